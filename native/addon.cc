@@ -1,0 +1,37 @@
+// The addon's entry point: collects the functions of every kernel file into one module object.
+#include "common.h"
+#include "pool.h"
+
+namespace lmlab {
+void RegisterGemm(Napi::Env env, Napi::Object exports);
+void RegisterElementwise(Napi::Env env, Napi::Object exports);
+void RegisterAttention(Napi::Env env, Napi::Object exports);
+}  // namespace lmlab
+
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("threads", lmlab::pool_threads());
+#if defined(__AVX512F__)
+  out.Set("simd", "avx512");
+#elif defined(__AVX2__) && defined(__FMA__)
+  out.Set("simd", "avx2");
+#else
+  out.Set("simd", "portable");
+#endif
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  lmlab::RegisterGemm(env, exports);
+  lmlab::RegisterElementwise(env, exports);
+  lmlab::RegisterAttention(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(lmlab_native, Init)

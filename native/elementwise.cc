@@ -1,0 +1,5 @@
+// Placeholder: replaced by the real elementwise kernels.
+#include "common.h"
+namespace lmlab {
+void RegisterElementwise(Napi::Env, Napi::Object) {}
+}  // namespace lmlab

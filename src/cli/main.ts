@@ -1,0 +1,38 @@
+// Entry point of the `lmlab` command: builds the commander program from each area's
+// registration function and turns any thrown error into one line on stderr.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { reportAndExit } from './errors.ts';
+import { registerEngineCommands } from './engine.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('lmlab')
+    .description(
+      'lmlab: CodeElo (rate code LLMs against human contestants), MeCo (metadata-conditioned ' +
+        'pre-training) and AdaSkip (adaptive sublayer skipping), on a native CPU engine.',
+    )
+    .version(pkg.version, '-V, --version', 'print the lmlab version')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  registerEngineCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (usage errors, --help, --version).
+      process.exit(err.exitCode);
+    }
+    reportAndExit(err);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,78 @@
+// Loads the compiled addon (build/Release/lmlab_native.node) and adapts it to the Kernels
+// contract. The addon takes positional arguments only (no object unpacking in C++); this file
+// is the one place that knows the positional order.
+import { createRequire } from 'node:module';
+import type { AttentionShape, GemmArgs, Kernels } from './kernels.ts';
+
+type Fn = (...args: unknown[]) => unknown;
+interface Addon {
+  info(): { threads: number; simd: string };
+  [name: string]: Fn;
+}
+
+let cached: Addon | undefined;
+let loadError: Error | undefined;
+
+/** The raw addon, or a clear error explaining how to build it. */
+export function loadAddon(): Addon {
+  if (cached) return cached;
+  if (loadError) throw loadError;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require('../../build/Release/lmlab_native.node') as Addon;
+    return cached;
+  } catch (err) {
+    loadError = new Error(
+      `the native kernels are not built (${(err as Error).message.split('\n')[0]}); run \`npm ci\` ` +
+        '(or `npm run build:native`) with g++, make and python3 on PATH',
+    );
+    throw loadError;
+  }
+}
+
+export function nativeInfo(): { threads: number; simd: string } {
+  return loadAddon().info();
+}
+
+function attentionArgs(s: AttentionShape): unknown[] {
+  return [s.batch, s.t, s.heads, s.kvHeads, s.headDim, s.scale];
+}
+
+export function createNativeKernels(): Kernels {
+  const a = loadAddon();
+  return {
+    name: 'native',
+    gemm: (g: GemmArgs) =>
+      void a.gemm(
+        g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc,
+        g.batch ?? 1, g.strideA ?? 0, g.strideB ?? 0, g.strideC ?? 0,
+      ),
+    gemv: (n, k, w, ldw, x, beta, y) => void a.gemv(n, k, w, ldw, x, beta, y),
+    add: (n, x, y, out) => void a.add(n, x, y, out),
+    mul: (n, x, y, out) => void a.mul(n, x, y, out),
+    scale: (n, x, s, out) => void a.scale(n, x, s, out),
+    axpy: (n, alpha, x, y) => void a.axpy(n, alpha, x, y),
+    swiglu: (n, gate, up, out) => void a.swiglu(n, gate, up, out),
+    swigluBackward: (n, gate, up, dout, dgate, dup) => void a.swigluBackward(n, gate, up, dout, dgate, dup),
+    rmsnorm: (rows, dim, x, w, eps, out, rstd) => void a.rmsnorm(rows, dim, x, w, eps, out, rstd),
+    rmsnormBackward: (rows, dim, x, w, rstd, dout, dx, dw) => void a.rmsnormBackward(rows, dim, x, w, rstd, dout, dx, dw),
+    rope: (tokens, heads, hd, x, ld, pos, theta) => void a.rope(tokens, heads, hd, x, ld, pos, theta),
+    ropeBackward: (tokens, heads, hd, dx, ld, pos, theta) => void a.ropeBackward(tokens, heads, hd, dx, ld, pos, theta),
+    softmax: (rows, n, x, out) => void a.softmax(rows, n, x, out),
+    embedding: (tokens, dim, vocab, table, ids, out) => void a.embedding(tokens, dim, vocab, table, ids, out),
+    embeddingBackward: (tokens, dim, vocab, ids, dout, dtable) =>
+      void a.embeddingBackward(tokens, dim, vocab, ids, dout, dtable),
+    crossEntropy: (tokens, vocab, logits, targets, mask, losses, dlogits, gradScale) =>
+      a.crossEntropy(tokens, vocab, logits, targets, mask, losses, dlogits, gradScale) as number,
+    adamw: (n, p, g, m, v, lr, b1, b2, eps, wd, step, gradScale) =>
+      void a.adamw(n, p, g, m, v, lr, b1, b2, eps, wd, step, gradScale),
+    sumSquares: (n, x) => a.sumSquares(n, x) as number,
+    dot: (n, x, y) => a.dot(n, x, y) as number,
+    rowCosine: (rows, dim, x, y, out, nx, ny) => void a.rowCosine(rows, dim, x, y, out, nx, ny),
+    attentionForward: (s, q, k, v, seg, out, lse) => void a.attentionForward(...attentionArgs(s), q, k, v, seg, out, lse),
+    attentionBackward: (s, q, k, v, seg, out, lse, dout, dq, dk, dv) =>
+      void a.attentionBackward(...attentionArgs(s), q, k, v, seg, out, lse, dout, dq, dk, dv),
+    attentionCached: (tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out) =>
+      void a.attentionCached(tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out),
+  };
+}

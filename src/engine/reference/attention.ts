@@ -1,0 +1,2 @@
+import type { Kernels } from '../kernels.ts';
+export const attentionReference = {} as Pick<Kernels, 'attentionForward' | 'attentionBackward' | 'attentionCached'>;

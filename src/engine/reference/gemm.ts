@@ -1,0 +1,2 @@
+import type { Kernels } from '../kernels.ts';
+export const gemmReference = {} as Pick<Kernels, 'gemm' | 'gemv'>;

@@ -1,0 +1,11 @@
+// The plain-TypeScript reference implementation of every kernel: slow, direct transcriptions
+// of the formulas in kernels.ts, used by the tests as the oracle for the native addon and as a
+// fallback nobody should need for speed.
+import type { Kernels } from '../kernels.ts';
+import { gemmReference } from './gemm.ts';
+import { elementwiseReference } from './elementwise.ts';
+import { attentionReference } from './attention.ts';
+
+export function createReferenceKernels(): Kernels {
+  return { name: 'reference', ...gemmReference, ...elementwiseReference, ...attentionReference };
+}
