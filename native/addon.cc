@@ -2,10 +2,11 @@
 #include "common.h"
 #include "pool.h"
 
+// Weak so that a development build of a subset of kernel files (scripts/dev-addon.sh) links.
 namespace lmlab {
-void RegisterGemm(Napi::Env env, Napi::Object exports);
-void RegisterElementwise(Napi::Env env, Napi::Object exports);
-void RegisterAttention(Napi::Env env, Napi::Object exports);
+__attribute__((weak)) void RegisterGemm(Napi::Env env, Napi::Object exports);
+__attribute__((weak)) void RegisterElementwise(Napi::Env env, Napi::Object exports);
+__attribute__((weak)) void RegisterAttention(Napi::Env env, Napi::Object exports);
 }  // namespace lmlab
 
 namespace {
@@ -26,9 +27,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
-  lmlab::RegisterGemm(env, exports);
-  lmlab::RegisterElementwise(env, exports);
-  lmlab::RegisterAttention(env, exports);
+  for (lmlab::Registrar add : {lmlab::RegisterGemm, lmlab::RegisterElementwise, lmlab::RegisterAttention}) {
+    if (add) add(env, exports);
+  }
   return exports;
 }
 

@@ -19,7 +19,8 @@ export function loadAddon(): Addon {
   if (loadError) throw loadError;
   const require = createRequire(import.meta.url);
   try {
-    cached = require('../../build/Release/lmlab_native.node') as Addon;
+    // LMLAB_ADDON points at another build of the addon (development builds of a subset).
+    cached = require(process.env.LMLAB_ADDON || '../../build/Release/lmlab_native.node') as Addon;
     return cached;
   } catch (err) {
     loadError = new Error(
