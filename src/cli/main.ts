@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportAndExit } from './errors.ts';
 import { registerEngineCommands } from './engine.ts';
+import { registerTrainCommands } from './train.ts';
+import { registerCodeeloCommands } from './codeelo.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   registerEngineCommands(program);
+  registerTrainCommands(program);
+  registerCodeeloCommands(program);
   return program;
 }
 

@@ -1,0 +1,67 @@
+// The LLaMA-family architecture description and its validation. One config object drives the
+// model, the checkpoint formats and the CLI; parameter counts are derived from it, not stored.
+import { z } from 'zod';
+
+export const llamaConfigSchema = z
+  .object({
+    vocabSize: z.number().int().min(2),
+    dim: z.number().int().min(2),
+    layers: z.number().int().min(1),
+    heads: z.number().int().min(1),
+    kvHeads: z.number().int().min(1),
+    ffnHidden: z.number().int().min(1),
+    ropeTheta: z.number().positive().default(10000),
+    normEps: z.number().positive().default(1e-5),
+    maxSeqLen: z.number().int().min(1).default(2048),
+    tieEmbeddings: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.dim % c.heads !== 0) ctx.addIssue({ code: 'custom', message: `dim ${c.dim} is not divisible by heads ${c.heads}` });
+    else if ((c.dim / c.heads) % 2 !== 0) ctx.addIssue({ code: 'custom', message: `head dim ${c.dim / c.heads} must be even (RoPE rotates pairs)` });
+    if (c.heads % c.kvHeads !== 0) ctx.addIssue({ code: 'custom', message: `heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}` });
+  });
+
+export type LlamaConfig = z.output<typeof llamaConfigSchema>;
+
+/** Validates a config (filling defaults) and throws one readable line on failure. */
+export function parseLlamaConfig(input: unknown, where = 'model config'): LlamaConfig {
+  const result = llamaConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new Error(`${where}: ${path}${issue.message}`);
+  }
+  return result.data;
+}
+
+export function headDim(c: LlamaConfig): number {
+  return c.dim / c.heads;
+}
+
+/** Number of parameters, by the same tensor list the model allocates. */
+export function parameterCount(c: LlamaConfig): number {
+  const hd = headDim(c);
+  const perLayer =
+    2 * c.dim + // two RMSNorm weights
+    c.dim * c.heads * hd + // q
+    2 * c.dim * c.kvHeads * hd + // k, v
+    c.heads * hd * c.dim + // o
+    3 * c.dim * c.ffnHidden; // gate, up, down
+  return c.vocabSize * c.dim * (c.tieEmbeddings ? 1 : 2) + c.layers * perLayer + c.dim;
+}
+
+/** Forward FLOPs per token for training-throughput accounting (matmuls + attention at length t). */
+export function flopsPerToken(c: LlamaConfig, t: number): number {
+  const hd = headDim(c);
+  const matmulParams = c.layers * (c.dim * (c.heads + 2 * c.kvHeads) * hd + c.heads * hd * c.dim + 3 * c.dim * c.ffnHidden) + c.vocabSize * c.dim;
+  // causal attention: QKᵀ and PV over on average t/2 keys per query
+  const attention = c.layers * 2 * 2 * c.heads * hd * (t / 2);
+  return 2 * matmulParams + attention;
+}
+
+export function describeConfig(c: LlamaConfig): string {
+  const params = parameterCount(c);
+  const size = params >= 1e9 ? `${(params / 1e9).toFixed(2)}B` : params >= 1e6 ? `${(params / 1e6).toFixed(2)}M` : `${(params / 1e3).toFixed(1)}K`;
+  return `LLaMA ${c.layers} layers × dim ${c.dim} (${c.heads} heads, ${c.kvHeads} kv heads, FFN ${c.ffnHidden}), vocab ${c.vocabSize}, context ${c.maxSeqLen}, ${c.tieEmbeddings ? 'tied' : 'untied'} head: ${size} parameters`;
+}

@@ -1,0 +1,194 @@
+// Text generation over an InferenceSession: sampling (greedy, temperature, top-k, top-p,
+// repetition penalty, seeded), stop tokens and stop strings, streaming of the decoded text, and
+// timings (time to first token, decode tokens/s). Scratch for sampling is allocated once per
+// call, not per token. Not here: tokenization (the caller passes encode/decode functions).
+import { Rng } from '../engine/random.ts';
+import type { InferenceSession } from './inference.ts';
+
+export interface SamplingOptions {
+  /** 0 = greedy */
+  temperature: number;
+  /** keep the k most likely tokens (0 = all) */
+  topK: number;
+  /** keep the smallest set with cumulative probability ≥ p (1 = all) */
+  topP: number;
+  /** > 1 discourages tokens already in the context (1 = off) */
+  repetitionPenalty: number;
+  seed: number;
+}
+
+export const greedy: SamplingOptions = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };
+
+export function checkSampling(s: SamplingOptions): void {
+  if (!(s.temperature >= 0) || !Number.isFinite(s.temperature)) throw new Error(`temperature must be ≥ 0, got ${s.temperature}`);
+  if (!Number.isInteger(s.topK) || s.topK < 0) throw new Error(`top-k must be a whole number ≥ 0, got ${s.topK}`);
+  if (!(s.topP > 0 && s.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${s.topP}`);
+  if (!(s.repetitionPenalty > 0) || !Number.isFinite(s.repetitionPenalty)) throw new Error(`repetition penalty must be > 0, got ${s.repetitionPenalty}`);
+  if (!Number.isInteger(s.seed)) throw new Error(`seed must be an integer, got ${s.seed}`);
+}
+
+export type StopReason = 'eos' | 'stop-token' | 'stop-string' | 'max-tokens' | 'context';
+
+export interface GenerateOptions {
+  sampling: SamplingOptions;
+  maxTokens: number;
+  eosToken?: number | null;
+  stopTokens?: number[];
+  stopStrings?: string[];
+  /** decodes generated token ids to text (needed for stop strings and streaming) */
+  decode?: (tokens: number[]) => string;
+  /** receives each new piece of text as it becomes final */
+  onText?: (piece: string) => void;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  text: string;
+  stopReason: StopReason;
+  promptTokens: number;
+  timeToFirstTokenMs: number;
+  decodeTokensPerSecond: number;
+}
+
+/** Picks the next token from logits; `seen` counts token occurrences for the penalty. */
+export class Sampler {
+  private readonly rng: Rng;
+  private readonly order: Int32Array;
+  private readonly probs: Float64Array;
+  private readonly scaled: Float32Array;
+
+  constructor(readonly options: SamplingOptions, vocab: number) {
+    checkSampling(options);
+    this.rng = new Rng(options.seed);
+    this.order = new Int32Array(vocab);
+    this.probs = new Float64Array(vocab);
+    this.scaled = new Float32Array(vocab);
+  }
+
+  sample(logits: Float32Array, seen: Uint32Array | null): number {
+    const o = this.options;
+    const v = logits.length;
+    const x = this.scaled;
+    x.set(logits);
+    if (o.repetitionPenalty !== 1 && seen) {
+      for (let i = 0; i < v; i++) if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
+    }
+    if (o.temperature === 0) {
+      let best = 0;
+      for (let i = 1; i < v; i++) if (x[i] > x[best]) best = i;
+      return best;
+    }
+    // candidates sorted by logit (descending), truncated by top-k
+    const order = this.order;
+    for (let i = 0; i < v; i++) order[i] = i;
+    order.sort((a, b) => x[b] - x[a]);
+    let n = o.topK > 0 ? Math.min(o.topK, v) : v;
+    const max = x[order[0]];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const p = Math.exp((x[order[i]] - max) / o.temperature);
+      this.probs[i] = p;
+      total += p;
+    }
+    if (o.topP < 1) {
+      let cumulative = 0;
+      for (let i = 0; i < n; i++) {
+        cumulative += this.probs[i] / total;
+        if (cumulative >= o.topP) {
+          n = i + 1;
+          break;
+        }
+      }
+      total = 0;
+      for (let i = 0; i < n; i++) total += this.probs[i];
+    }
+    let r = this.rng.next() * total;
+    for (let i = 0; i < n; i++) {
+      r -= this.probs[i];
+      if (r <= 0) return order[i];
+    }
+    return order[n - 1];
+  }
+}
+
+/** Length of the longest suffix of text that is a proper prefix of some stop string. */
+function heldBack(text: string, stops: string[]): number {
+  let hold = 0;
+  for (const stop of stops) {
+    for (let k = Math.min(stop.length - 1, text.length); k > hold; k--) {
+      if (text.endsWith(stop.slice(0, k))) {
+        hold = k;
+        break;
+      }
+    }
+  }
+  return hold;
+}
+
+export function generate(session: InferenceSession, prompt: Int32Array, options: GenerateOptions): GenerateResult {
+  const c = session.model.config;
+  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new Error(`max tokens must be ≥ 1, got ${options.maxTokens}`);
+  const stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
+  if (stopStrings.length > 0 && !options.decode) throw new Error('stop strings need a decoder');
+  const stopTokens = new Set(options.stopTokens ?? []);
+  const sampler = new Sampler(options.sampling, c.vocabSize);
+  const seen = options.sampling.repetitionPenalty !== 1 ? new Uint32Array(c.vocabSize) : null;
+  if (seen) for (let i = 0; i < prompt.length; i++) seen[prompt[i]]++;
+
+  const t0 = performance.now();
+  let logits = session.prefill(prompt).data;
+  const tokens: number[] = [];
+  let emitted = 0;
+  let text = '';
+  let stopReason: StopReason = 'max-tokens';
+  let firstTokenAt = 0;
+  let decodeStart = 0;
+  let decoded = 0;
+  for (;;) {
+    const next = sampler.sample(logits, seen);
+    if (tokens.length === 0) {
+      firstTokenAt = performance.now();
+      decodeStart = firstTokenAt;
+    }
+    if (options.eosToken != null && next === options.eosToken) {
+      stopReason = 'eos';
+      break;
+    }
+    if (stopTokens.has(next)) {
+      stopReason = 'stop-token';
+      break;
+    }
+    tokens.push(next);
+    if (seen) seen[next]++;
+    if (options.decode) {
+      text = options.decode(tokens);
+      const hit = stopStrings.map((s) => text.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
+      if (hit.length > 0) {
+        text = text.slice(0, Math.min(...hit));
+        stopReason = 'stop-string';
+        break;
+      }
+      // emit what can no longer change: not a partial UTF-8 character, not a stop-string prefix
+      let final = text.length - heldBack(text, stopStrings);
+      while (final > emitted && text.charCodeAt(final - 1) === 0xfffd) final--;
+      if (final > emitted) {
+        options.onText?.(text.slice(emitted, final));
+        emitted = final;
+      }
+    }
+    if (tokens.length >= options.maxTokens) break;
+    if (session.length >= c.maxSeqLen) {
+      stopReason = 'context';
+      break;
+    }
+    logits = session.decode(next).data;
+    decoded++;
+  }
+  if (options.decode && text.length > emitted) options.onText?.(text.slice(emitted));
+  const end = performance.now();
+  return {
+    tokens, text, stopReason, promptTokens: prompt.length,
+    timeToFirstTokenMs: (tokens.length > 0 || firstTokenAt > 0 ? firstTokenAt : end) - t0,
+    decodeTokensPerSecond: decoded > 0 ? decoded / ((end - decodeStart) / 1000) : 0,
+  };
+}

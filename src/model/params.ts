@@ -1,0 +1,118 @@
+// Model parameters as named views into ONE flat Float32Array (Hugging Face LLaMA names), so that
+// the optimiser, gradient norm and checkpoint code work on a single buffer, while the model code
+// reads a tensor by name. Gradients and optimiser moments use the same layout.
+import { Tensor } from '../engine/tensor.ts';
+import { Rng } from '../engine/random.ts';
+import { type LlamaConfig, headDim } from './config.ts';
+
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  /** weight decay applies (matrices) or not (norms, embeddings unless asked) */
+  kind: 'matrix' | 'norm' | 'embedding';
+}
+
+export function layerName(layer: number, suffix: string): string {
+  return `model.layers.${layer}.${suffix}`;
+}
+
+/** Every parameter tensor of the architecture, in storage order. */
+export function parameterSpecs(c: LlamaConfig): ParameterSpec[] {
+  const hd = headDim(c);
+  const specs: ParameterSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocabSize, c.dim], kind: 'embedding' }];
+  for (let l = 0; l < c.layers; l++) {
+    specs.push(
+      { name: layerName(l, 'input_layernorm.weight'), shape: [c.dim], kind: 'norm' },
+      { name: layerName(l, 'self_attn.q_proj.weight'), shape: [c.heads * hd, c.dim], kind: 'matrix' },
+      { name: layerName(l, 'self_attn.k_proj.weight'), shape: [c.kvHeads * hd, c.dim], kind: 'matrix' },
+      { name: layerName(l, 'self_attn.v_proj.weight'), shape: [c.kvHeads * hd, c.dim], kind: 'matrix' },
+      { name: layerName(l, 'self_attn.o_proj.weight'), shape: [c.dim, c.heads * hd], kind: 'matrix' },
+      { name: layerName(l, 'post_attention_layernorm.weight'), shape: [c.dim], kind: 'norm' },
+      { name: layerName(l, 'mlp.gate_proj.weight'), shape: [c.ffnHidden, c.dim], kind: 'matrix' },
+      { name: layerName(l, 'mlp.up_proj.weight'), shape: [c.ffnHidden, c.dim], kind: 'matrix' },
+      { name: layerName(l, 'mlp.down_proj.weight'), shape: [c.dim, c.ffnHidden], kind: 'matrix' },
+    );
+  }
+  specs.push({ name: 'model.norm.weight', shape: [c.dim], kind: 'norm' });
+  if (!c.tieEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, c.dim], kind: 'matrix' });
+  return specs;
+}
+
+export class ParameterSet {
+  readonly flat: Float32Array;
+  readonly specs: ParameterSpec[];
+  private readonly byName = new Map<string, Tensor>();
+  /** [offset, length] of each spec in `flat`, in spec order */
+  readonly ranges: Array<[number, number]> = [];
+
+  constructor(readonly config: LlamaConfig, flat?: Float32Array) {
+    this.specs = parameterSpecs(config);
+    const total = this.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    if (flat && flat.length !== total) throw new Error(`parameters: expected ${total} values for this config, got ${flat.length}`);
+    this.flat = flat ?? new Float32Array(total);
+    let offset = 0;
+    for (const spec of this.specs) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      this.byName.set(spec.name, new Tensor(this.flat.subarray(offset, offset + size), spec.shape));
+      this.ranges.push([offset, size]);
+      offset += size;
+    }
+    // A tied head reads the embedding table under its own name.
+    if (config.tieEmbeddings) this.byName.set('lm_head.weight', this.byName.get('model.embed_tokens.weight')!);
+  }
+
+  get(name: string): Tensor {
+    const t = this.byName.get(name);
+    if (!t) throw new Error(`parameters: no tensor named ${name}`);
+    return t;
+  }
+
+  layer(l: number, suffix: string): Tensor {
+    return this.get(layerName(l, suffix));
+  }
+
+  /** A zero-filled set with the same layout (gradients, optimiser moments). */
+  like(): ParameterSet {
+    return new ParameterSet(this.config);
+  }
+
+  /**
+   * GPT-2/LLaMA-style initialisation: N(0, 0.02) for matrices and embeddings, output
+   * projections of each residual branch scaled by 1/sqrt(2·layers), norms at 1.
+   */
+  initialise(seed: number): this {
+    const rng = new Rng(seed);
+    const residualScale = 1 / Math.sqrt(2 * this.config.layers);
+    for (const spec of this.specs) {
+      const data = this.get(spec.name).data;
+      if (spec.kind === 'norm') {
+        data.fill(1);
+        continue;
+      }
+      const std = /o_proj|down_proj/.test(spec.name) ? 0.02 * residualScale : 0.02;
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+    }
+    return this;
+  }
+}
+
+/** The parameters as Hugging Face-named tensors (views, no copy) for the checkpoint writers. */
+export function toNamedTensors(params: ParameterSet): Map<string, { shape: number[]; data: Float32Array }> {
+  const named = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const spec of params.specs) named.set(spec.name, { shape: [...spec.shape], data: params.get(spec.name).data });
+  return named;
+}
+
+/** Copies named tensors (e.g. read from a checkpoint) into a new ParameterSet for config. */
+export function fromNamedTensors(config: LlamaConfig, named: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint'): ParameterSet {
+  const params = new ParameterSet(config);
+  for (const spec of params.specs) {
+    const t = named.get(spec.name);
+    if (!t) throw new Error(`${where}: missing tensor ${spec.name}`);
+    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new Error(`${where}: tensor ${spec.name} has shape [${t.shape.join(', ')}], the config needs [${spec.shape.join(', ')}]`);
+    }
+    params.get(spec.name).data.set(t.data);
+  }
+  return params;
+}

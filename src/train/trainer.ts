@@ -1,0 +1,212 @@
+// The training loop: stages of packed data, gradient accumulation, AdamW with clipping and the
+// warm-up + cosine schedule, periodic held-out evaluation, JSONL metrics, atomic checkpoints and
+// exact resumption (same parameters, optimiser moments, data cursors and step ⇒ same losses).
+// Ctrl-C (SIGINT/SIGTERM) finishes the current step, writes a checkpoint and returns.
+// Not here: tokenizing (src/train/tokenize.ts), the command line (src/cli/train.ts).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../engine/random.ts';
+import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
+import { ParameterSet } from '../model/params.ts';
+import { flopsPerToken } from '../model/config.ts';
+import { type TrainConfig, stageEnds, warmupSteps } from './config.ts';
+import { AdamW } from './optimizer.ts';
+import { RowLoader } from './packing.ts';
+import { learningRate } from './schedule.ts';
+import { type TrainState, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+
+export interface StepMetrics {
+  step: number;
+  stage: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensSeen: number;
+  tokensPerSecond: number;
+  /** model FLOPs per second (forward + backward ≈ 3× forward) */
+  flopsPerSecond: number;
+  elapsed: number;
+  eta: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  evalLoss: number;
+  evalTokens: number;
+}
+
+export interface TrainOptions {
+  /** continue from the run's latest checkpoint if there is one */
+  resume?: boolean;
+  /** stop (with a checkpoint) after this optimiser step, as if interrupted */
+  stopAfterStep?: number;
+  onStep?(m: StepMetrics): void;
+  onEval?(m: EvalMetrics): void;
+  onMessage?(line: string): void;
+}
+
+export interface TrainResult {
+  model: LlamaModel;
+  finalStep: number;
+  lastLoss: number;
+  interrupted: boolean;
+  losses: number[];
+}
+
+/** Counts targets that will be scored, so the loss gradient can be scaled to a mean. */
+function scoredTargets(b: TrainingBatch): number {
+  let count = 0;
+  const mask = b.lossMask;
+  for (let i = 0; i < b.targets.length; i++) if (b.targets[i] >= 0 && (!mask || mask[i])) count++;
+  return count;
+}
+
+export function evaluate(model: LlamaModel, ws: TrainingWorkspace, dir: string, config: TrainConfig, batches: number): { loss: number; tokens: number } {
+  const loader = new RowLoader(dir, { rows: ws.rows, t: ws.t, overflow: config.overflow, seed: 0, shuffle: false });
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < batches; i++) {
+    const r = model.forward(ws, loader.next());
+    sum += r.sum;
+    count += r.count;
+    if (loader.epoch > 0) break; // the held-out set is smaller than requested: score it once
+  }
+  return { loss: count > 0 ? sum / count : 0, tokens: count };
+}
+
+export async function train(config: TrainConfig, runDir: string, options: TrainOptions = {}): Promise<TrainResult> {
+  mkdirSync(runDir, { recursive: true });
+  const say = options.onMessage ?? (() => {});
+  const metricsPath = join(runDir, 'metrics.jsonl');
+
+  let model: LlamaModel;
+  let optimizer: AdamW;
+  let state: TrainState;
+  const resumeFrom = options.resume ? latestCheckpoint(runDir) : null;
+  if (resumeFrom) {
+    const ck = loadCheckpoint(resumeFrom);
+    if (JSON.stringify(ck.state.config.model) !== JSON.stringify(config.model)) {
+      throw new Error(`cannot resume from ${resumeFrom}: its model config differs from this run's`);
+    }
+    model = new LlamaModel(config.model, ck.params);
+    optimizer = new AdamW(model.params, { ...config.optimizer });
+    optimizer.m.flat.set(ck.m);
+    optimizer.v.flat.set(ck.v);
+    optimizer.step = (ck.state as TrainState & { optimizerStep?: number }).optimizerStep ?? ck.state.step;
+    state = { ...ck.state, config };
+    // metrics after the checkpoint belong to the abandoned continuation: drop them
+    if (existsSync(metricsPath)) {
+      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          return (JSON.parse(line) as { step: number }).step <= state.step;
+        } catch {
+          return false;
+        }
+      });
+      writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+    }
+    say(`resuming from ${resumeFrom} at step ${state.step}`);
+  } else {
+    model = LlamaModel.initialised(config.model, config.seed);
+    optimizer = new AdamW(model.params, { ...config.optimizer });
+    state = { step: 0, cursors: config.stages.map(() => null), tokensSeen: 0, rngState: [...new Rng(config.seed).state()], config, elapsed: 0 };
+    writeFileSync(metricsPath, '');
+  }
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 1));
+
+  const ws = new TrainingWorkspace(config.model, config.rows, config.seqLen);
+  const grads = new ParameterSet(config.model);
+  const ends = stageEnds(config);
+  const loaders: Array<RowLoader | null> = config.stages.map(() => null);
+  const loaderFor = (stage: number): RowLoader => {
+    let loader = loaders[stage];
+    if (!loader) {
+      loader = new RowLoader(
+        config.stages[stage].data,
+        { rows: config.rows, t: config.seqLen, overflow: config.overflow, seed: config.seed + stage * 7919, shuffle: true },
+        state.cursors[stage] ?? undefined,
+      );
+      loaders[stage] = loader;
+    }
+    return loader;
+  };
+  const schedule = { peak: config.optimizer.lr, warmupSteps: warmupSteps(config), totalSteps: config.steps, floor: config.optimizer.floor };
+  const tokensPerStep = config.rows * config.seqLen * config.gradAccum;
+  const flopsPerStep = 3 * flopsPerToken(config.model, config.seqLen) * tokensPerStep;
+
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const losses: number[] = [];
+  let lastLoss = NaN;
+  const checkpoint = () => {
+    state.cursors = loaders.map((l, i) => (l ? l.cursor() : state.cursors[i]));
+    return saveCheckpoint(runDir, model.params, optimizer, state);
+  };
+
+  try {
+    const startStep = state.step;
+    const startElapsed = state.elapsed;
+    const t0 = performance.now();
+    while (state.step < config.steps) {
+      const step = state.step;
+      const stage = ends.findIndex((end) => step < end);
+      if (stage > 0 && step === ends[stage - 1]) say(`stage switch at step ${step}: ${config.stages[stage].name ?? config.stages[stage].data}`);
+      const loader = loaderFor(stage);
+      grads.flat.fill(0);
+      let sum = 0;
+      let count = 0;
+      for (let micro = 0; micro < config.gradAccum; micro++) {
+        const batch = loader.next();
+        const scored = scoredTargets(batch);
+        const r = model.forwardBackward(ws, batch, grads, scored > 0 ? 1 / (scored * config.gradAccum) : 0);
+        sum += r.sum;
+        count += r.count;
+      }
+      const lr = learningRate(schedule, step);
+      const gradNorm = optimizer.update(grads, lr);
+      state.step += 1;
+      state.tokensSeen += tokensPerStep;
+      lastLoss = count > 0 ? sum / count : 0;
+      losses.push(lastLoss);
+      const elapsed = startElapsed + (performance.now() - t0) / 1000;
+      state.elapsed = elapsed;
+      const doneSteps = state.step - startStep;
+      const secondsPerStep = (performance.now() - t0) / 1000 / doneSteps;
+      const metrics: StepMetrics = {
+        step: state.step, stage, loss: lastLoss, lr, gradNorm, tokensSeen: state.tokensSeen,
+        tokensPerSecond: tokensPerStep / secondsPerStep, flopsPerSecond: flopsPerStep / secondsPerStep,
+        elapsed, eta: secondsPerStep * (config.steps - state.step),
+      };
+      if (state.step % config.logEvery === 0 || state.step === config.steps) {
+        appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
+      }
+      options.onStep?.(metrics);
+
+      if (config.eval && config.evalEvery > 0 && (state.step % config.evalEvery === 0 || state.step === config.steps)) {
+        const e = evaluate(model, ws, config.eval, config, config.evalBatches);
+        const em: EvalMetrics = { step: state.step, evalLoss: e.loss, evalTokens: e.tokens };
+        appendFileSync(metricsPath, JSON.stringify(em) + '\n');
+        options.onEval?.(em);
+      }
+      const stopNow = interrupted || (options.stopAfterStep !== undefined && state.step >= options.stopAfterStep);
+      if (stopNow || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) || state.step === config.steps) {
+        const dir = checkpoint();
+        if (stopNow) {
+          say(`stopped at step ${state.step}; checkpoint written to ${dir} (resume with --resume)`);
+          return { model, finalStep: state.step, lastLoss, interrupted: true, losses };
+        }
+      }
+      // let signal handlers run between steps
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { model, finalStep: state.step, lastLoss, interrupted: false, losses };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
