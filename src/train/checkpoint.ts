@@ -8,7 +8,7 @@
 //
 // A checkpoint is written into a temporary folder and renamed into place, then `latest` is
 // replaced atomically, so an interruption at any moment leaves the previous checkpoint intact.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
@@ -43,7 +43,7 @@ export function checkpointsDir(runDir: string): string {
   return join(runDir, 'checkpoints');
 }
 
-export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2): string {
+export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2, tokenizerPath?: string): string {
   const root = checkpointsDir(runDir);
   mkdirSync(root, { recursive: true });
   const name = `step-${String(state.step).padStart(6, '0')}`;
@@ -56,6 +56,8 @@ export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: 
     for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
   }
   writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
+  // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
+  if (tokenizerPath) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
   writeFileSync(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });

@@ -21,6 +21,8 @@ export const trainConfigSchema = z
     model: llamaConfigSchema,
     stages: z.array(stageSchema).min(1),
     eval: z.string().min(1).optional(),
+    /** tokenizer.json copied into every checkpoint (default: the one the first stage's data was tokenized with) */
+    tokenizer: z.string().min(1).optional(),
     rows: z.number().int().min(1).default(8),
     seqLen: z.number().int().min(2).default(512),
     overflow: z.enum(['drop', 'carry']).default('drop'),

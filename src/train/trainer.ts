@@ -12,6 +12,7 @@ import { flopsPerToken } from '../model/config.ts';
 import { type TrainConfig, stageEnds, warmupSteps } from './config.ts';
 import { AdamW } from './optimizer.ts';
 import { RowLoader } from './packing.ts';
+import { readDatasetIndex } from './shards.ts';
 import { learningRate } from './schedule.ts';
 import { type TrainState, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
@@ -59,6 +60,16 @@ function scoredTargets(b: TrainingBatch): number {
   const mask = b.lossMask;
   for (let i = 0; i < b.targets.length; i++) if (b.targets[i] >= 0 && (!mask || mask[i])) count++;
   return count;
+}
+
+/** The tokenizer to ship with checkpoints: the config's, else the one the data was made with. */
+function findTokenizer(config: TrainConfig): string | undefined {
+  if (config.tokenizer) {
+    if (!existsSync(config.tokenizer)) throw new Error(`tokenizer ${config.tokenizer} not found`);
+    return config.tokenizer;
+  }
+  const fromData = readDatasetIndex(config.stages[0].data).meta?.tokenizer;
+  return typeof fromData === 'string' && existsSync(fromData) ? fromData : undefined;
 }
 
 export function evaluate(model: LlamaModel, ws: TrainingWorkspace, dir: string, config: TrainConfig, batches: number): { loss: number; tokens: number } {
@@ -115,6 +126,7 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
   }
   writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 1));
 
+  const tokenizerPath = findTokenizer(config);
   const ws = new TrainingWorkspace(config.model, config.rows, config.seqLen);
   const grads = new ParameterSet(config.model);
   const ends = stageEnds(config);
@@ -145,7 +157,7 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
   let lastLoss = NaN;
   const checkpoint = () => {
     state.cursors = loaders.map((l, i) => (l ? l.cursor() : state.cursors[i]));
-    return saveCheckpoint(runDir, model.params, optimizer, state);
+    return saveCheckpoint(runDir, model.params, optimizer, state, 2, tokenizerPath);
   };
 
   try {

@@ -1,0 +1,122 @@
+// `lmlab generate` (streamed text from a prompt) and `lmlab score` (per-token log-probabilities
+// of texts, optionally after an unscored prefix) over a model directory.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadModelDir } from '../model/load.ts';
+import { InferenceSession } from '../model/inference.ts';
+import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
+import { scoreText } from '../model/score.ts';
+import { readDocuments } from '../io/documents.ts';
+
+function number(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${value}"`);
+  return n;
+}
+
+function integer(name: string, value: string): number {
+  const n = number(name, value);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+interface GenerateFlags {
+  prompt?: string;
+  promptFile?: string;
+  maxTokens: string;
+  temperature: string;
+  topK: string;
+  topP: string;
+  repetitionPenalty: string;
+  seed: string;
+  stop: string[];
+  stopToken: string[];
+  chunk: string;
+  json?: boolean;
+}
+
+export function registerGenerateCommands(program: Command): void {
+  program
+    .command('generate')
+    .description('generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)')
+    .argument('<model>', 'model directory (e.g. a training checkpoint)')
+    .option('-p, --prompt <text>', 'the prompt')
+    .option('--prompt-file <file>', 'read the prompt from a file')
+    .option('-n, --max-tokens <n>', 'tokens to generate at most', '128')
+    .option('-t, --temperature <t>', 'sampling temperature (0 = greedy)', '0.8')
+    .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', '0')
+    .option('--top-p <p>', 'nucleus sampling: smallest set with probability ≥ p (1 = all)', '0.95')
+    .option('--repetition-penalty <r>', 'divide logits of tokens already in the context by r (1 = off)', '1')
+    .option('--seed <n>', 'random seed for sampling', '0')
+    .option('--stop <text...>', 'stop when this text is generated', [])
+    .option('--stop-token <id...>', 'stop at this token id', [])
+    .option('--chunk <n>', 'prefill chunk size in tokens (bounds memory)', '512')
+    .option('--json', 'print one JSON object (tokens, text, timings, stop reason) instead of streaming')
+    .action(async (modelDir: string, f: GenerateFlags) => {
+      if ((f.prompt === undefined) === (f.promptFile === undefined)) throw new Error('give exactly one of --prompt or --prompt-file');
+      const sampling: SamplingOptions = {
+        temperature: number('--temperature', f.temperature), topK: integer('--top-k', f.topK), topP: number('--top-p', f.topP),
+        repetitionPenalty: number('--repetition-penalty', f.repetitionPenalty), seed: integer('--seed', f.seed),
+      };
+      checkSampling(sampling);
+      const maxTokens = integer('--max-tokens', f.maxTokens);
+      if (maxTokens < 1) throw new Error('--max-tokens must be at least 1');
+      const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
+      const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
+      const tk = tokenizer!;
+      const promptText = f.prompt ?? readFileSync(f.promptFile!, 'utf8');
+      const bos = tk.bosId;
+      const prompt = Int32Array.from(bos === undefined ? tk.encode(promptText) : [bos, ...tk.encode(promptText)]);
+      const session = new InferenceSession(model, { chunk: integer('--chunk', f.chunk) });
+      const result = generate(session, prompt, {
+        sampling, maxTokens, eosToken: tk.eosId ?? null, stopTokens, stopStrings: f.stop,
+        decode: (ids) => tk.decode(ids),
+        onText: f.json ? undefined : (piece) => process.stdout.write(piece),
+      });
+      if (f.json) {
+        console.log(JSON.stringify({
+          prompt_tokens: result.promptTokens, tokens: result.tokens, text: result.text, stop_reason: result.stopReason,
+          time_to_first_token_ms: result.timeToFirstTokenMs, decode_tokens_per_s: result.decodeTokensPerSecond,
+        }));
+      } else {
+        process.stdout.write('\n');
+        process.stderr.write(
+          `[${result.tokens.length} tokens, stop: ${result.stopReason}, first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ` +
+            `${result.decodeTokensPerSecond.toFixed(1)} tokens/s]\n`,
+        );
+      }
+    });
+
+  program
+    .command('score')
+    .description('per-token log-probabilities of texts under a model (perplexity), with an optional unscored prefix')
+    .argument('<model>', 'model directory')
+    .option('--text <text>', 'a text to score')
+    .option('--file <file>', 'JSONL of {"text", "prefix"?} records (or plain text files) to score')
+    .option('--prefix <text>', 'context before each text that is not scored')
+    .option('--chunk <n>', 'prefill chunk size in tokens', '512')
+    .option('--json', 'one JSON line per text with every token and its log-probability')
+    .action(async (modelDir: string, f: { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean }) => {
+      if ((f.text === undefined) === (f.file === undefined)) throw new Error('give exactly one of --text or --file');
+      const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
+      const chunk = integer('--chunk', f.chunk);
+      const items: Array<{ text: string; prefix: string }> = [];
+      if (f.text !== undefined) items.push({ text: f.text, prefix: f.prefix ?? '' });
+      else {
+        for await (const doc of readDocuments([f.file!])) {
+          const p = doc.record.prefix;
+          items.push({ text: doc.text, prefix: typeof p === 'string' ? p : f.prefix ?? '' });
+        }
+      }
+      let totalNll = 0;
+      let totalTokens = 0;
+      for (const item of items) {
+        const r = scoreText(model, tokenizer!, item.text, { prefix: item.prefix, chunk });
+        totalNll += r.nll;
+        totalTokens += r.tokens.length;
+        if (f.json) console.log(JSON.stringify({ tokens: r.tokens, logprobs: r.logprobs, nll: r.nll, count: r.tokens.length, mean_nll: r.nll / Math.max(1, r.tokens.length) }));
+      }
+      const mean = totalNll / Math.max(1, totalTokens);
+      if (!f.json) console.log(`${items.length} text(s), ${totalTokens} scored tokens: mean loss ${mean.toFixed(4)} nats/token, perplexity ${Math.exp(mean).toFixed(3)}`);
+    });
+}
