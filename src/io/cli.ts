@@ -1,0 +1,56 @@
+// `lmlab weights …`: inspect safetensors/GGUF files and convert LLaMA checkpoints between the
+// Hugging Face layout and GGUF. Argument checking only; the work is in convert.ts.
+import type { Command } from 'commander';
+import { LmlabError } from '../cli/errors.ts';
+import { describeWeightsFile, ggufToHf, hfToGguf } from './convert.ts';
+import type { FloatDtype } from './tensors.ts';
+
+export function registerWeightsCommands(program: Command): void {
+  const weights = program
+    .command('weights')
+    .description('inspect and convert model weight files (safetensors, Hugging Face folders, GGUF)');
+
+  weights
+    .command('inspect')
+    .description('print the metadata and tensor list of a .safetensors or .gguf file')
+    .argument('<file>', 'a .safetensors or .gguf file')
+    .option('--all', 'list every tensor, not just the first 40')
+    .action((file: string, opts: { all?: boolean }) => {
+      // A reader such as `head` may close the pipe early: that is not an error worth a trace.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+      process.stdout.write(describeWeightsFile(file, opts.all ? Infinity : 40).join('\n') + '\n');
+    });
+
+  weights
+    .command('to-gguf')
+    .description('convert a Hugging Face LLaMA folder (config.json, safetensors, tokenizer.json) to GGUF for llama.cpp')
+    .argument('<hf-dir>', 'folder with config.json, model.safetensors[.index.json] and tokenizer.json')
+    .argument('<out>', 'GGUF file to write')
+    .option('--f16', 'store matrices as F16 (norms stay F32)')
+    .option('--pre <name>', 'llama.cpp pre-tokenizer name, instead of detecting it')
+    .option('--name <name>', 'general.name to record')
+    .action((dir: string, out: string, opts: { f16?: boolean; pre?: string; name?: string }) => {
+      console.log(hfToGguf(dir, out, {
+        fileType: opts.f16 ? 'F16' : 'F32',
+        ...(opts.pre ? { pre: opts.pre } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+      }));
+    });
+
+  weights
+    .command('from-gguf')
+    .description('convert a float LLaMA GGUF into a Hugging Face folder (config.json + safetensors)')
+    .argument('<file>', 'GGUF file (F32, F16 or BF16 tensors)')
+    .argument('<out-dir>', 'folder to write (created if missing)')
+    .option('--dtype <dtype>', 'F32, F16 or BF16', 'F32')
+    .action((file: string, outDir: string, opts: { dtype: string }) => {
+      const dtype = opts.dtype.toUpperCase();
+      if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
+        throw new LmlabError(`--dtype must be F32, F16 or BF16, got ${opts.dtype}`);
+      }
+      console.log(ggufToHf(file, outDir, dtype as FloatDtype));
+    });
+}

@@ -1,0 +1,304 @@
+// LLaMA models as GGUF files laid out the way llama.cpp's "llama" architecture loader expects:
+// its metadata keys, its tensor names, Q/K rows permuted for its interleaved RoPE, and a
+// byte-level BPE ("gpt2") tokenizer. Export takes Hugging Face-named float32 tensors plus the
+// tokenizer as plain data; import reverses every step. F32 and F16 files are written (norm
+// vectors stay F32 in F16 files, as llama.cpp's own converter does); quantization is not done.
+import { LmlabError } from '../cli/errors.ts';
+import { GgufFile, type GgufMetadata, type GgufTensorInput, type GgufValue } from './gguf.ts';
+import { writeGguf } from './gguf.ts';
+import { checkLlamaTensors, llamaTensorShapes } from './hf-llama.ts';
+import { headDim, validateLlamaConfig, type LlamaConfig } from './llama-config.ts';
+import { fromInterleavedRope, toInterleavedRope } from './rope-permute.ts';
+import type { NamedTensors, Tensor } from './tensors.ts';
+
+/** llama.cpp token types (tokenizer.ggml.token_type). */
+export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
+
+/**
+ * The pre-tokenizer names llama.cpp maps to GPT-4's cl100k split regex (the one our tokenizer
+ * uses). llama.cpp's vocabulary loader gives "dbrx" and "llama3" the very same regex; "llama3"
+ * additionally turns on ignore_merges (a pre-token found whole in the vocabulary is emitted
+ * without running merges) and BOS insertion. So a plain merge-rank BPE is "dbrx", and one that
+ * ignores merges for whole-vocabulary words is "llama3" (BOS insertion is set explicitly by
+ * tokenizer.ggml.add_bos_token, which overrides the pre-tokenizer's default).
+ */
+export const CL100K_PRE_TOKENIZER = 'dbrx';
+export const CL100K_IGNORE_MERGES_PRE_TOKENIZER = 'llama3';
+
+export interface GgufTokenizerData {
+  /** Token strings in GPT-2 byte-level form, as tokenizer.json stores them; index = id. */
+  tokens: string[];
+  /** One llama.cpp token type per token; defaults to NORMAL, CONTROL for the special ids. */
+  tokenTypes?: number[];
+  /** Merges in rank order, each "left right". */
+  merges: string[];
+  bosTokenId?: number;
+  eosTokenId?: number;
+  /** Defaults to the end-of-sequence id. */
+  paddingTokenId?: number;
+  /**
+   * llama.cpp pre-tokenizer name (tokenizer.ggml.pre); defaults to the cl100k one matching
+   * `ignoreMerges`.
+   */
+  pre?: string;
+  /** The BPE emits a pre-token whole when it is in the vocabulary (tokenizer.json ignore_merges). */
+  ignoreMerges?: boolean;
+  /** Whether llama.cpp should prepend BOS when tokenizing a prompt (default false). */
+  addBosToken?: boolean;
+}
+
+/** llama.cpp pre-tokenizer names that switch on ignore_merges. */
+const IGNORE_MERGES_PRE_TOKENIZERS = new Set(['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'tekken']);
+
+export interface LlamaGgufOptions {
+  /** Storage of the matrices; 'F16' writes general.file_type 1 (MOSTLY_F16). Default 'F32'. */
+  fileType?: 'F32' | 'F16';
+  name?: string;
+}
+
+/** Hugging Face tensor name → GGUF tensor name, for every tensor of a LLaMA model. */
+export function ggufTensorName(hfName: string): string {
+  const fixed: Record<string, string> = {
+    'model.embed_tokens.weight': 'token_embd.weight',
+    'model.norm.weight': 'output_norm.weight',
+    'lm_head.weight': 'output.weight',
+  };
+  if (fixed[hfName]) return fixed[hfName];
+  const match = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
+  const perLayer: Record<string, string> = {
+    'input_layernorm.weight': 'attn_norm.weight',
+    'self_attn.q_proj.weight': 'attn_q.weight',
+    'self_attn.k_proj.weight': 'attn_k.weight',
+    'self_attn.v_proj.weight': 'attn_v.weight',
+    'self_attn.o_proj.weight': 'attn_output.weight',
+    'post_attention_layernorm.weight': 'ffn_norm.weight',
+    'mlp.gate_proj.weight': 'ffn_gate.weight',
+    'mlp.up_proj.weight': 'ffn_up.weight',
+    'mlp.down_proj.weight': 'ffn_down.weight',
+  };
+  if (match && perLayer[match[2]]) return `blk.${match[1]}.${perLayer[match[2]]}`;
+  throw new LmlabError(`no GGUF name for tensor ${hfName}`);
+}
+
+/** Which heads count a tensor's rows are permuted with (Q: heads, K: kvHeads), if any. */
+function ropeHeads(hfName: string, config: LlamaConfig): number | undefined {
+  if (hfName.endsWith('.self_attn.q_proj.weight')) return config.heads;
+  if (hfName.endsWith('.self_attn.k_proj.weight')) return config.kvHeads;
+  return undefined;
+}
+
+function checkTokenizer(tokenizer: GgufTokenizerData, config: LlamaConfig): number[] {
+  const n = tokenizer.tokens.length;
+  if (n !== config.vocabSize) {
+    throw new LmlabError(`GGUF export: the tokenizer has ${n} tokens but the model's vocabulary is ${config.vocabSize}`);
+  }
+  const seen = new Set<string>();
+  tokenizer.tokens.forEach((token, id) => {
+    // llama.cpp maps token text back to ids; an empty or repeated string would corrupt that.
+    if (token.length === 0) throw new LmlabError(`GGUF export: token ${id} is empty`);
+    if (seen.has(token)) throw new LmlabError(`GGUF export: token ${id} ${JSON.stringify(token)} appears twice`);
+    seen.add(token);
+  });
+  tokenizer.merges.forEach((merge, rank) => {
+    if (merge.indexOf(' ', 1) < 0) {
+      throw new LmlabError(`GGUF export: merge ${rank} ${JSON.stringify(merge)} is not "left right"`);
+    }
+  });
+  for (const [what, id] of [
+    ['bos', tokenizer.bosTokenId], ['eos', tokenizer.eosTokenId], ['padding', tokenizer.paddingTokenId],
+  ] as const) {
+    if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0 && id < n)) {
+      throw new LmlabError(`GGUF export: ${what} token id ${id} is outside the vocabulary`);
+    }
+  }
+  if (tokenizer.tokenTypes) {
+    if (tokenizer.tokenTypes.length !== n) throw new LmlabError('GGUF export: tokenTypes must have one entry per token');
+    return tokenizer.tokenTypes;
+  }
+  const types = new Array<number>(n).fill(TOKEN_TYPE.NORMAL);
+  for (const id of [tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.paddingTokenId]) {
+    if (id !== undefined) types[id] = TOKEN_TYPE.CONTROL;
+  }
+  return types;
+}
+
+/** The metadata block of a LLaMA GGUF, in the order llama.cpp's converter writes it. */
+export function llamaGgufMetadata(
+  config: LlamaConfig, tokenizer: GgufTokenizerData, options: LlamaGgufOptions = {},
+): GgufMetadata {
+  validateLlamaConfig(config);
+  const tokenTypes = checkTokenizer(tokenizer, config);
+  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+  const f32 = (value: number): GgufValue => ({ type: 'f32', value });
+  const str = (value: string): GgufValue => ({ type: 'string', value });
+  const meta: GgufMetadata = new Map();
+  meta.set('general.architecture', str('llama'));
+  meta.set('general.name', str(options.name ?? 'lmlab'));
+  meta.set('general.file_type', u32((options.fileType ?? 'F32') === 'F16' ? 1 : 0));
+  meta.set('llama.vocab_size', u32(config.vocabSize));
+  meta.set('llama.context_length', u32(config.maxSeqLen));
+  meta.set('llama.embedding_length', u32(config.dim));
+  meta.set('llama.block_count', u32(config.layers));
+  meta.set('llama.feed_forward_length', u32(config.ffnHidden));
+  meta.set('llama.attention.head_count', u32(config.heads));
+  meta.set('llama.attention.head_count_kv', u32(config.kvHeads));
+  meta.set('llama.rope.freq_base', f32(config.ropeTheta));
+  meta.set('llama.attention.layer_norm_rms_epsilon', f32(config.normEps));
+  meta.set('llama.rope.dimension_count', u32(headDim(config)));
+  meta.set('tokenizer.ggml.model', str('gpt2'));
+  const pre = tokenizer.pre ?? (tokenizer.ignoreMerges ? CL100K_IGNORE_MERGES_PRE_TOKENIZER : CL100K_PRE_TOKENIZER);
+  meta.set('tokenizer.ggml.pre', str(pre));
+  meta.set('tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokenizer.tokens });
+  meta.set('tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: tokenTypes });
+  meta.set('tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: tokenizer.merges });
+  const bos = tokenizer.bosTokenId;
+  const eos = tokenizer.eosTokenId;
+  const pad = tokenizer.paddingTokenId ?? eos;
+  if (bos !== undefined) meta.set('tokenizer.ggml.bos_token_id', u32(bos));
+  if (eos !== undefined) meta.set('tokenizer.ggml.eos_token_id', u32(eos));
+  if (pad !== undefined) meta.set('tokenizer.ggml.padding_token_id', u32(pad));
+  meta.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizer.addBosToken ?? false });
+  meta.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: false });
+  return meta;
+}
+
+/** Writes a LLaMA model (Hugging Face-named float32 tensors) as a GGUF file llama.cpp loads. */
+export function exportLlamaGguf(
+  path: string, config: LlamaConfig, tensors: NamedTensors, tokenizer: GgufTokenizerData,
+  options: LlamaGgufOptions = {},
+): void {
+  checkLlamaTensors(config, tensors);
+  const metadata = llamaGgufMetadata(config, tokenizer, options);
+  const matrixType = options.fileType ?? 'F32';
+  const out: GgufTensorInput[] = [];
+  for (const hfName of llamaTensorShapes(config).keys()) {
+    const tensor = tensors.get(hfName) as Tensor;
+    const heads = ropeHeads(hfName, config);
+    const [rows, cols] = tensor.shape;
+    const data = heads === undefined ? tensor.data : toInterleavedRope(tensor.data, rows, cols, heads);
+    out.push({
+      name: ggufTensorName(hfName),
+      shape: tensor.shape,
+      type: tensor.shape.length === 1 ? 'F32' : matrixType,
+      data,
+    });
+  }
+  writeGguf(path, metadata, out);
+}
+
+export interface LlamaGguf {
+  config: LlamaConfig;
+  /** Float32 tensors under Hugging Face names, with Q/K rows back in rotate-half order. */
+  tensors: NamedTensors;
+  tokenizer: GgufTokenizerData;
+  metadata: GgufMetadata;
+}
+
+/** Reads a float LLaMA GGUF (ours or llama.cpp's converter's) back into Hugging Face layout. */
+export function importLlamaGguf(path: string): LlamaGguf {
+  const file = GgufFile.open(path);
+  try {
+    const meta = file.metadata;
+    const get = (key: string): GgufValue => {
+      const value = meta.get(key);
+      if (!value) throw new LmlabError(`${path}: missing metadata ${key}`);
+      return value;
+    };
+    const num = (key: string): number => {
+      const v = get(key);
+      if (typeof v.value !== 'number') throw new LmlabError(`${path}: metadata ${key} is not a number`);
+      return v.value;
+    };
+    const text = (key: string): string => {
+      const v = get(key);
+      if (v.type !== 'string') throw new LmlabError(`${path}: metadata ${key} is not a string`);
+      return v.value;
+    };
+    const strings = (key: string): string[] => {
+      const v = get(key);
+      if (v.type !== 'array' || v.itemType !== 'string') throw new LmlabError(`${path}: metadata ${key} is not a string array`);
+      return v.value as string[];
+    };
+    const arch = text('general.architecture');
+    if (arch !== 'llama') throw new LmlabError(`${path}: architecture ${JSON.stringify(arch)} is not supported (only "llama")`);
+    const tokenizerModel = text('tokenizer.ggml.model');
+    if (tokenizerModel !== 'gpt2') {
+      throw new LmlabError(
+        `${path}: tokenizer model ${JSON.stringify(tokenizerModel)} is not supported (only byte-level BPE "gpt2")`,
+      );
+    }
+    const tokens = strings('tokenizer.ggml.tokens');
+    const dim = num('llama.embedding_length');
+    const heads = num('llama.attention.head_count');
+    if (meta.has('llama.rope.dimension_count') && num('llama.rope.dimension_count') !== dim / heads) {
+      throw new LmlabError(`${path}: partial RoPE (llama.rope.dimension_count ≠ head size) is not supported`);
+    }
+    if (meta.has('llama.rope.scaling.type') && text('llama.rope.scaling.type') !== 'none') {
+      throw new LmlabError(`${path}: llama.rope.scaling.type ${text('llama.rope.scaling.type')} is not supported`);
+    }
+    const config: LlamaConfig = {
+      vocabSize: tokens.length,
+      dim,
+      layers: num('llama.block_count'),
+      heads,
+      kvHeads: meta.has('llama.attention.head_count_kv') ? num('llama.attention.head_count_kv') : heads,
+      ffnHidden: num('llama.feed_forward_length'),
+      ropeTheta: meta.has('llama.rope.freq_base') ? fromF32(num('llama.rope.freq_base')) : 10000,
+      normEps: fromF32(num('llama.attention.layer_norm_rms_epsilon')),
+      maxSeqLen: num('llama.context_length'),
+      tieEmbeddings: !file.has('output.weight'),
+    };
+    const pre = text('tokenizer.ggml.pre');
+    const tokenizer: GgufTokenizerData = {
+      tokens, merges: strings('tokenizer.ggml.merges'), pre, ignoreMerges: IGNORE_MERGES_PRE_TOKENIZERS.has(pre),
+    };
+    const types = meta.get('tokenizer.ggml.token_type');
+    if (types?.type === 'array') tokenizer.tokenTypes = types.value.map(Number);
+    const ids: [keyof GgufTokenizerData & `${string}Id`, string][] = [
+      ['bosTokenId', 'tokenizer.ggml.bos_token_id'], ['eosTokenId', 'tokenizer.ggml.eos_token_id'],
+      ['paddingTokenId', 'tokenizer.ggml.padding_token_id'],
+    ];
+    for (const [field, key] of ids) if (meta.has(key)) tokenizer[field] = num(key);
+    const addBos = meta.get('tokenizer.ggml.add_bos_token');
+    if (addBos?.type === 'bool') tokenizer.addBosToken = addBos.value;
+    validateLlamaConfig(config, path);
+
+    const expected = llamaTensorShapes(config);
+    const wanted = new Map([...expected.keys()].map((hf) => [ggufTensorName(hf), hf]));
+    for (const info of file.tensors) {
+      // llama.cpp's converter may store precomputed RoPE factors; anything else is foreign.
+      if (!wanted.has(info.name) && info.name !== 'rope_freqs.weight') {
+        throw new LmlabError(`${path}: unsupported tensor ${info.name}`);
+      }
+    }
+    const tensors: NamedTensors = new Map();
+    for (const [ggufName, hfName] of wanted) {
+      if (!file.has(ggufName)) throw new LmlabError(`${path}: missing tensor ${ggufName}`);
+      const tensor = file.read(ggufName);
+      const shape = expected.get(hfName)!;
+      if (tensor.shape.join() !== shape.join()) {
+        throw new LmlabError(`${path}: tensor ${ggufName} has shape [${tensor.shape}], expected [${shape}]`);
+      }
+      const ropeHeadCount = ropeHeads(hfName, config);
+      if (ropeHeadCount !== undefined) {
+        tensor.data = fromInterleavedRope(tensor.data, shape[0], shape[1], ropeHeadCount);
+      }
+      tensors.set(hfName, tensor);
+    }
+    return { config, tensors, tokenizer, metadata: meta };
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * GGUF stores theta and epsilon as f32, so 1e-5 comes back as 9.99999974e-6. The shortest
+ * decimal that rounds to the same f32 recovers what was written.
+ */
+function fromF32(value: number): number {
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
+  }
+  return value;
+}
