@@ -3,7 +3,7 @@
 // from a Hugging Face config.json. Options that would change the computation and that the
 // engine does not implement (RoPE scaling, biases, other activations) are refused with an error
 // naming the config field, rather than loading a model that would compute something else.
-import { LmlabError } from '../cli/errors.ts';
+import { LmlabError } from '../errors.ts';
 
 export interface LlamaConfig {
   vocabSize: number;

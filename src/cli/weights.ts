@@ -1,9 +1,9 @@
 // `lmlab weights …`: inspect safetensors/GGUF files and convert LLaMA checkpoints between the
 // Hugging Face layout and GGUF. Argument checking only; the work is in convert.ts.
 import type { Command } from 'commander';
-import { LmlabError } from '../cli/errors.ts';
-import { describeWeightsFile, ggufToHf, hfToGguf } from './convert.ts';
-import type { FloatDtype } from './tensors.ts';
+import { LmlabError } from './errors.ts';
+import { describeWeightsFile, ggufToHf, hfToGguf } from '../io/convert.ts';
+import type { FloatDtype } from '../io/tensors.ts';
 
 export function registerWeightsCommands(program: Command): void {
   const weights = program
