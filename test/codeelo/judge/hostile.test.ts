@@ -1,0 +1,85 @@
+// Hostile programs against the judge: each gets the right verdict, nothing escapes (no file
+// outside the box, no secret read, no network, no host process touched) and the host is left
+// as it was (no processes of the sandbox user, no cgroups, no sandbox roots in /tmp).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { judgeSubmission } from '../../../src/codeelo/judge/judge.ts';
+import { languageById } from '../../../src/codeelo/judge/languages.ts';
+import { loadProblem, type Problem } from '../../../src/codeelo/judge/problem.ts';
+import type { Verdict } from '../../../src/codeelo/judge/verdict.ts';
+import { fixtures, sandboxCgroups, sandboxSkipReason, sandboxUserProcesses, writeProblem } from './helpers.ts';
+
+const skip = sandboxSkipReason();
+const hostileDir = join(fixtures, 'hostile');
+const common = readFileSync(join(hostileDir, 'common.h'), 'utf8');
+const root = mkdtempSync(join(tmpdir(), 'lmlab-hostile-'));
+const canary = join(root, 'canary');
+mkdirSync(canary);
+chmodSync(root, 0o755);
+chmodSync(canary, 0o777); // writable by anyone: only isolation can keep it empty
+
+let problem: Problem;
+let listener: Server;
+let connections = 0;
+const canaryProcess = spawn('sleep', ['300'], { stdio: 'ignore' });
+const cgroupsBefore = new Set(sandboxCgroups());
+const sandboxRootsBefore = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('lmlab-sbx-root-')));
+
+before(async () => {
+  listener = createServer((socket) => { connections++; socket.destroy(); });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as AddressInfo).port;
+  const judgeFile = new URL('../../../package.json', import.meta.url).pathname;
+  const dir = writeProblem(root, 'hostile', { timeLimitMs: 500, memoryLimitMb: 64 }, {
+    'tests/01.in': `${canary} ${judgeFile} ${join(root, 'hostile', 'tests', '01.ans')} ${port} ${canaryProcess.pid}\n`,
+    'tests/01.ans': 'ok\n',
+  });
+  problem = loadProblem(dir);
+});
+
+after(async () => {
+  canaryProcess.kill('SIGKILL');
+  await new Promise<void>((resolve) => listener?.close(() => resolve()) ?? resolve());
+  rmSync(root, { recursive: true, force: true });
+});
+
+const cases: [string, Verdict][] = [
+  ['fork-bomb', 'TLE'],
+  ['infinite-loop', 'TLE'],
+  ['sleep-forever', 'TLE'],
+  ['memory-bomb', 'MLE'],
+  ['huge-output', 'OLE'],
+  ['write-outside', 'AC'],
+  ['read-secrets', 'AC'],
+  ['network', 'AC'],
+  ['kill-others', 'AC'],
+  ['ptrace', 'AC'],
+  ['shell', 'AC'],
+  ['escalate', 'AC'],
+  ['deep-recursion', 'AC'],
+];
+
+for (const [name, expected] of cases) {
+  test(`hostile ${name} gets ${expected}`, { skip, timeout: 60_000 }, async () => {
+    const source = readFileSync(join(hostileDir, `${name}.cpp`), 'utf8').replace('#include "common.h"', common);
+    const result = await judgeSubmission(problem, languageById('cpp'), Buffer.from(source), { outputLimitKb: 1024 });
+    const detail = `${result.verdict}: ${result.tests[0]?.message ?? result.compileMessage}`;
+    assert.equal(result.verdict, expected, detail);
+  });
+}
+
+test('nothing escaped and the host is as it was', { skip }, () => {
+  assert.deepEqual(readdirSync(canary), [], 'no file reached the canary directory');
+  assert.equal(connections, 0, 'no connection reached the loopback listener');
+  assert.equal(canaryProcess.exitCode, null, 'the host canary process is alive');
+  assert.equal(canaryProcess.signalCode, null);
+  assert.deepEqual(sandboxUserProcesses(), [], 'no process of the sandbox user is left');
+  assert.deepEqual(sandboxCgroups().filter((c) => !cgroupsBefore.has(c)), [], 'no sandbox cgroup is left');
+  const roots = readdirSync(tmpdir()).filter((n) => n.startsWith('lmlab-sbx-root-') && !sandboxRootsBefore.has(n));
+  assert.deepEqual(roots, [], 'no sandbox root directory is left in /tmp');
+});
