@@ -19,6 +19,7 @@ import { RatingDistribution } from '../codeelo/rating/aggregate.ts';
 import { loadResults } from '../codeelo/rating/results.ts';
 import { formatReport, rateResults } from '../codeelo/rating/rate.ts';
 import type { SeedMethod } from '../codeelo/rating/seeds.ts';
+import { registerCodeeloRunCommands } from './codeelo-run.ts';
 
 function integer(name: string, min = -Infinity) {
   return (value: string): number => {
@@ -203,5 +204,6 @@ export function registerCodeeloCommands(program: Command): Command {
       console.log(`wrote ${opts.out}: contest ${contestId} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants (${unratedRows} unrated rows left out), ${client.requests} requests`);
     });
 
+  registerCodeeloRunCommands(codeelo);
   return codeelo;
 }

@@ -1,0 +1,215 @@
+// Model clients of the harness: any OpenAI-compatible chat endpoint (vLLM, llama.cpp server,
+// SGLang, OpenAI) through the openai package, Anthropic through @anthropic-ai/sdk, and `replay`,
+// which answers from a file. One request per attempt, with an overall deadline, retries with
+// exponential backoff that honour retry-after, and token accounting.
+// It does not extract code or keep state between attempts (runner.ts, store.ts).
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { parseWith } from '../cf/schemas.ts';
+import { readJsonFile } from '../rating/pack.ts';
+
+export interface Sampling {
+  temperature: number;
+  topP: number;
+  /** 0 = not sent (OpenAI's own API rejects it). */
+  topK: number;
+  /** 1 = not sent. */
+  repetitionPenalty: number;
+  maxTokens: number;
+}
+
+/** The paper's sampling parameters (spec §3). */
+export const PAPER_SAMPLING: Sampling = { temperature: 0.7, topP: 0.8, topK: 20, repetitionPenalty: 1.1, maxTokens: 4096 };
+
+export interface Generation {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: string;
+}
+
+export interface GenerationRequest {
+  key: string;
+  attempt: number;
+  prompt: string;
+  /** Sampling seed for servers that take one (vLLM, SGLang, OpenAI); replay ignores it. */
+  seed?: number;
+  signal: AbortSignal;
+}
+
+export interface ModelClient {
+  readonly provider: 'openai' | 'anthropic' | 'replay';
+  readonly model: string;
+  /** null: the model has no answer for this attempt (replay ran out) and the problem stops. */
+  generate(request: GenerationRequest): Promise<Generation | null>;
+}
+
+/** An error the harness may retry (rate limit, server error, timeout, dropped connection). */
+export class RetryableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/** Maps SDK errors (both SDKs share the shape) to retryable or final one-line errors. */
+function classify(err: unknown, provider: string): Error {
+  const e = err as { status?: number; headers?: Headers; message?: string; name?: string };
+  const message = (e.message ?? String(err)).split('\n')[0];
+  if (typeof e.status === 'number') {
+    if (e.status === 429 || e.status === 408 || e.status === 409 || e.status >= 500) {
+      return new RetryableError(`HTTP ${e.status}: ${message}`, retryAfterMs(e.headers));
+    }
+    return new Error(`${provider} request failed with HTTP ${e.status}: ${message}`);
+  }
+  return new RetryableError(e.name === 'AbortError' || /abort|timed? ?out/i.test(message) ? 'request timed out' : `connection error: ${message}`);
+}
+
+export interface OpenAiOptions { baseUrl?: string; apiKey?: string; model: string; sampling: Sampling }
+
+export class OpenAiChatClient implements ModelClient {
+  readonly provider = 'openai' as const;
+  readonly model: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAiOptions) {
+    this.model = options.model;
+    this.client = new OpenAI({ apiKey: options.apiKey ?? 'none', baseURL: options.baseUrl, maxRetries: 0, timeout: 24 * 3600_000 });
+  }
+
+  async generate(request: GenerationRequest): Promise<Generation> {
+    const s = this.options.sampling;
+    // top_k and repetition_penalty are extensions that vLLM, SGLang and llama.cpp understand.
+    const extra: Record<string, number> = {};
+    if (s.topK > 0) extra.top_k = s.topK;
+    if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
+    if (request.seed !== undefined) extra.seed = request.seed;
+    try {
+      const stream = await this.client.chat.completions.create({
+        model: this.model, messages: [{ role: 'user', content: request.prompt }],
+        temperature: s.temperature, top_p: s.topP, max_tokens: s.maxTokens,
+        stream: true, stream_options: { include_usage: true }, ...extra,
+      }, { signal: request.signal });
+      const parts: string[] = [];
+      let promptTokens = 0;
+      let completionTokens = 0;
+      let finishReason = 'unknown';
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        if (choice?.delta?.content) parts.push(choice.delta.content);
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) {
+          promptTokens = chunk.usage.prompt_tokens;
+          completionTokens = chunk.usage.completion_tokens;
+        }
+      }
+      return { text: parts.join(''), promptTokens, completionTokens, finishReason };
+    } catch (err) {
+      throw classify(err, 'OpenAI-compatible');
+    }
+  }
+}
+
+export interface AnthropicOptions { baseUrl?: string; apiKey?: string; model: string; sampling: Sampling }
+
+export class AnthropicClient implements ModelClient {
+  readonly provider = 'anthropic' as const;
+  readonly model: string;
+  private readonly client: Anthropic;
+
+  constructor(private readonly options: AnthropicOptions) {
+    this.model = options.model;
+    this.client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseUrl ?? null, maxRetries: 0, timeout: 24 * 3600_000 });
+  }
+
+  async generate(request: GenerationRequest): Promise<Generation> {
+    const s = this.options.sampling;
+    try {
+      // This SDK's types no longer list sampling fields (newer models fix them); the API still
+      // takes temperature for the models that allow it, so it is passed through untyped.
+      const sampling: Record<string, number> = { temperature: s.temperature };
+      const message = await this.client.messages.create({
+        model: this.model, max_tokens: s.maxTokens, messages: [{ role: 'user', content: request.prompt }], ...sampling,
+      }, { signal: request.signal });
+      const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+      return { text, promptTokens: message.usage.input_tokens, completionTokens: message.usage.output_tokens, finishReason: message.stop_reason ?? 'unknown' };
+    } catch (err) {
+      throw classify(err, 'Anthropic');
+    }
+  }
+}
+
+const replaySchema = z.strictObject({
+  format: z.literal('lmlab-replay'),
+  model: z.string().optional(),
+  answers: z.record(z.string(), z.array(z.string()).max(8)),
+});
+export type ReplayFile = z.infer<typeof replaySchema>;
+
+/** Answers from a file: { format: "lmlab-replay", answers: { "1971A": ["answer 1", ...] } }. */
+export class ReplayClient implements ModelClient {
+  readonly provider = 'replay' as const;
+  readonly model: string;
+
+  constructor(private readonly file: ReplayFile, name?: string) {
+    this.model = name ?? file.model ?? 'replay';
+  }
+
+  static fromFile(path: string, name?: string): ReplayClient {
+    return new ReplayClient(parseWith(replaySchema, readJsonFile(path), `${path}: not a replay file`), name);
+  }
+
+  async generate(request: GenerationRequest): Promise<Generation | null> {
+    const text = this.file.answers[request.key]?.[request.attempt - 1];
+    if (text === undefined) return null;
+    return { text, promptTokens: 0, completionTokens: 0, finishReason: 'replay' };
+  }
+}
+
+export interface RetryPolicy {
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 600_000 };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One generation with a deadline per request and retries of transient failures. onFailure
+ * hears about every failed request (for the run's event log); the last error is rethrown.
+ */
+export async function generateWithRetries(
+  client: ModelClient, request: Omit<GenerationRequest, 'signal'>, policy: RetryPolicy,
+  onFailure: (message: string, willRetry: boolean) => void,
+): Promise<Generation | null> {
+  for (let tryNo = 0; ; tryNo++) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
+    try {
+      return await client.generate({ ...request, signal: controller.signal });
+    } catch (err) {
+      const error = controller.signal.aborted ? new RetryableError(`request timed out after ${policy.timeoutMs} ms`) : (err as Error);
+      const retry = error instanceof RetryableError && tryNo < policy.retries;
+      onFailure(error.message, retry);
+      if (!retry) throw error;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** tryNo) * (0.5 + Math.random() / 2);
+      await sleep(Math.min(policy.maxDelayMs, Math.max(backoff, (error as RetryableError).retryAfterMs ?? 0)));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
