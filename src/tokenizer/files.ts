@@ -1,7 +1,8 @@
 // Loading and saving tokenizers on disk: tokenizer.json (Hugging Face) both ways, tiktoken
 // rank files and js-tiktoken rank modules for reading. Chooses the reader from the file's
 // content and name; it does not download anything.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fromHuggingFaceJson } from './hf-json.ts';
 import { parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken } from './tiktoken.ts';
 import type { SpecialToken, Tokenizer } from './tokenizer.ts';
@@ -34,6 +35,7 @@ export async function loadTokenizer(path: string, options: LoadOptions = {}): Pr
 }
 
 export async function saveTokenizer(tokenizer: Tokenizer, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(tokenizer.toHuggingFaceJson(), null, 1) + '\n');
 }
 

@@ -1,0 +1,139 @@
+// What a sublayer costs: its forward FLOPs at a given context length (for the share of FLOPs
+// skipped), its measured wall-clock time on this machine at a given context length (timed
+// through the engine's observer hook, around real prefill or decode work), and the cost-aware
+// selection built on it: rank sublayers by importance lost per unit of time saved and skip
+// until a time budget is filled, instead of a count. At long context attention grows with T
+// while the FFN does not, so a cost-blind top-N can skip cheap FFNs and save little time.
+//
+// Not here: the similarity ranking itself (plan.ts), applying a set (controller.ts).
+import { Rng } from '../engine/random.ts';
+import { type LlamaConfig, headDim } from '../model/config.ts';
+import { InferenceSession } from '../model/inference.ts';
+import type { LlamaModel, SublayerKind } from '../model/llama.ts';
+import { LmlabError } from '../errors.ts';
+import { emptySet, type SkipSet } from './plan.ts';
+import type { AdaSkipProfile } from './profile.ts';
+
+/** FLOPs of an attention sublayer over n new tokens after `past` tokens of context. */
+export function attnFlops(c: LlamaConfig, n: number, past: number): number {
+  const hd = headDim(c);
+  const projections = 2 * n * c.dim * (c.heads + 2 * c.kvHeads) * hd + 2 * n * c.heads * hd * c.dim;
+  // QKᵀ and PV: token i attends to past + i + 1 keys
+  const keys = n * past + (n * (n + 1)) / 2;
+  return projections + 4 * c.heads * hd * keys;
+}
+
+export function ffnFlops(c: LlamaConfig, n: number): number {
+  return 6 * n * c.dim * c.ffnHidden;
+}
+
+/** Final norm and LM head for the one token whose logits are kept. */
+export function headFlops(c: LlamaConfig): number {
+  return 2 * c.dim * c.vocabSize;
+}
+
+export interface SublayerTimes {
+  /** milliseconds per layer, for one prefill of `contextLength` tokens or one decode step at it */
+  attn: Float64Array;
+  ffn: Float64Array;
+  contextLength: number;
+  phase: 'prefill' | 'decode';
+}
+
+export interface TimingOptions {
+  phase: 'prefill' | 'decode';
+  /** decode steps averaged (decode phase) */
+  steps?: number;
+  chunk?: number;
+  seed?: number;
+}
+
+/**
+ * Times every sublayer at a context length by timestamps taken in the observer, which runs right
+ * after each sublayer (attention of layer 0 also carries the embedding lookup, a negligible copy).
+ */
+export function measureSublayerTimes(model: LlamaModel, contextLength: number, options: TimingOptions): SublayerTimes {
+  const c = model.config;
+  if (!Number.isInteger(contextLength) || contextLength < 1 || contextLength > c.maxSeqLen) {
+    throw new LmlabError(`timing context length must be in [1, ${c.maxSeqLen}], got ${contextLength}`);
+  }
+  const attn = new Float64Array(c.layers);
+  const ffn = new Float64Array(c.layers);
+  let timing = false;
+  let last = 0;
+  const session = new InferenceSession(model, {
+    chunk: options.chunk ?? 512,
+    hooks: {
+      observe(layer: number, kind: SublayerKind) {
+        if (!timing) return;
+        const now = performance.now();
+        (kind === 'attn' ? attn : ffn)[layer] += now - last;
+        last = now;
+      },
+    },
+  });
+  const rng = new Rng(options.seed ?? 7);
+  const prompt = Int32Array.from({ length: options.phase === 'prefill' ? contextLength : Math.max(1, contextLength - 1) }, () => rng.int(c.vocabSize));
+  if (options.phase === 'prefill') {
+    timing = true;
+    last = performance.now();
+    session.prefill(prompt);
+  } else {
+    session.prefill(prompt);
+    const steps = options.steps ?? 4;
+    for (let s = 0; s < steps; s++) {
+      // stay at the requested length: decode over the same position again
+      session.length = Math.max(0, contextLength - 1);
+      timing = true;
+      last = performance.now();
+      session.decode(rng.int(c.vocabSize));
+      timing = false;
+    }
+    for (let l = 0; l < c.layers; l++) {
+      attn[l] /= steps;
+      ffn[l] /= steps;
+    }
+  }
+  return { attn, ffn, contextLength, phase: options.phase };
+}
+
+/**
+ * Cost-aware selection: sublayers sorted by importance lost per millisecond saved, where
+ * importance = 1 − similarity (clamped at a small floor so a free sublayer is not divided by
+ * zero), taken in that order until their time reaches `timeBudget` of the total sublayer time.
+ * A sublayer that would overshoot the budget by more than half its own time is passed over in
+ * favour of cheaper ones later in the order. Skipped sublayers are compensated like AdaSkip's.
+ */
+export function costAwareSet(profile: AdaSkipProfile, times: SublayerTimes, timeBudget: number): SkipSet {
+  if (!Number.isFinite(timeBudget) || timeBudget < 0 || timeBudget >= 1) throw new LmlabError(`the time budget must be in [0, 1), got ${timeBudget}`);
+  const layers = profile.attn.similarity.length;
+  if (times.attn.length !== layers) throw new LmlabError(`sublayer times cover ${times.attn.length} layers, the profile ${layers}`);
+  const time = (i: number) => Math.max(1e-6, (i % 2 === 0 ? times.attn : times.ffn)[i >> 1]);
+  const importance = (i: number) => Math.max(1e-6, 1 - (i % 2 === 0 ? profile.attn.similarity : profile.ffn.similarity)[i >> 1]);
+  let total = 0;
+  for (let l = 0; l < layers; l++) total += times.attn[l] + times.ffn[l];
+  const target = timeBudget * total;
+  const order = Array.from({ length: 2 * layers }, (_, i) => i).sort((a, b) => importance(a) / time(a) - importance(b) / time(b) || a - b);
+  const set = emptySet(layers);
+  let saved = 0;
+  for (const i of order) {
+    if (saved >= target) break;
+    if (saved + time(i) - target > time(i) / 2) continue;
+    saved += time(i);
+    if (i % 2 === 0) set.attn[i >> 1] = profile.attn.ratio[i >> 1];
+    else set.ffn[i >> 1] = profile.ffn.ratio[i >> 1];
+  }
+  return set;
+}
+
+/** Share of the measured sublayer time a set removes. */
+export function timeShare(set: SkipSet, times: SublayerTimes): number {
+  let total = 0;
+  let skipped = 0;
+  for (let l = 0; l < times.attn.length; l++) {
+    total += times.attn[l] + times.ffn[l];
+    if (set.attn[l] !== null) skipped += times.attn[l];
+    if (set.ffn[l] !== null) skipped += times.ffn[l];
+  }
+  return total > 0 ? skipped / total : 0;
+}

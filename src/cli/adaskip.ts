@@ -1,0 +1,170 @@
+// `lmlab adaskip …`: calibrate a model's sublayer profile, print its per-sublayer similarity
+// table, show which sublayers a method skips, and benchmark skipping speed on a random-weight
+// model. Argument checking and printing only; the work is in src/adaskip/.
+import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LmlabError } from './errors.ts';
+import { LlamaModel } from '../model/llama.ts';
+import { describeConfig } from '../model/config.ts';
+import { loadModelDir } from '../model/load.ts';
+import type { Tokenizer } from '../tokenizer/index.ts';
+import { calibrate, readPrompts, similarityTable } from '../adaskip/calibrate.ts';
+import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../adaskip/bench.ts';
+import { createAdaSkipHooks } from '../adaskip/controller.ts';
+import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
+import { loadProfile, saveProfile } from '../adaskip/profile.ts';
+
+const PROFILE_NAME = 'adaskip-profile.json';
+
+function integer(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new LmlabError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+function numberList(name: string, value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((v) => !Number.isFinite(v))) throw new LmlabError(`${name} must be a comma-separated list of numbers, got "${value}"`);
+  return list;
+}
+
+interface ModelFlags {
+  random?: string;
+  seed: string;
+}
+
+/** A model directory, or a random-weight model of a shape (--random). */
+async function openModel(dir: string | undefined, flags: ModelFlags): Promise<{ model: LlamaModel; tokenizer: Tokenizer | null; dir: string | null }> {
+  if (flags.random !== undefined) {
+    if (dir !== undefined) throw new LmlabError('give either a model directory or --random SHAPE, not both');
+    return { model: LlamaModel.initialised(parseShape(flags.random), integer('--seed', flags.seed, 0)), tokenizer: null, dir: null };
+  }
+  if (dir === undefined) throw new LmlabError('give a model directory (config.json + model.safetensors) or --random SHAPE');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LmlabError(`model directory not found: ${dir}`);
+  const loaded = await loadModelDir(dir);
+  return { model: loaded.model, tokenizer: loaded.tokenizer, dir };
+}
+
+function defaultProfilePath(dir: string | null, given: string | undefined, what: string): string {
+  if (given !== undefined) return given;
+  if (dir === null) throw new LmlabError(`${what} for a --random model needs an explicit profile path`);
+  return join(dir, PROFILE_NAME);
+}
+
+const randomHelp = `random-weight model of a shape instead of a directory, e.g. "${REFERENCE_SHAPE}"`;
+
+export function registerAdaskipCommands(program: Command): void {
+  const adaskip = program
+    .command('adaskip')
+    .description('AdaSkip: adaptive sublayer skipping (calibrate a profile, inspect it, benchmark skipping)');
+
+  adaskip
+    .command('calibrate')
+    .description('learn per-sublayer importance from calibration prompts (no skipping) and save a profile')
+    .argument('[model]', 'model directory (config.json, model.safetensors, tokenizer.json for text prompts)')
+    .requiredOption('--prompts <file>', 'JSONL of {"text": ...} (or {"tokens": [...]}) calibration prompts')
+    .option('--count <n>', 'calibration requests (first lines of the file)', '20')
+    .option('--out <file>', `profile to write (default: MODEL/${PROFILE_NAME})`)
+    .option('--chunk <n>', 'prefill chunk size in tokens', '512')
+    .option('--random <shape>', randomHelp)
+    .option('--seed <n>', 'weight seed for --random', '1')
+    .action(async (dir: string | undefined, f: ModelFlags & { prompts: string; count: string; out?: string; chunk: string }) => {
+      const { model, tokenizer, dir: modelDir } = await openModel(dir, f);
+      const out = defaultProfilePath(modelDir, f.out, 'calibrate');
+      const prompts = readPrompts(f.prompts, tokenizer, model.config.vocabSize, integer('--count', f.count, 1));
+      const t0 = performance.now();
+      const profile = calibrate(model, prompts, {
+        chunk: integer('--chunk', f.chunk, 1),
+        onRequest: (i, n) => process.stderr.write(`request ${i + 1}/${prompts.length}: ${n} tokens\n`),
+      });
+      saveProfile(profile, out);
+      console.log(`calibrated ${describeConfig(model.config)} on ${profile.calibration.requests} requests (${profile.calibration.tokens} tokens) in ${((performance.now() - t0) / 1000).toFixed(1)} s; profile written to ${out}`);
+    });
+
+  adaskip
+    .command('profile')
+    .description('print the per-sublayer similarity table (from a saved profile, or calibrated now with --prompts)')
+    .argument('[model]', 'model directory')
+    .option('--profile <file>', `saved profile (default: MODEL/${PROFILE_NAME})`)
+    .option('--prompts <file>', 'calibrate on these prompts now instead of reading a profile')
+    .option('--count <n>', 'calibration requests with --prompts', '20')
+    .option('--random <shape>', randomHelp)
+    .option('--seed <n>', 'weight seed for --random', '1')
+    .action(async (dir: string | undefined, f: ModelFlags & { profile?: string; prompts?: string; count: string }) => {
+      const { model, tokenizer, dir: modelDir } = await openModel(dir, f);
+      const profile = f.prompts !== undefined
+        ? calibrate(model, readPrompts(f.prompts, tokenizer, model.config.vocabSize, integer('--count', f.count, 1)))
+        : loadProfile(defaultProfilePath(modelDir, f.profile, 'profile'), model);
+      console.log(similarityTable(profile).join('\n'));
+    });
+
+  adaskip
+    .command('plan')
+    .description('print which sublayers a method skips for a budget')
+    .argument('[model]', 'model directory')
+    .option('--profile <file>', `saved profile (default: MODEL/${PROFILE_NAME})`)
+    .option('--method <name>', `one of ${METHODS.filter((m) => m !== 'cost-aware').join(', ')}`, 'adaskip')
+    .option('--alpha <a>', 'fraction of the 2L sublayers to skip, in [0, 1)', '0.25')
+    .option('--skip-count <n>', 'explicit number of sublayers to skip (overrides --alpha)')
+    .option('--mode <mode>', 'prefill, decode or e2e', 'e2e')
+    .option('--random <shape>', randomHelp)
+    .option('--seed <n>', 'weight seed for --random, and the random baseline\'s seed', '1')
+    .action(async (dir: string | undefined, f: ModelFlags & { profile?: string; method: string; alpha: string; skipCount?: string; mode: string }) => {
+      const method = parseMethod(f.method);
+      if (method === 'cost-aware') throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
+      const mode = parseMode(f.mode);
+      const alpha = checkAlpha(Number(f.alpha));
+      const { model, dir: modelDir } = await openModel(dir, f);
+      const needsProfile = method === 'adaskip' || method === 'static' || method === 'shortgpt' || f.profile !== undefined;
+      const profile = needsProfile ? loadProfile(defaultProfilePath(modelDir, f.profile, 'plan'), model) : null;
+      const controller = createAdaSkipHooks(model, profile, {
+        method, mode, alpha, seed: integer('--seed', f.seed, 0),
+        ...(f.skipCount !== undefined ? { n: integer('--skip-count', f.skipCount, 0) } : {}),
+      });
+      const s = controller.stats();
+      console.log(`${method}, mode ${mode}: skips ${s.offlineCount} of ${2 * model.config.layers} sublayers: ${s.offline}`);
+      if (Number.isFinite(s.tau)) console.log(`online threshold τ = ${s.tau.toFixed(6)}`);
+      console.log(`layers without a KV cache: ${s.noCacheLayers.length ? s.noCacheLayers.join(', ') : 'none'}`);
+    });
+
+  adaskip
+    .command('bench')
+    .description('speed of dense vs each skipping method on a random-weight model: TTFT, decode tok/s, KV bytes, FLOP share, ratios to dense')
+    .option('--shape <shape>', `model shape (default ${REFERENCE_SHAPE})`)
+    .option('--contexts <list>', 'prompt lengths', '512,2048,8192')
+    .option('--alphas <list>', 'budgets α', '0.125,0.25,0.375')
+    .option('--methods <list>', `methods (default all: ${METHODS.join(',')})`)
+    .option('--decode-tokens <n>', 'tokens decoded after each prompt', '32')
+    .option('--calibration <n>', 'calibration requests (random tokens)', '4')
+    .option('--calibration-tokens <n>', 'tokens per calibration request', '1024')
+    .option('--chunk <n>', 'prefill chunk size', '512')
+    .option('--seed <n>', 'weight and prompt seed', '1')
+    .option('--repeats <n>', 'timed runs of every configuration, interleaved (medians reported)', '3')
+    .option('--quick', `smoke size: shape ${QUICK_SHAPE}, contexts 128,256, α 0.25, 8 decode tokens, 1 repeat`)
+    .option('--json', 'print the report as JSON')
+    .action((f: { shape?: string; contexts: string; alphas: string; methods?: string; decodeTokens: string; calibration: string; calibrationTokens: string; chunk: string; seed: string; repeats: string; quick?: boolean; json?: boolean }) => {
+      const quick = Boolean(f.quick);
+      const config = parseShape(f.shape ?? '', quick ? QUICK_SHAPE : REFERENCE_SHAPE);
+      const alphas = quick && f.alphas === '0.125,0.25,0.375' ? [0.25] : numberList('--alphas', f.alphas);
+      alphas.forEach(checkAlpha);
+      const methods: SkipMethod[] = f.methods ? f.methods.split(',').map((m) => parseMethod(m.trim())) : [...METHODS];
+      const report = runAdaSkipBench({
+        config,
+        contexts: (quick && f.contexts === '512,2048,8192' ? [128, 256] : numberList('--contexts', f.contexts)).map((t) => integer('--contexts', String(t), 1)),
+        alphas, methods,
+        decodeTokens: quick && f.decodeTokens === '32' ? 8 : integer('--decode-tokens', f.decodeTokens, 1),
+        calibrationRequests: integer('--calibration', f.calibration, 1),
+        calibrationLength: quick && f.calibrationTokens === '1024' ? 128 : integer('--calibration-tokens', f.calibrationTokens, 1),
+        seed: integer('--seed', f.seed, 0),
+        chunk: integer('--chunk', f.chunk, 1),
+        repeats: quick && f.repeats === '3' ? 1 : integer('--repeats', f.repeats, 1),
+        log: (line) => process.stderr.write(line + '\n'),
+      });
+      if (f.json) console.log(JSON.stringify(report));
+      else {
+        console.log(`${report.model}; statistics collection: ${(report.collection.observerShare * 100).toFixed(2)}% of prefill time in the observer (wall clock ${(report.collection.overhead * 100).toFixed(1)}% vs without, interleaved)`);
+        console.log(formatBenchTable(report).join('\n'));
+      }
+    });
+}
