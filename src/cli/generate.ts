@@ -7,6 +7,26 @@ import { InferenceSession } from '../model/inference.ts';
 import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
 import { scoreText } from '../model/score.ts';
 import { readDocuments } from '../io/documents.ts';
+import { type AdaSkipFlags, adaskipFromFlags } from '../adaskip/index.ts';
+import type { LlamaModel } from '../model/llama.ts';
+
+/** AdaSkip options shared by generate and score (off unless --adaskip or a baseline is given). */
+function addSkipOptions(command: Command): Command {
+  return command
+    .option('--adaskip <profile>', 'skip sublayers with an AdaSkip profile (from `lmlab adaskip calibrate`)')
+    .option('--alpha <a>', 'fraction of the 2·layers sublayers to skip, in [0, 1) (default 0.25)')
+    .option('--skip-count <n>', 'skip exactly this many sublayers instead of --alpha')
+    .option('--mode <mode>', 'where to skip: prefill | decode | e2e (default e2e)')
+    .option('--adaskip-compat', "reset τ to 1.0 per request, as the paper's public code does (disables online learning)")
+    .option('--skip-method <m>', 'adaskip (default) or a baseline: static | early-exit | skipdecode | unified | shortgpt | random')
+    .option('--skip-seed <n>', 'seed of the random baseline');
+}
+
+function sessionFor(model: LlamaModel, flags: AdaSkipFlags, chunk: number) {
+  const adaskip = adaskipFromFlags(model, flags);
+  return { adaskip, session: adaskip ? adaskip.newSession(model, chunk) : new InferenceSession(model, { chunk }) };
+}
+import { extractDomain, metadataTemplate } from '../meco/domain.ts';
 
 function number(name: string, value: string): number {
   const n = Number(value);
@@ -20,7 +40,7 @@ function integer(name: string, value: string): number {
   return n;
 }
 
-interface GenerateFlags {
+interface GenerateFlags extends AdaSkipFlags {
   prompt?: string;
   promptFile?: string;
   maxTokens: string;
@@ -33,10 +53,11 @@ interface GenerateFlags {
   stopToken: string[];
   chunk: string;
   json?: boolean;
+  url?: string;
 }
 
 export function registerGenerateCommands(program: Command): void {
-  program
+  const generateCommand = program
     .command('generate')
     .description('generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)')
     .argument('<model>', 'model directory (e.g. a training checkpoint)')
@@ -52,7 +73,8 @@ export function registerGenerateCommands(program: Command): void {
     .option('--stop-token <id...>', 'stop at this token id', [])
     .option('--chunk <n>', 'prefill chunk size in tokens (bounds memory)', '512')
     .option('--json', 'print one JSON object (tokens, text, timings, stop reason) instead of streaming')
-    .action(async (modelDir: string, f: GenerateFlags) => {
+    .option('--url <domain-or-url>', 'MeCo conditioning: prepend "URL: <domain>\\n\\n" (tokenized on its own, as in training)');
+  addSkipOptions(generateCommand).action(async (modelDir: string, f: GenerateFlags) => {
       if ((f.prompt === undefined) === (f.promptFile === undefined)) throw new Error('give exactly one of --prompt or --prompt-file');
       const sampling: SamplingOptions = {
         temperature: number('--temperature', f.temperature), topK: integer('--top-k', f.topK), topP: number('--top-p', f.topP),
@@ -66,8 +88,9 @@ export function registerGenerateCommands(program: Command): void {
       const tk = tokenizer!;
       const promptText = f.prompt ?? readFileSync(f.promptFile!, 'utf8');
       const bos = tk.bosId;
-      const prompt = Int32Array.from(bos === undefined ? tk.encode(promptText) : [bos, ...tk.encode(promptText)]);
-      const session = new InferenceSession(model, { chunk: integer('--chunk', f.chunk) });
+      const metadata = f.url === undefined ? [] : tk.encode(metadataTemplate(extractDomain(f.url)));
+      const prompt = Int32Array.from([...(bos === undefined ? [] : [bos]), ...metadata, ...tk.encode(promptText)]);
+      const { adaskip, session } = sessionFor(model, f, integer('--chunk', f.chunk));
       const result = generate(session, prompt, {
         sampling, maxTokens, eosToken: tk.eosId ?? null, stopTokens, stopStrings: f.stop,
         decode: (ids) => tk.decode(ids),
@@ -77,6 +100,7 @@ export function registerGenerateCommands(program: Command): void {
         console.log(JSON.stringify({
           prompt_tokens: result.promptTokens, tokens: result.tokens, text: result.text, stop_reason: result.stopReason,
           time_to_first_token_ms: result.timeToFirstTokenMs, decode_tokens_per_s: result.decodeTokensPerSecond,
+          ...(adaskip ? { adaskip: adaskip.stats() } : {}),
         }));
       } else {
         process.stdout.write('\n');
@@ -84,10 +108,14 @@ export function registerGenerateCommands(program: Command): void {
           `[${result.tokens.length} tokens, stop: ${result.stopReason}, first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ` +
             `${result.decodeTokensPerSecond.toFixed(1)} tokens/s]\n`,
         );
+        if (adaskip) {
+          const st = adaskip.stats();
+          process.stderr.write(`[adaskip ${st.method}/${st.mode}: skipped ${st.offline || 'nothing'}; ${(100 * st.flopShareSkipped).toFixed(1)}% of FLOPs]\n`);
+        }
       }
     });
 
-  program
+  const scoreCommand = program
     .command('score')
     .description('per-token log-probabilities of texts under a model (perplexity), with an optional unscored prefix')
     .argument('<model>', 'model directory')
@@ -95,11 +123,12 @@ export function registerGenerateCommands(program: Command): void {
     .option('--file <file>', 'JSONL of {"text", "prefix"?} records (or plain text files) to score')
     .option('--prefix <text>', 'context before each text that is not scored')
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
-    .option('--json', 'one JSON line per text with every token and its log-probability')
-    .action(async (modelDir: string, f: { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean }) => {
+    .option('--json', 'one JSON line per text with every token and its log-probability');
+  addSkipOptions(scoreCommand).action(async (modelDir: string, f: AdaSkipFlags & { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean }) => {
       if ((f.text === undefined) === (f.file === undefined)) throw new Error('give exactly one of --text or --file');
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const chunk = integer('--chunk', f.chunk);
+      const { session } = sessionFor(model, f, chunk);
       const items: Array<{ text: string; prefix: string }> = [];
       if (f.text !== undefined) items.push({ text: f.text, prefix: f.prefix ?? '' });
       else {
@@ -111,7 +140,7 @@ export function registerGenerateCommands(program: Command): void {
       let totalNll = 0;
       let totalTokens = 0;
       for (const item of items) {
-        const r = scoreText(model, tokenizer!, item.text, { prefix: item.prefix, chunk });
+        const r = scoreText(model, tokenizer!, item.text, { prefix: item.prefix, chunk, session });
         totalNll += r.nll;
         totalTokens += r.tokens.length;
         if (f.json) console.log(JSON.stringify({ tokens: r.tokens, logprobs: r.logprobs, nll: r.nll, count: r.tokens.length, mean_nll: r.nll / Math.max(1, r.tokens.length) }));

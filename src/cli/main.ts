@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { reportAndExit } from './errors.ts';
 import { registerEngineCommands } from './engine.ts';
 import { registerTrainCommands } from './train.ts';
+import { registerGenerateCommands } from './generate.ts';
+import { registerDataCommands } from './data.ts';
 import { registerCodeeloCommands } from './codeelo.ts';
+import { registerJudgeCommands } from './judge.ts';
+import { registerTokenizerCommands } from './tokenizer.ts';
+import { registerWeightsCommands } from './weights.ts';
+import { registerAdaskipCommands } from './adaskip.ts';
+import { registerMecoCommands } from './meco.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -21,8 +28,15 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   registerEngineCommands(program);
+  registerDataCommands(program);
   registerTrainCommands(program);
+  registerGenerateCommands(program);
   registerCodeeloCommands(program);
+  registerJudgeCommands(program);
+  registerTokenizerCommands(program);
+  registerWeightsCommands(program);
+  registerAdaskipCommands(program);
+  registerMecoCommands(program);
   return program;
 }
 

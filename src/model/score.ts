@@ -42,14 +42,14 @@ export function scoreTokens(model: LlamaModel, ids: Int32Array, firstScored: num
 }
 
 /** [BOS] + tok(prefix) + tok(text); scores the text's tokens only. */
-export function scoreText(model: LlamaModel, tokenizer: Tokenizer, text: string, options: { prefix?: string; chunk?: number } = {}): TokenScores {
+export function scoreText(model: LlamaModel, tokenizer: Tokenizer, text: string, options: { prefix?: string; chunk?: number; session?: InferenceSession } = {}): TokenScores {
   const head: number[] = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
   if (options.prefix) head.push(...tokenizer.encode(options.prefix));
   const body = tokenizer.encode(text);
   if (body.length === 0) throw new Error('score: the text is empty');
   if (head.length === 0) {
     if (body.length < 2) throw new Error('score: without a BOS token or prefix, a text needs at least 2 tokens');
-    return scoreTokens(model, Int32Array.from(body), 1, options.chunk);
+    return scoreTokens(model, Int32Array.from(body), 1, options.chunk, options.session);
   }
-  return scoreTokens(model, Int32Array.from([...head, ...body]), head.length, options.chunk);
+  return scoreTokens(model, Int32Array.from([...head, ...body]), head.length, options.chunk, options.session);
 }

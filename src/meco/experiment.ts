@@ -1,0 +1,217 @@
+// `lmlab meco experiment`: spec §5 end to end at a chosen scale, resumable.
+//   1. corpus (stdlib corpora, fine labels) → 2. tokenizer fitted on the training split →
+//   3. shard datasets per label variant → 4. (full) measured throughput → T → 5. every run of
+//   plan.ts, each resumed through the trainer's checkpoints and skipped once its result.json
+//   exists → 6. evaluation (no label / true / wrong, k-shot, label-conditioned generation) →
+//   7. the report (report.ts). Everything lives under the work directory; the plan is saved
+//   there so a resumed experiment keeps its T.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
+import { readDocuments } from '../io/documents.ts';
+import { train } from '../train/trainer.ts';
+import { readDatasetIndex, readShard } from '../train/shards.ts';
+import type { LlamaModel } from '../model/llama.ts';
+import { InferenceSession } from '../model/inference.ts';
+import { generate } from '../model/generate.ts';
+import { describeConfig, flopsPerToken, parameterCount } from '../model/config.ts';
+import { buildCorpus, type CorpusManifest } from './corpus.ts';
+import { stdlibDocuments } from './sources.ts';
+import { datasetDir, prepareDatasets } from './prepare.ts';
+import { mecoTrainConfig } from './schedule.ts';
+import { type DocumentLoss, type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
+import { UnigramSourceClassifier } from './imitation.ts';
+import { extractDomain, metadataTemplate } from './domain.ts';
+import { type RunSpec, type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
+import { writeReport } from './report.ts';
+
+export interface RunResult {
+  spec: RunSpec;
+  seconds: number;
+  tokensPerSecond: number;
+  finalLoss: number;
+  none: DocumentLoss[];
+  kshot: DocumentLoss[];
+  trueLabel?: DocumentLoss[];
+  wrongLabel?: DocumentLoss[];
+  imitation?: { conditioned: number; unconditioned: number; chance: number; samples: number };
+}
+
+export interface ExperimentOptions {
+  workDir: string;
+  scale: Scale;
+  reportPath: string;
+  command: string;
+  /** full scale: skip measuring and use this throughput (tokens/second) */
+  tokensPerSecond?: number;
+  say?: (line: string) => void;
+  onProgress?: (line: string) => void;
+}
+
+export interface SavedPlan {
+  plan: ScalePlan;
+  /** measured on the first full-scale candidate before choosing the model */
+  measuredTokensPerSecond?: number;
+  /** measured on the chosen model (full) or given; what T was sized from */
+  tokensPerSecond: number | null;
+  expectedSeconds: number | null;
+  startedAt: string;
+}
+
+async function ensureCorpus(dir: string, plan: ScalePlan, say: (l: string) => void): Promise<CorpusManifest> {
+  const manifestPath = join(dir, 'corpus.json');
+  if (existsSync(manifestPath)) return JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest;
+  say('building the corpus from the @stdlib corpora (fine labels)');
+  const skipped: Record<string, number> = {};
+  return buildCorpus(stdlibDocuments('fine', skipped), dir, {
+    seed: 1, evalFraction: 0.1, cooldownFraction: 0.1, holdoutLabels: [], holdoutFraction: 0.05, maxChars: plan.maxChars, limit: plan.corpusLimit, perLabelLimit: plan.perLabelLimit,
+  }, skipped);
+}
+
+async function ensureTokenizer(path: string, corpusDir: string, plan: ScalePlan, say: (l: string) => void): Promise<Tokenizer> {
+  if (!existsSync(path)) {
+    say(`fitting a ${plan.model.vocabSize}-token BPE tokenizer on ${plan.tokenizerChars} characters of the training split`);
+    const counter = new ChunkCounter();
+    let chars = 0;
+    for await (const doc of readDocuments([join(corpusDir, 'train.jsonl')])) {
+      counter.add(doc.text);
+      chars += doc.text.length;
+      if (chars >= plan.tokenizerChars) break;
+    }
+    const { tokenizer } = trainBpe(counter, { vocabSize: plan.model.vocabSize });
+    await saveTokenizer(tokenizer, path);
+  }
+  const tokenizer = await loadTokenizer(path);
+  if (tokenizer.vocabSize > plan.model.vocabSize) throw new Error(`${path} has ${tokenizer.vocabSize} tokens, more than the plan's vocabulary ${plan.model.vocabSize}`);
+  return tokenizer;
+}
+
+/** Trains a throwaway copy of the model for a few steps and returns the steady tokens/second. */
+async function measureThroughput(plan: ScalePlan, dataRoot: string, dir: string): Promise<number> {
+  rmSync(dir, { recursive: true, force: true });
+  const config = mecoTrainConfig({ model: plan.model, dataRoot, variant: 'domain', fraction: 0.9, steps: 4, rows: plan.rows, seqLen: plan.seqLen, seed: 99, evalEvery: 0, checkpointEvery: 0 });
+  const rates: number[] = [];
+  let last = performance.now();
+  await train(config, dir, { onStep: () => { const now = performance.now(); rates.push((plan.rows * plan.seqLen) / ((now - last) / 1000)); last = now; } });
+  rmSync(dir, { recursive: true, force: true });
+  const steady = rates.slice(1); // the first step pays one-off setup
+  return steady.reduce((a, b) => a + b, 0) / steady.length;
+}
+
+async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifier: UnigramSourceClassifier, docs: EvalDocument[], plan: ScalePlan, seed: number): Promise<RunResult['imitation']> {
+  const sourceIndex = new Map(classifier.sources.map((s, i) => [s, i]));
+  const domains = new Map<string, string>();
+  for (const d of docs) if (sourceIndex.has(d.source) && !domains.has(d.source)) domains.set(d.source, extractDomain(d.url));
+  const chosen = [...domains].slice(0, plan.generation.sources);
+  const session = new InferenceSession(model, { chunk: 256 });
+  let hits = 0;
+  let plainHits = 0;
+  let n = 0;
+  const sampling = { temperature: 0.8, topK: 0, topP: 0.95, repetitionPenalty: 1, seed };
+  for (const [source, domain] of chosen) {
+    for (let k = 0; k < plan.generation.samples; k++) {
+      const s = { ...sampling, seed: seed * 1000 + n };
+      const conditioned = generate(session, Int32Array.from([tokenizer.bosId!, ...tokenizer.encode(metadataTemplate(domain))]), { sampling: s, maxTokens: plan.generation.tokens, eosToken: tokenizer.eosId ?? null });
+      session.reset();
+      const plain = generate(session, Int32Array.from([tokenizer.bosId!]), { sampling: s, maxTokens: plan.generation.tokens, eosToken: tokenizer.eosId ?? null });
+      session.reset();
+      const target = sourceIndex.get(source)!;
+      if (conditioned.tokens.length && classifier.classify(conditioned.tokens) === target) hits++;
+      if (plain.tokens.length && classifier.classify(plain.tokens) === target) plainHits++;
+      n++;
+    }
+  }
+  return { conditioned: n ? hits / n : NaN, unconditioned: n ? plainHits / n : NaN, chance: chosen.length ? 1 / classifier.sources.length : NaN, samples: n };
+}
+
+export async function runExperiment(o: ExperimentOptions): Promise<{ results: RunResult[]; saved: SavedPlan }> {
+  const say = o.say ?? (() => {});
+  mkdirSync(o.workDir, { recursive: true });
+  const planPath = join(o.workDir, 'plan.json');
+  let saved: SavedPlan | null = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as SavedPlan) : null;
+  if (saved && saved.plan.scale !== o.scale) throw new Error(`${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`);
+  const plan = saved?.plan ?? basePlan(o.scale);
+  const corpusDir = join(o.workDir, 'corpus');
+  const dataRoot = join(o.workDir, 'data');
+  const tokenizerPath = join(o.workDir, 'tokenizer.json');
+  const manifest = await ensureCorpus(corpusDir, plan, say);
+  const tokenizer = await ensureTokenizer(tokenizerPath, corpusDir, plan, say);
+  say('tokenizing the splits for every label variant (skipped when done)');
+  await prepareDatasets(tokenizer, corpusDir, dataRoot, ['domain', 'constant', 'shuffled', 'hashed'], { tokenizerPath, seed: 1 });
+
+  if (!saved) {
+    let tokensPerSecond: number | null = o.tokensPerSecond ?? null;
+    if (plan.timeBudget && tokensPerSecond === null) {
+      say('measuring training throughput of the model (4 steps)');
+      tokensPerSecond = await measureThroughput(plan, dataRoot, join(o.workDir, 'throughput-probe'));
+    }
+    const measured = tokensPerSecond;
+    if (plan.timeBudget) {
+      const measuredModel = plan.model;
+      const chosen = chooseFullModel(plan, tokensPerSecond!, plan.timeBudget, parameterCount, (c) => flopsPerToken(c, plan.seqLen));
+      plan.model = chosen.model;
+      plan.steps = chosen.steps;
+      say(`measured ${tokensPerSecond!.toFixed(0)} tokens/s on ${describeConfig(measuredModel)}; chose ${describeConfig(plan.model)} (estimated ${chosen.tokensPerSecond.toFixed(0)} tokens/s)`);
+      tokensPerSecond = chosen.tokensPerSecond;
+      if (JSON.stringify(plan.model) !== JSON.stringify(measuredModel) && o.tokensPerSecond === undefined) {
+        // FLOPs scaling flatters small models (fixed per-step costs weigh more): measure the chosen one too
+        tokensPerSecond = await measureThroughput(plan, dataRoot, join(o.workDir, 'throughput-probe'));
+        plan.steps = stepsForBudget(plan, tokensPerSecond, plan.timeBudget);
+        say(`measured ${tokensPerSecond.toFixed(0)} tokens/s on the chosen model → T = ${plan.steps} steps`);
+      }
+    }
+    const expectedSeconds = tokensPerSecond ? (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / tokensPerSecond : null;
+    saved = { plan, measuredTokensPerSecond: measured ?? undefined, tokensPerSecond, expectedSeconds, startedAt: new Date().toISOString() };
+    writeFileSync(planPath, JSON.stringify(saved, null, 1));
+  }
+  const runs = planRuns(plan);
+  const tokensPerStep = plan.rows * plan.seqLen;
+  say(`plan (${plan.scale}): ${describeConfig(plan.model)}`);
+  say(`  rows ${plan.rows} × ${plan.seqLen} tokens = ${tokensPerStep} tokens/step; T = ${plan.steps} steps = ${plan.steps * tokensPerStep} tokens; seeds ${plan.seeds.join(', ')}`);
+  say(`  corpus: ${manifest.documents.train} training / ${manifest.documents.cooldown} cooldown / ${manifest.documents.eval} eval / ${manifest.documents.heldout} held-out documents, ${Object.keys(manifest.labels).length} labels`);
+  say(`  ${runs.length} runs (${runs.map((r) => r.name).join(', ')})`);
+  if (saved.tokensPerSecond) say(`  measured throughput ${saved.tokensPerSecond.toFixed(0)} tokens/s → expected training time ${(saved.expectedSeconds! / 60).toFixed(1)} min (+ evaluation)`);
+
+  const evalDocs = await loadEvalDocuments(join(corpusDir, 'eval.jsonl'), plan.evalPerSource, 'url', plan.maxEvalDocs ?? 0);
+  say(`  evaluation: ${evalDocs.length} documents of ${new Set(evalDocs.map((d) => d.source)).size} sources`);
+  const trainIndex = readDatasetIndex(datasetDir(dataRoot, 'train'));
+  let classifier: UnigramSourceClassifier | null = null;
+  const results: RunResult[] = [];
+  for (const [i, spec] of runs.entries()) {
+    const runDir = join(o.workDir, 'runs', spec.name);
+    const resultPath = join(runDir, 'result.json');
+    if (existsSync(resultPath)) {
+      results.push(JSON.parse(readFileSync(resultPath, 'utf8')) as RunResult);
+      say(`run ${i + 1}/${runs.length} ${spec.name}: done earlier, skipped`);
+      continue;
+    }
+    const config = mecoTrainConfig({
+      model: plan.model, dataRoot, variant: spec.variant, fraction: spec.fraction, steps: spec.steps, rows: plan.rows, seqLen: plan.seqLen,
+      seed: spec.seed, lr: plan.lr, tokenizer: tokenizerPath,
+    });
+    say(`run ${i + 1}/${runs.length} ${spec.name}: ${spec.steps} steps, stages ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')}`);
+    const t0 = performance.now();
+    let rate = 0;
+    const trained = await train(config, runDir, {
+      resume: true, onMessage: say,
+      onStep: (m) => { rate = m.tokensPerSecond; o.onProgress?.(`${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`); },
+    });
+    if (trained.interrupted) throw new Error(`run ${spec.name} was interrupted at step ${trained.finalStep}; re-run the same command to resume`);
+    const scorer = new DocumentScorer(trained.model, tokenizer, plan.seqLen);
+    const result: RunResult = {
+      spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: rate, finalLoss: trained.lastLoss,
+      none: scorer.scoreDocuments(evalDocs, 'none'), kshot: scorer.scoreKShot(evalDocs, plan.kShot),
+    };
+    if (spec.kind === 'meco' || spec.kind === 'no-cooldown') {
+      result.trueLabel = scorer.scoreDocuments(evalDocs, 'true');
+      result.wrongLabel = scorer.scoreDocuments(evalDocs, 'wrong');
+      classifier ??= UnigramSourceClassifier.fit(trainIndex.sources, trainIndex.vocabSize, trainIndex.shards.map((s) => readShard(join(datasetDir(dataRoot, 'train'), s.file))));
+      result.imitation = await imitationCheck(trained.model, tokenizer, classifier, evalDocs, plan, spec.seed);
+    }
+    writeFileSync(resultPath, JSON.stringify(result));
+    results.push(result);
+  }
+  writeReport(o.reportPath, { command: o.command, saved, manifest, results, workDir: o.workDir });
+  say(`report written to ${o.reportPath}`);
+  return { results, saved };
+}
