@@ -5,7 +5,10 @@
 // length is tracked by the session, not by any one cache.
 //
 // Memory is bounded by the prefill chunk (activations) plus the caches, which grow in
-// preallocated blocks (no per-token reallocation). Decode of one token uses the GEMV path.
+// preallocated blocks (no per-token reallocation). Decode of one token uses the GEMV path with
+// fused projections (Q/K/V as one matrix, gate/up as one — views of the parameters, which are
+// stored contiguously — so a token needs 4 parallel regions per layer instead of 7), residual
+// adds folded into the projections, and no allocation per token.
 // Not here: sampling and stopping (src/model/generate.ts), tokenization.
 import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
@@ -53,6 +56,53 @@ export interface SessionOptions {
   hooks?: SublayerHooks | null;
 }
 
+/** The given matrices stacked into one (a view, no copy), when they are stored back to back. */
+function stacked(tensors: Tensor[]): Tensor | null {
+  const first = tensors[0].data;
+  let rows = 0;
+  let end = first.byteOffset;
+  for (const t of tensors) {
+    if (t.data.buffer !== first.buffer || t.data.byteOffset !== end || t.shape[1] !== tensors[0].shape[1]) return null;
+    end += t.data.byteLength;
+    rows += t.shape[0];
+  }
+  return new Tensor(new Float32Array(first.buffer, first.byteOffset, rows * tensors[0].shape[1]), [rows, tensors[0].shape[1]]);
+}
+
+/** Per-layer weights and scratch views of the one-token decode path, built once per session. */
+class DecodePlan {
+  readonly qkv: Tensor; // [1, (heads + 2·kvHeads)·headDim]
+  readonly q: Tensor;
+  readonly k: Tensor;
+  readonly v: Tensor;
+  readonly gateUp: Tensor; // [1, 2·ffnHidden]
+  readonly gate: Tensor;
+  readonly up: Tensor;
+  readonly position = new Int32Array(1);
+  readonly token = new Int32Array(1);
+  /** fused [Wq; Wk; Wv] and [Wgate; Wup] per layer (null: not contiguous, project separately) */
+  readonly qkvWeights: Array<Tensor | null> = [];
+  readonly gateUpWeights: Array<Tensor | null> = [];
+
+  constructor(model: LlamaModel) {
+    const c = model.config;
+    const p = model.params;
+    const qWidth = c.heads * headDim(c);
+    const kvWidth = c.kvHeads * headDim(c);
+    this.qkv = Tensor.zeros([1, qWidth + 2 * kvWidth]);
+    this.q = new Tensor(this.qkv.data.subarray(0, qWidth), [1, qWidth]);
+    this.k = new Tensor(this.qkv.data.subarray(qWidth, qWidth + kvWidth), [1, kvWidth]);
+    this.v = new Tensor(this.qkv.data.subarray(qWidth + kvWidth), [1, kvWidth]);
+    this.gateUp = Tensor.zeros([1, 2 * c.ffnHidden]);
+    this.gate = new Tensor(this.gateUp.data.subarray(0, c.ffnHidden), [1, c.ffnHidden]);
+    this.up = new Tensor(this.gateUp.data.subarray(c.ffnHidden), [1, c.ffnHidden]);
+    for (let l = 0; l < c.layers; l++) {
+      this.qkvWeights.push(stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => p.layer(l, `self_attn.${m}.weight`))));
+      this.gateUpWeights.push(stacked(['gate_proj', 'up_proj'].map((m) => p.layer(l, `mlp.${m}.weight`))));
+    }
+  }
+}
+
 /** Scratch activations for up to `rows` tokens at a time. */
 class Scratch {
   readonly x: Tensor;
@@ -85,6 +135,7 @@ export class InferenceSession {
   hooks: SublayerHooks | null;
   private readonly scratch: Scratch;
   private readonly single: Scratch;
+  private readonly plan: DecodePlan;
   private readonly positions: Int32Array;
   private readonly finalNormed: Tensor; // [1, d]
   readonly logits: Tensor; // [1, vocab]
@@ -98,6 +149,7 @@ export class InferenceSession {
     this.hooks = options.hooks ?? null;
     this.scratch = new Scratch(c, this.chunk);
     this.single = this.chunk === 1 ? this.scratch : new Scratch(c, 1);
+    this.plan = new DecodePlan(model);
     this.positions = new Int32Array(this.chunk);
     this.finalNormed = Tensor.zeros([1, c.dim]);
     this.logits = Tensor.zeros([1, c.vocabSize]);
@@ -133,6 +185,10 @@ export class InferenceSession {
         throw new Error(`token id ${tokens[i]} at ${i} is outside the vocabulary of ${c.vocabSize}`);
       }
     }
+    if (tokens.length === 1 && !onLogits) {
+      this.headOf(this.forwardOne(tokens[0]));
+      return this.logits;
+    }
     let chunkLogits: Tensor | null = null;
     for (let begin = 0; begin < tokens.length; begin += this.chunk) {
       const n = Math.min(this.chunk, tokens.length - begin);
@@ -145,20 +201,86 @@ export class InferenceSession {
         ops.linear(normed, this.model.params.get('lm_head.weight'), chunkLogits);
         onLogits(this.length - n, chunkLogits);
       }
-      if (begin + n === tokens.length) this.headOf(hidden.rows(n - 1, n));
+      if (begin + n === tokens.length) this.headOf(n === 1 ? hidden : hidden.rows(n - 1, n));
     }
     return this.logits;
   }
 
   /** Appends one token and returns the next-token logits [1, vocab]. */
   decode(token: number): Tensor {
-    return this.prefill(Int32Array.of(token));
+    const tokens = this.plan.token;
+    tokens[0] = token;
+    return this.prefill(tokens);
   }
 
   private headOf(lastHidden: Tensor): void {
     const c = this.model.config;
     ops.rmsnorm(lastHidden, this.model.params.get('model.norm.weight'), c.normEps, this.finalNormed, null);
     ops.linear(this.finalNormed, this.model.params.get('lm_head.weight'), this.logits);
+  }
+
+  /** The transformer over one new token at position `length` (the decode path); returns hidden [1, d]. */
+  private forwardOne(token: number): Tensor {
+    const c = this.model.config;
+    const p = this.model.params;
+    const hd = headDim(c);
+    const d = this.plan;
+    const s = this.single;
+    const past = this.length;
+    d.position[0] = past;
+    d.token[0] = token;
+    const { x, mid, normed, attn } = s;
+    ops.embedding(p.get('model.embed_tokens.weight'), d.token, x);
+    const hooks = this.hooks;
+    for (let l = 0; l < c.layers; l++) {
+      const cache = this.caches[l];
+      const planned = hooks?.skip ? hooks.skip(l, 'attn') : null;
+      const skipAttn = cache === null ? (planned ?? 1) : planned;
+      if (skipAttn !== null) {
+        ops.scale(x, skipAttn, mid);
+      } else {
+        const kv = cache!;
+        kv.reserve(past + 1, past);
+        ops.rmsnorm(x, p.layer(l, 'input_layernorm.weight'), c.normEps, normed, null);
+        const qkv = d.qkvWeights[l];
+        if (qkv) {
+          ops.linear(normed, qkv, d.qkv);
+        } else {
+          ops.linear(normed, p.layer(l, 'self_attn.q_proj.weight'), d.q);
+          ops.linear(normed, p.layer(l, 'self_attn.k_proj.weight'), d.k);
+          ops.linear(normed, p.layer(l, 'self_attn.v_proj.weight'), d.v);
+        }
+        ops.rope(d.q, c.heads, hd, d.position, c.ropeTheta);
+        ops.rope(d.k, c.kvHeads, hd, d.position, c.ropeTheta);
+        kv.k.data.set(d.k.data, past * kv.width);
+        kv.v.data.set(d.v.data, past * kv.width);
+        ops.attentionCached(d.q, past, c.heads, c.kvHeads, hd, kv.k, kv.v, attn);
+        // mid = x + attn·Woᵀ, the residual add folded into the projection
+        mid.data.set(x.data);
+        ops.linear(attn, p.layer(l, 'self_attn.o_proj.weight'), mid, true);
+      }
+      hooks?.observe?.(l, 'attn', x, mid);
+
+      const skipFfn = hooks?.skip ? hooks.skip(l, 'ffn') : null;
+      if (skipFfn !== null) {
+        ops.scale(mid, skipFfn, x);
+      } else {
+        ops.rmsnorm(mid, p.layer(l, 'post_attention_layernorm.weight'), c.normEps, normed, null);
+        const gateUp = d.gateUpWeights[l];
+        if (gateUp) {
+          ops.linear(normed, gateUp, d.gateUp);
+        } else {
+          ops.linear(normed, p.layer(l, 'mlp.gate_proj.weight'), d.gate);
+          ops.linear(normed, p.layer(l, 'mlp.up_proj.weight'), d.up);
+        }
+        ops.swiglu(d.gate, d.up, d.gate);
+        x.data.set(mid.data);
+        ops.linear(d.gate, p.layer(l, 'mlp.down_proj.weight'), x, true);
+      }
+      hooks?.observe?.(l, 'ffn', mid, x);
+    }
+    this.length = past + 1;
+    return x;
   }
 
   /** The transformer over n new tokens at positions length..length+n−1; returns hidden [n, d]. */

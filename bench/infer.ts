@@ -1,0 +1,246 @@
+// Inference benchmark: time to first token (prefill) at prompt lengths 512, 2048 and 8192 and
+// greedy decode tokens/s after those contexts, for the reference shape (dim 512, 8 layers,
+// 8 heads, FFN 1376, vocab 8192, random weights) and optionally a trained model directory, side
+// by side with llama.cpp (node-llama-cpp, optional: `npm run bench:infer:setup`) on the same
+// model exported to GGUF F32, with ratios ours/llama.cpp. Decode is also given as a fraction of
+// the memory-bandwidth roof (bandwidth measured here), and the peak RSS of a process that
+// prefills the 8192-token prompt is measured in a child process of its own.
+//
+//   npm run bench:infer [-- [--json] [--model DIR] [--reps N] [--decode N] [--contexts 512,2048]
+//                          [--no-peer] [--no-rss]]
+//
+// Ours and llama.cpp alternate run by run (which one goes first alternates too) and each figure
+// is the median over repetitions: the machine is shared and load moves during a run. Both sides
+// use every core. It prints figures and ratios; it does not judge pass or fail.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nativeInfo } from '../src/engine/native.ts';
+import { InferenceSession } from '../src/model/inference.ts';
+import { readBandwidth } from './llama-cpp/bandwidth.ts';
+import { type BenchModel, exportReference, exportTrained, promptTokens, referenceModel } from './llama-cpp/models.ts';
+import { LlamaCppPeer, PEER_SETUP_HINT, peerInstalled } from './llama-cpp/peer-client.ts';
+
+interface Options {
+  json: boolean;
+  model: string | null;
+  reps: number;
+  longReps: number;
+  decode: number;
+  contexts: number[];
+  peer: boolean;
+  rss: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: false, model: null, reps: 3, longReps: 1, decode: 32, contexts: [512, 2048, 8192], peer: true, rss: true };
+  const number = (flag: string, text: string | undefined, min: number, max: number): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${flag} must be a whole number in ${min}..${max}, got ${text}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') o.json = true;
+    else if (a === '--no-peer') o.peer = false;
+    else if (a === '--no-rss') o.rss = false;
+    else if (a === '--model') o.model = argv[++i] ?? null;
+    else if (a === '--reps') o.reps = number(a, argv[++i], 1, 20);
+    else if (a === '--long-reps') o.longReps = number(a, argv[++i], 1, 10);
+    else if (a === '--decode') o.decode = number(a, argv[++i], 2, 1024);
+    else if (a === '--contexts') o.contexts = (argv[++i] ?? '').split(',').map((t) => number(a, t, 1, 8192));
+    else throw new Error(`unknown argument ${a} (see the header of bench/infer.ts)`);
+  }
+  if (o.model === '') throw new Error('--model needs a directory');
+  return o;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+interface Run {
+  /** prompt in, first token out, ms */
+  ttftMs: number;
+  /** greedy steps after the first token, tokens/s */
+  decodeTps: number;
+  tokens: number[];
+}
+
+/** Our engine: prefill the prompt, pick the first token, then n−1 greedy decode steps. */
+function runOurs(session: InferenceSession, prompt: Int32Array, n: number): Run {
+  session.reset();
+  const start = performance.now();
+  let next = argmax(session.prefill(prompt).data);
+  const firstAt = performance.now();
+  const tokens = [next];
+  for (let i = 1; i < n; i++) {
+    next = argmax(session.decode(next).data);
+    tokens.push(next);
+  }
+  const end = performance.now();
+  return { ttftMs: firstAt - start, decodeTps: (n - 1) / ((end - firstAt) / 1000), tokens };
+}
+
+async function runPeer(peer: LlamaCppPeer, prompt: Int32Array, n: number): Promise<Run> {
+  const r = await peer.decode(prompt, n);
+  return { ttftMs: r.ms, decodeTps: (r.tokens.length - 1) / (r.decodeMs / 1000), tokens: r.tokens };
+}
+
+/** Bytes a decode step at context `ctx` must read: every matrix but the embedding table, the KV cache. */
+function decodeBytes(m: BenchModel, ctx: number): number {
+  const c = m.model.config;
+  const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * 4;
+  return (m.model.params.flat.length - c.vocabSize * c.dim) * 4 + kv;
+}
+
+/**
+ * Below this many bytes per step the working set can stay in the last-level cache (32 MiB on
+ * this machine kind), so the DRAM roof does not bound decode and the fraction is only indicative.
+ */
+const CACHE_RESIDENT_BYTES = 32 * 2 ** 20;
+
+interface Row {
+  bench: 'prefill' | 'decode';
+  model: string;
+  ctx: number;
+  tokens_per_s: number;
+  peer: 'llama.cpp' | null;
+  peer_tokens_per_s: number | null;
+  ratio: number | null;
+  ttft_ms?: number;
+  peer_ttft_ms?: number | null;
+  roof_fraction?: number;
+  peer_roof_fraction?: number | null;
+  cache_resident?: boolean;
+}
+
+const fmt = (x: number | null | undefined, digits = 1): string => (x == null ? '—' : x.toFixed(digits));
+
+async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s: string) => void): Promise<Row[]> {
+  const maxCtx = Math.max(...o.contexts) + o.decode;
+  if (maxCtx > m.model.config.maxSeqLen) {
+    throw new Error(`${m.name}: context ${maxCtx} exceeds the model's maximum of ${m.model.config.maxSeqLen}`);
+  }
+  let peer: LlamaCppPeer | null = null;
+  if (o.peer && peerInstalled()) peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism());
+  const session = new InferenceSession(m.model, { chunk: 512 });
+  const rows: Row[] = [];
+  try {
+    for (const ctx of o.contexts) {
+      const prompt = promptTokens(ctx, m.model.config.vocabSize, ctx);
+      const ours: Run[] = [];
+      const theirs: Run[] = [];
+      const reps = ctx > 2048 ? o.longReps : o.reps;
+      for (let r = 0; r < reps; r++) {
+        // alternate who goes first so that a drift in load does not favour one side
+        if (peer && r % 2 === 1) theirs.push(await runPeer(peer, prompt, o.decode));
+        ours.push(runOurs(session, prompt, o.decode));
+        if (peer && r % 2 === 0) theirs.push(await runPeer(peer, prompt, o.decode));
+      }
+      const ttft = median(ours.map((x) => x.ttftMs));
+      const tps = median(ours.map((x) => x.decodeTps));
+      const peerTtft = peer ? median(theirs.map((x) => x.ttftMs)) : null;
+      const peerTps = peer ? median(theirs.map((x) => x.decodeTps)) : null;
+      const stepBytes = decodeBytes(m, ctx + o.decode / 2);
+      const roof = (bandwidth * 1e9) / stepBytes;
+      const cacheResident = stepBytes < CACHE_RESIDENT_BYTES;
+      const same = peer ? ours[0].tokens.filter((t, i) => t === theirs[0].tokens[i]).length : null;
+      rows.push({
+        bench: 'prefill', model: m.name, ctx, tokens_per_s: ctx / (ttft / 1000), peer: peer ? 'llama.cpp' : null,
+        peer_tokens_per_s: peerTtft === null ? null : ctx / (peerTtft / 1000),
+        ratio: peerTtft === null ? null : peerTtft / ttft, ttft_ms: ttft, peer_ttft_ms: peerTtft,
+      });
+      rows.push({
+        bench: 'decode', model: m.name, ctx, tokens_per_s: tps, peer: peer ? 'llama.cpp' : null,
+        peer_tokens_per_s: peerTps, ratio: peerTps === null ? null : tps / peerTps,
+        roof_fraction: tps / roof, peer_roof_fraction: peerTps === null ? null : peerTps / roof, cache_resident: cacheResident,
+      });
+      say(`  ctx ${String(ctx).padStart(5)}: TTFT ${fmt(ttft, 0)} ms vs ${fmt(peerTtft, 0)} ms (ratio ${fmt(peerTtft && peerTtft / ttft, 2)}), ` +
+        `decode ${fmt(tps)} vs ${fmt(peerTps)} tok/s (ratio ${fmt(peerTps && tps / peerTps, 2)}); roof ${fmt(roof, 0)} tok/s, ` +
+        `ours ${fmt((100 * tps) / roof, 0)}% / llama.cpp ${fmt(peerTps && (100 * peerTps) / roof, 0)}%` +
+        `${cacheResident ? ' (fits in cache: the DRAM roof does not apply)' : ''}; ` +
+        `${reps} rep(s)${same === null ? '' : `, greedy tokens equal ${same}/${o.decode}`}`);
+    }
+  } finally {
+    await peer?.close();
+  }
+  return rows;
+}
+
+/** Child mode: one 8192-token prefill of the reference shape, then report this process's peak RSS. */
+function rssProbe(ctx: number): void {
+  const model = referenceModel(1, 1, ctx + 8);
+  const session = new InferenceSession(model, { chunk: 512 });
+  const start = performance.now();
+  session.prefill(promptTokens(ctx, model.config.vocabSize, ctx));
+  const ms = performance.now() - start;
+  const weights = model.params.flat.length * 4;
+  process.stdout.write(JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, weights, kv: session.kvBytes() }) + '\n');
+}
+
+function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: number; kv: number } {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx)], {
+    encoding: 'utf8', timeout: 900_000, env: process.env,
+  });
+  if (child.status !== 0) throw new Error(`RSS probe failed: ${(child.stderr || child.error?.message || '').trim().split('\n').pop()}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!);
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]));
+  const o = parseArgs(process.argv.slice(2));
+  const say = (s: string): void => { if (!o.json) console.log(s); };
+  const emit = (row: object): void => { if (o.json) console.log(JSON.stringify(row)); };
+  const info = nativeInfo();
+  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  say(`lmlab inference benchmark — ${availableParallelism()} cores, our pool ${info.threads} threads (${info.simd}), load average ${load}`);
+  if (o.peer && !peerInstalled()) say(`(${PEER_SETUP_HINT}; measuring ours alone)`);
+  if (o.json && o.peer && !peerInstalled()) console.error(`bench:infer: ${PEER_SETUP_HINT}; measuring ours alone`);
+
+  const bandwidth = median([await readBandwidth(availableParallelism()), await readBandwidth(availableParallelism())]);
+  say(`memory read bandwidth (all cores, memcmp over 2×256 MiB): ${bandwidth.toFixed(1)} GB/s`);
+  emit({ bench: 'bandwidth', gb_per_s: bandwidth, threads: availableParallelism(), load_average: loadavg() });
+
+  const work = mkdtempSync(join(tmpdir(), 'lmlab-bench-infer-'));
+  try {
+    const models: Array<() => Promise<BenchModel>> = [
+      async () => exportReference(referenceModel(1, 1, Math.max(8448, Math.max(...o.contexts) + o.decode + 8)), join(work, 'reference-f32.gguf')),
+    ];
+    if (o.model) models.push(() => exportTrained(o.model!, work));
+    else say('(no --model DIR: the trained-model rows are skipped; pass a checkpoint folder from `lmlab train`)');
+    for (const load of models) {
+      const m = await load();
+      const c = m.model.config;
+      say(`\n${m.name}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads, FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
+        `${(m.model.params.flat.length * 4 / 1e6).toFixed(0)} MB F32; decode ${o.decode} greedy tokens after each prompt`);
+      for (const row of await benchModel(m, o, bandwidth, say)) emit(row);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  if (o.rss) {
+    const ctx = Math.max(...o.contexts);
+    const r = measureRss(ctx);
+    say(`\npeak RSS of a process prefilling ${ctx} tokens (reference shape): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
+      `(weights ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`);
+    emit({ bench: 'rss', model: 'reference', ctx, max_rss_bytes: r.maxRssBytes, weight_bytes: r.weights, kv_bytes: r.kv });
+  }
+  say(`\nload average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:infer: ${err.message.split('\n')[0]}`);
+  process.exit(1);
+});
