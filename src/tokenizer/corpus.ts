@@ -5,10 +5,10 @@
 // its file and offset. Blocks of plain text are cut after a newline that starts a new line of
 // text, so pre-splitting sees the same chunks as it would on the whole file. No other
 // formats (compressed, other encodings, other JSON shapes) are read.
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { join } from 'node:path';
 import { completeUtf8Prefix, findInvalidUtf8 } from './utf8.ts';
+import { listCorpusFiles } from '../io/documents.ts';
 
 export interface CorpusStats {
   files: number;
@@ -24,7 +24,7 @@ export async function* readCorpus(paths: readonly string[], stats?: CorpusStats)
   const counters = stats ?? { files: 0, bytes: 0, documents: 0 };
   if (paths.length === 0) throw new Error('no corpus files given');
   for (const path of paths) {
-    for await (const file of listFiles(path)) {
+    for await (const file of listCorpusFiles(path)) {
       counters.files++;
       if (/\.(jsonl|ndjson)$/i.test(file)) yield* readJsonLines(file, counters);
       else if (/\.json$/i.test(file)) yield* readJsonDocuments(file, counters);
@@ -34,22 +34,6 @@ export async function* readCorpus(paths: readonly string[], stats?: CorpusStats)
       }
     }
   }
-}
-
-async function* listFiles(path: string): AsyncGenerator<string> {
-  let info;
-  try {
-    info = await fs.stat(path);
-  } catch {
-    throw new Error(`corpus path not found: ${path}`);
-  }
-  if (info.isFile()) {
-    yield path;
-    return;
-  }
-  if (!info.isDirectory()) throw new Error(`corpus path is neither a file nor a directory: ${path}`);
-  const entries = (await fs.readdir(path)).filter((name) => !name.startsWith('.')).sort();
-  for (const name of entries) yield* listFiles(join(path, name));
 }
 
 /** Decoded UTF-8 text of a file in blocks, validated, with a leading BOM removed. */
