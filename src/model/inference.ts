@@ -14,6 +14,7 @@ import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { type LlamaConfig, headDim } from './config.ts';
 import type { LlamaModel, SublayerHooks } from './llama.ts';
+import { layerName } from './params.ts';
 
 const CACHE_BLOCK = 256;
 
@@ -56,19 +57,6 @@ export interface SessionOptions {
   hooks?: SublayerHooks | null;
 }
 
-/** The given matrices stacked into one (a view, no copy), when they are stored back to back. */
-function stacked(tensors: Tensor[]): Tensor | null {
-  const first = tensors[0].data;
-  let rows = 0;
-  let end = first.byteOffset;
-  for (const t of tensors) {
-    if (t.data.buffer !== first.buffer || t.data.byteOffset !== end || t.shape[1] !== tensors[0].shape[1]) return null;
-    end += t.data.byteLength;
-    rows += t.shape[0];
-  }
-  return new Tensor(new Float32Array(first.buffer, first.byteOffset, rows * tensors[0].shape[1]), [rows, tensors[0].shape[1]]);
-}
-
 /** Per-layer weights and scratch views of the one-token decode path, built once per session. */
 class DecodePlan {
   readonly qkv: Tensor; // [1, (heads + 2·kvHeads)·headDim]
@@ -80,9 +68,9 @@ class DecodePlan {
   readonly up: Tensor;
   readonly position = new Int32Array(1);
   readonly token = new Int32Array(1);
-  /** fused [Wq; Wk; Wv] and [Wgate; Wup] per layer (null: not contiguous, project separately) */
-  readonly qkvWeights: Array<Tensor | null> = [];
-  readonly gateUpWeights: Array<Tensor | null> = [];
+  /** fused [Wq; Wk; Wv] and [Wgate; Wup] per layer (views into the parameters) */
+  readonly qkvWeights: Tensor[] = [];
+  readonly gateUpWeights: Tensor[] = [];
 
   constructor(model: LlamaModel) {
     const c = model.config;
@@ -97,8 +85,8 @@ class DecodePlan {
     this.gate = new Tensor(this.gateUp.data.subarray(0, c.ffnHidden), [1, c.ffnHidden]);
     this.up = new Tensor(this.gateUp.data.subarray(c.ffnHidden), [1, c.ffnHidden]);
     for (let l = 0; l < c.layers; l++) {
-      this.qkvWeights.push(stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => p.layer(l, `self_attn.${m}.weight`))));
-      this.gateUpWeights.push(stacked(['gate_proj', 'up_proj'].map((m) => p.layer(l, `mlp.${m}.weight`))));
+      this.qkvWeights.push(p.stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => layerName(l, `self_attn.${m}.weight`))));
+      this.gateUpWeights.push(p.stacked(['gate_proj', 'up_proj'].map((m) => layerName(l, `mlp.${m}.weight`))));
     }
   }
 }
@@ -242,14 +230,7 @@ export class InferenceSession {
         const kv = cache!;
         kv.reserve(past + 1, past);
         ops.rmsnorm(x, p.layer(l, 'input_layernorm.weight'), c.normEps, normed, null);
-        const qkv = d.qkvWeights[l];
-        if (qkv) {
-          ops.linear(normed, qkv, d.qkv);
-        } else {
-          ops.linear(normed, p.layer(l, 'self_attn.q_proj.weight'), d.q);
-          ops.linear(normed, p.layer(l, 'self_attn.k_proj.weight'), d.k);
-          ops.linear(normed, p.layer(l, 'self_attn.v_proj.weight'), d.v);
-        }
+        ops.linear(normed, d.qkvWeights[l], d.qkv);
         ops.rope(d.q, c.heads, hd, d.position, c.ropeTheta);
         ops.rope(d.k, c.kvHeads, hd, d.position, c.ropeTheta);
         kv.k.data.set(d.k.data, past * kv.width);
@@ -266,13 +247,7 @@ export class InferenceSession {
         ops.scale(mid, skipFfn, x);
       } else {
         ops.rmsnorm(mid, p.layer(l, 'post_attention_layernorm.weight'), c.normEps, normed, null);
-        const gateUp = d.gateUpWeights[l];
-        if (gateUp) {
-          ops.linear(normed, gateUp, d.gateUp);
-        } else {
-          ops.linear(normed, p.layer(l, 'mlp.gate_proj.weight'), d.gate);
-          ops.linear(normed, p.layer(l, 'mlp.up_proj.weight'), d.up);
-        }
+        ops.linear(normed, d.gateUpWeights[l], d.gateUp);
         ops.swiglu(d.gate, d.up, d.gate);
         x.data.set(mid.data);
         ops.linear(d.gate, p.layer(l, 'mlp.down_proj.weight'), x, true);

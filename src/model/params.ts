@@ -71,6 +71,24 @@ export class ParameterSet {
     return this.get(layerName(l, suffix));
   }
 
+  /**
+   * Tensors stored back to back viewed as one stacked matrix, no copy: the layout keeps each
+   * layer's q/k/v projections and its gate/up projections adjacent so decode can run them as
+   * one GEMV.
+   */
+  stacked(names: string[]): Tensor {
+    const tensors = names.map((n) => this.get(n));
+    const cols = tensors[0].shape[1];
+    let end = tensors[0].data.byteOffset;
+    for (const [i, t] of tensors.entries()) {
+      if (t.data.byteOffset !== end || t.shape[1] !== cols) throw new Error(`parameters: ${names[i]} does not follow ${names[i - 1]} in storage`);
+      end += t.data.byteLength;
+    }
+    const first = tensors[0].data;
+    const rows = tensors.reduce((n, t) => n + t.shape[0], 0);
+    return new Tensor(new Float32Array(first.buffer, first.byteOffset, rows * cols), [rows, cols]);
+  }
+
   /** A zero-filled set with the same layout (gradients, optimiser moments). */
   like(): ParameterSet {
     return new ParameterSet(this.config);
