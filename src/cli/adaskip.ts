@@ -14,14 +14,9 @@ import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipB
 import { createAdaSkipHooks } from '../adaskip/controller.ts';
 import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
+import { integerFlag as integer } from './flags.ts';
 
 const PROFILE_NAME = 'adaskip-profile.json';
-
-function integer(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new LmlabError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
-  return n;
-}
 
 function numberList(name: string, value: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));

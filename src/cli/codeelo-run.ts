@@ -1,7 +1,7 @@
 // `lmlab codeelo run | report | leaderboard | demo`: the harness commands, added to the
 // `codeelo` group. Option parsing, the live progress line and file output only; the work is in
 // src/codeelo/harness/ and every rating comes from src/codeelo/rating/.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LmlabError } from './errors.ts';
@@ -19,16 +19,9 @@ import { buildReport, leaderboardRow, renderLeaderboard, renderMarkdown, type Ha
 import { renderHtml } from '../codeelo/harness/report-html.ts';
 import { describeAttemptOrder, resultsFromStore, runContests, type Progress, type RunConfig } from '../codeelo/harness/runner.ts';
 import { RunStore } from '../codeelo/harness/store.ts';
+import { numberArg } from './flags.ts';
 
-function numberOption(name: string, min: number, max = Infinity, integer = false) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max === Infinity ? '∞' : max}]`);
-    }
-    return n;
-  };
-}
+const numberOption = (name: string, min: number, max = Infinity, integer = false) => numberArg(name, { min, max, integer });
 
 interface RunFlags {
   model?: string; provider?: 'openai' | 'anthropic' | 'replay'; baseUrl?: string; apiKeyEnv?: string; replay?: string;

@@ -2,7 +2,7 @@
 // subcommands (cf-deltas, rate, pack, fetch); registerCodeeloCommands returns the group so other
 // files can add their own subcommands (run, report, leaderboard, ...) to it.
 // It holds option parsing and printing only; the maths is in src/codeelo/rating/.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { LmlabError } from './errors.ts';
 import { readRatingChanges, readStandings } from '../codeelo/cf/import.ts';
 import { CodeforcesClient, DEFAULT_BASE_URL } from '../codeelo/cf/client.ts';
@@ -20,14 +20,9 @@ import { loadResults } from '../codeelo/rating/results.ts';
 import { formatReport, rateResults } from '../codeelo/rating/rate.ts';
 import type { SeedMethod } from '../codeelo/rating/seeds.ts';
 import { registerCodeeloRunCommands } from './codeelo-run.ts';
+import { numberArg } from './flags.ts';
 
-function integer(name: string, min = -Infinity) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer${min > -Infinity ? ` ≥ ${min}` : ''}`);
-    return n;
-  };
-}
+const integer = (name: string, min = -Infinity) => numberArg(name, { integer: true, min });
 
 /** `... | head` closes stdout early: stop quietly instead of dying on EPIPE. */
 function exitQuietlyOnClosedPipe(): void {

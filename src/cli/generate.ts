@@ -7,6 +7,7 @@ import { InferenceSession } from '../model/inference.ts';
 import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
 import { scoreText } from '../model/score.ts';
 import { readDocuments } from '../io/documents.ts';
+import { integerFlag as integer, numberFlag as number } from './flags.ts';
 import { type AdaSkipFlags, adaskipFromFlags } from '../adaskip/index.ts';
 import type { LlamaModel } from '../model/llama.ts';
 
@@ -27,18 +28,6 @@ function sessionFor(model: LlamaModel, flags: AdaSkipFlags, chunk: number) {
   return { adaskip, session: adaskip ? adaskip.newSession(model, chunk) : new InferenceSession(model, { chunk }) };
 }
 import { extractDomain, metadataTemplate } from '../meco/domain.ts';
-
-function number(name: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${value}"`);
-  return n;
-}
-
-function integer(name: string, value: string): number {
-  const n = number(name, value);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got "${value}"`);
-  return n;
-}
 
 interface GenerateFlags extends AdaSkipFlags {
   prompt?: string;

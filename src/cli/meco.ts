@@ -19,14 +19,12 @@ import { exportMds } from '../meco/mds.ts';
 import { parseScale } from '../meco/plan.ts';
 import { runExperiment } from '../meco/experiment.ts';
 import { ProgressLine } from './progress.ts';
+import { numberFlag } from './flags.ts';
 
-function num(name: string, value: string, check: (n: number) => boolean = () => true): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new Error(`${name}: invalid value "${value}"`);
-  return n;
-}
-const int = (name: string, value: string, min = 0) => num(name, value, (n) => Number.isInteger(n) && n >= min);
-const fraction = (name: string, value: string) => num(name, value, (n) => n >= 0 && n <= 1);
+const num = (name: string, value: string) => numberFlag(name, value);
+const int = (name: string, value: string, min = 0) => numberFlag(name, value, { integer: true, min });
+const fraction = (name: string, value: string) => numberFlag(name, value, { min: 0, max: 1 });
+const positive = (name: string, value: string) => numberFlag(name, value, { positive: true });
 
 interface CorpusFlags {
   out: string; granularity: string; stdlib: boolean; input: string[]; debian?: string[]; cache: string; skipMissing: boolean;
@@ -122,7 +120,7 @@ export function registerMecoCommands(program: Command): void {
       }
       const config = mecoTrainConfig({
         model: model as never, dataRoot: f.data, variant: parseVariant(f.variant), fraction: fraction('--fraction', f.fraction),
-        steps: int('--steps', f.steps, 1), rows: int('--rows', f.rows, 1), seqLen: int('--seq-len', f.seqLen, 2), seed: int('--seed', f.seed), lr: num('--lr', f.lr, (x) => x > 0),
+        steps: int('--steps', f.steps, 1), rows: int('--rows', f.rows, 1), seqLen: int('--seq-len', f.seqLen, 2), seed: int('--seed', f.seed), lr: positive('--lr', f.lr),
       });
       const text = JSON.stringify(config, null, 1) + '\n';
       if (f.out) {
@@ -189,7 +187,7 @@ export function registerMecoCommands(program: Command): void {
       const command = ['lmlab', 'meco', 'experiment', '--scale', scale, '--work', f.work, '--report', f.report, ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : [])].join(' ');
       await runExperiment({
         workDir: f.work, scale, reportPath: f.report, command,
-        tokensPerSecond: f.tokensPerSecond === undefined ? undefined : num('--tokens-per-second', f.tokensPerSecond, (x) => x > 0),
+        tokensPerSecond: f.tokensPerSecond === undefined ? undefined : positive('--tokens-per-second', f.tokensPerSecond),
         say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
       });
       progress.done();

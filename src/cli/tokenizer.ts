@@ -9,6 +9,7 @@ import {
   type SpecialToken, type Tokenizer,
 } from '../tokenizer/index.ts';
 import { findInvalidUtf8 } from '../tokenizer/utf8.ts';
+import { integerFlag } from './flags.ts';
 
 interface TrainFlags {
   vocabSize: string;
@@ -85,8 +86,8 @@ export function registerTokenizerCommands(program: Command): void {
 }
 
 async function runTrain(paths: string[], flags: TrainFlags): Promise<void> {
-  const vocabSize = positiveInteger(flags.vocabSize, '--vocab-size');
-  const minFrequency = positiveInteger(flags.minFrequency, '--min-frequency');
+  const vocabSize = integerFlag('--vocab-size', flags.vocabSize, 1);
+  const minFrequency = integerFlag('--min-frequency', flags.minFrequency, 1);
   const log = (line: string): void => {
     if (!flags.quiet) process.stderr.write(line + '\n');
   };
@@ -150,12 +151,6 @@ async function readInput(files: string[]): Promise<string> {
     texts.push(bytes.toString('utf8'));
   }
   return texts.join('');
-}
-
-function positiveInteger(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new LmlabError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function secondsSince(start: number): string {
