@@ -24,15 +24,19 @@ export const llamaConfigSchema = z
 
 export type LlamaConfig = z.output<typeof llamaConfigSchema>;
 
-/** Validates a config (filling defaults) and throws one readable line on failure. */
-export function parseLlamaConfig(input: unknown, where = 'model config'): LlamaConfig {
-  const result = llamaConfigSchema.safeParse(input);
+/** Validates input against a schema (filling defaults); the first problem becomes one line. */
+export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
     throw new Error(`${where}: ${path}${issue.message}`);
   }
   return result.data;
+}
+
+export function parseLlamaConfig(input: unknown, where = 'model config'): LlamaConfig {
+  return parseConfig(llamaConfigSchema, input, where);
 }
 
 export function headDim(c: LlamaConfig): number {

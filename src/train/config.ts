@@ -4,7 +4,7 @@
 // the optimiser state and the LR schedule simply continue across stages.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { llamaConfigSchema } from '../model/config.ts';
+import { llamaConfigSchema, parseConfig } from '../model/config.ts';
 
 const stageSchema = z
   .object({
@@ -64,13 +64,7 @@ export const trainConfigSchema = z
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 export function parseTrainConfig(input: unknown, where: string): TrainConfig {
-  const result = trainConfigSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new Error(`${where}: ${path}${issue.message}`);
-  }
-  return result.data;
+  return parseConfig(trainConfigSchema, input, where);
 }
 
 /** Applies `a.b.c=value` overrides (value parsed as JSON when it parses, else kept as a string). */
