@@ -141,8 +141,7 @@ export class LlamaModel {
     const dims = { batch: ws.rows, t: ws.t, heads: c.heads, kvHeads: c.kvHeads, headDim: hd };
     checkBatch(ws, batch, c);
 
-    let x = ws.layers.length > 0 ? ws.layers[0].input : ws.output;
-    ops.embedding(p.get('model.embed_tokens.weight'), batch.tokens, x);
+    ops.embedding(p.get('model.embed_tokens.weight'), batch.tokens, ws.layers.length > 0 ? ws.layers[0].input : ws.output);
     for (let l = 0; l < c.layers; l++) {
       const a = ws.layers[l];
       const next = l + 1 < c.layers ? ws.layers[l + 1].input : ws.output;
@@ -177,7 +176,6 @@ export class LlamaModel {
         ops.add(a.mid, ws.branch, next);
       }
       hooks?.observe?.(l, 'ffn', a.mid, next);
-      x = next;
     }
     ops.rmsnorm(ws.output, p.get('model.norm.weight'), c.normEps, ws.normedFinal, ws.rstdFinal);
     ops.linear(ws.normedFinal, p.get('lm_head.weight'), ws.logits);
