@@ -273,6 +273,11 @@ static void exec_payload(int fds[3], int errfd) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int i = 0; i < 3; i++)
     if (dup2(fds[i], i) < 0) die_child(errfd, "dup2");
+  /* Still root here (or still ourselves, rootless): join the memory cgroup init stays out of. */
+  if (cg_memory_procs_fd >= 0) {
+    if (write(cg_memory_procs_fd, "0", 1) != 1) die_child(errfd, "join the memory cgroup");
+    close(cg_memory_procs_fd);
+  }
   /* With cgroups the launcher stops the tree at the exact limit and this is only a backstop;
      without them it is the CPU limit itself (whole seconds, per process). */
   rlim_t cpu_s = (rlim_t)((opt.cpu_ms + 999) / 1000 + (cg_ok ? 1 : 0));
@@ -288,10 +293,6 @@ static void exec_payload(int fds[3], int errfd) {
   /* Without a memory cgroup: RLIMIT_DATA (heap and private writable mappings) rather than
      RLIMIT_AS, which runtimes that reserve address space (V8, the JVM) cannot live with. */
   if (!cg_ok) set_limit(RLIMIT_DATA, (rlim_t)opt.memory_kb * 1024, (rlim_t)opt.memory_kb * 1024, errfd, "RLIMIT_DATA");
-  /* init shields itself from the OOM killer; the program must be the one it picks. */
-  int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (adj >= 0 && write(adj, "0", 1) != 1) die_child(errfd, "oom_score_adj");
-  if (adj >= 0) close(adj);
   /* Nothing but stdio and the error pipe may cross exec. */
   if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) die_child(errfd, "close_range");
   if (!rootless) {
@@ -407,13 +408,6 @@ static int init_main(void *raw) {
      the first request only comes after the move. */
   if (sethostname("sandbox", 7) != 0) die_child(a->err_fd, "sethostname");
   setup_filesystem(a->err_fd);
-  /* Best effort (needs CAP_SYS_RESOURCE): should OOM pick init anyway, the launcher still sees
-     the cgroup's OOM counter and reports the memory limit. */
-  int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (adj >= 0) {
-    if (write(adj, "-1000", 5) != 5) { /* keep the default score */ }
-    close(adj);
-  }
   close(a->err_fd);
   struct sigaction sa = {.sa_handler = kill_all_but_init};
   sigaction(SIGUSR1, &sa, NULL);
@@ -423,9 +417,9 @@ static int init_main(void *raw) {
     if (receive_fds(a->sock, fds) != 0) _exit(0); /* the launcher is done with us */
     struct init_result res = {0, 0, 0, 0, ""};
     int err_pipe[2];
-    if (pipe2(err_pipe, O_CLOEXEC) != 0) _exit(124);
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) _exit(121); /* exit codes 121-124 name the step for the launcher */
     pid_t pid = fork();
-    if (pid < 0) _exit(124);
+    if (pid < 0) _exit(122);
     if (pid == 0) {
       close(err_pipe[0]);
       exec_payload(fds, err_pipe[1]);
@@ -437,7 +431,7 @@ static int init_main(void *raw) {
       struct rusage ru;
       pid_t got = wait4(-1, &status, 0, &ru);
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) _exit(124);
+      if (got < 0) _exit(123);
       if (got == pid) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -625,10 +619,36 @@ static int run_once(const char *paths[3], int stdout_first, struct report *r) {
   }
   r->wall_ms = now_ms() - start;
   if (got != (ssize_t)sizeof res) {
+    int lost_errno = errno;
     char err[256] = {0};
     ssize_t elen = read(init_err, err, sizeof err - 1);
-    if (elen > 0 && err[0] == 'E') snprintf(r->error, sizeof r->error, "sandbox setup failed: %s", err + 1);
-    else snprintf(r->error, sizeof r->error, "the sandbox init ended unexpectedly");
+    if (elen > 0 && err[0] == 'E') {
+      snprintf(r->error, sizeof r->error, "sandbox setup failed: %s", err + 1);
+      return -1;
+    }
+    /* Say how init went, so a failure on another machine can be told apart from the outside:
+       a signal (OOM, a kill), an exit code of its own, or a lost connection while it lived. */
+    char how[96];
+    int status = 0;
+    pid_t ended = 0;
+    for (int tries = 0; tries < 50 && ended == 0; tries++) { /* a dying init is waitable shortly after its socket closes */
+      ended = waitpid(init_pid, &status, WNOHANG);
+      if (ended == 0) usleep(10000);
+    }
+    if (ended == 0) {
+      kill(init_pid, SIGKILL);
+      while (waitpid(init_pid, &status, 0) < 0 && errno == EINTR) {}
+      snprintf(how, sizeof how, "it stopped answering (%s)", sent != 0 ? "request not delivered" : got < 0 ? strerror(lost_errno) : got == 0 ? "connection closed" : "short reply");
+    } else if (ended > 0 && WIFSIGNALED(status)) {
+      snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+    } else if (ended > 0 && WIFEXITED(status)) {
+      snprintf(how, sizeof how, "exit code %d", WEXITSTATUS(status));
+    } else {
+      snprintf(how, sizeof how, "state unknown");
+    }
+    init_pid = 0;
+    long long ooms = cg_ok ? read_keyed(path, "oom_kill") - oom_before : 0;
+    snprintf(r->error, sizeof r->error, "the sandbox init ended unexpectedly: %s; memory-limit kills during the run: %lld", how, ooms);
     return -1;
   }
   if (cg_ok) {

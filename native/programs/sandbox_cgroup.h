@@ -12,6 +12,11 @@
 enum { CG_PIDS, CG_CPUACCT, CG_MEMORY, CG_COUNT };
 static const char *cg_names[CG_COUNT] = {"pids", "cpuacct", "memory"};
 static char cg_dir[CG_COUNT][1024];
+/* Open for writing before init is cloned (so init inherits it): each run's program writes
+   itself into the memory cgroup with it. Init stays outside, because a memory-limit OOM kill
+   must only ever choose among the program's processes, and without CAP_SYS_RESOURCE init cannot
+   shield itself with oom_score_adj (seen killed by a fork bomb at a 16 MB limit). */
+static int cg_memory_procs_fd = -1;
 
 /* Our own cgroup path for a v1 controller, so the sandbox nests under whatever limits we got. */
 static int own_cgroup(const char *controller, char *out, size_t len) {
@@ -52,6 +57,9 @@ static void cgroups_setup(void) {
   snprintf(num, sizeof num, "%ld", opt.procs);
   snprintf(path, sizeof path, "%s/pids.max", cg_dir[CG_PIDS]);
   if (write_file(path, num) != 0) goto unusable;
+  snprintf(path, sizeof path, "%s/cgroup.procs", cg_dir[CG_MEMORY]);
+  cg_memory_procs_fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (cg_memory_procs_fd < 0) goto unusable;
   cg_ok = 1;
   return;
 unusable:
@@ -64,6 +72,7 @@ static int cgroups_attach(pid_t pid) {
   char path[PATH_MAX], num[32];
   snprintf(num, sizeof num, "%d", (int)pid);
   for (int c = 0; c < CG_COUNT; c++) {
+    if (c == CG_MEMORY) continue; /* the program joins it itself (cg_memory_procs_fd) */
     snprintf(path, sizeof path, "%s/cgroup.procs", cg_dir[c]);
     if (write_file(path, num) != 0) return -1;
   }

@@ -12,7 +12,7 @@ import { runInteractiveTest } from './interactive.ts';
 import { assertLanguageAvailable, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import type { Problem, TestCase } from './problem.ts';
-import { assertCanSandbox, SandboxSession, type SandboxLimits } from './sandbox.ts';
+import { assertCanSandbox, SANDBOX_LOST, SandboxSession, type SandboxLimits, type SessionConfig } from './sandbox.ts';
 import { runVerdict, type JudgeResult, type TestResult, type Verdict } from './verdict.ts';
 
 export interface JudgeOptions {
@@ -58,6 +58,7 @@ interface TestRig {
   solution: Artifact;
   interactor: Artifact | null;
   session: SandboxSession | null;
+  sessionConfig: SessionConfig;
   checker: ExternalChecker | null;
   scratch: string;
   limits: SandboxLimits;
@@ -81,7 +82,15 @@ async function runOneTest(problem: Problem, lang: Language, rig: TestRig, test: 
   }
   const outputPath = join(scratch, 'output.txt');
   const session = rig.session!;
-  const report = await judgeSlots.with(1, () => session.run(test.input, outputPath, join(scratch, 'stderr.txt')));
+  let report = await judgeSlots.with(1, () => session.run(test.input, outputPath, join(scratch, 'stderr.txt')));
+  if (report.internal_error?.startsWith(SANDBOX_LOST)) {
+    // The launcher has given this sandbox up; a judging machine under pressure can lose one,
+    // so the test gets one more run in a fresh sandbox before it is an internal error.
+    await session.close().catch(() => undefined);
+    const fresh = new SandboxSession(rig.sessionConfig);
+    rig.session = fresh;
+    report = await judgeSlots.with(1, () => fresh.run(test.input, outputPath, join(scratch, 'stderr.txt')));
+  }
   const measured = { timeMs: report.cpu_ms, wallMs: report.wall_ms, memoryKb: report.memory_kb };
   const failure = runVerdict(report, problem.timeLimitMs);
   if (failure) return { ...base, ...measured, verdict: failure.verdict, message: failure.message };
@@ -131,9 +140,11 @@ export async function judgeSubmission(problem: Problem, lang: Language, source: 
   const limits = solutionLimits(problem, lang, options.outputLimitKb ?? DEFAULT_OUTPUT_LIMIT_KB);
   sweepStaleScratch();
   const scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  const sessionConfig: SessionConfig = { box: compiled.dir, argv: lang.run, limits };
   const rig: TestRig = {
     solution: compiled, interactor: helpers.interactor, scratch, limits,
-    session: problem.interactive ? null : new SandboxSession({ box: compiled.dir, argv: lang.run, limits }),
+    session: problem.interactive ? null : new SandboxSession(sessionConfig),
+    sessionConfig,
     checker: helpers.checker ? new ExternalChecker(helpers.checker, scratch) : null,
   };
   try {

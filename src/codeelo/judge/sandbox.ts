@@ -184,6 +184,9 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxReport> {
   });
 }
 
+/** How the launcher's report begins when it has lost the sandbox itself (not the program). */
+export const SANDBOX_LOST = 'the sandbox init ended unexpectedly';
+
 export type SessionConfig = Omit<SandboxRun, 'stdin' | 'stdout' | 'stderr' | 'stdoutFirst'>;
 
 /**
