@@ -8,7 +8,7 @@
  * unprivileged uid/gid with no supplementary groups; no_new_privs; a seccomp filter that denies
  * dangerous syscalls and every socket family but AF_UNIX.
  * Limits: CPU time (whole process tree, cgroup cpuacct, polled; RLIMIT_CPU as a clean backstop),
- * wall time, memory (cgroup v1 memory controller, RLIMIT_AS when no cgroup is usable), process
+ * wall time, memory (cgroup v1 memory controller, RLIMIT_DATA when no cgroup is usable), process
  * count (pids cgroup + RLIMIT_NPROC), open files, output size (RLIMIT_FSIZE), stack.
  * cgroup v2 is not driven yet: such machines get the rlimit fallback (coarser CPU, RLIMIT_AS).
  *
