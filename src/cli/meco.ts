@@ -181,13 +181,16 @@ export function registerMecoCommands(program: Command): void {
     .option('--work <dir>', 'work directory (corpus, tokenizer, datasets, runs); re-run to resume', '.lmlab-cache/meco-experiment')
     .option('--report <file>', 'report path', 'docs/results/meco.md')
     .option('--tokens-per-second <n>', 'full scale: use this throughput instead of measuring it')
-    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string }) => {
+    .option('--time-budget <minutes>', 'full scale: wall-clock budget for the whole experiment (default 120); fixed when the experiment starts')
+    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string; timeBudget?: string }) => {
       const scale = parseScale(f.scale);
       const progress = new ProgressLine();
-      const command = ['lmlab', 'meco', 'experiment', '--scale', scale, '--work', f.work, '--report', f.report, ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : [])].join(' ');
+      const command = ['lmlab', 'meco', 'experiment', '--scale', scale, '--work', f.work, '--report', f.report,
+        ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : []), ...(f.timeBudget ? ['--time-budget', f.timeBudget] : [])].join(' ');
       await runExperiment({
         workDir: f.work, scale, reportPath: f.report, command,
         tokensPerSecond: f.tokensPerSecond === undefined ? undefined : positive('--tokens-per-second', f.tokensPerSecond),
+        timeBudgetSeconds: f.timeBudget === undefined ? undefined : positive('--time-budget', f.timeBudget) * 60,
         say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
       });
       progress.done();

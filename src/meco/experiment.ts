@@ -35,6 +35,9 @@ export interface RunResult {
   trueLabel?: DocumentLoss[];
   wrongLabel?: DocumentLoss[];
   imitation?: { conditioned: number; unconditioned: number; chance: number; samples: number };
+  /** documents of labels never seen in training: without a label, and (MeCo runs) under their own unseen label */
+  heldoutNone?: DocumentLoss[];
+  heldoutLabel?: DocumentLoss[];
 }
 
 export interface ExperimentOptions {
@@ -44,6 +47,8 @@ export interface ExperimentOptions {
   command: string;
   /** full scale: skip measuring and use this throughput (tokens/second) */
   tokensPerSecond?: number;
+  /** full scale: wall-clock budget in seconds instead of the plan's two hours */
+  timeBudgetSeconds?: number;
   say?: (line: string) => void;
   onProgress?: (line: string) => void;
 }
@@ -131,6 +136,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
   let saved: SavedPlan | null = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as SavedPlan) : null;
   if (saved && saved.plan.scale !== o.scale) throw new Error(`${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`);
   const plan = saved?.plan ?? basePlan(o.scale);
+  if (!saved && o.timeBudgetSeconds !== undefined) {
+    if (!plan.timeBudget) throw new Error('--time-budget applies to --scale full only');
+    plan.timeBudget = o.timeBudgetSeconds;
+  }
   const corpusDir = join(o.workDir, 'corpus');
   const dataRoot = join(o.workDir, 'data');
   const tokenizerPath = join(o.workDir, 'tokenizer.json');
@@ -174,6 +183,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
 
   const evalDocs = await loadEvalDocuments(join(corpusDir, 'eval.jsonl'), plan.evalPerSource, 'url', plan.maxEvalDocs ?? 0);
   say(`  evaluation: ${evalDocs.length} documents of ${new Set(evalDocs.map((d) => d.source)).size} sources`);
+  const heldoutDocs = await loadEvalDocuments(join(corpusDir, 'heldout.jsonl'), plan.evalPerSource, 'url', plan.maxEvalDocs ? Math.ceil(plan.maxEvalDocs / 4) : 0);
+  say(`  held-out labels: ${heldoutDocs.length} documents of ${new Set(heldoutDocs.map((d) => d.source)).size} sources never seen in training`);
   const trainIndex = readDatasetIndex(datasetDir(dataRoot, 'train'));
   let classifier: UnigramSourceClassifier | null = null;
   const results: RunResult[] = [];
@@ -201,10 +212,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     const result: RunResult = {
       spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: rate, finalLoss: trained.lastLoss,
       none: scorer.scoreDocuments(evalDocs, 'none'), kshot: scorer.scoreKShot(evalDocs, plan.kShot),
+      heldoutNone: scorer.scoreDocuments(heldoutDocs, 'none'),
     };
     if (spec.kind === 'meco' || spec.kind === 'no-cooldown') {
       result.trueLabel = scorer.scoreDocuments(evalDocs, 'true');
       result.wrongLabel = scorer.scoreDocuments(evalDocs, 'wrong');
+      // An unseen label is the nearest this corpus has to the paper's invented URLs.
+      result.heldoutLabel = scorer.scoreDocuments(heldoutDocs, 'true');
       classifier ??= UnigramSourceClassifier.fit(trainIndex.sources, trainIndex.vocabSize, trainIndex.shards.map((s) => readShard(join(datasetDir(dataRoot, 'train'), s.file))));
       result.imitation = await imitationCheck(trained.model, tokenizer, classifier, evalDocs, plan, spec.seed);
     }

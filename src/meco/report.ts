@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorpusManifest } from './corpus.ts';
-import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, pairedInterval, summarize } from './evaluate.ts';
+import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, pairedInterval, summarize } from './evaluate.ts';
 import type { RunResult, SavedPlan } from './experiment.ts';
 import { describeConfig } from '../model/config.ts';
 import { type Series, lineChart, smooth } from './svg.ts';
@@ -106,7 +106,7 @@ export function writeReport(path: string, input: ReportInput): void {
   push(`- T = ${plan.steps} steps = ${plan.steps * plan.rows * plan.seqLen} tokens; AdamW (0.9, 0.95), peak LR ${plan.lr}, 5% warm-up, cosine to 10%; MeCo stage 1 = first 90% of steps, cooldown = the rest on disjoint documents without metadata.`);
   push(`- Seeds: ${plan.seeds.join(', ')} (per seed, every run shares the initialisation and the document order).`);
   push(`- Baseline budgets: ${[...new Set([...plan.budgets, 1])].sort((a, b) => a - b).map((b) => `${b}T`).join(', ')}.`);
-  if (saved.measuredTokensPerSecond) push(`- Sizing: training throughput measured before the runs on the largest candidate model: ${saved.measuredTokensPerSecond.toFixed(0)} tokens/s; the model above is the largest candidate reaching ${MIN_TOKENS_PER_PARAMETER} tokens per parameter at T within ${TRAINING_SHARE * 100}% of the ${(plan.timeBudget ?? 0) / 3600} h budget (the rest for evaluation of at most ${plan.maxEvalDocs} documents) (throughput scaled by FLOPs per token to choose, then measured again on the chosen model to fix T).`);
+  if (saved.measuredTokensPerSecond) push(`- Sizing: training throughput measured before the runs on the largest candidate model: ${saved.measuredTokensPerSecond.toFixed(0)} tokens/s; the model above is the largest candidate reaching ${MIN_TOKENS_PER_PARAMETER} tokens per parameter at T within ${TRAINING_SHARE * 100}% of the ${((plan.timeBudget ?? 0) / 60).toFixed(0)}-minute budget (the rest for evaluation of at most ${plan.maxEvalDocs} documents) (throughput scaled by FLOPs per token to choose, then measured again on the chosen model to fix T).`);
   if (saved.tokensPerSecond) push(`- Throughput of the chosen model ${saved.tokensPerSecond.toFixed(0)} tokens/s → planned training time ${(saved.expectedSeconds! / 60).toFixed(1)} min.`);
   const totalSeconds = results.reduce((s, r) => s + r.seconds, 0);
   push(`- Actual time of the runs (training + evaluation): ${totalSeconds < 120 ? `${totalSeconds.toFixed(1)} s` : `${(totalSeconds / 60).toFixed(1)} min`}.`);
@@ -151,6 +151,26 @@ export function writeReport(path: string, input: ReportInput): void {
     push(`| ${name} | ${cells.join(' | ')} | ${deltas.join(' | ')} |`);
   }
   push('');
+
+  // --- labels never seen in training
+  push('## Held-out labels (never in training)', '');
+  push('Documents whose label was held out of training entirely: loss without a label, and for the MeCo-trained models under their own (unseen) label, the nearest this corpus has to the paper\'s invented URLs. Macro-averaged over sources; Δ paired over documents with a 95% interval.', '');
+  const heldout = (r: RunResult) => documentMeans(r.heldoutNone ?? []);
+  const heldoutMacro = (rs: RunResult[], pick: (r: RunResult) => DocumentLoss[] | undefined) => mean(rs.map((r) => macroLoss(pick(r) ?? []).mean));
+  if (!base.some((r) => r.heldoutNone?.length)) {
+    push('No held-out-label documents were scored in this run.', '');
+  } else {
+    push('| run | without label | under its unseen label | Δ to baseline (without label) | Δ unseen label − without |', '|---|---|---|---|---|');
+    for (const [name, rs] of [['baseline-1T', base], ['meco', meco], ['no-cooldown', noCool]] as const) {
+      const withLabel = rs.some((r) => r.heldoutLabel) ? fmt(heldoutMacro(rs, (r) => r.heldoutLabel)) : '—';
+      const vsBase = name === 'baseline-1T' ? '—' : interval(pairedAcross(rs, base, heldout));
+      const labelGain = rs.some((r) => r.heldoutLabel)
+        ? interval(pairedInterval(rs.flatMap((r) => documentMeans(r.heldoutLabel ?? [])), rs.flatMap((r) => documentMeans(r.heldoutNone ?? []))))
+        : '—';
+      push(`| ${name} | ${fmt(heldoutMacro(rs, (r) => r.heldoutNone))} | ${withLabel} | ${vsBase} | ${labelGain} |`);
+    }
+    push('');
+  }
 
   // --- data efficiency
   push('## Data-saving estimate 1 − T/B*', '');
