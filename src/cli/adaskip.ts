@@ -14,7 +14,9 @@ import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipB
 import { createAdaSkipHooks } from '../adaskip/controller.ts';
 import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
-import { integerFlag as integer } from './flags.ts';
+import { integerFlag as integer, numberFlag } from './flags.ts';
+import { ProgressLine } from './progress.ts';
+import { runRecipe } from '../adaskip/recipe.ts';
 
 const PROFILE_NAME = 'adaskip-profile.json';
 
@@ -161,5 +163,22 @@ export function registerAdaskipCommands(program: Command): void {
         console.log(`${report.model}; statistics collection: ${(report.collection.observerShare * 100).toFixed(2)}% of prefill time in the observer (wall clock ${(report.collection.overhead * 100).toFixed(1)}% vs without, interleaved)`);
         console.log(formatBenchTable(report).join('\n'));
       }
+    });
+
+  adaskip
+    .command('train-model')
+    .description('the committed recipe for the evaluation model: 16 layers × width 64, context 2048, natural text + generated long-context tasks (resumable)')
+    .option('--work <dir>', 'work directory (data, tokenizer, config, run); re-run to resume', '.lmlab-cache/adaskip-model')
+    .option('--minutes <n>', 'training time budget; steps are sized from the measured throughput when the run starts', '100')
+    .option('--task-documents <n>', 'generated task documents in the training mix', '6000')
+    .option('--seed <n>', 'seed of the data mix and the initialisation', '1')
+    .action(async (f: { work: string; minutes: string; taskDocuments: string; seed: string }) => {
+      const progress = new ProgressLine();
+      const { runDir, config } = await runRecipe({
+        work: f.work, minutes: numberFlag('--minutes', f.minutes, { min: 0.1 }), taskDocuments: integer('--task-documents', f.taskDocuments, 1),
+        seed: integer('--seed', f.seed, 0), say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
+      });
+      progress.done();
+      console.log(`trained ${config.steps} steps; model in ${runDir} (latest checkpoint)`);
     });
 }
