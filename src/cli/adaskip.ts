@@ -2,7 +2,7 @@
 // table, show which sublayers a method skips, and benchmark skipping speed on a random-weight
 // model. Argument checking and printing only; the work is in src/adaskip/.
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LmlabError } from './errors.ts';
 import { LlamaModel } from '../model/llama.ts';
@@ -16,7 +16,9 @@ import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '..
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
 import { integerFlag as integer, numberFlag } from './flags.ts';
 import { ProgressLine } from './progress.ts';
-import { runRecipe } from '../adaskip/recipe.ts';
+import { heldOutParagraphs, recipePaths, runRecipe } from '../adaskip/recipe.ts';
+import { runEvaluation } from '../adaskip/evaluation.ts';
+import { latestCheckpoint } from '../train/checkpoint.ts';
 
 const PROFILE_NAME = 'adaskip-profile.json';
 
@@ -180,5 +182,49 @@ export function registerAdaskipCommands(program: Command): void {
       });
       progress.done();
       console.log(`trained ${config.steps} steps; model in ${runDir} (latest checkpoint)`);
+    });
+
+  adaskip
+    .command('evaluate')
+    .description('quality per task and speed of dense vs every method at every α on the recipe model, plus the random-weight speed benchmark at 512/2048/8192; writes the report (resumable)')
+    .option('--recipe <dir>', 'work directory of `lmlab adaskip train-model` (model, tokenizer, held-out text)', '.lmlab-cache/adaskip-model')
+    .option('--work <dir>', 'where stage results are kept; re-run to resume', '.lmlab-cache/adaskip-eval')
+    .option('--out <file>', 'report path', 'docs/results/adaskip.md')
+    .option('--seeds <list>', 'test-prompt seeds (the unit of the intervals)', '1,2,3')
+    .option('--prompts-per-task <n>', 'test prompts per task and seed', '5')
+    .option('--prompt-tokens <n>', 'prompt length in tokens (about)', '1536')
+    .option('--alphas <list>', 'budgets α', '0.125,0.25,0.375')
+    .option('--methods <list>', `methods (default all: ${METHODS.join(',')})`)
+    .option('--calibration <n>', 'calibration requests', '20')
+    .option('--perplexity-passages <n>', 'held-out natural passages for perplexity', '6')
+    .option('--speed-contexts <list>', 'prompt lengths of the speed benchmark', '512,2048,8192')
+    .option('--speed-repeats <n>', 'timed repeats in the speed benchmark', '3')
+    .option('--reference-shape <shape>', `larger random-weight shape for speed ("none" to skip)`, REFERENCE_SHAPE)
+    .option('--chunk <n>', 'prefill chunk size', '512')
+    .action(async (f: { recipe: string; work: string; out: string; seeds: string; promptsPerTask: string; promptTokens: string; alphas: string; methods?: string; calibration: string; perplexityPassages: string; speedContexts: string; speedRepeats: string; referenceShape: string; chunk: string }) => {
+      const paths = recipePaths(f.recipe);
+      const modelDir = latestCheckpoint(paths.run);
+      if (!modelDir || !existsSync(paths.heldoutText)) throw new LmlabError(`no trained recipe model in ${f.recipe}: run \`lmlab adaskip train-model --work ${f.recipe}\` first`);
+      const loaded = await loadModelDir(modelDir);
+      if (!loaded.tokenizer) throw new LmlabError(`${modelDir} has no tokenizer.json`);
+      const alphas = numberList('--alphas', f.alphas);
+      alphas.forEach(checkAlpha);
+      const state = existsSync(join(modelDir, 'state.json')) ? (JSON.parse(readFileSync(join(modelDir, 'state.json'), 'utf8')) as { step?: number }) : {};
+      const command = ['lmlab', 'adaskip', 'evaluate', ...process.argv.slice(process.argv.indexOf('evaluate') + 1)].join(' ');
+      runEvaluation({
+        model: loaded.model, tokenizer: loaded.tokenizer, paragraphs: heldOutParagraphs(paths),
+        training: `\`lmlab adaskip train-model --work ${f.recipe}\` (src/adaskip/recipe.ts), checkpoint ${modelDir}${state.step !== undefined ? ` at step ${state.step}` : ''}.`,
+        work: f.work, reportPath: f.out, command,
+        seeds: numberList('--seeds', f.seeds).map((s) => integer('--seeds', String(s), 0)),
+        promptsPerTask: integer('--prompts-per-task', f.promptsPerTask, 1), promptTokens: integer('--prompt-tokens', f.promptTokens, 64),
+        alphas, methods: f.methods ? f.methods.split(',').map((m) => parseMethod(m.trim())) : [...METHODS],
+        calibrationPrompts: integer('--calibration', f.calibration, 2), perplexityPassages: integer('--perplexity-passages', f.perplexityPassages, 1),
+        chunk: integer('--chunk', f.chunk, 1),
+        speedContexts: numberList('--speed-contexts', f.speedContexts).map((t) => integer('--speed-contexts', String(t), 1)),
+        speedRepeats: integer('--speed-repeats', f.speedRepeats, 1),
+        referenceShape: f.referenceShape === 'none' ? null : parseShape(f.referenceShape),
+        referenceMethods: ['adaskip', 'static', 'random', 'cost-aware'],
+        log: (line) => process.stderr.write(line + '\n'),
+      });
     });
 }

@@ -1,9 +1,12 @@
-// A minimal line-chart writer for loss curves: one SVG with axes, ticks, and one polyline per
-// series with a legend. Deliberately tiny: no plotting library, no interactivity, linear axes.
+// A minimal line-chart writer for report figures (loss curves, quality against speed): one SVG
+// with axes, ticks, and one polyline per series (optionally with point markers) and a legend.
+// Deliberately tiny: no plotting library, no interactivity, linear axes.
 
 export interface Series {
   name: string;
   points: Array<[number, number]>;
+  /** draw a dot at every point (for a few measured configurations rather than a curve) */
+  markers?: boolean;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -52,6 +55,11 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const color = COLORS[i % COLORS.length];
     const path = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     if (path) out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${path}"/>`);
+    if (s.markers) {
+      for (const [x, y] of s.points) {
+        if (Number.isFinite(x) && Number.isFinite(y)) out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}"/>`);
+      }
+    }
     const ly = margin.top + 12 + i * 16;
     out.push(`<line x1="${width - margin.right + 12}" y1="${ly - 4}" x2="${width - margin.right + 32}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
     out.push(`<text x="${width - margin.right + 38}" y="${ly}">${escapeXml(s.name)}</text>`);

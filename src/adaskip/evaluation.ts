@@ -1,0 +1,77 @@
+// `lmlab adaskip evaluate`: the whole evaluation in one resumable run:
+// quality and speed on the trained recipe model (quality.ts), then the random-weight speed
+// benchmark at 512/2048/8192 on the trained model's shape and on the larger reference shape
+// (bench.ts), then the report (report.ts). Each stage's result is a JSON file in the work
+// directory; a re-run skips stages whose file exists. Not here: training (recipe.ts).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeConfig, type LlamaConfig } from '../model/config.ts';
+import type { LlamaModel } from '../model/llama.ts';
+import type { Tokenizer } from '../tokenizer/index.ts';
+import { runAdaSkipBench, type BenchReport } from './bench.ts';
+import type { SkipMethod } from './plan.ts';
+import { evaluateQuality, type QualityReport } from './quality.ts';
+import { writeAdaSkipReport } from './report.ts';
+
+export interface EvaluationOptions {
+  model: LlamaModel;
+  tokenizer: Tokenizer;
+  paragraphs: string[];
+  training: string;
+  work: string;
+  reportPath: string;
+  command: string;
+  seeds: number[];
+  promptsPerTask: number;
+  promptTokens: number;
+  alphas: number[];
+  methods: SkipMethod[];
+  calibrationPrompts: number;
+  perplexityPassages: number;
+  chunk: number;
+  /** speed benchmark: prompt lengths, repeats, and the larger reference shape (null = skip it) */
+  speedContexts: number[];
+  speedRepeats: number;
+  referenceShape: LlamaConfig | null;
+  referenceMethods: SkipMethod[];
+  log: (line: string) => void;
+}
+
+function cached<T>(path: string, make: () => T, log: (line: string) => void): T {
+  if (existsSync(path)) {
+    log(`${path}: done earlier, reused`);
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  }
+  const value = make();
+  writeFileSync(path, JSON.stringify(value));
+  return value;
+}
+
+export function runEvaluation(o: EvaluationOptions): void {
+  mkdirSync(o.work, { recursive: true });
+  const startedPath = join(o.work, 'started.txt');
+  if (!existsSync(startedPath)) writeFileSync(startedPath, new Date().toISOString());
+  const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality({
+    model: o.model, tokenizer: o.tokenizer, paragraphs: o.paragraphs, seeds: o.seeds, promptsPerTask: o.promptsPerTask,
+    promptTokens: o.promptTokens, alphas: o.alphas, methods: o.methods, calibrationPrompts: o.calibrationPrompts,
+    perplexityPassages: o.perplexityPassages, chunk: o.chunk, log: o.log,
+  }), o.log);
+  const longest = Math.max(...o.speedContexts);
+  const decodeTokens = 32;
+  const room = (c: LlamaConfig): LlamaConfig => ({ ...c, maxSeqLen: Math.max(c.maxSeqLen, longest + decodeTokens + 1) });
+  const bench = (name: string, config: LlamaConfig, methods: SkipMethod[], alphas: number[]) => cached<BenchReport>(join(o.work, `speed-${name}.json`), () => runAdaSkipBench({
+    config, contexts: o.speedContexts, alphas, methods, decodeTokens, calibrationRequests: 4, calibrationLength: 1024,
+    seed: 1, chunk: o.chunk, repeats: o.speedRepeats, log: o.log,
+  }), o.log);
+  const speed: Array<{ title: string; report: BenchReport }> = [
+    { title: 'The trained model\'s shape (context extended for 8K)', report: bench('trained-shape', room(o.model.config), o.methods, o.alphas) },
+  ];
+  if (o.referenceShape) {
+    speed.push({ title: 'Larger reference shape, α = 0.25', report: bench('reference-shape', room(o.referenceShape), o.referenceMethods, [0.25]) });
+  }
+  writeAdaSkipReport(o.reportPath, {
+    command: o.command, model: describeConfig(o.model.config), training: o.training, quality, speed,
+    startedAt: readFileSync(startedPath, 'utf8').trim(),
+  });
+  o.log(`report written to ${o.reportPath}`);
+}
