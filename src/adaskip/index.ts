@@ -1,11 +1,5 @@
-// AdaSkip's public surface, and the one call `lmlab generate` / `lmlab score` need to turn it on
-// from command-line flags (--adaskip PROFILE --alpha A | --skip-count N --mode M
-// --adaskip-compat --skip-method METHOD). Not here: the CLI commands of the area (src/cli/adaskip.ts).
-import { LmlabError } from '../errors.ts';
-import type { LlamaModel } from '../model/llama.ts';
-import { createAdaSkipHooks, type AdaSkipController } from './controller.ts';
-import { checkAlpha, parseMethod, parseMode } from './plan.ts';
-import { loadProfile } from './profile.ts';
+// AdaSkip's public surface. Not here: turning it on from command-line flags
+// (src/cli/adaskip-flags.ts) and the CLI commands of the area (src/cli/adaskip.ts).
 
 export { createAdaSkipHooks, AdaSkipController, ONLINE_STEPS, SKIPDECODE_RAMP_TOKENS } from './controller.ts';
 export type { AdaSkipOptions, AdaSkipStats } from './controller.ts';
@@ -14,46 +8,3 @@ export type { AdaSkipProfile } from './profile.ts';
 export { METHODS, MODES, parseMethod, parseMode, checkAlpha } from './plan.ts';
 export type { SkipMethod, SkipMode, SkipSet } from './plan.ts';
 export { calibrate, readPrompts, similarityTable } from './calibrate.ts';
-
-export interface AdaSkipFlags {
-  /** profile path; without it AdaSkip is off (unless a profile-free baseline is asked for) */
-  adaskip?: string;
-  alpha?: string;
-  skipCount?: string;
-  mode?: string;
-  adaskipCompat?: boolean;
-  skipMethod?: string;
-  skipSeed?: string;
-}
-
-function flagNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new LmlabError(`${name} must be a number, got "${value}"`);
-  return n;
-}
-
-/**
- * The controller for the given flags, or null when skipping is off (then install nothing: the
- * dense engine runs untouched). Use `controller.newSession(model, chunk)` in place of
- * `new InferenceSession(...)`, and `controller.stats()` afterwards.
- */
-export function adaskipFromFlags(model: LlamaModel, flags: AdaSkipFlags): AdaSkipController | null {
-  const method = parseMethod(flags.skipMethod ?? 'adaskip');
-  const profileFree = method === 'early-exit' || method === 'skipdecode' || method === 'unified' || method === 'random';
-  if (flags.adaskip === undefined && !(flags.skipMethod && profileFree)) {
-    if (flags.alpha !== undefined || flags.skipCount !== undefined || flags.mode !== undefined || flags.adaskipCompat) {
-      throw new LmlabError('--alpha, --skip-count, --mode and --adaskip-compat need --adaskip PROFILE');
-    }
-    return null;
-  }
-  const mode = parseMode(flags.mode ?? 'e2e');
-  const n = flags.skipCount !== undefined ? flagNumber('--skip-count', flags.skipCount) : undefined;
-  const alpha = flags.alpha !== undefined ? checkAlpha(flagNumber('--alpha', flags.alpha)) : n === undefined ? 0.25 : undefined;
-  if (method === 'cost-aware') throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
-  const profile = flags.adaskip !== undefined ? loadProfile(flags.adaskip, model) : null;
-  return createAdaSkipHooks(model, profile, {
-    method, mode, compat: flags.adaskipCompat ?? false,
-    ...(n !== undefined ? { n } : {}), ...(alpha !== undefined ? { alpha } : {}),
-    ...(flags.skipSeed !== undefined ? { seed: flagNumber('--skip-seed', flags.skipSeed) } : {}),
-  });
-}

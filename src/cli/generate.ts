@@ -8,7 +8,7 @@ import { type SamplingOptions, checkSampling, generate } from '../model/generate
 import { scoreText } from '../model/score.ts';
 import { readDocuments } from '../io/documents.ts';
 import { integerFlag as integer, numberFlag as number } from './flags.ts';
-import { type AdaSkipFlags, adaskipFromFlags } from '../adaskip/index.ts';
+import { type AdaSkipFlags, adaskipFromFlags } from './adaskip-flags.ts';
 import type { LlamaModel } from '../model/llama.ts';
 
 /** AdaSkip options shared by generate and score (off unless --adaskip or a baseline is given). */

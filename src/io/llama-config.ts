@@ -4,21 +4,10 @@
 // engine does not implement (RoPE scaling, biases, other activations) are refused with an error
 // naming the config field, rather than loading a model that would compute something else.
 import { LmlabError } from '../errors.ts';
+import type { LlamaConfig } from '../model/config.ts';
 
-export interface LlamaConfig {
-  vocabSize: number;
-  /** Model width (hidden_size). */
-  dim: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  /** SwiGLU inner width (intermediate_size). */
-  ffnHidden: number;
-  ropeTheta: number;
-  normEps: number;
-  maxSeqLen: number;
-  tieEmbeddings: boolean;
-}
+// One shape type for the whole project: the model's (a type-only import, no runtime dependency).
+export type { LlamaConfig };
 
 /** Token ids a config.json may carry; kept apart from the shape, which the model validates strictly. */
 export interface SpecialTokenIds {

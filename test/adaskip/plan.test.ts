@@ -9,7 +9,7 @@ import { LlamaModel } from '../../src/model/llama.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
 import { createAdaSkipHooks } from '../../src/adaskip/controller.ts';
 import { costAwareSet, timeShare } from '../../src/adaskip/cost.ts';
-import { adaskipFromFlags } from '../../src/adaskip/index.ts';
+import { adaskipFromFlags } from '../../src/cli/adaskip-flags.ts';
 import { describeSet, parseMethod, parseMode, selectSkipSet, sublayerBudget, type SkipSet } from '../../src/adaskip/plan.ts';
 import { checkProfileMatches, loadProfile, saveProfile } from '../../src/adaskip/profile.ts';
 import { config, handProfile, model } from './helpers.ts';
