@@ -5,6 +5,7 @@
 // prompts differ only by seed, so they never share a needle. The haystack is natural text.
 // Deliberately not here: tokenization (lengths are in characters) and model calls.
 import { Rng } from '../engine/random.ts';
+import { LmlabError } from '../errors.ts';
 
 export const TASKS = ['passkey', 'multikey', 'recall', 'vartrack', 'copy', 'tagged'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -26,7 +27,7 @@ export interface TaskScore {
 }
 
 export function parseTask(name: string): TaskName {
-  if (!(TASKS as readonly string[]).includes(name)) throw new Error(`unknown task "${name}" (one of ${TASKS.join(', ')})`);
+  if (!(TASKS as readonly string[]).includes(name)) throw new LmlabError(`unknown task "${name}" (one of ${TASKS.join(', ')})`);
   return name as TaskName;
 }
 

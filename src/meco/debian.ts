@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import type { Granularity, LabelledDocument } from './sources.ts';
 import { slug } from './sources.ts';
+import { foldocDocuments } from './foldoc.ts';
 
 export interface DebianCorpus {
   package: string;
@@ -43,6 +44,13 @@ export const DEBIAN_CORPORA: DebianCorpus[] = [
   {
     package: 'manpages-dev', domain: 'manpages.local',
     labelOf: (p) => { const m = p.match(/man\/man(\d)\/[^/]+\.gz$/); return m ? `section-${m[1]}` : null; },
+  },
+  {
+    package: 'dict-foldoc', domain: 'foldoc.local',
+    // one dictd file holds every entry; each document carries its own category label, so the
+    // file-level label is never used for it
+    labelOf: (p) => (/dictd\/foldoc\.dict\.dz$/.test(p) ? 'foldoc' : null),
+    documents: (text) => foldocDocuments(text),
   },
   {
     package: 'wordnet-base', domain: 'wordnet.local',
@@ -131,7 +139,8 @@ export async function* debianDocuments(packages: string[], o: DebianOptions, ski
       const label = corpus.labelOf(rel);
       if (label === null) continue;
       let bytes = readFileSync(path);
-      if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
+      // .dz is dictzip, a gzip stream with a seek table in its header: gunzip reads it whole
+      if (path.endsWith('.gz') || path.endsWith('.dz')) bytes = gunzipSync(bytes);
       if (!isUtf8(bytes)) {
         skipped['not UTF-8'] = (skipped['not UTF-8'] ?? 0) + 1;
         continue;
