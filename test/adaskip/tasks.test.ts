@@ -146,6 +146,6 @@ test('paragraphsOf: blank-line paragraphs, tidied; long unbroken text becomes se
 
 test('parseTask accepts the six task names and rejects others clearly; an empty haystack is an error', () => {
   for (const task of TASKS) assert.equal(parseTask(task), task);
-  assert.throws(() => parseTask('needle'), /^Error: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/);
+  assert.throws(() => parseTask('needle'), /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/);
   assert.throws(() => new Haystack([]), /the haystack needs at least one paragraph of text/);
 });
