@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CorpusManifest } from './corpus.ts';
 import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, pairedInterval, summarize } from './evaluate.ts';
 import type { RunResult, SavedPlan } from './experiment.ts';
-import { describeConfig } from '../model/config.ts';
+import { describeConfig, parameterCount } from '../model/config.ts';
 import { type Series, lineChart, smooth } from '../io/svg.ts';
 import { MIN_TOKENS_PER_PARAMETER, TRAINING_SHARE } from './plan.ts';
 
@@ -138,6 +138,7 @@ export function writeReport(path: string, input: ReportInput): void {
   push(`| 3 | a wrong label raises the loss; a label steers generation to its source | wrong − true label ${interval(c3)}; generations classified as the labelled source ${fmt(imConditioned, 2)} vs unlabelled ${fmt(imPlain, 2)} (chance ${fmt(imChance, 2)}, ${im.reduce((s, x) => s + x.samples, 0)} samples) | ${mark(pass3)} |`);
   push(`| 4 | constant and shuffled labels give no gain | ${c4.map(([k, d]) => `${k} − baseline ${interval(d)}`).join('; ')} | ${mark(pass4)} |`, '');
   const failed = [pass1, pass2, pass3, pass4].filter((x) => !x).length;
+  if (!pass1 && c1early.mean < 0 && c1.high > 0) push(`Check 1 holds on the first tokens only: with its true label the no-cooldown model beats the baseline over the first ${EARLY_POSITIONS} positions of each document (${interval(c1early)}) but not over all positions (${interval(c1)}).`, '');
   if (failed) push(`${failed} check(s) do not hold in this run.${smoke ? ' At smoke scale that is expected (the models barely train).' : ' The spec treats that as a bug signal; what was checked is listed under "Ruling out bugs".'}`, '');
 
   // --- claim metrics
@@ -177,6 +178,7 @@ export function writeReport(path: string, input: ReportInput): void {
   push('B* = the baseline budget whose loss equals MeCo\'s at T, interpolated linearly in log-budget between the measured baseline budgets (mean over seeds).', '');
   push('| metric | MeCo at T | baseline by budget | B* | saving |', '|---|---|---|---|---|');
   const budgets = [...groups.keys()].filter((k) => k.startsWith('baseline-')).map((k) => [Number(k.slice('baseline-'.length, -1)), k] as const).sort((a, b) => a[0] - b[0]);
+  const stars: Array<ReturnType<typeof matchingBudget>> = [];
   for (const [m, label] of METRICS) {
     const curve = budgets.map(([b, k]) => [b, mean(get(k).map((r) => metricOf(r, m)))] as [number, number]);
     const target = mean(meco.map((r) => metricOf(r, m)));
@@ -185,8 +187,14 @@ export function writeReport(path: string, input: ReportInput): void {
     const bstar = star.bound === 'exact' ? `${fmt(star.budget, 2)}T` : star.bound === 'above' ? `> ${star.budget}T` : `≤ ${star.budget}T`;
     const savingText = star.bound === 'exact' ? `${(saving * 100).toFixed(1)}%` : star.bound === 'above' ? `> ${(saving * 100).toFixed(0)}%` : `≤ ${(saving * 100).toFixed(0)}% (MeCo not better than the smallest budget)`;
     push(`| ${label} | ${fmt(target)} | ${curve.map(([b, l]) => `${b}T: ${fmt(l)}`).join(', ')} | ${bstar} | ${savingText} |`);
+    stars.push(star);
   }
   push('');
+  if (!smoke && stars.length && stars.every((st) => st.budget < 1)) {
+    push(`**Result: no data saving at this scale.** MeCo at T is worse than the baseline at T on every metric (B* < T), so 1 − T/B* is negative. This is a negative result and is reported as such. The paper's own gains shrink with model size (+0.2 points at 600M parameters, +1.0 at 1.6B); this model has ${parameterCount(plan.model).toLocaleString('en-US')} parameters.`, '');
+  } else if (!smoke && stars.length && stars.every((st) => st.budget > 1)) {
+    push('**Result:** MeCo at T matches a baseline trained on more data on every metric (B* > T).', '');
+  }
 
   // --- plots
   const dir = dirname(path);
