@@ -6,29 +6,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig, type LlamaConfig } from '../model/config.ts';
-import type { LlamaModel } from '../model/llama.ts';
-import type { Tokenizer } from '../tokenizer/index.ts';
 import { runAdaSkipBench, type BenchReport } from './bench.ts';
 import type { SkipMethod } from './plan.ts';
-import { evaluateQuality, type QualityReport } from './quality.ts';
+import { evaluateQuality, type QualityOptions, type QualityReport } from './quality.ts';
 import { writeAdaSkipReport } from './report.ts';
 
-export interface EvaluationOptions {
-  model: LlamaModel;
-  tokenizer: Tokenizer;
-  paragraphs: string[];
+/** The quality evaluation's options, plus where results go and what the speed benchmark covers. */
+export interface EvaluationOptions extends QualityOptions {
   training: string;
   work: string;
   reportPath: string;
   command: string;
-  seeds: number[];
-  promptsPerTask: number;
-  promptTokens: number;
-  alphas: number[];
-  methods: SkipMethod[];
-  calibrationPrompts: number;
-  perplexityPassages: number;
-  chunk: number;
   /** speed benchmark: prompt lengths, repeats, and the larger reference shape (null = skip it) */
   speedContexts: number[];
   speedRepeats: number;
@@ -51,11 +39,7 @@ export function runEvaluation(o: EvaluationOptions): void {
   mkdirSync(o.work, { recursive: true });
   const startedPath = join(o.work, 'started.txt');
   if (!existsSync(startedPath)) writeFileSync(startedPath, new Date().toISOString());
-  const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality({
-    model: o.model, tokenizer: o.tokenizer, paragraphs: o.paragraphs, seeds: o.seeds, promptsPerTask: o.promptsPerTask,
-    promptTokens: o.promptTokens, alphas: o.alphas, methods: o.methods, calibrationPrompts: o.calibrationPrompts,
-    perplexityPassages: o.perplexityPassages, chunk: o.chunk, log: o.log,
-  }), o.log);
+  const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality(o), o.log);
   const longest = Math.max(...o.speedContexts);
   const decodeTokens = 32;
   const room = (c: LlamaConfig): LlamaConfig => ({ ...c, maxSeqLen: Math.max(c.maxSeqLen, longest + decodeTokens + 1) });
