@@ -89,13 +89,11 @@ function charsPerToken(tokenizer: Tokenizer, paragraphs: string[]): number {
   return sample.length / Math.max(1, tokenizer.encode(sample).length);
 }
 
-function buildPrompts(o: QualityOptions, perTask: number, seedOf: (task: number, i: number) => number): Prompt[] {
+function buildPrompts(o: QualityOptions, ratio: number, perTask: number, seedOf: (task: number, i: number) => number): Prompt[] {
   const haystack = new Haystack(o.paragraphs);
-  const ratio = charsPerToken(o.tokenizer, o.paragraphs);
   const out: Prompt[] = [];
   for (const [t, task] of TASKS.entries()) {
     for (let i = 0; i < perTask; i++) {
-      const answerTokens = o.tokenizer.encode(makeTask(task, seedOf(t, i), 0, haystack).answer).length;
       // leave room for the question and the answer inside the model's context
       let chars = Math.floor((o.promptTokens - 40) * ratio);
       for (;;) {
@@ -103,7 +101,7 @@ function buildPrompts(o: QualityOptions, perTask: number, seedOf: (task: number,
         const ids = prompted(o.tokenizer, instance.prompt);
         const budget = o.tokenizer.encode(instance.answer).length + 2;
         if (ids.length + budget <= o.model.config.maxSeqLen || chars < 200) {
-          out.push({ instance, ids, budget: Math.max(budget, answerTokens + 2) });
+          out.push({ instance, ids, budget });
           break;
         }
         chars = Math.floor(chars * 0.9);
@@ -155,7 +153,8 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
   const { model, tokenizer } = o;
   if (o.promptTokens + 64 > model.config.maxSeqLen) throw new LmlabError(`prompts of ${o.promptTokens} tokens do not fit the model's context of ${model.config.maxSeqLen}`);
   // calibration: task prompts of other seeds, and natural passages
-  const calibrationTasks = buildPrompts(o, Math.ceil(o.calibrationPrompts / 2 / TASKS.length), (t, i) => CALIBRATION_SEED_BASE + t * 1000 + i)
+  const ratio = charsPerToken(tokenizer, o.paragraphs);
+  const calibrationTasks = buildPrompts(o, ratio, Math.ceil(o.calibrationPrompts / 2 / TASKS.length), (t, i) => CALIBRATION_SEED_BASE + t * 1000 + i)
     .slice(0, Math.ceil(o.calibrationPrompts / 2)).map((p) => p.ids);
   const passageText = (start: number, n: number) => {
     const out: Int32Array[] = [];
@@ -178,7 +177,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
   const results: ConfigResult[] = [];
   const lengths: number[] = [];
   for (const seed of o.seeds) {
-    const prompts = buildPrompts(o, o.promptsPerTask, (t, i) => seed * 1000 + t * 100 + i);
+    const prompts = buildPrompts(o, ratio, o.promptsPerTask, (t, i) => seed * 1000 + t * 100 + i);
     lengths.push(...prompts.map((p) => p.ids.length));
     const configs: Array<{ method: SkipMethod | 'dense'; alpha: number }> = [{ method: 'dense', alpha: 0 }, ...o.alphas.flatMap((alpha) => o.methods.map((method) => ({ method, alpha })))];
     const runs = configs.map(({ method, alpha }) => {

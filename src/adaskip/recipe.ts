@@ -13,7 +13,7 @@ import { mobyDickDocuments, sotuDocuments } from '../meco/sources.ts';
 import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
 import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';
-import { train } from '../train/trainer.ts';
+import { measureThroughput, train } from '../train/trainer.ts';
 import { Haystack, makeTask, paragraphsOf, TASKS } from './tasks.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {
@@ -161,17 +161,8 @@ export async function runRecipe(o: RecipeOptions): Promise<{ runDir: string; con
   } else {
     let steps = o.steps;
     if (steps === undefined) {
-      const probe = join(o.work, 'throughput-probe');
-      rmSync(probe, { recursive: true, force: true });
-      const rates: number[] = [];
-      let last = performance.now();
       const tokensPerStep = RECIPE_ROWS * Math.min(RECIPE_SEQ_LEN, model.maxSeqLen);
-      await train({ ...recipeConfig(paths, model, 4), evalEvery: 0, checkpointEvery: 0 }, probe, {
-        onStep: () => { const now = performance.now(); rates.push(tokensPerStep / ((now - last) / 1000)); last = now; },
-      });
-      rmSync(probe, { recursive: true, force: true });
-      const steady = rates.slice(1);
-      const rate = steady.reduce((a, b) => a + b, 0) / steady.length;
+      const rate = await measureThroughput(recipeConfig(paths, model, 4), join(o.work, 'throughput-probe'));
       // 90% of the budget for steps; evaluations and checkpoints take the rest
       steps = Math.max(10, Math.floor((0.9 * o.minutes * 60 * rate) / tokensPerStep));
       say(`measured ${rate.toFixed(0)} tokens/s → ${steps} steps of ${tokensPerStep} tokens in ${o.minutes} min`);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { readDocuments } from '../io/documents.ts';
-import { train } from '../train/trainer.ts';
+import { measureThroughput, train } from '../train/trainer.ts';
 import { readDatasetIndex, readShard } from '../train/shards.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { InferenceSession } from '../model/inference.ts';
@@ -91,16 +91,9 @@ async function ensureTokenizer(path: string, corpusDir: string, plan: ScalePlan,
   return tokenizer;
 }
 
-/** Trains a throwaway copy of the model for a few steps and returns the steady tokens/second. */
-async function measureThroughput(plan: ScalePlan, dataRoot: string, dir: string): Promise<number> {
-  rmSync(dir, { recursive: true, force: true });
-  const config = mecoTrainConfig({ model: plan.model, dataRoot, variant: 'domain', fraction: 0.9, steps: 4, rows: plan.rows, seqLen: plan.seqLen, seed: 99, evalEvery: 0, checkpointEvery: 0 });
-  const rates: number[] = [];
-  let last = performance.now();
-  await train(config, dir, { onStep: () => { const now = performance.now(); rates.push((plan.rows * plan.seqLen) / ((now - last) / 1000)); last = now; } });
-  rmSync(dir, { recursive: true, force: true });
-  const steady = rates.slice(1); // the first step pays one-off setup
-  return steady.reduce((a, b) => a + b, 0) / steady.length;
+/** Steady tokens/second of the plan's model on the MeCo data (a throwaway 4-step run). */
+function throughputOf(plan: ScalePlan, dataRoot: string, dir: string): Promise<number> {
+  return measureThroughput(mecoTrainConfig({ model: plan.model, dataRoot, variant: 'domain', fraction: 0.9, steps: 4, rows: plan.rows, seqLen: plan.seqLen, seed: 99 }), dir);
 }
 
 async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifier: UnigramSourceClassifier, docs: EvalDocument[], plan: ScalePlan, seed: number): Promise<RunResult['imitation']> {
@@ -152,7 +145,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     let tokensPerSecond: number | null = o.tokensPerSecond ?? null;
     if (plan.timeBudget && tokensPerSecond === null) {
       say('measuring training throughput of the model (4 steps)');
-      tokensPerSecond = await measureThroughput(plan, dataRoot, join(o.workDir, 'throughput-probe'));
+      tokensPerSecond = await throughputOf(plan, dataRoot, join(o.workDir, 'throughput-probe'));
     }
     const measured = tokensPerSecond;
     if (plan.timeBudget) {
@@ -164,7 +157,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       tokensPerSecond = chosen.tokensPerSecond;
       if (JSON.stringify(plan.model) !== JSON.stringify(measuredModel) && o.tokensPerSecond === undefined) {
         // FLOPs scaling flatters small models (fixed per-step costs weigh more): measure the chosen one too
-        tokensPerSecond = await measureThroughput(plan, dataRoot, join(o.workDir, 'throughput-probe'));
+        tokensPerSecond = await throughputOf(plan, dataRoot, join(o.workDir, 'throughput-probe'));
         plan.steps = stepsForBudget(plan, tokensPerSecond, plan.timeBudget);
         say(`measured ${tokensPerSecond.toFixed(0)} tokens/s on the chosen model → T = ${plan.steps} steps`);
       }

@@ -3,7 +3,7 @@
 // exact resumption (same parameters, optimiser moments, data cursors and step ⇒ same losses).
 // Ctrl-C (SIGINT/SIGTERM) finishes the current step, writes a checkpoint and returns.
 // Not here: tokenizing (src/train/tokenize.ts), the command line (src/cli/train.ts).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../engine/random.ts';
 import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
@@ -221,4 +221,22 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Steady training throughput (tokens/second) of `config`: trains a throwaway copy for `steps`
+ * steps in `dir` (removed afterwards) and averages all but the first step, which pays one-off
+ * setup. Used to size runs to a wall-clock budget.
+ */
+export async function measureThroughput(config: TrainConfig, dir: string, steps = 4): Promise<number> {
+  rmSync(dir, { recursive: true, force: true });
+  const tokensPerStep = config.rows * config.seqLen;
+  const rates: number[] = [];
+  let last = performance.now();
+  await train({ ...config, steps, evalEvery: 0, checkpointEvery: 0 }, dir, {
+    onStep: () => { const now = performance.now(); rates.push(tokensPerStep / ((now - last) / 1000)); last = now; },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const steady = rates.slice(1);
+  return steady.reduce((a, b) => a + b, 0) / steady.length;
 }
