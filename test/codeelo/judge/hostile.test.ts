@@ -35,7 +35,10 @@ before(async () => {
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const port = (listener.address() as AddressInfo).port;
   const judgeFile = new URL('../../../package.json', import.meta.url).pathname;
-  const dir = writeProblem(root, 'hostile', { timeLimitMs: 500, memoryLimitMb: 64 }, {
+  // 256 MB, the usual contest limit. The fork bomb's 64 processes (the pids limit) hold ~32 MB of
+  // page tables, kernel stacks and copied pages here and more on other kernels: at 64 MB it was
+  // sometimes killed for memory (MLE) instead of spinning to its time limit (TLE).
+  const dir = writeProblem(root, 'hostile', { timeLimitMs: 500, memoryLimitMb: 256 }, {
     'tests/01.in': `${canary} ${judgeFile} ${join(root, 'hostile', 'tests', '01.ans')} ${port} ${canaryProcess.pid}\n`,
     'tests/01.ans': 'ok\n',
   });
