@@ -172,7 +172,7 @@ export function registerAdaskipCommands(program: Command): void {
     .description('the committed recipe for the evaluation model: 16 layers × width 64, context 2048, natural text + generated long-context tasks (resumable)')
     .option('--work <dir>', 'work directory (data, tokenizer, config, run); re-run to resume', '.lmlab-cache/adaskip-model')
     .option('--minutes <n>', 'training time budget; steps are sized from the measured throughput when the run starts', '100')
-    .option('--task-documents <n>', 'generated task documents in the training mix', '6000')
+    .option('--task-documents <n>', 'generated task documents in the training mix', '30000')
     .option('--seed <n>', 'seed of the data mix and the initialisation', '1')
     .action(async (f: { work: string; minutes: string; taskDocuments: string; seed: string }) => {
       const progress = new ProgressLine();
