@@ -82,7 +82,7 @@ export function registerGenerateCommands(program: Command): void {
       const { adaskip, session } = sessionFor(model, f, integer('--chunk', f.chunk));
       const result = generate(session, prompt, {
         sampling, maxTokens, eosToken: tk.eosId ?? null, stopTokens, stopStrings: f.stop,
-        decode: (ids) => tk.decode(ids),
+        tokenBytes: (id) => tk.decodeBytes([id]),
         onText: f.json ? undefined : (piece) => process.stdout.write(piece),
       });
       if (f.json) {

@@ -35,8 +35,9 @@ export interface GenerateOptions {
   eosToken?: number | null;
   stopTokens?: number[];
   stopStrings?: string[];
-  /** decodes generated token ids to text (needed for stop strings and streaming) */
-  decode?: (tokens: number[]) => string;
+  /** raw bytes of one token (needed for stop strings and streaming); the text is decoded
+      incrementally as UTF-8, so a long generation costs linear, not quadratic, time */
+  tokenBytes?: (token: number) => Uint8Array;
   /** receives each new piece of text as it becomes final */
   onText?: (piece: string) => void;
 }
@@ -129,7 +130,9 @@ export function generate(session: InferenceSession, prompt: Int32Array, options:
   const c = session.model.config;
   if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new Error(`max tokens must be ≥ 1, got ${options.maxTokens}`);
   const stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
-  if (stopStrings.length > 0 && !options.decode) throw new Error('stop strings need a decoder');
+  if (stopStrings.length > 0 && !options.tokenBytes) throw new Error('stop strings need a decoder');
+  // holds an unfinished UTF-8 character between tokens, exactly as decoding all bytes at once
+  const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   const stopTokens = new Set(options.stopTokens ?? []);
   const sampler = new Sampler(options.sampling, c.vocabSize);
   const seen = options.sampling.repetitionPenalty !== 1 ? new Uint32Array(c.vocabSize) : null;
@@ -160,17 +163,17 @@ export function generate(session: InferenceSession, prompt: Int32Array, options:
     }
     tokens.push(next);
     if (seen) seen[next]++;
-    if (options.decode) {
-      text = options.decode(tokens);
+    if (options.tokenBytes) {
+      text += utf8.decode(options.tokenBytes(next), { stream: true });
       const hit = stopStrings.map((s) => text.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
       if (hit.length > 0) {
         text = text.slice(0, Math.min(...hit));
         stopReason = 'stop-string';
         break;
       }
-      // emit what can no longer change: not a partial UTF-8 character, not a stop-string prefix
-      let final = text.length - heldBack(text, stopStrings);
-      while (final > emitted && text.charCodeAt(final - 1) === 0xfffd) final--;
+      // emit what can no longer change: not a stop-string prefix (the decoder keeps a partial
+      // UTF-8 character back by itself)
+      const final = text.length - heldBack(text, stopStrings);
       if (final > emitted) {
         options.onText?.(text.slice(emitted, final));
         emitted = final;
@@ -184,7 +187,8 @@ export function generate(session: InferenceSession, prompt: Int32Array, options:
     logits = session.decode(next).data;
     decoded++;
   }
-  if (options.decode && text.length > emitted) options.onText?.(text.slice(emitted));
+  if (options.tokenBytes && stopReason !== 'stop-string') text += utf8.decode();
+  if (options.tokenBytes && text.length > emitted) options.onText?.(text.slice(emitted));
   const end = performance.now();
   return {
     tokens, text, stopReason, promptTokens: prompt.length,

@@ -103,10 +103,10 @@ test('sampling: seeds reproduce, top-k 1 is greedy, stop tokens and strings stop
   const stopped = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 6, stopTokens: [stopAt] });
   assert.equal(stopped.stopReason, 'stop-token');
   assert.deepEqual(stopped.tokens, g.tokens.slice(0, g.tokens.indexOf(stopAt)));
-  const decode = (ids: number[]) => ids.map((t) => `<${t}>`).join('');
+  const tokenBytes = (t: number) => new TextEncoder().encode(`<${t}>`);
   const pieces: string[] = [];
   const s = generate(new InferenceSession(model), prompt, {
-    sampling: greedy, maxTokens: 6, decode, stopStrings: [`<${g.tokens[3]}>`], onText: (p) => pieces.push(p),
+    sampling: greedy, maxTokens: 6, tokenBytes, stopStrings: [`<${g.tokens[3]}>`], onText: (p) => pieces.push(p),
   });
   assert.equal(s.stopReason, 'stop-string');
   assert.equal(pieces.join(''), s.text);
@@ -114,4 +114,24 @@ test('sampling: seeds reproduce, top-k 1 is greedy, stop tokens and strings stop
   assert.throws(() => new Sampler({ ...greedy, topP: 0 }, 10), /top-p/);
   assert.throws(() => new Sampler({ ...greedy, temperature: -1 }, 10), /temperature/);
   assert.throws(() => new Sampler({ ...greedy, topK: 1.5 }, 10), /top-k/);
+});
+
+test('streamed text equals decoding every byte at once, with characters split across tokens', () => {
+  // Each token stands for one byte of a text of 2-, 3- and 4-byte characters plus one stray
+  // continuation byte: pieces must never show half a character, and the whole must match.
+  const prompt = tokens(8, 6);
+  const g = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 24 });
+  const source = new TextEncoder().encode('é€😀 ü€€😀😀');
+  const byteOf = new Map<number, number>();
+  const tokenBytes = (t: number) => {
+    if (!byteOf.has(t)) byteOf.set(t, t === g.tokens[5] ? 0x80 : source[byteOf.size % source.length]);
+    return Uint8Array.of(byteOf.get(t)!);
+  };
+  const pieces: string[] = [];
+  const s = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 24, tokenBytes, onText: (p) => pieces.push(p) });
+  assert.deepEqual(s.tokens, g.tokens);
+  const all = Uint8Array.from(s.tokens.flatMap((t) => [...tokenBytes(t)]));
+  assert.equal(s.text, new TextDecoder().decode(all));
+  assert.equal(pieces.join(''), s.text);
+  for (const p of pieces) assert.ok(!/[\uD800-\uDBFF]$/.test(p), `a piece ends inside a surrogate pair: ${JSON.stringify(p)}`);
 });
