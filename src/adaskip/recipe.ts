@@ -1,8 +1,8 @@
 // The committed recipe for the AdaSkip evaluation model: a deep, narrow LLaMA (16 layers,
 // width 64, context 2048) trained here on natural text (the @stdlib State of the Union
-// addresses and Moby Dick) mixed with generated long-context tasks (tasks.ts). Steps are sized
-// from the measured training throughput so the run fits a wall-clock budget; everything lives
-// in one work directory and re-running resumes. Held out of training: every 20th natural
+// addresses and Moby Dick) mixed with generated long-context tasks and short copy drills
+// (tasks.ts). Steps are sized from the measured training throughput so the run fits a
+// wall-clock budget; everything lives in one work directory and re-running resumes. Held out of training: every 20th natural
 // document (perplexity and the test haystack) and every task seed below TRAIN_SEED_BASE.
 // Deliberately not here: the evaluation (quality.ts) and the checkpoints themselves.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } 
 import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';
 import { measureThroughput, train } from '../train/trainer.ts';
-import { Haystack, makeTask, paragraphsOf, TASKS } from './tasks.ts';
+import { Haystack, makeDrill, makeTask, paragraphsOf, TASKS } from './tasks.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {
   vocabSize: 1024, dim: 64, layers: 16, heads: 4, kvHeads: 2, ffnHidden: 176, ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 2048, tieEmbeddings: false,
@@ -74,6 +74,8 @@ export interface RecipeOptions {
   minutes: number;
   /** task documents in the training mix */
   taskDocuments?: number;
+  /** copy and lookup drills in the training mix (tasks.ts makeDrill) */
+  drillDocuments?: number;
   seed?: number;
   say?: (line: string) => void;
   onProgress?: (line: string) => void;
@@ -106,6 +108,8 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
       const t = makeTask(task, TRAIN_SEED_BASE + i, chars, haystack);
       lines.push(JSON.stringify({ text: t.prompt + t.answer, source: task }));
     }
+    const drills = o.drillDocuments ?? 60000;
+    for (let i = 0; i < drills; i++) lines.push(JSON.stringify({ text: makeDrill(TRAIN_SEED_BASE + i), source: 'drill' }));
     // the trainer shuffles rows; the file order only matters for the tokenizer sample below
     for (let i = lines.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
@@ -116,7 +120,7 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
     // written last and renamed into place: its presence means the data step finished
     writeFileSync(paths.trainJsonl + '.tmp', lines.join('\n') + '\n');
     renameSync(paths.trainJsonl + '.tmp', paths.trainJsonl);
-    say(`training mix: ${trainTexts.length} natural documents + ${tasks} task documents; ${heldTexts.length} natural documents held out`);
+    say(`training mix: ${trainTexts.length} natural documents + ${tasks} task documents + ${drills} copy drills; ${heldTexts.length} natural documents held out`);
   }
   if (!existsSync(paths.tokenizer)) {
     const counter = new ChunkCounter();

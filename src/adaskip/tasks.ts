@@ -165,6 +165,28 @@ export function makeTask(task: TaskName, seed: number, chars: number, haystack: 
   }
 }
 
+/**
+ * A short drill for training only, not a test task: a list stated then repeated, or key-value
+ * pairs then every key queried. Nothing else in the text predicts the second half, so the only
+ * way to lower its loss is to look back and copy: the mechanism every task above needs, taught
+ * with dozens of supervised lookups per document instead of one answer per haystack.
+ */
+export function makeDrill(seed: number): string {
+  const rng = new Rng(seed * 104729 + 17);
+  const item = (): string => {
+    const kind = rng.int(3);
+    return kind === 0 ? WORDS[rng.int(WORDS.length)] : kind === 1 ? code(rng, 2 + rng.int(2)) : digits(rng, 2 + rng.int(5));
+  };
+  if (rng.int(2) === 0) {
+    const list = Array.from({ length: 6 + rng.int(19) }, item).join(' ');
+    return `List: ${list}. Again: ${list}.`;
+  }
+  const keys = distinct(rng, WORDS, 4 + rng.int(9));
+  const values = keys.map(() => digits(rng, 3 + rng.int(4)));
+  const order = distinct(rng, keys.map((_, i) => i), keys.length);
+  return `${keys.map((k, i) => `${k} = ${values[i]}.`).join(' ')} Lookup: ${order.map((i) => `${keys[i]} = ${values[i]}.`).join(' ')}`;
+}
+
 /** Scores a model's continuation: exact answer, and the items found in order at their place. */
 export function scoreTask(instance: TaskInstance, output: string): TaskScore {
   const exact = output.startsWith(instance.answer) || output.trimEnd() === instance.answer.trimEnd();

@@ -173,12 +173,13 @@ export function registerAdaskipCommands(program: Command): void {
     .option('--work <dir>', 'work directory (data, tokenizer, config, run); re-run to resume', '.lmlab-cache/adaskip-model')
     .option('--minutes <n>', 'training time budget; steps are sized from the measured throughput when the run starts', '100')
     .option('--task-documents <n>', 'generated task documents in the training mix', '30000')
+    .option('--drill-documents <n>', 'short copy and lookup drills in the training mix (0 for none)', '60000')
     .option('--seed <n>', 'seed of the data mix and the initialisation', '1')
-    .action(async (f: { work: string; minutes: string; taskDocuments: string; seed: string }) => {
+    .action(async (f: { work: string; minutes: string; taskDocuments: string; drillDocuments: string; seed: string }) => {
       const progress = new ProgressLine();
       const { runDir, config } = await runRecipe({
         work: f.work, minutes: numberFlag('--minutes', f.minutes, { min: 0.1 }), taskDocuments: integer('--task-documents', f.taskDocuments, 1),
-        seed: integer('--seed', f.seed, 0), say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
+        drillDocuments: integer('--drill-documents', f.drillDocuments, 0), seed: integer('--seed', f.seed, 0), say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
       });
       progress.done();
       console.log(`trained ${config.steps} steps; model in ${runDir} (latest checkpoint)`);
