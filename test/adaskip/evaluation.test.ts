@@ -19,7 +19,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async () => {
   const work = join(root, 'recipe');
-  const { config } = await runRecipe({ work, minutes: 1, taskDocuments: 24, steps: 2, model: { ...RECIPE_MODEL, layers: 3, maxSeqLen: 512 } });
+  const { config } = await runRecipe({ work, minutes: 1, taskDocuments: 24, drillDocuments: 24, steps: 2, model: { ...RECIPE_MODEL, layers: 3, maxSeqLen: 512 } });
   assert.equal(config.steps, 2);
   const paths = recipePaths(work);
   const modelDir = latestCheckpoint(paths.run);

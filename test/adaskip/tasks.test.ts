@@ -4,7 +4,7 @@
 // no model or tokenizer involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Haystack, makeTask, paragraphsOf, parseTask, scoreTask, TASKS, type TaskInstance, type TaskName } from '../../src/adaskip/tasks.ts';
+import { Haystack, makeDrill, makeTask, paragraphsOf, parseTask, scoreTask, TASKS, type TaskInstance, type TaskName } from '../../src/adaskip/tasks.ts';
 
 // 40 paragraphs of four short sentences each (every sentence under 70 characters)
 const SOURCE = Array.from({ length: 40 }, (_, p) =>
@@ -148,4 +148,28 @@ test('parseTask accepts the six task names and rejects others clearly; an empty 
   for (const task of TASKS) assert.equal(parseTask(task), task);
   assert.throws(() => parseTask('needle'), /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/);
   assert.throws(() => new Haystack([]), /the haystack needs at least one paragraph of text/);
+});
+
+test('makeDrill: deterministic; the second half is exactly answerable from the first', () => {
+  assert.equal(makeDrill(5), makeDrill(5));
+  assert.notEqual(makeDrill(5), makeDrill(6));
+  let lists = 0;
+  let lookups = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    const text = makeDrill(seed);
+    const repeat = /^List: (.+)\. Again: (.+)\.$/.exec(text);
+    if (repeat) {
+      lists++;
+      assert.equal(repeat[2], repeat[1]);
+      continue;
+    }
+    const [pairs, queries] = text.split(' Lookup: ');
+    const value = new Map([...pairs.matchAll(/(\w+) = (\d+)\./g)].map((m) => [m[1], m[2]]));
+    const asked = [...queries.matchAll(/(\w+) = (\d+)\./g)];
+    assert.ok(value.size >= 4, text);
+    assert.deepEqual(new Set(asked.map((m) => m[1])), new Set(value.keys()), 'every key is queried once');
+    for (const m of asked) assert.equal(m[2], value.get(m[1]), text);
+    lookups++;
+  }
+  assert.ok(lists > 50 && lookups > 50, `both kinds occur (${lists} lists, ${lookups} lookups)`);
 });
