@@ -9,7 +9,7 @@ const { model, tokenizer } = await loadModelDir(dir);
 const tk = tokenizer!;
 const hay = new Haystack(heldOutParagraphs(paths));
 const session = new InferenceSession(model);
-for (const chars of [150, 600, 2500]) for (const task of TASKS) {
+for (const chars of (process.argv[3] ?? "150,600,2500").split(",").map(Number)) for (const task of TASKS) {
   let hits = 0; let shown = false;
   for (let seed = 1; seed <= 6; seed++) {
     const inst = makeTask(task, seed, chars, hay);
