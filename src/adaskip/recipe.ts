@@ -2,8 +2,9 @@
 // width 64, context 2048) trained here on natural text (the @stdlib State of the Union
 // addresses and Moby Dick) mixed with generated long-context tasks and short copy drills
 // (tasks.ts). Steps are sized from the measured training throughput so the run fits a
-// wall-clock budget; everything lives in one work directory and re-running resumes. Held out of training: every 20th natural
-// document (perplexity and the test haystack) and every task seed below TRAIN_SEED_BASE.
+// wall-clock budget; everything lives in one work directory and re-running resumes. Held out
+// of training: every 20th natural document (perplexity and the test haystack) and every task
+// seed below TRAIN_SEED_BASE.
 // Deliberately not here: the evaluation (quality.ts) and the checkpoints themselves.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,10 +101,10 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
     const tasks = o.taskDocuments ?? 30000;
     for (let i = 0; i < tasks; i++) {
       const task = TASKS[i % TASKS.length];
-      // Haystacks log-uniform from 100 to 5,500 characters (about 30 to 1,900 tokens). Most
-      // documents are short: many answers per packed row is what makes retrieval form at all
-      // (a uniform 300–5,500 mix trained for 85 minutes solved none of the tasks); the long
-      // tail teaches the same lookup at the lengths the evaluation uses.
+      // Haystacks log-uniform from 100 to 5,500 characters (about 30 to 1,900 tokens): mostly
+      // short, so a packed row carries many answers rather than one or two (a uniform
+      // 300–5,500 mix trained for 85 minutes solved none of the tasks); the long tail asks
+      // for the same lookup at the lengths the evaluation uses.
       const chars = Math.round(100 * Math.exp(rng.next() * Math.log(55)));
       const t = makeTask(task, TRAIN_SEED_BASE + i, chars, haystack);
       lines.push(JSON.stringify({ text: t.prompt + t.answer, source: task }));
