@@ -1,7 +1,10 @@
 // Quality and speed of skipping on a trained model, per task: the dense engine and every method
 // at every α answer the same generated long-context prompts (tasks.ts) greedily; each answer is
 // scored exactly, compared token by token with the dense answer, and timed (time to first token,
-// decode tokens/s). Held-out perplexity of natural text under each configuration too.
+// decode tokens/s). Each configuration also reads the reference answer teacher-forced: its loss
+// in nats per token says how well the model still finds the answer in the context even where
+// greedy decoding gets it wrong, so small models give a per-task signal too. Held-out
+// perplexity of natural text under each configuration too.
 // Calibration prompts use other seeds than the test prompts (and natural text besides), so no
 // needle of a test prompt is ever seen while calibrating. Seeds are the unit of the intervals.
 // Deliberately not here: the random-weight speed benchmark at 8K (bench.ts) and the report.
@@ -43,6 +46,8 @@ export interface TaskResult {
   items: number;
   /** share of generated tokens equal to the dense model's at the same position */
   agreement: number;
+  /** loss of the reference answer, teacher-forced (nats per token) */
+  answerLoss: number;
 }
 
 export interface ConfigResult {
@@ -67,6 +72,8 @@ export interface QualityReport {
 interface Prompt {
   instance: TaskInstance;
   ids: Int32Array;
+  /** the reference answer's tokens, as greedy decoding should produce them */
+  answerIds: Int32Array;
   /** tokens to generate: the answer's length plus a little slack */
   budget: number;
 }
@@ -99,9 +106,10 @@ function buildPrompts(o: QualityOptions, ratio: number, perTask: number, seedOf:
       for (;;) {
         const instance = makeTask(task, seedOf(t, i), chars, haystack);
         const ids = prompted(o.tokenizer, instance.prompt);
-        const budget = o.tokenizer.encode(instance.answer).length + 2;
+        const answerIds = Int32Array.from(o.tokenizer.encode(instance.answer));
+        const budget = answerIds.length + 2;
         if (ids.length + budget <= o.model.config.maxSeqLen || chars < 200) {
-          out.push({ instance, ids, budget });
+          out.push({ instance, ids, answerIds, budget });
           break;
         }
         chars = Math.floor(chars * 0.9);
@@ -129,6 +137,31 @@ function answer(session: InferenceSession, prompt: Prompt, eos: number | undefin
     tokens.push(next);
   }
   return { tokens, ttftMs: t1 - t0, decodeMs: performance.now() - t1 };
+}
+
+function negLogProb(row: Float32Array, target: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return max + Math.log(sum) - row[target];
+}
+
+/**
+ * Mean loss (nats per token) of `answer` after `prompt`, teacher-forced through the session's
+ * own prefill and decode paths, so a skipping session is measured in the phases it skips in.
+ */
+export function answerLoss(session: InferenceSession, prompt: Int32Array, answer: Int32Array): number {
+  if (answer.length === 0) throw new Error('answer loss: the answer is empty');
+  session.reset();
+  for (const cache of session.caches) cache?.reserve(prompt.length + answer.length + 1, 0);
+  let logits = session.prefill(prompt).data;
+  let nll = 0;
+  for (let i = 0; i < answer.length; i++) {
+    nll += negLogProb(logits, answer[i]);
+    if (i + 1 < answer.length) logits = session.decode(answer[i]).data;
+  }
+  return nll / answer.length;
 }
 
 function perplexity(session: InferenceSession, model: LlamaModel, passages: Int32Array[], chunk: number): number {
@@ -189,7 +222,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
       });
       return { method, alpha, session: controller.newSession(model, o.chunk), stats: () => { const s = controller.stats(); return { flopShareSkipped: s.flopShareSkipped, skipped: s.offline }; } };
     });
-    const tallies = runs.map(() => ({ perTask: new Map<TaskName, { exact: number; items: number; agreement: number; n: number }>(), ttft: 0, decodeMs: 0, decoded: 0, kvBytes: 0 }));
+    const tallies = runs.map(() => ({ perTask: new Map<TaskName, { exact: number; items: number; agreement: number; answerLoss: number; n: number }>(), ttft: 0, decodeMs: 0, decoded: 0, kvBytes: 0 }));
     // Prompt by prompt, every configuration in turn (dense first, for the agreement): slow drift
     // of a shared machine then lands on all configurations alike, and the timings pair up.
     for (const p of prompts) {
@@ -200,10 +233,12 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
         const t = tallies[k];
         t.kvBytes = Math.max(t.kvBytes, run.session.kvBytesUsed());
         const score = scoreTask(p.instance, tokenizer.decode(a.tokens.filter((x) => x !== eos)));
-        const acc = t.perTask.get(p.instance.task) ?? { exact: 0, items: 0, agreement: 0, n: 0 };
+        const acc = t.perTask.get(p.instance.task) ?? { exact: 0, items: 0, agreement: 0, answerLoss: 0, n: 0 };
         acc.exact += score.exact ? 1 : 0;
         acc.items += score.items;
         acc.agreement += agreementWith(denseAnswer, a.tokens);
+        // after the timed answer, so the timings are those of generation alone
+        acc.answerLoss += answerLoss(run.session, p.ids, p.answerIds);
         acc.n++;
         t.perTask.set(p.instance.task, acc);
         t.ttft += a.ttftMs;
@@ -218,11 +253,12 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
       const row: ConfigResult = {
         seed, method: run.method, alpha: run.alpha, perplexity: ppl, ttftMs: t.ttft / prompts.length, decodeTokensPerSecond: t.decoded / (t.decodeMs / 1000),
         kvBytes: t.kvBytes, ...statsNow,
-        tasks: TASKS.map((task) => { const a = t.perTask.get(task)!; return { task, exact: a.exact / a.n, items: a.items / a.n, agreement: a.agreement / a.n }; }),
+        tasks: TASKS.map((task) => { const a = t.perTask.get(task)!; return { task, exact: a.exact / a.n, items: a.items / a.n, agreement: a.agreement / a.n, answerLoss: a.answerLoss / a.n }; }),
       };
       results.push(row);
       const meanItems = row.tasks.reduce((s, x) => s + x.items, 0) / row.tasks.length;
-      log(`seed ${seed} ${run.method}${run.method === 'dense' ? '' : ` α=${run.alpha}`}: items ${meanItems.toFixed(3)}, ppl ${ppl.toFixed(2)}, first token ${row.ttftMs.toFixed(0)} ms, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, FLOPs skipped ${(row.flopShareSkipped * 100).toFixed(1)}%`);
+      const meanLoss = row.tasks.reduce((s, x) => s + x.answerLoss, 0) / row.tasks.length;
+      log(`seed ${seed} ${run.method}${run.method === 'dense' ? '' : ` α=${run.alpha}`}: items ${meanItems.toFixed(3)}, answer loss ${meanLoss.toFixed(3)}, ppl ${ppl.toFixed(2)}, first token ${row.ttftMs.toFixed(0)} ms, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, FLOPs skipped ${(row.flopShareSkipped * 100).toFixed(1)}%`);
     });
   }
   const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;

@@ -1,6 +1,7 @@
 // docs/results/adaskip.md from one evaluation run: the command, the model and how it was
 // trained, per-task quality of dense vs every method at every α (mean over seeds with a 95%
-// t-interval), perplexity and agreement with the dense answers, measured speed on the trained
+// t-interval): greedy answers scored exactly and the reference answer's teacher-forced loss,
+// perplexity and agreement with the dense answers, measured speed on the trained
 // model and on random-weight models at 512/2048/8192, and the quality-vs-speed plot.
 // Every number comes from the run's JSON files; verdicts (is AdaSkip better than random, than
 // the baselines?) are computed, not written by hand. Deliberately not here: running anything.
@@ -32,7 +33,7 @@ export function interval(xs: number[]): { mean: number; half: number } {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}`;
-const withInterval = (xs: number[], f = pct) => { const i = interval(xs); return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean); };
+const withInterval = (xs: number[], f = pct) => { const i = interval(xs); if (!Number.isFinite(i.mean)) return '—'; return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean); };
 
 function key(r: ConfigResult): string {
   return r.method === 'dense' ? 'dense' : `${r.method} α=${r.alpha}`;
@@ -40,6 +41,10 @@ function key(r: ConfigResult): string {
 
 const meanItems = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.items, 0) / r.tasks.length;
 const meanAgreement = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.agreement, 0) / r.tasks.length;
+// NaN for results written before the answer loss was measured
+const lossOf = (t: { answerLoss?: number }) => t.answerLoss ?? Number.NaN;
+const meanAnswerLoss = (r: ConfigResult) => r.tasks.reduce((s, t) => s + lossOf(t), 0) / r.tasks.length;
+const nats = (x: number) => x.toFixed(3);
 const taskOf = (r: ConfigResult, task: TaskName) => r.tasks.find((t) => t.task === task)!;
 
 export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): void {
@@ -65,7 +70,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   push(`- Model: ${input.model}.`, `- Training: ${input.training}`);
   push(`- Tasks (generated, scored exactly; src/adaskip/tasks.ts): ${TASKS.join(', ')}. Haystacks are natural text held out of training; prompts ${quality.promptTokens.min}–${quality.promptTokens.max} tokens (mean ${quality.promptTokens.mean.toFixed(0)}); answers decoded greedily.`);
   push(`- Seeds ${seeds.join(', ')}: each seed draws its own test prompts and seeds the random baseline; intervals are 95% Student-t over seeds. Calibration: ${quality.calibration.prompts} prompts (${quality.calibration.tokens} tokens) of task seeds and natural passages disjoint from every test prompt, equal weight per request.`);
-  push('- Metrics: **items** = share of answer items (digits, names, words, tags) right and in place; **exact** = whole answer verbatim; **agree** = share of generated tokens equal to the dense model\'s at the same position; **ppl** = perplexity of held-out natural text under the configuration; **prefill ×** / **decode ×** = dense time to first token ÷ method\'s, method decode tokens/s ÷ dense\'s, same seed, same prompts, one process.', '');
+  push('- Metrics: **items** = share of answer items (digits, names, words, tags) right and in place; **exact** = whole answer verbatim; **answer loss** = the reference answer read teacher-forced after the prompt, nats per token (lower is better; it rewards finding the answer in the context even when greedy decoding gets it wrong); **agree** = share of generated tokens equal to the dense model\'s at the same position; **ppl** = perplexity of held-out natural text under the configuration; **prefill ×** / **decode ×** = dense time to first token ÷ method\'s, method decode tokens/s ÷ dense\'s, same seed, same prompts, one process.', '');
 
   // --- headline at α = 0.25
   const headline = groups.get('adaskip α=0.25') ?? [];
@@ -75,19 +80,21 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     push(`- Decode speed-up (tokens/s, AdaSkip ÷ dense): ${withInterval(headline.map((r) => ratio(r, (x) => x.decodeTokensPerSecond)), (x) => `${x.toFixed(3)}×`)}.`);
     push(`- FLOPs skipped: ${withInterval(headline.map((r) => r.flopShareSkipped))}%; KV cache ${withInterval(headline.map((r) => ratio(r, (x) => x.kvBytes)))}% of dense.`);
     push(`- Held-out perplexity: dense ${withInterval(dense.map((r) => r.perplexity), (x) => x.toFixed(2))}, AdaSkip ${withInterval(headline.map((r) => r.perplexity), (x) => x.toFixed(2))}; generated tokens equal to dense: ${withInterval(headline.map(meanAgreement))}%.`);
-    push('', '| task | dense items % | AdaSkip items % | change (points) | dense exact % | AdaSkip exact % |', '|---|---:|---:|---:|---:|---:|');
+    push('', '| task | dense items % | AdaSkip items % | change (points) | dense exact % | AdaSkip exact % | dense answer loss | AdaSkip answer loss | change (nats/token) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const task of TASKS) {
       const d = dense.map((r) => taskOf(r, task).items);
       const a = headline.map((r) => taskOf(r, task).items);
       const change = headline.map((r) => taskOf(r, task).items - taskOf(denseBySeed.get(r.seed)!, task).items);
-      push(`| ${task} | ${withInterval(d)} | ${withInterval(a)} | ${withInterval(change)} | ${withInterval(dense.map((r) => taskOf(r, task).exact))} | ${withInterval(headline.map((r) => taskOf(r, task).exact))} |`);
+      const lossChange = headline.map((r) => lossOf(taskOf(r, task)) - lossOf(taskOf(denseBySeed.get(r.seed)!, task)));
+      push(`| ${task} | ${withInterval(d)} | ${withInterval(a)} | ${withInterval(change)} | ${withInterval(dense.map((r) => taskOf(r, task).exact))} | ${withInterval(headline.map((r) => taskOf(r, task).exact))} | ` +
+        `${withInterval(dense.map((r) => lossOf(taskOf(r, task))), nats)} | ${withInterval(headline.map((r) => lossOf(taskOf(r, task))), nats)} | ${withInterval(lossChange, nats)} |`);
     }
     push('');
   }
 
   const denseItems = interval(dense.map(meanItems)).mean;
   if (denseItems < 0.2) {
-    push(`**The dense model solves almost none of the tasks** (mean items ${pct(denseItems)}%), so per-task accuracy is at its floor for every configuration and cannot tell the methods apart. The informative quality measures of this run are the held-out perplexity and the agreement of each configuration's answers with the dense answers (below); the task scores are reported all the same.`, '');
+    push(`**The dense model solves almost none of the tasks** (mean items ${pct(denseItems)}%), so per-task accuracy is at its floor for every configuration and cannot tell the methods apart. The informative quality measures of this run are the answer loss per task, the held-out perplexity and the agreement of each configuration's answers with the dense answers (below); the task scores are reported all the same.`, '');
   }
 
   // --- verdicts by perplexity and agreement
@@ -106,6 +113,29 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   }
   push('');
 
+  // --- verdicts by answer loss
+  const lossRows = (rs: ConfigResult[]) => rs.map((r) => meanAnswerLoss(r) - meanAnswerLoss(denseBySeed.get(r.seed)!));
+  if (Number.isFinite(interval(dense.map(meanAnswerLoss)).mean)) {
+    push(`## Answer loss: which skipping keeps the answers findable? (increase over dense in nats/token, mean over tasks, paired by seed; dense ${withInterval(dense.map(meanAnswerLoss), nats)})`, '');
+    push(`| α | ${methods.join(' | ')} |`, `|---:|${methods.map(() => '---:|').join('')}`);
+    for (const alpha of alphas) {
+      push(`| ${alpha} | ${methods.map((m) => { const rs = groups.get(`${m} α=${alpha}`) ?? []; return rs.length ? withInterval(lossRows(rs), nats) : '—'; }).join(' | ')} |`);
+    }
+    push('');
+    for (const alpha of alphas) {
+      const ranked = methods.map((m) => [m, interval(lossRows(groups.get(`${m} α=${alpha}`) ?? [])).mean] as const)
+        .filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
+      const ada = groups.get(`adaskip α=${alpha}`) ?? [];
+      const random = groups.get(`random α=${alpha}`) ?? [];
+      if (!ranked.length) continue;
+      const vsRandom = ada.length && random.length
+        ? `; AdaSkip − random ${withInterval(ada.map((r) => meanAnswerLoss(r) - meanAnswerLoss(random.find((x) => x.seed === r.seed)!)), nats)} nats/token`
+        : '';
+      push(`- α = ${alpha}: least added loss ${ranked[0][0]} (+${nats(ranked[0][1])}); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}${vsRandom}.`);
+    }
+    push('');
+  }
+
   // --- verdicts
   push('## Task accuracy: is AdaSkip better than the alternatives? (mean items over tasks, paired by seed)', '');
   push('| α | AdaSkip | best other method | random | AdaSkip − random (points) | AdaSkip − best other |', '|---:|---:|---|---:|---:|---:|');
@@ -122,12 +152,12 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
 
   // --- full table
   push('## Every configuration', '');
-  push(`| configuration | ${TASKS.map((t) => `${t} items %`).join(' | ')} | mean items % | agree % | ppl | prefill × | decode × | FLOPs skipped % | skipped (offline) |`);
-  push(`|---|${TASKS.map(() => '---:|').join('')}---:|---:|---:|---:|---:|---:|---|`);
+  push(`| configuration | ${TASKS.map((t) => `${t} items %`).join(' | ')} | mean items % | answer loss | agree % | ppl | prefill × | decode × | FLOPs skipped % | skipped (offline) |`);
+  push(`|---|${TASKS.map(() => '---:|').join('')}---:|---:|---:|---:|---:|---:|---:|---|`);
   for (const [name, rs] of groups) {
     const cells = TASKS.map((t) => withInterval(rs.map((r) => taskOf(r, t).items)));
     const agree = rs.map(meanAgreement);
-    push(`| ${name} | ${cells.join(' | ')} | ${withInterval(rs.map(meanItems))} | ${withInterval(agree)} | ${withInterval(rs.map((r) => r.perplexity), (x) => x.toFixed(2))} | ` +
+    push(`| ${name} | ${cells.join(' | ')} | ${withInterval(rs.map(meanItems))} | ${withInterval(rs.map(meanAnswerLoss), nats)} | ${withInterval(agree)} | ${withInterval(rs.map((r) => r.perplexity), (x) => x.toFixed(2))} | ` +
       `${withInterval(rs.map((r) => ratio(r, (x) => x.ttftMs, true)), (x) => x.toFixed(3))} | ${withInterval(rs.map((r) => ratio(r, (x) => x.decodeTokensPerSecond)), (x) => x.toFixed(3))} | ` +
       `${withInterval(rs.map((r) => r.flopShareSkipped))} | ${rs[0].skipped} |`);
   }
@@ -137,15 +167,20 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const svgName = `${basename(path).replace(/\.md$/, '')}-quality-speed.svg`;
-  const series: Series[] = [{ name: 'dense', points: [[1, interval(dense.map(meanItems)).mean * 100]], markers: true }];
+  // accuracy when the dense model solves the tasks; otherwise accuracy is flat at its floor and
+  // the answer loss is the quality axis that separates the methods
+  const byLoss = denseItems < 0.2 && Number.isFinite(interval(dense.map(meanAnswerLoss)).mean);
+  const qualityOf = byLoss ? meanAnswerLoss : (r: ConfigResult) => meanItems(r) * 100;
+  const series: Series[] = [{ name: 'dense', points: [[1, interval(dense.map(qualityOf)).mean]], markers: true }];
   for (const m of methods) {
     const points = alphas.map((alpha) => {
       const rs = groups.get(`${m} α=${alpha}`) ?? [];
-      return [interval(rs.map((r) => ratio(r, (x) => x.ttftMs, true))).mean, interval(rs.map(meanItems)).mean * 100] as [number, number];
+      return [interval(rs.map((r) => ratio(r, (x) => x.ttftMs, true))).mean, interval(rs.map(qualityOf)).mean] as [number, number];
     }).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     series.push({ name: m, points, markers: true });
   }
-  writeFileSync(join(dir, svgName), lineChart('Quality vs prefill speed-up (each point one α; mean over seeds)', 'prefill speed-up vs dense (×)', 'mean task items correct (%)', series));
+  writeFileSync(join(dir, svgName), lineChart('Quality vs prefill speed-up (each point one α; mean over seeds)', 'prefill speed-up vs dense (×)',
+    byLoss ? 'mean answer loss (nats/token, lower is better)' : 'mean task items correct (%)', series));
   push('## Quality against speed', '', `![quality vs speed](${svgName})`, '');
 
   // --- speed benches

@@ -39,6 +39,8 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
     const nothing = quality.results.find((r) => r.seed === seed && r.method === 'adaskip' && r.alpha === 0)!;
     assert.deepEqual(nothing.tasks.map((t) => t.agreement), TASKS.map(() => 1), 'α = 0 reproduces the dense answers');
     assert.equal(nothing.perplexity, dense.perplexity);
+    assert.deepEqual(nothing.tasks.map((t) => t.answerLoss), dense.tasks.map((t) => t.answerLoss), 'α = 0 reads the answers as dense does');
+    for (const t of dense.tasks) assert.ok(Number.isFinite(t.answerLoss) && t.answerLoss > 0, `${t.task} answer loss ${t.answerLoss}`);
     assert.equal(nothing.flopShareSkipped, 0);
     const skipping = quality.results.find((r) => r.seed === seed && r.method === 'adaskip' && r.alpha === 0.34)!;
     assert.ok(skipping.flopShareSkipped > 0.1, `α = 0.34 skips FLOPs (${skipping.flopShareSkipped})`);
@@ -48,6 +50,8 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
   const text = readFileSync(report, 'utf8');
   assert.match(text, /lmlab adaskip evaluate \(test\)/);
   assert.match(text, /## Every configuration/);
+  assert.match(text, /## Answer loss/);
+  assert.match(text.split('## Answer loss')[1], /\n\| 0\.34 \| -?\d+\.\d{3} ± \d+\.\d{3} \|/, 'the added answer loss of each method, with an interval over the two seeds');
   assert.match(text, /\| adaskip α=0\.34 \|/);
   assert.ok(existsSync(join(root, 'report', 'adaskip-quality-speed.svg')));
 });
