@@ -15,10 +15,11 @@ function checkLayout(weight: Float32Array, rows: number, cols: number, heads: nu
   return rows / heads;
 }
 
-/** Rotate-half row order (Hugging Face) → interleaved row order (GGUF / llama.cpp). */
-export function toInterleavedRope(
-  weight: Float32Array, rows: number, cols: number, heads: number,
-): Float32Array {
+/**
+ * Moves every row between the two layouts: row j·d/2 + i of a head in rotate-half order is
+ * row 2i + j in interleaved order. The two directions differ only in which side is read.
+ */
+function permuteRows(weight: Float32Array, rows: number, cols: number, heads: number, toInterleaved: boolean): Float32Array {
   const headSize = checkLayout(weight, rows, cols, heads);
   const half = headSize / 2;
   const out = new Float32Array(weight.length);
@@ -26,29 +27,22 @@ export function toInterleavedRope(
     const base = h * headSize;
     for (let i = 0; i < half; i++) {
       for (let j = 0; j < 2; j++) {
-        const from = (base + j * half + i) * cols;
-        out.set(weight.subarray(from, from + cols), (base + 2 * i + j) * cols);
+        const rotateHalf = (base + j * half + i) * cols;
+        const interleaved = (base + 2 * i + j) * cols;
+        const [from, to] = toInterleaved ? [rotateHalf, interleaved] : [interleaved, rotateHalf];
+        out.set(weight.subarray(from, from + cols), to);
       }
     }
   }
   return out;
 }
 
+/** Rotate-half row order (Hugging Face) → interleaved row order (GGUF / llama.cpp). */
+export function toInterleavedRope(weight: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  return permuteRows(weight, rows, cols, heads, true);
+}
+
 /** Interleaved row order (GGUF / llama.cpp) → rotate-half row order (Hugging Face). */
-export function fromInterleavedRope(
-  weight: Float32Array, rows: number, cols: number, heads: number,
-): Float32Array {
-  const headSize = checkLayout(weight, rows, cols, heads);
-  const half = headSize / 2;
-  const out = new Float32Array(weight.length);
-  for (let h = 0; h < heads; h++) {
-    const base = h * headSize;
-    for (let i = 0; i < half; i++) {
-      for (let j = 0; j < 2; j++) {
-        const from = (base + 2 * i + j) * cols;
-        out.set(weight.subarray(from, from + cols), (base + j * half + i) * cols);
-      }
-    }
-  }
-  return out;
+export function fromInterleavedRope(weight: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  return permuteRows(weight, rows, cols, heads, false);
 }
