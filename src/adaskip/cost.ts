@@ -42,23 +42,39 @@ export interface SublayerTimes {
 
 export interface TimingOptions {
   phase: 'prefill' | 'decode';
-  /** decode steps averaged (decode phase) */
-  steps?: number;
+  /**
+   * timed passes (prefill) or decode steps, after one untimed warm-up; each sublayer's time is
+   * the median over them. Default: enough passes for about 2 s of timed work, 3 to 15.
+   */
+  repeats?: number;
   chunk?: number;
   seed?: number;
+  /** milliseconds clock (tests inject one) */
+  clock?: () => number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**
  * Times every sublayer at a context length by timestamps taken in the observer, which runs right
  * after each sublayer (attention of layer 0 also carries the embedding lookup, a negligible copy).
+ * Why a warm-up and medians: a single pass charges first-touch allocation and the odd scheduler
+ * stall to whichever sublayer it lands in, and the cost-aware selection, which prefers sublayers
+ * that look expensive, then picks exactly those outliers and saves far less time than budgeted.
  */
 export function measureSublayerTimes(model: LlamaModel, contextLength: number, options: TimingOptions): SublayerTimes {
   const c = model.config;
   if (!Number.isInteger(contextLength) || contextLength < 1 || contextLength > c.maxSeqLen) {
     throw new LmlabError(`timing context length must be in [1, ${c.maxSeqLen}], got ${contextLength}`);
   }
-  const attn = new Float64Array(c.layers);
-  const ffn = new Float64Array(c.layers);
+  const clock = options.clock ?? (() => performance.now());
+  // samples[2l] = attention of layer l, samples[2l + 1] = its FFN; one entry per timed pass
+  const samples: number[][] = Array.from({ length: 2 * c.layers }, () => []);
+  const pass = new Float64Array(2 * c.layers);
   let timing = false;
   let last = 0;
   const session = new InferenceSession(model, {
@@ -66,33 +82,37 @@ export function measureSublayerTimes(model: LlamaModel, contextLength: number, o
     hooks: {
       observe(layer: number, kind: SublayerKind) {
         if (!timing) return;
-        const now = performance.now();
-        (kind === 'attn' ? attn : ffn)[layer] += now - last;
+        const now = clock();
+        pass[2 * layer + (kind === 'attn' ? 0 : 1)] += now - last;
         last = now;
       },
     },
   });
   const rng = new Rng(options.seed ?? 7);
   const prompt = Int32Array.from({ length: options.phase === 'prefill' ? contextLength : Math.max(1, contextLength - 1) }, () => rng.int(c.vocabSize));
-  if (options.phase === 'prefill') {
+  const run = options.phase === 'prefill'
+    ? () => { session.reset(); session.prefill(prompt); }
+    // stay at the requested length: decode over the same position again
+    : () => { session.length = Math.max(0, contextLength - 1); session.decode(rng.int(c.vocabSize)); };
+  if (options.phase === 'decode') session.prefill(prompt);
+  const warmStart = clock();
+  run();
+  const warmMs = Math.max(1e-3, clock() - warmStart);
+  const repeats = options.repeats ?? Math.min(15, Math.max(3, Math.round(2000 / warmMs)));
+  if (!Number.isInteger(repeats) || repeats < 1) throw new LmlabError(`timing repeats must be a whole number ≥ 1, got ${repeats}`);
+  for (let r = 0; r < repeats; r++) {
+    pass.fill(0);
     timing = true;
-    last = performance.now();
-    session.prefill(prompt);
-  } else {
-    session.prefill(prompt);
-    const steps = options.steps ?? 4;
-    for (let s = 0; s < steps; s++) {
-      // stay at the requested length: decode over the same position again
-      session.length = Math.max(0, contextLength - 1);
-      timing = true;
-      last = performance.now();
-      session.decode(rng.int(c.vocabSize));
-      timing = false;
-    }
-    for (let l = 0; l < c.layers; l++) {
-      attn[l] /= steps;
-      ffn[l] /= steps;
-    }
+    last = clock();
+    run();
+    timing = false;
+    for (let i = 0; i < pass.length; i++) samples[i].push(pass[i]);
+  }
+  const attn = new Float64Array(c.layers);
+  const ffn = new Float64Array(c.layers);
+  for (let l = 0; l < c.layers; l++) {
+    attn[l] = median(samples[2 * l]);
+    ffn[l] = median(samples[2 * l + 1]);
   }
   return { attn, ffn, contextLength, phase: options.phase };
 }

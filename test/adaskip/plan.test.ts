@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
 import { createAdaSkipHooks } from '../../src/adaskip/controller.ts';
-import { costAwareSet, timeShare } from '../../src/adaskip/cost.ts';
+import { costAwareSet, measureSublayerTimes, timeShare } from '../../src/adaskip/cost.ts';
 import { adaskipFromFlags } from '../../src/cli/adaskip-flags.ts';
 import { describeSet, parseMethod, parseMode, selectSkipSet, sublayerBudget, type SkipSet } from '../../src/adaskip/plan.ts';
 import { checkProfileMatches, loadProfile, saveProfile } from '../../src/adaskip/profile.ts';
@@ -72,6 +72,24 @@ test('cost-aware selection fills a time budget by importance lost per unit of ti
   assert.equal(timeShare(selectSkipSet('adaskip', L, example, { n: 4 }), times), 31 / 88);
   assert.equal(describeSet(costAwareSet(example, times, 0)), 'nothing');
   assert.throws(() => costAwareSet(example, times, 1), /time budget must be in \[0, 1\)/);
+});
+
+test('sublayer times are medians after a warm-up: one stalled pass does not move them', () => {
+  // a clock that advances 1 ms per reading, and once, in the second timed pass, stalls 500 ms
+  // (regression: a single timed pass let such outliers steer the cost-aware selection)
+  for (const phase of ['prefill', 'decode'] as const) {
+    let now = 0;
+    let readings = 0;
+    const perPass = 2 * config.layers + 1;
+    const stallAt = 2 + perPass + 5; // after the warm-up's two readings and the first pass: inside the second
+    const clock = () => { readings++; now += readings === stallAt ? 501 : 1; return now; };
+    const times = measureSublayerTimes(model, 24, { phase, repeats: 5, clock });
+    assert.deepEqual([...times.attn, ...times.ffn], new Array(2 * config.layers).fill(1), phase);
+    assert.equal(times.phase, phase);
+    assert.equal(readings, 2 + 5 * perPass, 'the stall fell inside a timed pass');
+  }
+  assert.throws(() => measureSublayerTimes(model, 24, { phase: 'prefill', repeats: 0 }), /repeats must be a whole number/);
+  assert.throws(() => measureSublayerTimes(model, config.maxSeqLen + 1, { phase: 'prefill' }), /timing context length/);
 });
 
 test('profiles of another model or layer count, bad budgets, modes and methods are clear errors', () => {
