@@ -93,7 +93,9 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   }
 
   const denseItems = interval(dense.map(meanItems)).mean;
-  if (denseItems < 0.2) {
+  // below this, accuracy sits at its floor: the text says so and the plot shows answer loss
+  const atFloor = denseItems < 0.05;
+  if (atFloor) {
     push(`**The dense model solves almost none of the tasks** (mean items ${pct(denseItems)}%), so per-task accuracy is at its floor for every configuration and cannot tell the methods apart. The informative quality measures of this run are the answer loss per task, the held-out perplexity and the agreement of each configuration's answers with the dense answers (below); the task scores are reported all the same.`, '');
   }
 
@@ -169,7 +171,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   const svgName = `${basename(path).replace(/\.md$/, '')}-quality-speed.svg`;
   // accuracy when the dense model solves the tasks; otherwise accuracy is flat at its floor and
   // the answer loss is the quality axis that separates the methods
-  const byLoss = denseItems < 0.2 && Number.isFinite(interval(dense.map(meanAnswerLoss)).mean);
+  const byLoss = atFloor && Number.isFinite(interval(dense.map(meanAnswerLoss)).mean);
   const qualityOf = byLoss ? meanAnswerLoss : (r: ConfigResult) => meanItems(r) * 100;
   const series: Series[] = [{ name: 'dense', points: [[1, interval(dense.map(qualityOf)).mean]], markers: true }];
   for (const m of methods) {
