@@ -11,7 +11,7 @@
 import { LmlabError } from '../errors.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel } from '../model/llama.ts';
-import { scoreTokens } from '../model/score.ts';
+import { logProbOf, scoreTokens } from '../model/score.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { calibrate } from './calibrate.ts';
 import { createAdaSkipHooks } from './controller.ts';
@@ -139,14 +139,6 @@ function answer(session: InferenceSession, prompt: Prompt, eos: number | undefin
   return { tokens, ttftMs: t1 - t0, decodeMs: performance.now() - t1 };
 }
 
-function negLogProb(row: Float32Array, target: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
-  return max + Math.log(sum) - row[target];
-}
-
 /**
  * Mean loss (nats per token) of `answer` after `prompt`, teacher-forced through the session's
  * own prefill and decode paths, so a skipping session is measured in the phases it skips in.
@@ -158,7 +150,7 @@ export function answerLoss(session: InferenceSession, prompt: Int32Array, answer
   let logits = session.prefill(prompt).data;
   let nll = 0;
   for (let i = 0; i < answer.length; i++) {
-    nll += negLogProb(logits, answer[i]);
+    nll -= logProbOf(logits, answer[i]);
     if (i + 1 < answer.length) logits = session.decode(answer[i]).data;
   }
   return nll / answer.length;

@@ -14,6 +14,15 @@ export interface TokenScores {
   nll: number;
 }
 
+/** Natural-log probability of `target` under one row of logits (a stable log-softmax). */
+export function logProbOf(row: Float32Array, target: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return row[target] - max - Math.log(sum);
+}
+
 /**
  * Scores ids[firstScored..] given ids[..i] for each i; firstScored ≥ 1 (the first token has no
  * context). The whole sequence must fit in the model's context.
@@ -29,12 +38,7 @@ export function scoreTokens(model: LlamaModel, ids: Int32Array, firstScored: num
     for (let r = 0; r < n; r++) {
       const target = first + r + 1; // logits at position p predict token p+1
       if (target < firstScored) continue;
-      const row = logits.data.subarray(r * vocab, (r + 1) * vocab);
-      let max = -Infinity;
-      for (let i = 0; i < vocab; i++) if (row[i] > max) max = row[i];
-      let sum = 0;
-      for (let i = 0; i < vocab; i++) sum += Math.exp(row[i] - max);
-      logprobs.push(row[ids[target]] - max - Math.log(sum));
+      logprobs.push(logProbOf(logits.data.subarray(r * vocab, (r + 1) * vocab), ids[target]));
     }
   });
   const tokens = Array.from(ids.subarray(firstScored));
