@@ -41,9 +41,11 @@ function key(r: ConfigResult): string {
 
 const meanItems = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.items, 0) / r.tasks.length;
 const meanAgreement = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.agreement, 0) / r.tasks.length;
-// NaN for results written before the answer loss was measured
-const lossOf = (t: { answerLoss?: number }) => t.answerLoss ?? Number.NaN;
-const meanAnswerLoss = (r: ConfigResult) => r.tasks.reduce((s, t) => s + lossOf(t), 0) / r.tasks.length;
+// results cached before the answer loss was measured have none: the arithmetic gives NaN, shown as —
+const meanAnswerLoss = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.answerLoss, 0) / r.tasks.length;
+/** a[i] − b at the same seed, per seed of a */
+const paired = (a: ConfigResult[], b: ConfigResult[], f: (r: ConfigResult) => number) =>
+  a.map((r) => f(r) - f(b.find((x) => x.seed === r.seed)!)).filter(Number.isFinite);
 const nats = (x: number) => x.toFixed(3);
 const taskOf = (r: ConfigResult, task: TaskName) => r.tasks.find((t) => t.task === task)!;
 
@@ -60,6 +62,10 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   const seeds = [...new Set(quality.results.map((r) => r.seed))];
   const alphas = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.alpha))].sort((a, b) => a - b);
   const methods = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.method))];
+  /** methods at α ordered by the mean of a per-seed score, lowest first (methods without results left out) */
+  const rankMethods = (alpha: number, score: (rs: ConfigResult[]) => number[]) =>
+    methods.map((m) => [m, interval(score(groups.get(`${m} α=${alpha}`) ?? [])).mean] as const)
+      .filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
   const L: string[] = [];
   const push = (...l: string[]) => L.push(...l);
 
@@ -85,9 +91,9 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
       const d = dense.map((r) => taskOf(r, task).items);
       const a = headline.map((r) => taskOf(r, task).items);
       const change = headline.map((r) => taskOf(r, task).items - taskOf(denseBySeed.get(r.seed)!, task).items);
-      const lossChange = headline.map((r) => lossOf(taskOf(r, task)) - lossOf(taskOf(denseBySeed.get(r.seed)!, task)));
+      const lossChange = headline.map((r) => taskOf(r, task).answerLoss - taskOf(denseBySeed.get(r.seed)!, task).answerLoss);
       push(`| ${task} | ${withInterval(d)} | ${withInterval(a)} | ${withInterval(change)} | ${withInterval(dense.map((r) => taskOf(r, task).exact))} | ${withInterval(headline.map((r) => taskOf(r, task).exact))} | ` +
-        `${withInterval(dense.map((r) => lossOf(taskOf(r, task))), nats)} | ${withInterval(headline.map((r) => lossOf(taskOf(r, task))), nats)} | ${withInterval(lossChange, nats)} |`);
+        `${withInterval(dense.map((r) => taskOf(r, task).answerLoss), nats)} | ${withInterval(headline.map((r) => taskOf(r, task).answerLoss), nats)} | ${withInterval(lossChange, nats)} |`);
     }
     push('');
   }
@@ -109,14 +115,13 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   }
   push('');
   for (const alpha of alphas) {
-    const ranked = methods.map((m) => [m, interval((groups.get(`${m} α=${alpha}`) ?? []).map((r) => ratio(r, (x) => x.perplexity))).mean] as const)
-      .filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
+    const ranked = rankMethods(alpha, (rs) => rs.map((r) => ratio(r, (x) => x.perplexity)));
     if (ranked.length) push(`- α = ${alpha}: lowest perplexity ${ranked[0][0]} (${ranked[0][1].toFixed(3)}× dense); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}; random ${(ranked.find(([m]) => m === 'random')?.[1] ?? NaN).toFixed(3)}×.`);
   }
   push('');
 
   // --- verdicts by answer loss
-  const lossRows = (rs: ConfigResult[]) => rs.map((r) => meanAnswerLoss(r) - meanAnswerLoss(denseBySeed.get(r.seed)!));
+  const lossRows = (rs: ConfigResult[]) => paired(rs, dense, meanAnswerLoss);
   if (Number.isFinite(interval(dense.map(meanAnswerLoss)).mean)) {
     push(`## Answer loss: which skipping keeps the answers findable? (increase over dense in nats/token, mean over tasks, paired by seed; dense ${withInterval(dense.map(meanAnswerLoss), nats)})`, '');
     push(`| α | ${methods.join(' | ')} |`, `|---:|${methods.map(() => '---:|').join('')}`);
@@ -125,13 +130,12 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     }
     push('');
     for (const alpha of alphas) {
-      const ranked = methods.map((m) => [m, interval(lossRows(groups.get(`${m} α=${alpha}`) ?? [])).mean] as const)
-        .filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
+      const ranked = rankMethods(alpha, lossRows);
       const ada = groups.get(`adaskip α=${alpha}`) ?? [];
       const random = groups.get(`random α=${alpha}`) ?? [];
       if (!ranked.length) continue;
       const vsRandom = ada.length && random.length
-        ? `; AdaSkip − random ${withInterval(ada.map((r) => meanAnswerLoss(r) - meanAnswerLoss(random.find((x) => x.seed === r.seed)!)), nats)} nats/token`
+        ? `; AdaSkip − random ${withInterval(paired(ada, random, meanAnswerLoss), nats)} nats/token`
         : '';
       push(`- α = ${alpha}: least added loss ${ranked[0][0]} (+${nats(ranked[0][1])}); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}${vsRandom}.`);
     }
@@ -146,9 +150,8 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     const others = methods.filter((m) => m !== 'adaskip').map((m) => [m, groups.get(`${m} α=${alpha}`) ?? []] as const).filter(([, rs]) => rs.length);
     const best = others.sort((a, b) => interval(b[1].map(meanItems)).mean - interval(a[1].map(meanItems)).mean)[0];
     const random = groups.get(`random α=${alpha}`) ?? [];
-    const paired = (a: ConfigResult[], b: ConfigResult[]) => a.map((r) => meanItems(r) - meanItems(b.find((x) => x.seed === r.seed)!)).filter(Number.isFinite);
     if (!ada.length) continue;
-    push(`| ${alpha} | ${withInterval(ada.map(meanItems))} | ${best ? `${best[0]} ${withInterval(best[1].map(meanItems))}` : '—'} | ${random.length ? withInterval(random.map(meanItems)) : '—'} | ${random.length ? withInterval(paired(ada, random)) : '—'} | ${best ? withInterval(paired(ada, best[1])) : '—'} |`);
+    push(`| ${alpha} | ${withInterval(ada.map(meanItems))} | ${best ? `${best[0]} ${withInterval(best[1].map(meanItems))}` : '—'} | ${random.length ? withInterval(random.map(meanItems)) : '—'} | ${random.length ? withInterval(paired(ada, random, meanItems)) : '—'} | ${best ? withInterval(paired(ada, best[1], meanItems)) : '—'} |`);
   }
   push('', 'A difference whose interval includes 0 is not a difference at this number of seeds.', '');
 
