@@ -12,7 +12,7 @@ import { judgeSubmission } from '../src/codeelo/judge/judge.ts';
 import { languageById } from '../src/codeelo/judge/languages.ts';
 import { loadProblem } from '../src/codeelo/judge/problem.ts';
 import { runSandboxed } from '../src/codeelo/judge/sandbox.ts';
-import { Rng } from '../src/engine/random.ts';
+import { Rng } from '../src/util/rng.ts';
 
 const TESTS = 100;
 const SOLUTION = `#include <cstdio>

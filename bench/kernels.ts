@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/engine/backend.ts';
 import type { GemmArgs } from '../src/engine/kernels.ts';
 import { loadAddon, nativeInfo } from '../src/engine/native.ts';
-import { Rng } from '../src/engine/random.ts';
+import { Rng } from '../src/util/rng.ts';
 import { findPython, peerEnv } from './peers/find-python.ts';
 
 type Layout = 'nn' | 'nt' | 'tn';

@@ -10,7 +10,7 @@
 // It measures only the rating maths, not file loading.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../src/engine/random.ts';
+import { Rng } from '../src/util/rng.ts';
 import { codeforcesUpdate, type RatedField } from '../src/codeelo/rating/codeforces.ts';
 import { codeforcesUpdatePlain } from '../src/codeelo/rating/codeforces-plain.ts';
 import { ContestRater } from '../src/codeelo/rating/contest-rating.ts';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { kernels } from '../src/engine/backend.ts';
 import { nativeInfo } from '../src/engine/native.ts';
-import { Rng } from '../src/engine/random.ts';
+import { Rng } from '../src/util/rng.ts';
 import { flopsPerToken, parseLlamaConfig } from '../src/model/config.ts';
 import { LlamaModel, TrainingWorkspace, type TrainingBatch } from '../src/model/llama.ts';
 import { AdamW, paperAdamW } from '../src/train/optimizer.ts';

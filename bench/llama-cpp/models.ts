@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hfToGguf } from '../../src/io/convert.ts';
 import { exportLlamaGguf, type GgufTokenizerData } from '../../src/io/gguf-llama.ts';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { parseLlamaConfig, type LlamaConfig } from '../../src/model/config.ts';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { loadModelDir } from '../../src/model/load.ts';

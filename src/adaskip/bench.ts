@@ -9,8 +9,8 @@
 // Random weights say nothing about quality; this is the speed half only. Caches are reserved
 // for the whole request up front in every run, so no method pays for cache regrowth.
 // Not here: the quality evaluation on a trained model.
-import { Rng } from '../engine/random.ts';
-import { LmlabError } from '../errors.ts';
+import { Rng } from '../util/rng.ts';
+import { LmlabError } from '../util/errors.ts';
 import { describeConfig, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
 import { InferenceSession } from '../model/inference.ts';
 import { LlamaModel } from '../model/llama.ts';

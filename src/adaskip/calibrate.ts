@@ -5,7 +5,7 @@
 //
 // Not here: the observer arithmetic (stats.ts), profile storage (profile.ts).
 import { readFileSync } from 'node:fs';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';

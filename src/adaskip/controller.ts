@@ -14,7 +14,7 @@
 //
 // Not here: choosing the sets (plan.ts, cost.ts), sampling (src/model/generate.ts).
 import * as ops from '../engine/ops.ts';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { headDim, type LlamaConfig } from '../model/config.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel, SublayerHooks, SublayerKind } from '../model/llama.ts';

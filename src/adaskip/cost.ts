@@ -6,11 +6,11 @@
 // while the FFN does not, so a cost-blind top-N can skip cheap FFNs and save little time.
 //
 // Not here: the similarity ranking itself (plan.ts), applying a set (controller.ts).
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import { type LlamaConfig, headDim } from '../model/config.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel, SublayerKind } from '../model/llama.ts';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { emptySet, type SkipSet } from './plan.ts';
 import type { AdaSkipProfile } from './profile.ts';
 

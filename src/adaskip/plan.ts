@@ -12,8 +12,8 @@
 //
 // Not here: when the set applies (modes, ramps, online learning: controller.ts), cost-aware
 // selection (cost.ts).
-import { LmlabError } from '../errors.ts';
-import { Rng } from '../engine/random.ts';
+import { LmlabError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
 import type { AdaSkipProfile } from './profile.ts';
 
 export const METHODS = ['adaskip', 'static', 'early-exit', 'skipdecode', 'unified', 'shortgpt', 'random', 'cost-aware'] as const;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { SublayerStatistics } from './stats.ts';

@@ -8,7 +8,7 @@
 // Calibration prompts use other seeds than the test prompts (and natural text besides), so no
 // needle of a test prompt is ever seen while calibrating. Seeds are the unit of the intervals.
 // Deliberately not here: the random-weight speed benchmark at 8K (bench.ts) and the report.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { logProbOf, scoreTokens } from '../model/score.ts';

@@ -8,7 +8,7 @@
 // Deliberately not here: the evaluation (quality.ts) and the checkpoints themselves.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import { mobyDickDocuments, sotuDocuments } from '../meco/sources.ts';
 import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } from '../tokenizer/index.ts';

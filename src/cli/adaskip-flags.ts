@@ -1,7 +1,7 @@
 // The one call `lmlab generate` / `lmlab score` need to turn AdaSkip (or a baseline) on from
 // their flags: --adaskip PROFILE --alpha A | --skip-count N --mode M --adaskip-compat
 // --skip-method METHOD --skip-seed S. Parsing and checking only; the method is src/adaskip/.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { createAdaSkipHooks, type AdaSkipController } from '../adaskip/controller.ts';
 import { checkAlpha, parseMethod, parseMode } from '../adaskip/plan.ts';

@@ -1,8 +1,8 @@
-// One-line errors for the command line. Library code throws LmlabError (src/errors.ts) or any
+// One-line errors for the command line. Library code throws LmlabError (src/util/errors.ts) or any
 // Error with a message meant for a person; the CLI prints `lmlab: <message>` and exits non-zero, never a
 // stack trace unless LMLAB_DEBUG is set.
 
-export { LmlabError } from '../errors.ts';
+export { LmlabError } from '../util/errors.ts';
 
 export function reportAndExit(err: unknown): never {
   const debug = Boolean(process.env.LMLAB_DEBUG);

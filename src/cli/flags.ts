@@ -1,7 +1,7 @@
 // Parsing numeric command-line values, one way for every command: a value that is not a
 // number, not whole when it must be, or outside its range is a one-line error naming the flag.
 import { InvalidArgumentError } from 'commander';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface NumberRange {
   min?: number;

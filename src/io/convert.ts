@@ -2,7 +2,7 @@
 // GGUF → Hugging Face folder, and a one-screen description of any safetensors or GGUF file.
 // Each step is one of the format modules; this file only wires them together.
 import { mkdirSync } from 'node:fs';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { ReadableFile } from './files.ts';
 import { GgufFile } from './gguf.ts';
 import { exportLlamaGguf, importLlamaGguf, type LlamaGgufOptions } from './gguf-llama.ts';

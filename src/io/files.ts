@@ -7,7 +7,7 @@ import {
 } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 
 // The formats are little-endian and typed arrays use the host order; refuse rather than
 // silently byte-swap wrongly on a big-endian host.

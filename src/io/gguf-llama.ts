@@ -3,7 +3,7 @@
 // byte-level BPE ("gpt2") tokenizer. Export takes Hugging Face-named float32 tensors plus the
 // tokenizer as plain data; import reverses every step. F32 and F16 files are written (norm
 // vectors stay F32 in F16 files, as llama.cpp's own converter does); quantization is not done.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { GgufFile, type GgufMetadata, type GgufTensorInput, type GgufValue } from './gguf.ts';
 import { writeGguf } from './gguf.ts';
 import { checkLlamaTensors, llamaTensorShapes } from './hf-llama.ts';

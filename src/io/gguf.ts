@@ -6,7 +6,7 @@
 // Shapes cross this API in row-major order (outermost first) and are reversed on disk.
 // Only F32, F16 and BF16 tensor data is encoded and decoded; quantized tensors are listed with
 // their type but refused on read. The LLaMA-specific naming lives in gguf-llama.ts.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { ReadableFile, bytesOf, writeFileAtomic } from './files.ts';
 import { decodeBf16, decodeF16 } from './half.ts';
 import { writeFloatData } from './safetensors.ts';

@@ -5,7 +5,7 @@
 // (optionally sharded) atomically per file. It does not build a model object or a tokenizer.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { writeFileAtomic } from './files.ts';
 import {
   headDim, llamaConfigFromHf, llamaConfigToHf, specialTokenIdsFromHf, type LlamaConfig,

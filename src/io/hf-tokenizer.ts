@@ -4,7 +4,7 @@
 // regex, SmolLM's single digits + GPT-2); SentencePiece-style ones (byte_fallback, Metaspace)
 // and normalizers are refused. It does not tokenize: that is src/tokenizer's job.
 import { readFileSync } from 'node:fs';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { TOKEN_TYPE, type GgufTokenizerData } from './gguf-llama.ts';
 
 /** GPT-4's cl100k pre-split regex as tokenizer.json files spell it. */

@@ -3,7 +3,7 @@
 // from a Hugging Face config.json. Options that would change the computation and that the
 // engine does not implement (RoPE scaling, biases, other activations) are refused with an error
 // naming the config field, rather than loading a model that would compute something else.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import type { LlamaConfig } from '../model/config.ts';
 
 // One shape type for the whole project: the model's (a type-only import, no runtime dependency).

@@ -5,7 +5,7 @@
 // multi-gigabyte shard is never held whole; every inconsistency (bad JSON, offsets outside the
 // file, size not matching shape and dtype, overlaps) is an error naming the file. Writing is
 // atomic. Integer and 8-bit float tensors can be listed but not decoded: weights are floats.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { ReadableFile, bytesOf, writeFileAtomic, type SequentialWriter } from './files.ts';
 import { decodeBf16, decodeF16, encodeBf16, encodeF16 } from './half.ts';
 import {

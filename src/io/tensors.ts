@@ -1,7 +1,7 @@
 // The in-memory currency of src/io: named float32 tensors in row-major order, keyed by
 // Hugging Face tensor names, plus the storage dtypes the file formats can hold. Nothing here
 // touches a model class; the model code converts to and from this map.
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface Tensor {
   /** Row-major shape, outermost first (a linear layer's weight is [out, in]). */

@@ -6,7 +6,7 @@
 // Not here: corpus building (corpus.ts), the training run (src/train/trainer.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { readDocuments } from '../io/documents.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';

@@ -2,7 +2,7 @@
 // repetition penalty, seeded), stop tokens and stop strings, streaming of the decoded text, and
 // timings (time to first token, decode tokens/s). Scratch for sampling is allocated once per
 // call, not per token. Not here: tokenization (the caller passes encode/decode functions).
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import type { InferenceSession } from './inference.ts';
 
 export interface SamplingOptions {

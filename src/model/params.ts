@@ -2,7 +2,7 @@
 // the optimiser, gradient norm and checkpoint code work on a single buffer, while the model code
 // reads a tensor by name. Gradients and optimiser moments use the same layout.
 import { Tensor } from '../engine/tensor.ts';
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import { type LlamaConfig, headDim } from './config.ts';
 
 export interface ParameterSpec {

@@ -2,7 +2,7 @@
 // paragraphs, numbers, punctuation, a few non-Latin words, code-like lines), for measuring the
 // trainer and encoder at sizes no test corpus ships with. It imitates only the statistics that
 // matter to BPE (many distinct words, heavy head, long tail); it is not meant to be read.
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 
 const SYLLABLES = [
   'ba', 'ce', 'di', 'fo', 'gu', 'ha', 'je', 'ki', 'lo', 'mu', 'na', 'pe', 'qui', 'ro', 'su', 'ta',

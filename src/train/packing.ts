@@ -10,7 +10,7 @@
 // re-drawn every epoch), so the whole stream is a pure function of (seed, cursor) and a
 // checkpoint only needs the cursor to resume exactly. Memory: one shard at a time.
 import { join } from 'node:path';
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import type { TrainingBatch } from '../model/llama.ts';
 import { type DatasetIndex, type Shard, readDatasetIndex, readShard } from './shards.ts';
 

@@ -5,7 +5,7 @@
 // Not here: tokenizing (src/train/tokenize.ts), the command line (src/cli/train.ts).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../engine/random.ts';
+import { Rng } from '../util/rng.ts';
 import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
 import { ParameterSet } from '../model/params.ts';
 import { flopsPerToken } from '../model/config.ts';

@@ -1,6 +1,6 @@
 // A tiny model and helpers shared by the AdaSkip tests: forced-token runs that record every
 // logit vector, a reference session with hand-written skip hooks, and hand-made profiles.
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
 import { LlamaModel, type SublayerHooks } from '../../src/model/llama.ts';
 import { InferenceSession } from '../../src/model/inference.ts';

@@ -4,7 +4,7 @@
 // token-by-token decode, padded cache rows), and bad arguments that must throw, not crash.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { AttentionShape, Kernels } from '../../src/engine/kernels.ts';
 import { assertClose, native, numericGradient, randInts, randn, reference } from './helpers.ts';
 

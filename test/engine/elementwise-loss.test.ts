@@ -3,7 +3,7 @@
 // and ids or targets out of range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { Kernels } from '../../src/engine/kernels.ts';
 import { assertClose, native, numericGradient, randInts, randn, reference } from './helpers.ts';
 

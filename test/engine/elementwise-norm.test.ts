@@ -2,7 +2,7 @@
 // backward against finite differences, dweight accumulation, extreme inputs and bad arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { Kernels } from '../../src/engine/kernels.ts';
 import { assertClose, native, numericGradient, randn, reference } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 // the forward, positions restarting inside a packed row, and bad arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { Kernels } from '../../src/engine/kernels.ts';
 import { assertClose, native, randInts, randn, reference } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 // against finite differences, AdamW against a step worked out by hand, and bad arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { Kernels } from '../../src/engine/kernels.ts';
 import { assertClose, native, numericGradient, randn, reference } from './helpers.ts';
 

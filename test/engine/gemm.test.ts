@@ -5,7 +5,7 @@
 // bench/kernels.ts does that.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { GemmArgs } from '../../src/engine/kernels.ts';
 import { loadAddon } from '../../src/engine/native.ts';
 import { assertClose, native, randn, reference } from './helpers.ts';

@@ -2,7 +2,7 @@
 // subnormals, overflow to infinity, signed zero and NaN; plus exhaustive and nearest-value checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import {
   bf16ToF32Bits, decodeBf16, decodeF16, encodeBf16, encodeF16, f16ToF32Bits, f32BitsToBf16,
   f32BitsToF16,

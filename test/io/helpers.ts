@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { llamaTensorShapes } from '../../src/io/hf-llama.ts';
 import type { LlamaConfig } from '../../src/io/llama-config.ts';
 import type { GgufTokenizerData } from '../../src/io/gguf-llama.ts';

@@ -2,7 +2,7 @@
 // RoPE (llama.cpp), checked with a scalar RoPE of each convention written out here.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { fromInterleavedRope, toInterleavedRope } from '../../src/io/rope-permute.ts';
 
 const theta = 10000;

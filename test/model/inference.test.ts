@@ -2,7 +2,7 @@
 // caches, sampling and stopping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
 import { LlamaModel, TrainingWorkspace } from '../../src/model/llama.ts';
 import { InferenceSession } from '../../src/model/inference.ts';

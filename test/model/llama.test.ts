@@ -3,7 +3,7 @@
 // sublayer hooks and overfitting one batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
 import { LlamaModel, TrainingWorkspace, type TrainingBatch } from '../../src/model/llama.ts';
 import { ParameterSet } from '../../src/model/params.ts';

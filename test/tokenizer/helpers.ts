@@ -1,7 +1,7 @@
 // Shared inputs for the tokenizer tests: a varied text that exercises every branch of the
 // GPT-4 pre-split (contractions, digit groups, whitespace runs, scripts, emoji, combining
 // marks), random Unicode strings, and a small trained tokenizer.
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { ChunkCounter, trainBpe, type Tokenizer } from '../../src/tokenizer/index.ts';
 
 export const VARIED_TEXT = [

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { bytesToTokenString, fromHuggingFaceJson, type Tokenizer } from '../../src/tokenizer/index.ts';
 import { VARIED_TEXT, randomUnicode, smallTokenizer } from './helpers.ts';
 

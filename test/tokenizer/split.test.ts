@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { GPT4_SPLIT_PATTERN, forEachChunk, toJsPattern } from '../../src/tokenizer/pattern.ts';
 import { createSplitter } from '../../src/tokenizer/splitter.ts';
 import { VARIED_TEXT, randomUnicode } from './helpers.ts';

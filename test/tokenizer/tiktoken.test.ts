@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Tiktoken } from 'js-tiktoken/lite';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import {
   fromHuggingFaceJson, fromJsTiktokenObject, parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken,
 } from '../../src/tokenizer/index.ts';

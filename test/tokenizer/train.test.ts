@@ -3,7 +3,7 @@
 // decode(encode(x)) == x for any Unicode text, through both merge paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { ChunkCounter, Tokenizer, trainBpe } from '../../src/tokenizer/index.ts';
 import { SyntheticText } from '../../src/tokenizer/synthetic-text.ts';
 import { VARIED_TEXT, randomUnicode, smallCorpus, smallTokenizer } from './helpers.ts';

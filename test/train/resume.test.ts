@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../src/engine/random.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { ShardWriter } from '../../src/train/shards.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';

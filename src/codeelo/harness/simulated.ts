@@ -13,7 +13,7 @@
 // Humans are rated on real time while the model's attempts count at time 0 (as in the paper),
 // so a model is flattered relative to real contests; every output labels these fields simulated.
 // It does not rate anything: the packs go through the ratings module like real ones.
-import { Rng } from '../../engine/random.ts';
+import { Rng } from '../../util/rng.ts';
 import { validatePack, type ContestPack, type Division } from '../rating/pack.ts';
 import { COARSE_RATING_HISTOGRAM } from './histogram.ts';
 

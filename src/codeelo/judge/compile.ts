@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LmlabError } from '../../errors.ts';
+import { LmlabError } from '../../util/errors.ts';
 import type { Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import { runningAsRoot, runSandboxed, SANDBOX_UID } from './sandbox.ts';

@@ -3,7 +3,7 @@
 // heuristics beyond the file extension.
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { LmlabError } from '../../errors.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface Language {
   id: string;

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { LmlabError } from '../../errors.ts';
+import { LmlabError } from '../../util/errors.ts';
 import type { BuiltinChecker } from './checkers.ts';
 import { languageOfFile } from './languages.ts';
 import { EXPECTABLE_VERDICTS, type ExpectableVerdict } from './verdict.ts';

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LmlabError } from '../../errors.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface SandboxReport {
   cpu_ms: number;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { cfRatedListSchema, parseWith, unwrapEnvelope } from '../cf/schemas.ts';
 import { parseJsonText } from './pack.ts';
-import type { Rng } from '../../engine/random.ts';
+import type { Rng } from '../../util/rng.ts';
 
 export function mean(values: readonly number[]): number | null {
   if (values.length === 0) return null;

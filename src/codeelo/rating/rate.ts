@@ -3,7 +3,7 @@
 // bucket and tag, pass@k, and bootstrap intervals (resampling contests; resampling the order of
 // each problem's attempts). Also the plain-text table. It does not read files or parse options;
 // see src/cli/codeelo.ts.
-import { Rng } from '../../engine/random.ts';
+import { Rng } from '../../util/rng.ts';
 import {
   bootstrapInterval, difficultyBucket, mean, passAtK, resampledMean,
   type Interval, type RatingDistribution,

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import {
   bootstrapInterval, difficultyBucket, mean, passAtK, quantile, RatingDistribution, resampledMean,
 } from '../../../src/codeelo/rating/aggregate.ts';

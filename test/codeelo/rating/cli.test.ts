@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { savePack } from '../../../src/codeelo/rating/pack.ts';
 import { apiResponsesFromRound, referenceRounds, repoRoot, roundsDir, syntheticPack } from './helpers.ts';
 

@@ -3,7 +3,7 @@
 // (tie blocks, the lower edge of the search, the top group by old rating).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import {
   codeforcesPlaces, codeforcesUpdate, fieldSeedTable, needRating, performance, topByOldRating,
 } from '../../../src/codeelo/rating/codeforces.ts';

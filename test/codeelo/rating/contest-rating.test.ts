@@ -3,7 +3,7 @@
 // ratings and the participant threshold apply where they should.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { seedDirect } from '../../../src/codeelo/rating/elo.ts';
 import {
   compatRatingDirect, ContestRater, modeRatings, skipReason, RATING_MODES,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import {
   contestIdFromFileName, divisionFromName, loadPack, loadPackDir, packFromApi, packFromRoundsArray, savePack,
 } from '../../../src/codeelo/rating/pack.ts';

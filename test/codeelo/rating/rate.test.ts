@@ -3,7 +3,7 @@
 // bootstrap intervals, and clear errors for results that do not match the packs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { scoreContest } from '../../../src/codeelo/rating/contest.ts';
 import { parseResults, type CodeeloResults } from '../../../src/codeelo/rating/results.ts';
 import { formatReport, rateResults } from '../../../src/codeelo/rating/rate.ts';

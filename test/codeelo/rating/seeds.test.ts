@@ -2,7 +2,7 @@
 // seed(r), and seed(r) falls monotonically as r rises.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../src/engine/random.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { seedDirect, WinTable, winProbability } from '../../../src/codeelo/rating/elo.ts';
 import { RatingHistogram, SeedTable } from '../../../src/codeelo/rating/seeds.ts';
 import { convolve } from '../../../src/codeelo/rating/fft.ts';
