@@ -6,7 +6,7 @@ import { loadModelDir } from '../model/load.ts';
 import { InferenceSession } from '../model/inference.ts';
 import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
 import { scoreText } from '../model/score.ts';
-import { readDocuments } from '../io/documents.ts';
+import { readDocuments } from '../data/documents.ts';
 import { integerFlag as integer, numberFlag as number } from './flags.ts';
 import { type AdaSkipFlags, adaskipFromFlags } from './adaskip-flags.ts';
 import type { LlamaModel } from '../model/llama.ts';

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { loadModelDir } from '../model/load.ts';
-import { emptyStats } from '../io/documents.ts';
+import { emptyStats } from '../data/documents.ts';
 import { buildCorpus } from '../meco/corpus.ts';
 import { type LabelledDocument, parseGranularity, stdlibDocuments, userDocuments } from '../meco/sources.ts';
 import { debianDocuments } from '../meco/debian.ts';

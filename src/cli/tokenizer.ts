@@ -8,7 +8,7 @@ import {
   ChunkCounter, DEFAULT_SPECIALS, loadTokenizer, readCorpus, saveTokenizer, trainBpe, type CorpusStats,
   type SpecialToken, type Tokenizer,
 } from '../tokenizer/index.ts';
-import { findInvalidUtf8 } from '../tokenizer/utf8.ts';
+import { findInvalidUtf8 } from '../data/utf8.ts';
 import { integerFlag } from './flags.ts';
 
 interface TrainFlags {

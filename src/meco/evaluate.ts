@@ -8,7 +8,7 @@ import type { Tokenizer } from '../tokenizer/index.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { InferenceSession } from '../model/inference.ts';
 import { scoreTokens } from '../model/score.ts';
-import { readDocuments } from '../io/documents.ts';
+import { readDocuments } from '../data/documents.ts';
 import { extractDomain, metadataTemplate } from './domain.ts';
 
 export interface EvalDocument {

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
-import { readDocuments } from '../io/documents.ts';
+import { readDocuments } from '../data/documents.ts';
 import { measureThroughput, train } from '../train/trainer.ts';
 import { readDatasetIndex, readShard } from '../train/shards.ts';
 import type { LlamaModel } from '../model/llama.ts';

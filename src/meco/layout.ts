@@ -7,7 +7,7 @@
 // `format` hook that turns labelled records into shards for every label variant.
 // Not here: packing (src/train/packing.ts builds rows, segments and restarting positions).
 import type { Tokenizer } from '../tokenizer/index.ts';
-import type { CorpusDocument } from '../io/documents.ts';
+import type { CorpusDocument } from '../data/documents.ts';
 import type { FormattedDocument } from '../train/tokenize.ts';
 import { type LabelVariant, labelFor, metadataTemplate } from './domain.ts';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
-import { readDocuments } from '../io/documents.ts';
+import { readDocuments } from '../data/documents.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';
 import { type LabelVariant, extractDomain } from './domain.ts';
 import { mecoFormat } from './layout.ts';

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
-import { type DocumentStats, readDocuments } from '../io/documents.ts';
+import { type DocumentStats, readDocuments } from '../data/documents.ts';
 import { extractDomain } from './domain.ts';
 
 export type Granularity = 'coarse' | 'medium' | 'fine';

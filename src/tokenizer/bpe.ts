@@ -5,7 +5,7 @@
 // It does not pre-split text or handle special tokens (see tokenizer.ts).
 import { SubstringIndex } from './chunk-table.ts';
 import { PairTable } from './pair-table.ts';
-import { findInvalidUtf8, decodeUtf8 } from './utf8.ts';
+import { findInvalidUtf8, decodeUtf8 } from '../data/utf8.ts';
 
 /** One merge rule: the pair (left, right) becomes result; lower priority merges first. */
 export interface MergeRule {

@@ -7,8 +7,8 @@
 // formats (compressed, other encodings, other JSON shapes) are read.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { completeUtf8Prefix, findInvalidUtf8 } from './utf8.ts';
-import { listCorpusFiles } from '../io/documents.ts';
+import { completeUtf8Prefix, findInvalidUtf8 } from '../data/utf8.ts';
+import { listCorpusFiles } from '../data/documents.ts';
 
 export interface CorpusStats {
   files: number;

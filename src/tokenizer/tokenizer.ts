@@ -7,7 +7,7 @@ import { BpeCore, type MergeRule } from './bpe.ts';
 import { bytesToTokenString } from './byte-level.ts';
 import { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, forEachChunk, type Splitter } from './pattern.ts';
 import { createSplitter } from './splitter.ts';
-import { decodeUtf8 } from './utf8.ts';
+import { decodeUtf8 } from '../data/utf8.ts';
 import { toHuggingFaceJson, type HuggingFaceTokenizerJson } from './hf-json.ts';
 
 export type { MergeRule } from './bpe.ts';

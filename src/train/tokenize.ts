@@ -3,7 +3,7 @@
 // Callers (MeCo) may pass their own `format` to add metadata prefixes and masks; the shards
 // then carry exactly what the packer needs (tokens, loss mask, document boundaries, source).
 import type { Tokenizer } from '../tokenizer/index.ts';
-import { type CorpusDocument, type DocumentStats, emptyStats, readDocuments } from '../io/documents.ts';
+import { type CorpusDocument, type DocumentStats, emptyStats, readDocuments } from '../data/documents.ts';
 import { ShardWriter, type DatasetIndex } from './shards.ts';
 
 export interface FormattedDocument {

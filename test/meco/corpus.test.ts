@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildCorpus, cutDocument, type CorpusOptions } from '../../src/meco/corpus.ts';
 import { type LabelledDocument, mailSource, splitMail, stdlibDocuments, userDocuments } from '../../src/meco/sources.ts';
 import { debianDocuments, fetchDebianPackage } from '../../src/meco/debian.ts';
-import { emptyStats } from '../../src/io/documents.ts';
+import { emptyStats } from '../../src/data/documents.ts';
 
 const options: CorpusOptions = { seed: 1, evalFraction: 0.2, cooldownFraction: 0.2, holdoutLabels: ['held.org'], holdoutFraction: 0, maxChars: 0, limit: 0 };
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ChunkCounter, trainBpe } from '../../src/tokenizer/index.ts';
 import { tokenizeCorpus } from '../../src/train/tokenize.ts';
 import { readDatasetIndex, readShard } from '../../src/train/shards.ts';
-import { emptyStats, readDocuments } from '../../src/io/documents.ts';
+import { emptyStats, readDocuments } from '../../src/data/documents.ts';
 
 const counter = new ChunkCounter();
 counter.add('the quick brown fox jumps over the lazy dog. ünïcödé text, numbers 12345.\n');

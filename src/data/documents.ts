@@ -5,11 +5,11 @@
 // Directories are walked in name order (hidden entries skipped). Input must be UTF-8: the first
 // bad byte is reported with its file and offset. A malformed JSONL line is an error by default,
 // or skipped and counted (`onBadRecord: 'skip'`). Nothing is loaded whole except one document.
-// Not here: Parquet (src/meco reads it), tokenization.
+// Not here: Parquet (MeCo's experiment reads it), tokenization.
 import { createReadStream, promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
-import { findInvalidUtf8, completeUtf8Prefix } from '../tokenizer/utf8.ts';
+import { findInvalidUtf8, completeUtf8Prefix } from './utf8.ts';
 
 export interface CorpusDocument {
   text: string;
