@@ -4,11 +4,12 @@
 // It holds option parsing and printing only; the maths is in src/codeelo/rating/.
 import { Command, Option } from 'commander';
 import { LmlabError } from './errors.ts';
+import { readJsonFile } from '../io/json.ts';
 import { readRatingChanges, readStandings } from '../codeelo/cf/import.ts';
 import { CodeforcesClient, DEFAULT_BASE_URL } from '../codeelo/cf/client.ts';
 import { codeforcesUpdate } from '../codeelo/rating/codeforces.ts';
 import {
-  contestIdFromFileName, DIVISIONS, loadPackDir, packFromApi, packFromRoundsArray, readJsonFile, savePack,
+  contestIdFromFileName, DIVISIONS, loadPackDir, packFromApi, packFromRoundsArray, savePack,
   type ContestPack, type Division,
 } from '../codeelo/rating/pack.ts';
 import {

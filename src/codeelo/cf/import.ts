@@ -4,7 +4,7 @@
 // It does no network I/O; see client.ts.
 import { parseWith, unwrapEnvelope, cfRatedListSchema, cfRatingChangesSchema, cfStandingsSchema } from './schemas.ts';
 import type { CfRatedUser, CfRatingChange, CfStandings } from './schemas.ts';
-import { readJsonFile } from '../rating/pack.ts';
+import { readJsonFile } from '../../io/json.ts';
 
 function resultOf(data: unknown, where: string): unknown {
   const isEnvelope = typeof data === 'object' && data !== null && !Array.isArray(data) && 'status' in data;

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';
-import { readJsonFile } from '../rating/pack.ts';
+import { readJsonFile } from '../../io/json.ts';
 
 export interface Sampling {
   temperature: number;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadProblem, type Problem } from '../judge/problem.ts';
-import { readJsonFile } from '../rating/pack.ts';
+import { readJsonFile } from '../../io/json.ts';
 import type { StatementParts } from './prompt.ts';
 
 export type LocalJudgeMode = 'tests' | 'examples' | 'none';

@@ -3,7 +3,7 @@
 // bootstrap intervals. Pure functions over numbers; the pipeline that feeds them is rate.ts.
 import { readFileSync } from 'node:fs';
 import { cfRatedListSchema, parseWith, unwrapEnvelope } from '../cf/schemas.ts';
-import { parseJsonText } from './pack.ts';
+import { parseJsonText } from '../../io/json.ts';
 import type { Rng } from '../../util/rng.ts';
 
 export function mean(values: readonly number[]): number | null {

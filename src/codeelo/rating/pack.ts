@@ -18,10 +18,11 @@
 // Columns keep a 10,000-participant field near 100 KB of JSON (~35 KB gzipped); a field is
 // only needed as (points, penalty, oldRating) per participant.
 // It does not compute ratings; see contest-rating.ts and codeforces.ts.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../../io/json.ts';
 import { parseWith } from '../cf/schemas.ts';
 import type { CfRatingChange, CfStandings } from '../cf/schemas.ts';
 import { codeforcesPlaces } from './codeforces.ts';
@@ -85,31 +86,6 @@ export function validatePack(pack: ContestPack, where: string): ContestPack {
     }
   }
   return pack;
-}
-
-/** Parses JSON text into a value, with the file named in the error (truncated files included). */
-export function parseJsonText(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${where}: malformed JSON (${(err as Error).message})`);
-  }
-}
-
-export function readJsonFile(path: string): unknown {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let text: string;
-  try {
-    text = path.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
-  } catch (err) {
-    throw new Error(`${path}: not valid gzip (${(err as Error).message})`);
-  }
-  return parseJsonText(text, path);
 }
 
 export function loadPack(path: string): ContestPack {

@@ -27,7 +27,7 @@
 // omitted problem is an error, not a silent zero (list it with [] when it was not attempted).
 import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';
-import { readJsonFile } from './pack.ts';
+import { readJsonFile } from '../../io/json.ts';
 
 export const VERDICTS = ['AC', 'WA', 'TLE', 'MLE', 'RE', 'CE', 'NC', 'ILE', 'PE', 'SKIP', 'OTHER'] as const;
 export type Verdict = (typeof VERDICTS)[number];
