@@ -7,17 +7,17 @@ import { dirname } from 'node:path';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { loadModelDir } from '../model/load.ts';
 import { emptyStats } from '../data/documents.ts';
-import { buildCorpus } from '../meco/corpus.ts';
-import { type LabelledDocument, parseGranularity, stdlibDocuments, userDocuments } from '../meco/sources.ts';
-import { debianDocuments } from '../meco/debian.ts';
+import { buildCorpus } from '../meco/experiment/corpus.ts';
+import { type LabelledDocument, parseGranularity, stdlibDocuments, userDocuments } from '../meco/experiment/sources.ts';
+import { debianDocuments } from '../meco/experiment/debian.ts';
 import { parseVariant, type LabelVariant } from '../meco/domain.ts';
-import { prepareDatasets } from '../meco/prepare.ts';
+import { prepareDatasets } from '../meco/experiment/prepare.ts';
 import { mecoTrainConfig } from '../meco/schedule.ts';
-import { DocumentScorer, loadEvalDocuments, wrongLabels } from '../meco/evaluate.ts';
+import { DocumentScorer, loadEvalDocuments, wrongLabels } from '../meco/experiment/evaluate.ts';
 import { extractDomain } from '../meco/domain.ts';
-import { exportMds } from '../meco/mds.ts';
-import { parseScale } from '../meco/plan.ts';
-import { runExperiment } from '../meco/experiment.ts';
+import { exportMds } from '../meco/experiment/mds.ts';
+import { parseScale } from '../meco/experiment/plan.ts';
+import { runExperiment } from '../meco/experiment/runs.ts';
 import { ProgressLine } from './progress.ts';
 import { numberFlag } from './flags.ts';
 
@@ -66,7 +66,7 @@ export function registerMecoCommands(program: Command): void {
         if (f.stdlib) yield* stdlibDocuments(g, skipped);
         if (f.input.length) yield* userDocuments(f.input, { textField: f.textField, urlField: f.urlField, onBadRecord: f.skipBad ? 'skip' : 'error', stats });
         if (f.debian !== undefined) {
-          const { DEBIAN_CORPORA } = await import('../meco/debian.ts');
+          const { DEBIAN_CORPORA } = await import('../meco/experiment/debian.ts');
           const packages = f.debian === (true as unknown) || (Array.isArray(f.debian) && f.debian.length === 0) ? DEBIAN_CORPORA.map((c) => c.package) : f.debian;
           yield* debianDocuments(packages, { cacheDir: f.cache, granularity: g, skipMissing: f.skipMissing }, skipped);
         }

@@ -2,7 +2,7 @@
 // keep everything before the first "/", no lower-casing, "www." kept), the "URL: <domain>\n\n"
 // template, and the label variants used by the ablations and controls (full URL, registered
 // domain, hashed label, constant label, shuffled labels, no metadata).
-// Not here: tokenization (src/meco/layout.ts), where URLs come from (src/meco/corpus.ts).
+// Not here: tokenization (layout.ts), where URLs come from (experiment/sources.ts).
 
 export type LabelVariant = 'domain' | 'url' | 'registered' | 'hashed' | 'constant' | 'shuffled' | 'none';
 export const LABEL_VARIANTS: readonly LabelVariant[] = ['domain', 'url', 'registered', 'hashed', 'constant', 'shuffled', 'none'];

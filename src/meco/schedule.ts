@@ -8,7 +8,7 @@
 import type { LlamaConfig } from '../model/config.ts';
 import { type TrainConfig, parseTrainConfig } from '../train/config.ts';
 import type { LabelVariant } from './domain.ts';
-import { datasetDir } from './prepare.ts';
+import { datasetDir } from './experiment/prepare.ts';
 
 export const BASELINE_SWITCH = 0.9;
 

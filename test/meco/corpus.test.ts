@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCorpus, cutDocument, type CorpusOptions } from '../../src/meco/corpus.ts';
-import { type LabelledDocument, mailSource, splitMail, stdlibDocuments, userDocuments } from '../../src/meco/sources.ts';
-import { debianDocuments, fetchDebianPackage } from '../../src/meco/debian.ts';
+import { buildCorpus, cutDocument, type CorpusOptions } from '../../src/meco/experiment/corpus.ts';
+import { type LabelledDocument, mailSource, splitMail, stdlibDocuments, userDocuments } from '../../src/meco/experiment/sources.ts';
+import { debianDocuments, fetchDebianPackage } from '../../src/meco/experiment/debian.ts';
 import { emptyStats } from '../../src/data/documents.ts';
 
 const options: CorpusOptions = { seed: 1, evalFraction: 0.2, cooldownFraction: 0.2, holdoutLabels: ['held.org'], holdoutFraction: 0, maxChars: 0, limit: 0 };

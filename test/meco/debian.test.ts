@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { debianDocuments, type CommandRunner } from '../../src/meco/debian.ts';
-import { foldocDocuments, foldocEntries } from '../../src/meco/foldoc.ts';
-import type { LabelledDocument } from '../../src/meco/sources.ts';
+import { debianDocuments, type CommandRunner } from '../../src/meco/experiment/debian.ts';
+import { foldocDocuments, foldocEntries } from '../../src/meco/experiment/foldoc.ts';
+import type { LabelledDocument } from '../../src/meco/experiment/sources.ts';
 
 const FIXTURE = [
   '',

@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runExperiment } from '../../src/meco/experiment.ts';
-import { MIN_TOKENS_PER_PARAMETER, basePlan, chooseFullModel, fullCandidates, planRuns, stepsForBudget, totalStepMultiple } from '../../src/meco/plan.ts';
+import { runExperiment } from '../../src/meco/experiment/runs.ts';
+import { MIN_TOKENS_PER_PARAMETER, basePlan, chooseFullModel, fullCandidates, planRuns, stepsForBudget, totalStepMultiple } from '../../src/meco/experiment/plan.ts';
 import { flopsPerToken, parameterCount } from '../../src/model/config.ts';
-import { matchingBudget } from '../../src/meco/report.ts';
+import { matchingBudget } from '../../src/meco/experiment/report.ts';
 
 test('smoke experiment: runs every arm, writes a labelled smoke report, resumes by skipping finished runs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-exp-'));

@@ -14,7 +14,7 @@ import { stageEnds, warmupSteps } from '../../src/train/config.ts';
 import { learningRate } from '../../src/train/schedule.ts';
 import { train } from '../../src/train/trainer.ts';
 import { mecoStages, mecoTrainConfig, BASELINE_SWITCH } from '../../src/meco/schedule.ts';
-import { prepareDatasets, shuffledDomains } from '../../src/meco/prepare.ts';
+import { prepareDatasets, shuffledDomains } from '../../src/meco/experiment/prepare.ts';
 import { testTokenizer } from './helpers.ts';
 
 test('MeCo layout: BOS + metadata masked, document and EOS trained; metadata tokenized on its own', () => {

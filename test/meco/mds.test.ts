@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tokenizeCorpus } from '../../src/train/tokenize.ts';
 import { RowLoader } from '../../src/train/packing.ts';
 import { mecoFormat } from '../../src/meco/layout.ts';
-import { MdsWriter, exportMds, readMds } from '../../src/meco/mds.ts';
+import { MdsWriter, exportMds, readMds } from '../../src/meco/experiment/mds.ts';
 import { testTokenizer } from './helpers.ts';
 
 test('MDS export round-trips the packed MeCo rows', async () => {

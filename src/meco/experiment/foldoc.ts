@@ -1,6 +1,6 @@
 // Splits the dictd text of FOLDOC (Debian's dict-foldoc, usr/share/dictd/foldoc.dict.dz once
 // gunzipped) into one labelled document per headword entry, the label being the entry's first
-// category. Not here: downloading, gunzipping and URL building (src/meco/debian.ts), and no use
+// category. Not here: downloading, gunzipping and URL building (debian.ts), and no use
 // of foldoc.index: the text alone is enough, so the reader fits the one-file `documents` hook.
 //
 // Layout of the text, as dictfmt writes it: an entry opens with one or more headword lines at

@@ -2,7 +2,7 @@
 // download <package>` then `dpkg-deb -x` into a cache directory, reused on later runs. Each
 // package knows where its texts live and which path part is the label. A package that cannot
 // be downloaded is a clear one-line error naming it (or, with skipMissing, skipped and counted).
-// Not here: splitting and dedup (src/meco/corpus.ts). The download command is injectable so
+// Not here: splitting and dedup (corpus.ts). The download command is injectable so
 // tests never touch the network.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';

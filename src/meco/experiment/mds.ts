@@ -15,7 +15,7 @@
 // Not here: the packing itself (src/train/packing.ts does it, exactly as for training).
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { RowLoader } from '../train/packing.ts';
+import { RowLoader } from '../../train/packing.ts';
 
 const COLUMNS = ['input_ids', 'loss_mask', 'position_ids'] as const;
 

@@ -12,7 +12,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { fnv1a } from './domain.ts';
+import { fnv1a } from '../domain.ts';
 import type { LabelledDocument } from './sources.ts';
 
 export const SPLITS = ['train', 'cooldown', 'eval', 'heldout'] as const;

@@ -6,12 +6,12 @@
 // Not here: corpus building (corpus.ts), the training run (src/train/trainer.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../util/rng.ts';
-import type { Tokenizer } from '../tokenizer/index.ts';
-import { readDocuments } from '../data/documents.ts';
-import { tokenizeCorpus } from '../train/tokenize.ts';
-import { type LabelVariant, extractDomain } from './domain.ts';
-import { mecoFormat } from './layout.ts';
+import { Rng } from '../../util/rng.ts';
+import type { Tokenizer } from '../../tokenizer/index.ts';
+import { readDocuments } from '../../data/documents.ts';
+import { tokenizeCorpus } from '../../train/tokenize.ts';
+import { type LabelVariant, extractDomain } from '../domain.ts';
+import { mecoFormat } from '../layout.ts';
 
 export interface PrepareOptions {
   tokenizerPath: string;

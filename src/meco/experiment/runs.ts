@@ -7,21 +7,21 @@
 //   there so a resumed experiment keeps its T.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
-import { readDocuments } from '../data/documents.ts';
-import { measureThroughput, train } from '../train/trainer.ts';
-import { readDatasetIndex, readShard } from '../train/shards.ts';
-import type { LlamaModel } from '../model/llama.ts';
-import { InferenceSession } from '../model/inference.ts';
-import { generate } from '../model/generate.ts';
-import { describeConfig, flopsPerToken, parameterCount } from '../model/config.ts';
+import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
+import { readDocuments } from '../../data/documents.ts';
+import { measureThroughput, train } from '../../train/trainer.ts';
+import { readDatasetIndex, readShard } from '../../train/shards.ts';
+import type { LlamaModel } from '../../model/llama.ts';
+import { InferenceSession } from '../../model/inference.ts';
+import { generate } from '../../model/generate.ts';
+import { describeConfig, flopsPerToken, parameterCount } from '../../model/config.ts';
 import { buildCorpus, type CorpusManifest } from './corpus.ts';
 import { stdlibDocuments } from './sources.ts';
 import { datasetDir, prepareDatasets } from './prepare.ts';
-import { mecoTrainConfig } from './schedule.ts';
+import { mecoTrainConfig } from '../schedule.ts';
 import { type DocumentLoss, type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
 import { UnigramSourceClassifier } from './imitation.ts';
-import { extractDomain, metadataTemplate } from './domain.ts';
+import { extractDomain, metadataTemplate } from '../domain.ts';
 import { type RunSpec, type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
 import { writeReport } from './report.ts';
 

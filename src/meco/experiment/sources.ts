@@ -6,10 +6,10 @@
 //   - user JSONL or Parquet files with a text field and a url field (DCLM / FineWeb / C4 style),
 //     streamed (JSONL line by line, Parquet one row group at a time).
 // Label granularity: coarse (the corpus), medium (party / mail group), fine (president / list).
-// Not here: Debian corpora (src/meco/debian.ts), dedup and splits (src/meco/corpus.ts).
-import { type DocumentStats, readDocuments } from '../data/documents.ts';
-import { mobyDickChapters, sotuAddresses, spamAssassinMails } from '../data/sources.ts';
-import { extractDomain } from './domain.ts';
+// Not here: Debian corpora (debian.ts), dedup and splits (corpus.ts).
+import { type DocumentStats, readDocuments } from '../../data/documents.ts';
+import { mobyDickChapters, sotuAddresses, spamAssassinMails } from '../../data/sources.ts';
+import { extractDomain } from '../domain.ts';
 
 export type Granularity = 'coarse' | 'medium' | 'fine';
 

@@ -3,8 +3,8 @@
 // with the same seeds (same initialisation and document order per seed: the pairing).
 // `full` fixes the model and derives T from the measured training throughput so that every
 // run together fits the time budget; smoke and small have fixed sizes.
-import type { LlamaConfig } from '../model/config.ts';
-import type { LabelVariant } from './domain.ts';
+import type { LlamaConfig } from '../../model/config.ts';
+import type { LabelVariant } from '../domain.ts';
 
 export type Scale = 'smoke' | 'small' | 'full';
 

@@ -3,7 +3,7 @@
 // unigrams, fitted on the training documents of each source. A label-conditioned generation
 // "imitates" its source when the classifier assigns it to that source; the rate is compared
 // with chance and with the rate for unconditioned generations.
-import type { Shard } from '../train/shards.ts';
+import type { Shard } from '../../train/shards.ts';
 
 export class UnigramSourceClassifier {
   private readonly logProbs: Float64Array[];

@@ -3,13 +3,13 @@
 // label — with losses split by position inside the document, and the "k-shot source" setting
 // (k documents of one source as context, the next one scored). Aggregates are macro-averaged
 // over sources (each source's token-weighted mean, then the plain mean over sources).
-// Not here: training, the experiment plan (experiment.ts), text generation.
-import type { Tokenizer } from '../tokenizer/index.ts';
-import type { LlamaModel } from '../model/llama.ts';
-import { InferenceSession } from '../model/inference.ts';
-import { scoreTokens } from '../model/score.ts';
-import { readDocuments } from '../data/documents.ts';
-import { extractDomain, metadataTemplate } from './domain.ts';
+// Not here: training, the experiment plan (runs.ts), text generation.
+import type { Tokenizer } from '../../tokenizer/index.ts';
+import type { LlamaModel } from '../../model/llama.ts';
+import { InferenceSession } from '../../model/inference.ts';
+import { scoreTokens } from '../../model/score.ts';
+import { readDocuments } from '../../data/documents.ts';
+import { extractDomain, metadataTemplate } from '../domain.ts';
 
 export interface EvalDocument {
   text: string;
