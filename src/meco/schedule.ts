@@ -5,12 +5,17 @@
 //   fraction 0  → the baseline: no metadata at all. It keeps the same two datasets and the same
 //                 switch step as MeCo (BASELINE_SWITCH) so a baseline and a MeCo run with the
 //                 same seed see the same documents in the same order, differing only in metadata.
+import { join } from 'node:path';
 import type { LlamaConfig } from '../model/config.ts';
 import { type TrainConfig, parseTrainConfig } from '../train/config.ts';
 import type { LabelVariant } from './domain.ts';
-import { datasetDir } from './experiment/prepare.ts';
 
 export const BASELINE_SWITCH = 0.9;
+
+/** Where the shards of one split (and label variant) live under a run's data root. */
+export function datasetDir(root: string, split: 'train' | 'cooldown' | 'eval' | 'heldout', variant: LabelVariant = 'none'): string {
+  return join(root, variant === 'none' ? split : `${split}-${variant}`);
+}
 
 export interface MecoRunSpec {
   model: LlamaConfig;

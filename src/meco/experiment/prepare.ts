@@ -12,6 +12,7 @@ import { readDocuments } from '../../data/documents.ts';
 import { tokenizeCorpus } from '../../train/tokenize.ts';
 import { type LabelVariant, extractDomain } from '../domain.ts';
 import { mecoFormat } from '../layout.ts';
+import { datasetDir } from '../schedule.ts';
 
 export interface PrepareOptions {
   tokenizerPath: string;
@@ -45,10 +46,6 @@ export async function prepareSplit(tokenizer: Tokenizer, file: string, outDir: s
     format: mecoFormat(tokenizer, variant, { urlField, sourceField: 'source' }, { shuffledLabels, onMissingUrl: o.onBadRecord ?? 'error', skipped }),
     meta: { tokenizer: o.tokenizerPath, inputs: [file], variant, template: 'URL: <label>\\n\\n' },
   });
-}
-
-export function datasetDir(root: string, split: 'train' | 'cooldown' | 'eval' | 'heldout', variant: LabelVariant = 'none'): string {
-  return join(root, variant === 'none' ? split : `${split}-${variant}`);
 }
 
 /** Everything the listed variants need: train-<variant>, train (standard), cooldown, eval. */

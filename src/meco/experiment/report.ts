@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorpusManifest } from './corpus.ts';
 import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, pairedInterval, summarize } from './evaluate.ts';
-import type { RunResult, SavedPlan } from './runs.ts';
+import type { RunResult, SavedPlan } from './results.ts';
 import { describeConfig, parameterCount } from '../../model/config.ts';
 import { type Series, lineChart, smooth } from '../../io/svg.ts';
 import { MIN_TOKENS_PER_PARAMETER, TRAINING_SHARE } from './plan.ts';

@@ -17,28 +17,14 @@ import { generate } from '../../model/generate.ts';
 import { describeConfig, flopsPerToken, parameterCount } from '../../model/config.ts';
 import { buildCorpus, type CorpusManifest } from './corpus.ts';
 import { stdlibDocuments } from './sources.ts';
-import { datasetDir, prepareDatasets } from './prepare.ts';
-import { mecoTrainConfig } from '../schedule.ts';
+import { prepareDatasets } from './prepare.ts';
+import { datasetDir, mecoTrainConfig } from '../schedule.ts';
 import { type DocumentLoss, type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
 import { UnigramSourceClassifier } from './imitation.ts';
 import { extractDomain, metadataTemplate } from '../domain.ts';
 import { type RunSpec, type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
 import { writeReport } from './report.ts';
-
-export interface RunResult {
-  spec: RunSpec;
-  seconds: number;
-  tokensPerSecond: number;
-  finalLoss: number;
-  none: DocumentLoss[];
-  kshot: DocumentLoss[];
-  trueLabel?: DocumentLoss[];
-  wrongLabel?: DocumentLoss[];
-  imitation?: { conditioned: number; unconditioned: number; chance: number; samples: number };
-  /** documents of labels never seen in training: without a label, and (MeCo runs) under their own unseen label */
-  heldoutNone?: DocumentLoss[];
-  heldoutLabel?: DocumentLoss[];
-}
+import type { RunResult, SavedPlan } from './results.ts';
 
 export interface ExperimentOptions {
   workDir: string;
@@ -51,16 +37,6 @@ export interface ExperimentOptions {
   timeBudgetSeconds?: number;
   say?: (line: string) => void;
   onProgress?: (line: string) => void;
-}
-
-export interface SavedPlan {
-  plan: ScalePlan;
-  /** measured on the first full-scale candidate before choosing the model */
-  measuredTokensPerSecond?: number;
-  /** measured on the chosen model (full) or given; what T was sized from */
-  tokensPerSecond: number | null;
-  expectedSeconds: number | null;
-  startedAt: string;
 }
 
 async function ensureCorpus(dir: string, plan: ScalePlan, say: (l: string) => void): Promise<CorpusManifest> {
