@@ -5,7 +5,7 @@
 //   --quick (smoke size)  --shape dim=..,layers=..  --contexts 512,2048  --alphas 0.25
 //   --methods adaskip,random  --decode-tokens N  --repeats N  --calibration N
 //   --calibration-tokens N  --json
-import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../src/adaskip/bench.ts';
+import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../src/adaskip/experiment/bench.ts';
 import { checkAlpha, METHODS, parseMethod } from '../src/adaskip/plan.ts';
 
 const args = process.argv.slice(2);

@@ -10,14 +10,14 @@ import { describeConfig } from '../model/config.ts';
 import { loadModelDir } from '../model/load.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { calibrate, readPrompts, similarityTable } from '../adaskip/calibrate.ts';
-import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../adaskip/bench.ts';
+import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../adaskip/experiment/bench.ts';
 import { createAdaSkipHooks } from '../adaskip/controller.ts';
 import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
 import { integerFlag as integer, numberFlag } from './flags.ts';
 import { ProgressLine } from './progress.ts';
-import { heldOutParagraphs, recipePaths, runRecipe } from '../adaskip/recipe.ts';
-import { runEvaluation } from '../adaskip/evaluation.ts';
+import { heldOutParagraphs, recipePaths, runRecipe } from '../adaskip/experiment/recipe.ts';
+import { runEvaluation } from '../adaskip/experiment/evaluation.ts';
 import { latestCheckpoint } from '../train/checkpoint.ts';
 
 const PROFILE_NAME = 'adaskip-profile.json';
@@ -214,7 +214,7 @@ export function registerAdaskipCommands(program: Command): void {
       const command = ['lmlab', 'adaskip', 'evaluate', ...process.argv.slice(process.argv.indexOf('evaluate') + 1)].join(' ');
       runEvaluation({
         model: loaded.model, tokenizer: loaded.tokenizer, paragraphs: heldOutParagraphs(paths),
-        training: `\`lmlab adaskip train-model --work ${f.recipe}\` (src/adaskip/recipe.ts), checkpoint ${modelDir}${state.step !== undefined ? ` at step ${state.step}` : ''}.`,
+        training: `\`lmlab adaskip train-model --work ${f.recipe}\` (src/adaskip/experiment/recipe.ts), checkpoint ${modelDir}${state.step !== undefined ? ` at step ${state.step}` : ''}.`,
         work: f.work, reportPath: f.out, command,
         seeds: numberList('--seeds', f.seeds).map((s) => integer('--seeds', String(s), 0)),
         promptsPerTask: integer('--prompts-per-task', f.promptsPerTask, 1), promptTokens: integer('--prompt-tokens', f.promptTokens, 64),

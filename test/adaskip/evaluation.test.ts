@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runEvaluation } from '../../src/adaskip/evaluation.ts';
-import type { QualityReport } from '../../src/adaskip/quality.ts';
-import { heldOutParagraphs, recipePaths, RECIPE_MODEL, runRecipe } from '../../src/adaskip/recipe.ts';
-import { TASKS } from '../../src/adaskip/tasks.ts';
+import { runEvaluation } from '../../src/adaskip/experiment/evaluation.ts';
+import type { QualityReport } from '../../src/adaskip/experiment/quality.ts';
+import { heldOutParagraphs, recipePaths, RECIPE_MODEL, runRecipe } from '../../src/adaskip/experiment/recipe.ts';
+import { TASKS } from '../../src/adaskip/experiment/tasks.ts';
 import { loadModelDir } from '../../src/model/load.ts';
 import { latestCheckpoint } from '../../src/train/checkpoint.ts';
 

@@ -3,7 +3,7 @@
 // on a session reused after other work, and a skipping session changes it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerLoss } from '../../src/adaskip/quality.ts';
+import { answerLoss } from '../../src/adaskip/experiment/quality.ts';
 import { InferenceSession } from '../../src/model/inference.ts';
 import { scoreTokens } from '../../src/model/score.ts';
 import { manualSession, model, tokens } from './helpers.ts';

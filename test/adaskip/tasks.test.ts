@@ -4,7 +4,7 @@
 // no model or tokenizer involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Haystack, makeDrill, makeTask, paragraphsOf, parseTask, scoreTask, TASKS, type TaskInstance, type TaskName } from '../../src/adaskip/tasks.ts';
+import { Haystack, makeDrill, makeTask, paragraphsOf, parseTask, scoreTask, TASKS, type TaskInstance, type TaskName } from '../../src/adaskip/experiment/tasks.ts';
 
 // 40 paragraphs of four short sentences each (every sentence under 70 characters)
 const SOURCE = Array.from({ length: 40 }, (_, p) =>

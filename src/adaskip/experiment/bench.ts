@@ -9,16 +9,16 @@
 // Random weights say nothing about quality; this is the speed half only. Caches are reserved
 // for the whole request up front in every run, so no method pays for cache regrowth.
 // Not here: the quality evaluation on a trained model.
-import { Rng } from '../util/rng.ts';
-import { LmlabError } from '../util/errors.ts';
-import { describeConfig, parseLlamaConfig, type LlamaConfig } from '../model/config.ts';
-import { InferenceSession } from '../model/inference.ts';
-import { LlamaModel } from '../model/llama.ts';
-import { createAdaSkipHooks } from './controller.ts';
-import { measureSublayerTimes, timeShare } from './cost.ts';
-import { selectSkipSet, type SkipMethod } from './plan.ts';
-import { profileFromStatistics, type AdaSkipProfile } from './profile.ts';
-import { SublayerStatsCollector } from './stats.ts';
+import { Rng } from '../../util/rng.ts';
+import { LmlabError } from '../../util/errors.ts';
+import { describeConfig, parseLlamaConfig, type LlamaConfig } from '../../model/config.ts';
+import { InferenceSession } from '../../model/inference.ts';
+import { LlamaModel } from '../../model/llama.ts';
+import { createAdaSkipHooks } from '../controller.ts';
+import { measureSublayerTimes, timeShare } from '../cost.ts';
+import { selectSkipSet, type SkipMethod } from '../plan.ts';
+import { profileFromStatistics, type AdaSkipProfile } from '../profile.ts';
+import { SublayerStatsCollector } from '../stats.ts';
 
 const SHAPE_KEYS: Record<string, keyof LlamaConfig> = {
   dim: 'dim', layers: 'layers', heads: 'heads', kv: 'kvHeads', kvHeads: 'kvHeads', ffn: 'ffnHidden', ffnHidden: 'ffnHidden',

@@ -8,16 +8,16 @@
 // Calibration prompts use other seeds than the test prompts (and natural text besides), so no
 // needle of a test prompt is ever seen while calibrating. Seeds are the unit of the intervals.
 // Deliberately not here: the random-weight speed benchmark at 8K (bench.ts) and the report.
-import { LmlabError } from '../util/errors.ts';
-import { InferenceSession } from '../model/inference.ts';
-import type { LlamaModel } from '../model/llama.ts';
-import { logProbOf, scoreTokens } from '../model/score.ts';
-import type { Tokenizer } from '../tokenizer/index.ts';
-import { calibrate } from './calibrate.ts';
-import { createAdaSkipHooks } from './controller.ts';
-import { measureSublayerTimes, timeShare } from './cost.ts';
-import { selectSkipSet, type SkipMethod } from './plan.ts';
-import type { AdaSkipProfile } from './profile.ts';
+import { LmlabError } from '../../util/errors.ts';
+import { InferenceSession } from '../../model/inference.ts';
+import type { LlamaModel } from '../../model/llama.ts';
+import { logProbOf, scoreTokens } from '../../model/score.ts';
+import type { Tokenizer } from '../../tokenizer/index.ts';
+import { calibrate } from '../calibrate.ts';
+import { createAdaSkipHooks } from '../controller.ts';
+import { measureSublayerTimes, timeShare } from '../cost.ts';
+import { selectSkipSet, type SkipMethod } from '../plan.ts';
+import type { AdaSkipProfile } from '../profile.ts';
 import { Haystack, makeTask, scoreTask, TASKS, type TaskInstance, type TaskName } from './tasks.ts';
 
 /** Calibration task seeds: far from the test seeds (seed × 1000 + i) and the training ones. */

@@ -7,7 +7,7 @@
 // the baselines?) are computed, not written by hand. Deliberately not here: running anything.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { lineChart, type Series } from '../io/svg.ts';
+import { lineChart, type Series } from '../../io/svg.ts';
 import { formatBenchTable, type BenchReport } from './bench.ts';
 import type { ConfigResult, QualityReport } from './quality.ts';
 import { TASKS, type TaskName } from './tasks.ts';
@@ -74,7 +74,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   push(`Started ${input.startedAt}; written ${new Date().toISOString()}. Every number below comes from this run.`, '');
   push('## Setup', '');
   push(`- Model: ${input.model}.`, `- Training: ${input.training}`);
-  push(`- Tasks (generated, scored exactly; src/adaskip/tasks.ts): ${TASKS.join(', ')}. Haystacks are natural text held out of training; prompts ${quality.promptTokens.min}–${quality.promptTokens.max} tokens (mean ${quality.promptTokens.mean.toFixed(0)}); answers decoded greedily.`);
+  push(`- Tasks (generated, scored exactly; src/adaskip/experiment/tasks.ts): ${TASKS.join(', ')}. Haystacks are natural text held out of training; prompts ${quality.promptTokens.min}–${quality.promptTokens.max} tokens (mean ${quality.promptTokens.mean.toFixed(0)}); answers decoded greedily.`);
   push(`- Seeds ${seeds.join(', ')}: each seed draws its own test prompts and seeds the random baseline; intervals are 95% Student-t over seeds. Calibration: ${quality.calibration.prompts} prompts (${quality.calibration.tokens} tokens) of task seeds and natural passages disjoint from every test prompt, equal weight per request.`);
   push('- Metrics: **items** = share of answer items (digits, names, words, tags) right and in place; **exact** = whole answer verbatim; **answer loss** = the reference answer read teacher-forced after the prompt, nats per token (lower is better; it rewards finding the answer in the context even when greedy decoding gets it wrong); **agree** = share of generated tokens equal to the dense model\'s at the same position; **ppl** = perplexity of held-out natural text under the configuration; **prefill ×** / **decode ×** = dense time to first token ÷ method\'s, method decode tokens/s ÷ dense\'s, same seed, same prompts, one process.', '');
 

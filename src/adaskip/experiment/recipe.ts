@@ -8,13 +8,13 @@
 // Deliberately not here: the evaluation (quality.ts) and the checkpoints themselves.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../util/rng.ts';
-import type { LlamaConfig } from '../model/config.ts';
-import { mobyDickChapters, sotuAddresses } from '../data/sources.ts';
-import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } from '../tokenizer/index.ts';
-import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
-import { tokenizeCorpus } from '../train/tokenize.ts';
-import { measureThroughput, train } from '../train/trainer.ts';
+import { Rng } from '../../util/rng.ts';
+import type { LlamaConfig } from '../../model/config.ts';
+import { mobyDickChapters, sotuAddresses } from '../../data/sources.ts';
+import { ChunkCounter, loadTokenizer, saveTokenizer, trainBpe, type Tokenizer } from '../../tokenizer/index.ts';
+import { parseTrainConfig, type TrainConfig } from '../../train/config.ts';
+import { tokenizeCorpus } from '../../train/tokenize.ts';
+import { measureThroughput, train } from '../../train/trainer.ts';
 import { Haystack, makeDrill, makeTask, paragraphsOf, TASKS } from './tasks.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {

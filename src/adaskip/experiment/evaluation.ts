@@ -5,9 +5,9 @@
 // directory; a re-run skips stages whose file exists. Not here: training (recipe.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeConfig, type LlamaConfig } from '../model/config.ts';
+import { describeConfig, type LlamaConfig } from '../../model/config.ts';
 import { runAdaSkipBench, type BenchReport } from './bench.ts';
-import type { SkipMethod } from './plan.ts';
+import type { SkipMethod } from '../plan.ts';
 import { evaluateQuality, type QualityOptions, type QualityReport } from './quality.ts';
 import { writeAdaSkipReport } from './report.ts';
 

@@ -4,8 +4,8 @@
 // Every instance is a pure function of (task, seed, length, filler text): calibration and test
 // prompts differ only by seed, so they never share a needle. The haystack is natural text.
 // Deliberately not here: tokenization (lengths are in characters) and model calls.
-import { Rng } from '../util/rng.ts';
-import { LmlabError } from '../util/errors.ts';
+import { Rng } from '../../util/rng.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export const TASKS = ['passkey', 'multikey', 'recall', 'vartrack', 'copy', 'tagged'] as const;
 export type TaskName = (typeof TASKS)[number];
