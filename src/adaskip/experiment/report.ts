@@ -7,6 +7,7 @@
 // the baselines?) are computed, not written by hand. Deliberately not here: running anything.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { type MeanInterval, meanInterval, pairedInterval } from '../../util/statistics.ts';
 import { lineChart, type Series } from '../../io/svg.ts';
 import { formatBenchTable, type BenchReport } from './bench.ts';
 import type { ConfigResult, QualityReport } from './quality.ts';
@@ -21,19 +22,10 @@ export interface AdaSkipReportInput {
   startedAt: string;
 }
 
-// two-sided 97.5% quantiles of Student's t by degrees of freedom
-const T975 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
-
-export function interval(xs: number[]): { mean: number; half: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, half: NaN };
-  const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  return { mean, half: (T975[n - 1] ?? 1.96) * sd / Math.sqrt(n) };
-}
-
+const interval = meanInterval;
 const pct = (x: number) => `${(x * 100).toFixed(1)}`;
-const withInterval = (xs: number[], f = pct) => { const i = interval(xs); if (!Number.isFinite(i.mean)) return '—'; return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean); };
+const shown = (i: MeanInterval, f = pct) => { if (!Number.isFinite(i.mean)) return '—'; return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean); };
+const withInterval = (xs: number[], f = pct) => shown(interval(xs), f);
 
 function key(r: ConfigResult): string {
   return r.method === 'dense' ? 'dense' : `${r.method} α=${r.alpha}`;
@@ -43,9 +35,9 @@ const meanItems = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.items, 0) 
 const meanAgreement = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.agreement, 0) / r.tasks.length;
 // results cached before the answer loss was measured have none: the arithmetic gives NaN, shown as —
 const meanAnswerLoss = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.answerLoss, 0) / r.tasks.length;
-/** a[i] − b at the same seed, per seed of a */
+/** f(a) − f(b) paired by seed, per seed of a */
 const paired = (a: ConfigResult[], b: ConfigResult[], f: (r: ConfigResult) => number) =>
-  a.map((r) => f(r) - f(b.find((x) => x.seed === r.seed)!)).filter(Number.isFinite);
+  pairedInterval(a.map(f), a.map((r) => f(b.find((x) => x.seed === r.seed)!)));
 const nats = (x: number) => x.toFixed(3);
 const taskOf = (r: ConfigResult, task: TaskName) => r.tasks.find((t) => t.task === task)!;
 
@@ -63,8 +55,8 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   const alphas = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.alpha))].sort((a, b) => a - b);
   const methods = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.method))];
   /** methods at α ordered by the mean of a per-seed score, lowest first (methods without results left out) */
-  const rankMethods = (alpha: number, score: (rs: ConfigResult[]) => number[]) =>
-    methods.map((m) => [m, interval(score(groups.get(`${m} α=${alpha}`) ?? [])).mean] as const)
+  const rankMethods = (alpha: number, score: (rs: ConfigResult[]) => MeanInterval) =>
+    methods.map((m) => [m, score(groups.get(`${m} α=${alpha}`) ?? []).mean] as const)
       .filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
   const L: string[] = [];
   const push = (...l: string[]) => L.push(...l);
@@ -115,7 +107,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   }
   push('');
   for (const alpha of alphas) {
-    const ranked = rankMethods(alpha, (rs) => rs.map((r) => ratio(r, (x) => x.perplexity)));
+    const ranked = rankMethods(alpha, (rs) => interval(rs.map((r) => ratio(r, (x) => x.perplexity))));
     if (ranked.length) push(`- α = ${alpha}: lowest perplexity ${ranked[0][0]} (${ranked[0][1].toFixed(3)}× dense); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}; random ${(ranked.find(([m]) => m === 'random')?.[1] ?? NaN).toFixed(3)}×.`);
   }
   push('');
@@ -126,7 +118,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     push(`## Answer loss: which skipping keeps the answers findable? (increase over dense in nats/token, mean over tasks, paired by seed; dense ${withInterval(dense.map(meanAnswerLoss), nats)})`, '');
     push(`| α | ${methods.join(' | ')} |`, `|---:|${methods.map(() => '---:|').join('')}`);
     for (const alpha of alphas) {
-      push(`| ${alpha} | ${methods.map((m) => { const rs = groups.get(`${m} α=${alpha}`) ?? []; return rs.length ? withInterval(lossRows(rs), nats) : '—'; }).join(' | ')} |`);
+      push(`| ${alpha} | ${methods.map((m) => { const rs = groups.get(`${m} α=${alpha}`) ?? []; return rs.length ? shown(lossRows(rs), nats) : '—'; }).join(' | ')} |`);
     }
     push('');
     for (const alpha of alphas) {
@@ -135,7 +127,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
       const random = groups.get(`random α=${alpha}`) ?? [];
       if (!ranked.length) continue;
       const vsRandom = ada.length && random.length
-        ? `; AdaSkip − random ${withInterval(paired(ada, random, meanAnswerLoss), nats)} nats/token`
+        ? `; AdaSkip − random ${shown(paired(ada, random, meanAnswerLoss), nats)} nats/token`
         : '';
       push(`- α = ${alpha}: least added loss ${ranked[0][0]} (+${nats(ranked[0][1])}); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}${vsRandom}.`);
     }
@@ -151,7 +143,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     const best = others.sort((a, b) => interval(b[1].map(meanItems)).mean - interval(a[1].map(meanItems)).mean)[0];
     const random = groups.get(`random α=${alpha}`) ?? [];
     if (!ada.length) continue;
-    push(`| ${alpha} | ${withInterval(ada.map(meanItems))} | ${best ? `${best[0]} ${withInterval(best[1].map(meanItems))}` : '—'} | ${random.length ? withInterval(random.map(meanItems)) : '—'} | ${random.length ? withInterval(paired(ada, random, meanItems)) : '—'} | ${best ? withInterval(paired(ada, best[1], meanItems)) : '—'} |`);
+    push(`| ${alpha} | ${withInterval(ada.map(meanItems))} | ${best ? `${best[0]} ${withInterval(best[1].map(meanItems))}` : '—'} | ${random.length ? withInterval(random.map(meanItems)) : '—'} | ${random.length ? shown(paired(ada, random, meanItems)) : '—'} | ${best ? shown(paired(ada, best[1], meanItems)) : '—'} |`);
   }
   push('', 'A difference whose interval includes 0 is not a difference at this number of seeds.', '');
 

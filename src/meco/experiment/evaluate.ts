@@ -165,15 +165,3 @@ export function documentMeans(docs: DocumentLoss[], from = 0): number[] {
     return n ? sum / n : NaN;
   });
 }
-
-/** Mean and 95% normal interval of paired differences a − b (NaN pairs skipped). */
-export function pairedInterval(a: number[], b: number[]): { mean: number; low: number; high: number; n: number } {
-  const diffs: number[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) diffs.push(a[i] - b[i]);
-  const n = diffs.length;
-  if (n === 0) return { mean: NaN, low: NaN, high: NaN, n };
-  const mean = diffs.reduce((x, y) => x + y, 0) / n;
-  const sd = n > 1 ? Math.sqrt(diffs.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1)) : 0;
-  const half = (1.96 * sd) / Math.sqrt(n);
-  return { mean, low: mean - half, high: mean + half, n };
-}

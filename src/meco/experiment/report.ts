@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorpusManifest } from './corpus.ts';
-import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, pairedInterval, summarize } from './evaluate.ts';
+import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, summarize } from './evaluate.ts';
+import { type MeanInterval, pairedInterval } from '../../util/statistics.ts';
 import type { RunResult, SavedPlan } from './results.ts';
 import { describeConfig, parameterCount } from '../../model/config.ts';
 import { type Series, lineChart, smooth } from '../../io/svg.ts';
@@ -33,14 +34,14 @@ function docsOf(r: RunResult, m: Metric): number[] {
 
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const signed = (x: number, digits = 4) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(digits)}` : 'n/a');
-const interval = (i: { mean: number; low: number; high: number; n: number }) => `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}] (n=${i.n})`;
+const interval = (i: MeanInterval) => `${signed(i.mean)} [${signed(i.low)}, ${signed(i.high)}] (n=${i.n})`;
 
 function groupName(r: RunResult): string {
   return r.spec.name.replace(/-s\d+$/, '');
 }
 
 /** Paired differences (this − other) over documents, pooled over the seeds both have. */
-function pairedAcross(a: RunResult[], b: RunResult[], pick: (r: RunResult) => number[]): ReturnType<typeof pairedInterval> {
+function pairedAcross(a: RunResult[], b: RunResult[], pick: (r: RunResult) => number[]): MeanInterval {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const r of a) {
