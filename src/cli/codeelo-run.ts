@@ -1,37 +1,30 @@
 // `lmlab codeelo run | report | leaderboard | demo`: the harness commands, added to the
-// `codeelo` group. Option parsing, the live progress line and file output only; the work is in
-// src/codeelo/harness/ and every rating comes from src/codeelo/rating/.
+// `codeelo` group. Option parsing, the live progress line and printing only; the work is in
+// src/codeelo/harness/session.ts and every rating comes from src/codeelo/rating/.
 import { Command, Option } from 'commander';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { LmlabError } from './errors.ts';
-import { RATING_MODES, type RatingMode } from '../codeelo/rating/contest-rating.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RATING_MODES } from '../codeelo/rating/contest-rating.ts';
 import { formatReport } from '../codeelo/rating/rate.ts';
-import { selectContests, BUNDLED_PROBLEMS_DIR } from '../codeelo/harness/contests.ts';
-import { demoReplays } from '../codeelo/harness/demo.ts';
-import { LocalBackend, RemoteBackend, remoteOptionsFromEnv, type JudgeBackend } from '../codeelo/harness/judging.ts';
+import { DEFAULT_RETRY, PAPER_SAMPLING } from '../codeelo/harness/models.ts';
+import type { LanguagePolicy } from '../codeelo/harness/prompt.ts';
+import { renderLeaderboard } from '../codeelo/harness/report.ts';
+import type { Progress } from '../codeelo/harness/runner.ts';
 import {
-  AnthropicClient, DEFAULT_RETRY, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type ModelClient, type Sampling,
-} from '../codeelo/harness/models.ts';
-import { loadDataset, loadProblemset } from '../codeelo/harness/problems.ts';
-import { PROMPT_VERSION, type LanguagePolicy } from '../codeelo/harness/prompt.ts';
-import { buildReport, leaderboardRow, renderLeaderboard, renderMarkdown, type HarnessReport } from '../codeelo/harness/report.ts';
-import { renderHtml } from '../codeelo/harness/report-html.ts';
-import { describeAttemptOrder, resultsFromStore, runContests, type Progress, type RunConfig } from '../codeelo/harness/runner.ts';
-import { RunStore } from '../codeelo/harness/store.ts';
+  type ModelChoice, type ReportOptions, findRuns, leaderboardRows, reportRun, runDemo, runHarness, writeReports,
+} from '../codeelo/harness/session.ts';
 import { numberArg } from './flags.ts';
 
 const numberOption = (name: string, min: number, max = Infinity, integer = false) => numberArg(name, { min, max, integer });
 
-interface RunFlags {
-  model?: string; provider?: 'openai' | 'anthropic' | 'replay'; baseUrl?: string; apiKeyEnv?: string; replay?: string;
+interface RunFlags extends ModelChoice {
   contests: string; dataset?: string; problemset?: string; packages?: string; lang: LanguagePolicy;
   temperature: number; topP: number; topK: number; repetitionPenalty: number; maxTokens: number; seed: number;
   attempts: number; allAttempts?: boolean; judge: 'local' | 'remote'; concurrency: number; retries: number; timeout: number;
   pollMs: number; db?: string; quiet?: boolean;
 }
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '') || 'run';
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function progressPrinter(quiet: boolean): (p: Progress, line?: string) => void {
   const tty = Boolean(process.stderr.isTTY);
@@ -58,116 +51,21 @@ function progressPrinter(quiet: boolean): (p: Progress, line?: string) => void {
   };
 }
 
-function makeClient(flags: RunFlags, sampling: Sampling): ModelClient {
-  const provider = flags.provider ?? (flags.replay ? 'replay' : 'openai');
-  if (provider === 'replay') {
-    if (!flags.replay) throw new LmlabError('--provider replay needs --replay <file>');
-    if (/\.(sqlite|db)$/.test(flags.replay)) return replayFromRun(flags.replay, flags.model);
-    return ReplayClient.fromFile(flags.replay, flags.model);
-  }
-  if (!flags.model) throw new LmlabError(`--model is required for --provider ${provider}`);
-  const keyVar = flags.apiKeyEnv ?? (provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
-  const apiKey = process.env[keyVar];
-  if (provider === 'anthropic') {
-    if (!apiKey) throw new LmlabError(`set ${keyVar} to your Anthropic API key`);
-    return new AnthropicClient({ model: flags.model, apiKey, sampling, ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) });
-  }
-  // Local servers (vLLM, llama.cpp, SGLang) usually need no key.
-  return new OpenAiChatClient({ model: flags.model, sampling, ...(apiKey ? { apiKey } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}) });
-}
-
-/** Re-judging an old run: its stored answers, in attempt order, replayed as a model. */
-function replayFromRun(path: string, name?: string): ReplayClient {
-  if (!existsSync(path)) throw new LmlabError(`no run database at ${path}`);
-  const store = new RunStore(resolve(path), { create: false });
-  try {
-    const keys = new Map(store.problems().map((p) => [`${p.contestId}/${p.index}`, p.key]));
-    const answers: Record<string, string[]> = {};
-    for (const row of store.attempts()) {
-      const key = keys.get(`${row.contestId}/${row.index}`)!;
-      (answers[key] ??= []).push(row.answer);
-    }
-    const model = (JSON.parse(store.getMeta('config') ?? '{}') as { model?: string }).model;
-    return new ReplayClient({ format: 'lmlab-replay', answers }, name ?? `${model ?? 'run'} (re-judged)`);
-  } finally {
-    store.close();
-  }
-}
-
-async function makeBackend(flags: RunFlags): Promise<JudgeBackend> {
-  if (flags.judge === 'local') return new LocalBackend();
-  const remote = new RemoteBackend(remoteOptionsFromEnv(process.env, flags.pollMs));
-  await remote.checkAuth();
-  return remote;
-}
-
-export async function runCommand(flags: RunFlags): Promise<string> {
-  const sampling: Sampling = { temperature: flags.temperature, topP: flags.topP, topK: flags.topK, repetitionPenalty: flags.repetitionPenalty, maxTokens: flags.maxTokens };
-  const client = makeClient(flags, sampling);
-  const dbPath = resolve(flags.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
-  const contests = selectContests(flags.contests, {
-    scratchDir: `${dbPath}.examples`,
-    ...(flags.packages ? { packagesDir: flags.packages } : {}),
-    ...(flags.dataset ? { dataset: loadDataset(flags.dataset) } : {}),
-    ...(flags.problemset ? { problemset: loadProblemset(flags.problemset) } : {}),
+async function runCommand(flags: RunFlags): Promise<string> {
+  return runHarness({
+    ...(flags.provider ? { provider: flags.provider } : {}), ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+    ...(flags.replay ? { replay: flags.replay } : {}),
+    contests: flags.contests,
+    ...(flags.dataset ? { dataset: flags.dataset } : {}), ...(flags.problemset ? { problemset: flags.problemset } : {}),
+    ...(flags.packages ? { packages: flags.packages } : {}),
+    lang: flags.lang,
+    sampling: { temperature: flags.temperature, topP: flags.topP, topK: flags.topK, repetitionPenalty: flags.repetitionPenalty, maxTokens: flags.maxTokens },
+    seed: flags.seed, attempts: flags.attempts, allAttempts: Boolean(flags.allAttempts), judge: flags.judge, concurrency: flags.concurrency,
+    retry: { ...DEFAULT_RETRY, retries: flags.retries, timeoutMs: flags.timeout * 1000 }, pollMs: flags.pollMs,
+    ...(flags.db ? { db: flags.db } : {}),
+    ...(flags.quiet ? {} : { say }), warn: say, onProgress: progressPrinter(Boolean(flags.quiet)),
   });
-  const store = new RunStore(dbPath, { create: true });
-  try {
-    const stopAtFirstAc = !flags.allAttempts;
-    const config: RunConfig = {
-      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' ? null : flags.baseUrl ?? null,
-      prompt: PROMPT_VERSION, language: flags.lang, sampling: client.provider === 'replay' ? { ...sampling } : sampling, seed: flags.seed,
-      contestSpec: flags.contests, contests: contests.map((c) => c.pack.contest.id), judge: flags.judge,
-      maxAttempts: flags.attempts, stopAtFirstAc, attemptOrder: describeAttemptOrder(flags.attempts, stopAtFirstAc),
-    };
-    const backend = await makeBackend(flags);
-    if (!flags.quiet) process.stderr.write(`run database: ${dbPath}\n`);
-    const summary = await runContests(store, contests, {
-      config, client, backend, concurrency: flags.concurrency,
-      retry: { ...DEFAULT_RETRY, retries: flags.retries, timeoutMs: flags.timeout * 1000 },
-      onProgress: progressPrinter(Boolean(flags.quiet)),
-    });
-    if (summary.incomplete > 0) process.stderr.write(`${summary.incomplete} problems are incomplete (see the report's failures); re-run the same command to finish them\n`);
-  } finally {
-    store.close();
-  }
-  return dbPath;
-}
-
-interface ReportFlags { out?: string; mode: RatingMode; bootstrap: number; distribution?: string; priceIn?: number; priceOut?: number; json?: boolean }
-
-export function writeReports(dbPath: string, flags: ReportFlags): { dir: string; report: HarnessReport } {
-  if (!existsSync(dbPath)) throw new LmlabError(`no run database at ${dbPath}`);
-  const store = new RunStore(resolve(dbPath), { create: false });
-  try {
-    const report = buildReport(store, {
-      mode: flags.mode, bootstrap: flags.bootstrap,
-      ...(flags.distribution ? { distributionPath: flags.distribution } : {}),
-      ...(flags.priceIn !== undefined ? { priceIn: flags.priceIn } : {}),
-      ...(flags.priceOut !== undefined ? { priceOut: flags.priceOut } : {}),
-    });
-    const dir = resolve(flags.out ?? dbPath.replace(/\.(sqlite|db)$/, '') + '-report');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(dir, 'report.md'), renderMarkdown(report));
-    writeFileSync(join(dir, 'report.html'), renderHtml(report));
-    writeFileSync(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
-    return { dir, report };
-  } finally {
-    store.close();
-  }
-}
-
-/** Run databases named directly or found (*.sqlite) in the given directories. */
-function findRuns(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (!existsSync(p)) throw new LmlabError(`no run database or directory at ${p}`);
-    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((n) => n.endsWith('.sqlite')).sort().map((n) => join(p, n)));
-    else out.push(p);
-  }
-  if (out.length === 0) throw new LmlabError('no run databases (*.sqlite) found');
-  return out;
 }
 
 function addRatingOptions(command: Command): Command {
@@ -208,12 +106,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .option('--quiet', 'no progress display')
     .action(async (flags: RunFlags) => {
       const dbPath = await runCommand(flags);
-      const store = new RunStore(dbPath, { create: false });
-      try {
-        console.log(formatReport(buildReport(store, { mode: 'corrected', bootstrap: 0 }).rating));
-      } finally {
-        store.close();
-      }
+      console.log(formatReport(reportRun(dbPath, { mode: 'corrected', bootstrap: 0 }).rating));
       console.log(`\nrun database: ${dbPath}\nfull report: lmlab codeelo report ${dbPath}`);
     });
 
@@ -226,7 +119,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .option('--out <dir>', 'output directory (default: <run>-report/)')
     .option('--price-in <usd>', 'USD per million prompt tokens, for the cost line', numberOption('--price-in', 0))
     .option('--price-out <usd>', 'USD per million completion tokens', numberOption('--price-out', 0))
-    .action((run: string, flags: ReportFlags) => {
+    .action((run: string, flags: ReportOptions & { out?: string }) => {
       const { dir, report } = writeReports(run, flags);
       console.log(formatReport(report.rating));
       console.log(`\nwrote ${join(dir, 'report.html')}, report.md, report.json and RESULTS.json`);
@@ -240,15 +133,8 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
   )
     .option('--out <file>', 'also write the table as Markdown to this file')
     .option('--json', 'print the rows as JSON')
-    .action((runs: string[], flags: ReportFlags & { out?: string; json?: boolean }) => {
-      const rows = findRuns(runs).map((db) => {
-        const store = new RunStore(resolve(db), { create: false });
-        try {
-          return leaderboardRow(buildReport(store, { mode: flags.mode, bootstrap: flags.bootstrap, ...(flags.distribution ? { distributionPath: flags.distribution } : {}) }));
-        } finally {
-          store.close();
-        }
-      });
+    .action((runs: string[], flags: ReportOptions & { out?: string; json?: boolean }) => {
+      const rows = leaderboardRows(findRuns(runs), flags);
       const table = renderLeaderboard(rows);
       if (flags.out) writeFileSync(flags.out, table);
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table);
@@ -261,36 +147,11 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .option('--concurrency <n>', 'problems worked on at once', numberOption('--concurrency', 1, 64, true), 2)
     .option('--quiet', 'no progress display')
     .action(async (flags: { out: string; concurrency: number; quiet?: boolean }) => {
-      const out = resolve(flags.out);
-      mkdirSync(out, { recursive: true });
-      const replays = demoReplays(BUNDLED_PROBLEMS_DIR);
-      const htmls: string[] = [];
-      for (const [name, replay] of Object.entries(replays)) {
-        const file = join(out, `replay-${name}.json`);
-        writeFileSync(file, JSON.stringify(replay, null, 2) + '\n');
-        if (!flags.quiet) process.stderr.write(`\n== ${replay.model} ==\n`);
-        const dbPath = await runCommand({
-          replay: file, contests: 'bundled', lang: 'cpp', ...PAPER_SAMPLING_FLAGS, seed: 1, attempts: 8, judge: 'local',
-          concurrency: flags.concurrency, retries: 0, timeout: 600, pollMs: 2000, db: join(out, `${name}.sqlite`), quiet: Boolean(flags.quiet),
-        });
-        const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
-        htmls.push(join(dir, 'report.html'));
-        console.log(`${replay.model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`);
-      }
-      const rows = ['strong', 'weak'].map((name) => {
-        const store = new RunStore(join(out, `${name}.sqlite`), { create: false });
-        try {
-          return leaderboardRow(buildReport(store, { mode: 'corrected', bootstrap: 1000 }));
-        } finally {
-          store.close();
-        }
+      const demo = await runDemo({
+        out: flags.out, concurrency: flags.concurrency, warn: say, onProgress: progressPrinter(Boolean(flags.quiet)), ...(flags.quiet ? {} : { say }),
+        onRun: ({ model, report }) =>
+          console.log(`${model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`),
       });
-      writeFileSync(join(out, 'leaderboard.md'), renderLeaderboard(rows));
-      console.log(`\nHTML reports:\n  ${htmls.join('\n  ')}\nleaderboard: ${join(out, 'leaderboard.md')}\n(the human fields of the bundled contests are simulated; see the reports)`);
+      console.log(`\nHTML reports:\n  ${demo.runs.map((r) => r.html).join('\n  ')}\nleaderboard: ${demo.leaderboard}\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
 }
-
-const PAPER_SAMPLING_FLAGS = {
-  temperature: PAPER_SAMPLING.temperature, topP: PAPER_SAMPLING.topP, topK: PAPER_SAMPLING.topK,
-  repetitionPenalty: PAPER_SAMPLING.repetitionPenalty, maxTokens: PAPER_SAMPLING.maxTokens,
-};

@@ -1,0 +1,255 @@
+// The harness as the commands use it: choose the model client and the judge backend, run a model
+// on contests into its run database (resumably), write a run's reports, build leaderboard rows,
+// and the offline demo (two replay models through the same path as a real run). Every run
+// database is opened through withRun, which closes it again. It prints nothing: progress and
+// messages go to the callbacks given. Not here: option parsing (src/cli/codeelo-run.ts).
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LmlabError } from '../../util/errors.ts';
+import type { RatingMode } from '../rating/contest-rating.ts';
+import { BUNDLED_PROBLEMS_DIR, selectContests } from './contests.ts';
+import { demoReplays } from './demo.ts';
+import { type JudgeBackend, LocalBackend, RemoteBackend, remoteOptionsFromEnv } from './judging.ts';
+import {
+  AnthropicClient, DEFAULT_RETRY, type ModelClient, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type RetryPolicy, type Sampling,
+} from './models.ts';
+import { loadDataset, loadProblemset } from './problems.ts';
+import { type LanguagePolicy, PROMPT_VERSION } from './prompt.ts';
+import { type HarnessReport, type LeaderboardRow, buildReport, leaderboardRow, renderLeaderboard, renderMarkdown } from './report.ts';
+import { renderHtml } from './report-html.ts';
+import { type Progress, type RunConfig, describeAttemptOrder, resultsFromStore, runContests } from './runner.ts';
+import { RunStore } from './store.ts';
+
+export type Provider = 'openai' | 'anthropic' | 'replay';
+
+export interface ModelChoice {
+  /** default: replay when `replay` is given, else openai */
+  provider?: Provider;
+  /** model name sent to the endpoint (for replay: the name shown) */
+  model?: string;
+  baseUrl?: string;
+  /** environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY) */
+  apiKeyEnv?: string;
+  /** a replay file, or an old run database whose answers are re-judged */
+  replay?: string;
+}
+
+export interface RunOptions extends ModelChoice {
+  /** comma list of: bundled, bundled:<id>, a contest pack, a directory of packs */
+  contests: string;
+  dataset?: string;
+  problemset?: string;
+  packages?: string;
+  lang: LanguagePolicy;
+  sampling: Sampling;
+  seed: number;
+  attempts: number;
+  /** judge every attempt even after an AC (the score still uses the first AC) */
+  allAttempts: boolean;
+  judge: 'local' | 'remote';
+  concurrency: number;
+  retry: RetryPolicy;
+  /** remote judge status polling interval */
+  pollMs: number;
+  /** run database (default codeelo-runs/<model>.sqlite) */
+  db?: string;
+  /** where API keys and the remote judge's settings are read */
+  env?: NodeJS.ProcessEnv;
+  /** progress messages (a quiet run leaves this out) */
+  say?: (line: string) => void;
+  /** messages that must be shown even when quiet */
+  warn?: (line: string) => void;
+  onProgress?: (p: Progress, line?: string) => void;
+}
+
+/** The paper's settings for everything but the model and the contests. */
+export const PAPER_RUN: Omit<RunOptions, 'contests'> = {
+  lang: 'cpp',
+  sampling: PAPER_SAMPLING,
+  seed: 1,
+  attempts: 8,
+  allAttempts: false,
+  judge: 'local',
+  concurrency: 4,
+  retry: DEFAULT_RETRY,
+  pollMs: 2000,
+};
+
+export interface ReportOptions {
+  mode: RatingMode;
+  bootstrap: number;
+  distribution?: string;
+  priceIn?: number;
+  priceOut?: number;
+}
+
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '') || 'run';
+
+/** Opens an existing run database, hands it to `use`, and closes it whatever happens. */
+export function withRun<T>(path: string, use: (store: RunStore) => T): T {
+  if (!existsSync(path)) throw new LmlabError(`no run database at ${path}`);
+  const store = new RunStore(resolve(path), { create: false });
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** Re-judging an old run: its stored answers, in attempt order, replayed as a model. */
+export function replayFromRun(path: string, name?: string): ReplayClient {
+  return withRun(path, (store) => {
+    const keys = new Map(store.problems().map((p) => [`${p.contestId}/${p.index}`, p.key]));
+    const answers: Record<string, string[]> = {};
+    for (const row of store.attempts()) {
+      const key = keys.get(`${row.contestId}/${row.index}`)!;
+      (answers[key] ??= []).push(row.answer);
+    }
+    const model = (JSON.parse(store.getMeta('config') ?? '{}') as { model?: string }).model;
+    return new ReplayClient({ format: 'lmlab-replay', answers }, name ?? `${model ?? 'run'} (re-judged)`);
+  });
+}
+
+export function createClient(choice: ModelChoice, sampling: Sampling, env: NodeJS.ProcessEnv = process.env): ModelClient {
+  const provider = choice.provider ?? (choice.replay ? 'replay' : 'openai');
+  if (provider === 'replay') {
+    if (!choice.replay) throw new LmlabError('--provider replay needs --replay <file>');
+    if (/\.(sqlite|db)$/.test(choice.replay)) return replayFromRun(choice.replay, choice.model);
+    return ReplayClient.fromFile(choice.replay, choice.model);
+  }
+  if (!choice.model) throw new LmlabError(`--model is required for --provider ${provider}`);
+  const keyVar = choice.apiKeyEnv ?? (provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
+  const apiKey = env[keyVar];
+  if (provider === 'anthropic') {
+    if (!apiKey) throw new LmlabError(`set ${keyVar} to your Anthropic API key`);
+    return new AnthropicClient({ model: choice.model, apiKey, sampling, ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}) });
+  }
+  // Local servers (vLLM, llama.cpp, SGLang) usually need no key.
+  return new OpenAiChatClient({ model: choice.model, sampling, ...(apiKey ? { apiKey } : {}), ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}) });
+}
+
+async function createBackend(judge: 'local' | 'remote', pollMs: number, env: NodeJS.ProcessEnv): Promise<JudgeBackend> {
+  if (judge === 'local') return new LocalBackend();
+  const remote = new RemoteBackend(remoteOptionsFromEnv(env, pollMs));
+  await remote.checkAuth();
+  return remote;
+}
+
+/** Runs (or resumes) a model on contests; returns the run database's path. */
+export async function runHarness(o: RunOptions): Promise<string> {
+  const env = o.env ?? process.env;
+  const client = createClient(o, o.sampling, env);
+  const dbPath = resolve(o.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
+  const contests = selectContests(o.contests, {
+    scratchDir: `${dbPath}.examples`,
+    ...(o.packages ? { packagesDir: o.packages } : {}),
+    ...(o.dataset ? { dataset: loadDataset(o.dataset) } : {}),
+    ...(o.problemset ? { problemset: loadProblemset(o.problemset) } : {}),
+  });
+  const store = new RunStore(dbPath, { create: true });
+  try {
+    const stopAtFirstAc = !o.allAttempts;
+    const config: RunConfig = {
+      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' ? null : o.baseUrl ?? null,
+      prompt: PROMPT_VERSION, language: o.lang, sampling: { ...o.sampling }, seed: o.seed,
+      contestSpec: o.contests, contests: contests.map((c) => c.pack.contest.id), judge: o.judge,
+      maxAttempts: o.attempts, stopAtFirstAc, attemptOrder: describeAttemptOrder(o.attempts, stopAtFirstAc),
+    };
+    const backend = await createBackend(o.judge, o.pollMs, env);
+    o.say?.(`run database: ${dbPath}`);
+    const summary = await runContests(store, contests, {
+      config, client, backend, concurrency: o.concurrency, retry: o.retry,
+      onProgress: o.onProgress ?? (() => {}),
+    });
+    if (summary.incomplete > 0) o.warn?.(`${summary.incomplete} problems are incomplete (see the report's failures); re-run the same command to finish them`);
+  } finally {
+    store.close();
+  }
+  return dbPath;
+}
+
+function reportOf(store: RunStore, o: ReportOptions): HarnessReport {
+  return buildReport(store, {
+    mode: o.mode, bootstrap: o.bootstrap,
+    ...(o.distribution ? { distributionPath: o.distribution } : {}),
+    ...(o.priceIn !== undefined ? { priceIn: o.priceIn } : {}),
+    ...(o.priceOut !== undefined ? { priceOut: o.priceOut } : {}),
+  });
+}
+
+/** The rating part of a run's report, without writing anything. */
+export function reportRun(dbPath: string, o: ReportOptions): HarnessReport {
+  return withRun(dbPath, (store) => reportOf(store, o));
+}
+
+/** Writes report.json, report.md, report.html and RESULTS.json of a run into `out`
+ * (default: <run>-report/ next to the database). */
+export function writeReports(dbPath: string, o: ReportOptions & { out?: string }): { dir: string; report: HarnessReport } {
+  return withRun(dbPath, (store) => {
+    const report = reportOf(store, o);
+    const dir = resolve(o.out ?? dbPath.replace(/\.(sqlite|db)$/, '') + '-report');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(join(dir, 'report.md'), renderMarkdown(report));
+    writeFileSync(join(dir, 'report.html'), renderHtml(report));
+    writeFileSync(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
+    return { dir, report };
+  });
+}
+
+/** Run databases named directly or found (*.sqlite) in the given directories. */
+export function findRuns(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new LmlabError(`no run database or directory at ${p}`);
+    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((n) => n.endsWith('.sqlite')).sort().map((n) => join(p, n)));
+    else out.push(p);
+  }
+  if (out.length === 0) throw new LmlabError('no run databases (*.sqlite) found');
+  return out;
+}
+
+export function leaderboardRows(dbPaths: string[], o: ReportOptions): LeaderboardRow[] {
+  return dbPaths.map((db) => leaderboardRow(reportRun(db, { mode: o.mode, bootstrap: o.bootstrap, ...(o.distribution ? { distribution: o.distribution } : {}) })));
+}
+
+export interface DemoOptions {
+  out: string;
+  concurrency: number;
+  say?: (line: string) => void;
+  warn?: (line: string) => void;
+  onProgress?: (p: Progress, line?: string) => void;
+  /** called as each model's run and reports are done */
+  onRun?: (run: DemoResult['runs'][number]) => void;
+}
+
+export interface DemoResult {
+  runs: Array<{ model: string; report: HarnessReport; html: string }>;
+  leaderboard: string;
+}
+
+/** The offline demo: the strong and weak replay models on the bundled contests, local judge. */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const replays = demoReplays(BUNDLED_PROBLEMS_DIR);
+  const runs: DemoResult['runs'] = [];
+  const databases: string[] = [];
+  for (const [name, replay] of Object.entries(replays)) {
+    const file = join(out, `replay-${name}.json`);
+    writeFileSync(file, JSON.stringify(replay, null, 2) + '\n');
+    o.say?.(`\n== ${replay.model} ==`);
+    const dbPath = await runHarness({
+      ...PAPER_RUN, replay: file, contests: 'bundled', concurrency: o.concurrency,
+      retry: { ...DEFAULT_RETRY, retries: 0 }, db: join(out, `${name}.sqlite`),
+      ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+    databases.push(dbPath);
+    const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
+    runs.push({ model: replay.model ?? name, report, html: join(dir, 'report.html') });
+    o.onRun?.(runs[runs.length - 1]);
+  }
+  const leaderboard = join(out, 'leaderboard.md');
+  writeFileSync(leaderboard, renderLeaderboard(leaderboardRows(databases, { mode: 'corrected', bootstrap: 1000 })));
+  return { runs, leaderboard };
+}
