@@ -7,13 +7,13 @@
 import { judgeSubmission } from '../judge/judge.ts';
 import { languageById } from '../judge/languages.ts';
 import type { Verdict as JudgeVerdict } from '../judge/verdict.ts';
-import { VERDICTS, type Verdict } from '../rating/results.ts';
+import { ATTEMPT_VERDICTS, type AttemptVerdict } from '../rating/results.ts';
 import type { HarnessProblem } from './problems.ts';
 
 export type BackendName = 'local' | 'remote';
 
 export interface Judged {
-  verdict: Verdict;
+  verdict: AttemptVerdict;
   rawVerdict: string;
   backend: string;
   /** 'full tests', 'examples only', 'platform', or 'not judged'. */
@@ -31,10 +31,10 @@ export interface JudgeBackend {
 }
 
 /** Judge verdicts outside the results vocabulary: OLE is OTHER, an internal error is SKIP. */
-export function toResultVerdict(raw: string): Verdict {
+export function toResultVerdict(raw: string): AttemptVerdict {
   if (raw === 'IE') return 'SKIP';
   if (raw === 'OLE') return 'OTHER';
-  return (VERDICTS as readonly string[]).includes(raw) ? (raw as Verdict) : 'OTHER';
+  return (ATTEMPT_VERDICTS as readonly string[]).includes(raw) ? (raw as AttemptVerdict) : 'OTHER';
 }
 
 export class LocalBackend implements JudgeBackend {

@@ -10,7 +10,7 @@ import type { JudgeBackend, Judged } from './judging.ts';
 import type { RunContest } from './contests.ts';
 import type { HarnessProblem } from './problems.ts';
 import type { AttemptRow, RunStore } from './store.ts';
-import { MAX_ATTEMPTS, type CodeeloResults, type Verdict } from '../rating/results.ts';
+import { MAX_ATTEMPTS, type CodeeloResults, type AttemptVerdict } from '../rating/results.ts';
 
 /** Everything that defines a run; a resumed run must match it exactly. */
 export interface RunConfig {
@@ -56,7 +56,7 @@ export interface Progress {
   problemsDone: number;
   incomplete: number;
   attempts: number;
-  verdicts: Partial<Record<Verdict, number>>;
+  verdicts: Partial<Record<AttemptVerdict, number>>;
   promptTokens: number;
   completionTokens: number;
   startedAt: number;
@@ -95,7 +95,7 @@ class Runner {
   }
 
   private countVerdict(v: string): void {
-    const key = v as Verdict;
+    const key = v as AttemptVerdict;
     this.progress.verdicts[key] = (this.progress.verdicts[key] ?? 0) + 1;
   }
 
@@ -213,10 +213,10 @@ export async function runContests(store: RunStore, contests: RunContest[], optio
 export function resultsFromStore(store: RunStore): CodeeloResults {
   const config = JSON.parse(store.getMeta('config') ?? '{}') as Partial<RunConfig>;
   const contests: CodeeloResults['contests'] = {};
-  for (const { pack } of store.contests()) contests[String(pack.contest.id)] = { problems: Object.fromEntries(pack.problems.map((p) => [p.index, [] as Verdict[]])) };
+  for (const { pack } of store.contests()) contests[String(pack.contest.id)] = { problems: Object.fromEntries(pack.problems.map((p) => [p.index, [] as AttemptVerdict[]])) };
   for (const row of store.attempts()) {
     if (!row.judgment) continue;
-    contests[String(row.contestId)]?.problems[row.index]?.push(row.judgment.verdict as Verdict);
+    contests[String(row.contestId)]?.problems[row.index]?.push(row.judgment.verdict as AttemptVerdict);
   }
   return {
     format: 'lmlab-codeelo-results', version: 1,

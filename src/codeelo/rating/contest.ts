@@ -3,7 +3,7 @@
 // (submission time taken as 0, hacks ignored), and the count of humans ahead of or tied with it.
 // It does not turn a place into a rating; see contest-rating.ts.
 import type { ContestPack } from './pack.ts';
-import type { Verdict } from './results.ts';
+import type { AttemptVerdict } from './results.ts';
 
 export interface ProblemOutcome {
   index: string;
@@ -25,7 +25,7 @@ export const POINTS_LOST_PER_FAILURE = 50;
 export const PENALTY_MINUTES_PER_FAILURE = 10;
 
 /** Score of the attempt lists against the pack's problems; every problem must be listed. */
-export function scoreContest(pack: ContestPack, attempts: Record<string, readonly Verdict[]>): ModelScore {
+export function scoreContest(pack: ContestPack, attempts: Record<string, readonly AttemptVerdict[]>): ModelScore {
   const known = new Set(pack.problems.map((p) => p.index));
   const unknown = Object.keys(attempts).filter((index) => !known.has(index));
   if (unknown.length) {

@@ -11,7 +11,7 @@ import {
 import { ContestRater, skipReason, type RatingMode, type RatingOptions } from './contest-rating.ts';
 import { scoreContest } from './contest.ts';
 import type { ContestPack } from './pack.ts';
-import type { CodeeloResults, Verdict } from './results.ts';
+import type { CodeeloResults, AttemptVerdict } from './results.ts';
 
 export interface RateOptions extends RatingOptions {
   /** Bootstrap resamples per interval (0 = no intervals). */
@@ -172,8 +172,8 @@ function perDivision(rated: ContestRow[]): RateReport['perDivision'] {
     .map(([division, values]) => ({ division, contests: values.length, elo: mean(values)! }));
 }
 
-function shuffledAttempts(problems: Record<string, Verdict[]>, rng: Rng): Record<string, Verdict[]> {
-  const out: Record<string, Verdict[]> = {};
+function shuffledAttempts(problems: Record<string, AttemptVerdict[]>, rng: Rng): Record<string, AttemptVerdict[]> {
+  const out: Record<string, AttemptVerdict[]> = {};
   for (const [index, verdicts] of Object.entries(problems)) {
     const copy = verdicts.slice();
     rng.shuffle(copy);

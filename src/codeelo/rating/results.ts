@@ -29,12 +29,15 @@ import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';
 import { readJsonFile } from '../../io/json.ts';
 
-export const VERDICTS = ['AC', 'WA', 'TLE', 'MLE', 'RE', 'CE', 'NC', 'ILE', 'PE', 'SKIP', 'OTHER'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+// What one attempt can record: the judge's verdicts plus NC (no code in the answer), ILE, SKIP
+// (not judged) and OTHER (anything else a remote judge reports). The local judge's own list is
+// src/codeelo/judge/verdict.ts.
+export const ATTEMPT_VERDICTS = ['AC', 'WA', 'TLE', 'MLE', 'RE', 'CE', 'NC', 'ILE', 'PE', 'SKIP', 'OTHER'] as const;
+export type AttemptVerdict = (typeof ATTEMPT_VERDICTS)[number];
 export const MAX_ATTEMPTS = 8;
 
 export const contestAttemptsSchema = z.strictObject({
-  problems: z.record(z.string().min(1), z.array(z.enum(VERDICTS)).max(MAX_ATTEMPTS)),
+  problems: z.record(z.string().min(1), z.array(z.enum(ATTEMPT_VERDICTS)).max(MAX_ATTEMPTS)),
 });
 export type ContestAttempts = z.infer<typeof contestAttemptsSchema>;
 

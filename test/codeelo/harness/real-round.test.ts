@@ -17,7 +17,7 @@ import { RunStore } from '../../../src/codeelo/harness/store.ts';
 import { ContestRater } from '../../../src/codeelo/rating/contest-rating.ts';
 import { scoreContest } from '../../../src/codeelo/rating/contest.ts';
 import { packFromRoundsArray, savePack } from '../../../src/codeelo/rating/pack.ts';
-import type { Verdict } from '../../../src/codeelo/rating/results.ts';
+import type { AttemptVerdict } from '../../../src/codeelo/rating/results.ts';
 import { answerWith, packagesDir, sandboxSkipReason } from './helpers.ts';
 
 const ROUND = fileURLToPath(new URL('../../../../shared/data/codeforces-rounds/round-1352-640-div4.json', import.meta.url));
@@ -42,7 +42,7 @@ test('per-contest rating on a real round equals the ratings module called direct
         '1352C': [answerWith('study-pairs', 'adjacent-pairs.cpp'), answerWith('study-pairs', 'typo.cpp')],
       },
     });
-    const expected: Record<string, Verdict[]> = { A: ['AC'], B: ['WA', 'WA', 'AC'], C: ['WA', 'CE'] };
+    const expected: Record<string, AttemptVerdict[]> = { A: ['AC'], B: ['WA', 'WA', 'AC'], C: ['WA', 'CE'] };
     const store = new RunStore(join(dir, 'run.sqlite'), { create: true });
     try {
       const contests = selectContests(packFile, { packagesDir: packages, scratchDir: join(dir, 'examples') });
