@@ -108,6 +108,11 @@ export function loadTrainConfig(path: string, overrides: string[] = []): TrainCo
 }
 
 /** The step at which each stage ends (exclusive), from the stage fractions. */
+/** Tokens one optimizer step trains on: rows × seqLen per micro-batch, gradAccum micro-batches. */
+export function tokensPerStep(c: TrainConfig): number {
+  return c.rows * c.seqLen * c.gradAccum;
+}
+
 export function stageEnds(c: TrainConfig): number[] {
   return c.stages.map((s) => Math.round((s.until ?? 1) * c.steps));
 }

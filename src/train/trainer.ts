@@ -9,7 +9,7 @@ import { Rng } from '../util/rng.ts';
 import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
 import { ParameterSet } from '../model/params.ts';
 import { flopsPerToken } from '../model/config.ts';
-import { type TrainConfig, stageEnds, warmupSteps } from './config.ts';
+import { type TrainConfig, stageEnds, tokensPerStep, warmupSteps } from './config.ts';
 import { AdamW } from './optimizer.ts';
 import { RowLoader } from './packing.ts';
 import { readDatasetIndex } from './shards.ts';
@@ -144,8 +144,8 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
     return loader;
   };
   const schedule = { peak: config.optimizer.lr, warmupSteps: warmupSteps(config), totalSteps: config.steps, floor: config.optimizer.floor };
-  const tokensPerStep = config.rows * config.seqLen * config.gradAccum;
-  const flopsPerStep = 3 * flopsPerToken(config.model, config.seqLen) * tokensPerStep;
+  const stepTokens = tokensPerStep(config);
+  const flopsPerStep = 3 * flopsPerToken(config.model, config.seqLen) * stepTokens;
 
   let interrupted = false;
   const onSignal = () => {
@@ -182,7 +182,7 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
       const lr = learningRate(schedule, step);
       const gradNorm = optimizer.update(grads, lr);
       state.step += 1;
-      state.tokensSeen += tokensPerStep;
+      state.tokensSeen += stepTokens;
       lastLoss = count > 0 ? sum / count : 0;
       losses.push(lastLoss);
       const elapsed = startElapsed + (performance.now() - t0) / 1000;
@@ -191,7 +191,7 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
       const secondsPerStep = (performance.now() - t0) / 1000 / doneSteps;
       const metrics: StepMetrics = {
         step: state.step, stage, loss: lastLoss, lr, gradNorm, tokensSeen: state.tokensSeen,
-        tokensPerSecond: tokensPerStep / secondsPerStep, flopsPerSecond: flopsPerStep / secondsPerStep,
+        tokensPerSecond: stepTokens / secondsPerStep, flopsPerSecond: flopsPerStep / secondsPerStep,
         elapsed, eta: secondsPerStep * (config.steps - state.step),
       };
       if (state.step % config.logEvery === 0 || state.step === config.steps) {
@@ -226,15 +226,16 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
 /**
  * Steady training throughput (tokens/second) of `config`: trains a throwaway copy for `steps`
  * steps in `dir` (removed afterwards) and averages all but the first step, which pays one-off
- * setup. Used to size runs to a wall-clock budget.
+ * setup. Used to size runs to a wall-clock budget. A step is tokensPerStep(config) tokens, as in
+ * the trainer's own metrics. `now` (milliseconds) is there for tests.
  */
-export async function measureThroughput(config: TrainConfig, dir: string, steps = 4): Promise<number> {
+export async function measureThroughput(config: TrainConfig, dir: string, steps = 4, now: () => number = () => performance.now()): Promise<number> {
   rmSync(dir, { recursive: true, force: true });
-  const tokensPerStep = config.rows * config.seqLen;
+  const stepTokens = tokensPerStep(config);
   const rates: number[] = [];
-  let last = performance.now();
+  let last = now();
   await train({ ...config, steps, evalEvery: 0, checkpointEvery: 0 }, dir, {
-    onStep: () => { const now = performance.now(); rates.push(tokensPerStep / ((now - last) / 1000)); last = now; },
+    onStep: () => { const t = now(); rates.push(stepTokens / ((t - last) / 1000)); last = t; },
   });
   rmSync(dir, { recursive: true, force: true });
   const steady = rates.slice(1);
