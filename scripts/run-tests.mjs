@@ -30,7 +30,8 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=tap', ...files],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  // Tests that spawn bin/lmlab.js run the TypeScript source, never a possibly stale dist/.
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LMLAB_FROM_SOURCE: '1' } },
 );
 let pass = 0;
 let fail = 0;

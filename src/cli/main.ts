@@ -1,48 +1,12 @@
-// Entry point of the `lmlab` command: builds the commander program from each area's
-// registration function and turns any thrown error into one line on stderr.
-import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+// Entry point of the `lmlab` command: builds the program (loading only the command being run)
+// and turns any thrown error into one line on stderr.
+import { CommanderError } from 'commander';
 import { reportAndExit } from './errors.ts';
-import { registerEngineCommands } from './engine.ts';
-import { registerTrainCommands } from './train.ts';
-import { registerGenerateCommands } from './generate.ts';
-import { registerDataCommands } from './data.ts';
-import { registerCodeeloCommands } from './codeelo.ts';
-import { registerJudgeCommands } from './judge.ts';
-import { registerTokenizerCommands } from './tokenizer.ts';
-import { registerWeightsCommands } from './weights.ts';
-import { registerAdaskipCommands } from './adaskip.ts';
-import { registerMecoCommands } from './meco.ts';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-export function buildProgram(): Command {
-  const program = new Command('lmlab')
-    .description(
-      'lmlab: CodeElo (rate code LLMs against human contestants), MeCo (metadata-conditioned ' +
-        'pre-training) and AdaSkip (adaptive sublayer skipping), on a native CPU engine.',
-    )
-    .version(pkg.version, '-V, --version', 'print the lmlab version')
-    .showSuggestionAfterError(true)
-    .exitOverride();
-  registerEngineCommands(program);
-  registerDataCommands(program);
-  registerTrainCommands(program);
-  registerGenerateCommands(program);
-  registerCodeeloCommands(program);
-  registerJudgeCommands(program);
-  registerTokenizerCommands(program);
-  registerWeightsCommands(program);
-  registerAdaskipCommands(program);
-  registerMecoCommands(program);
-  return program;
-}
+import { buildProgram } from './program.ts';
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
