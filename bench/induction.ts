@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/util/rng.ts';
-import { LlamaModel } from '../src/model/llama.ts';
+import type { LlamaModel } from '../src/model/llama.ts';
 import { loadModelDir } from '../src/model/load.ts';
 import { scoreTokens } from '../src/model/score.ts';
 import { ChunkCounter, saveTokenizer, trainBpe } from '../src/tokenizer/index.ts';

@@ -64,7 +64,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     else if (request.op === 'quit') break;
     else reply({ error: `unknown op ${request.op}` });
   } catch (err) {
-    reply({ error: String(err && err.message ? err.message : err).split('\n')[0] });
+    reply({ error: String(err?.message ? err.message : err).split('\n')[0] });
   }
 }
 await context.dispose();

@@ -1,7 +1,7 @@
 // `lmlab codeelo run | report | leaderboard | demo`: the harness commands, added to the
 // `codeelo` group. Option parsing, the live progress line and printing only; the work is in
 // src/codeelo/harness/session.ts and every rating comes from src/codeelo/rating/.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RATING_MODES } from '../codeelo/rating/contest-rating.ts';

@@ -2,7 +2,7 @@
 // subcommands (cf-deltas, rate, pack, fetch); registerCodeeloCommands returns the group so other
 // files can add their own subcommands (run, report, leaderboard, ...) to it.
 // It holds option parsing and printing only; the maths is in src/codeelo/rating/.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { LmlabError } from './errors.ts';
 import { readJsonFile } from '../io/json.ts';
 import { readRatingChanges, readStandings } from '../codeelo/cf/import.ts';

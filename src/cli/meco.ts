@@ -21,7 +21,6 @@ import { runExperiment } from '../meco/experiment/runs.ts';
 import { ProgressLine } from './progress.ts';
 import { numberFlag } from './flags.ts';
 
-const num = (name: string, value: string) => numberFlag(name, value);
 const int = (name: string, value: string, min = 0) => numberFlag(name, value, { integer: true, min });
 const fraction = (name: string, value: string) => numberFlag(name, value, { min: 0, max: 1 });
 const positive = (name: string, value: string) => numberFlag(name, value, { positive: true });

@@ -39,7 +39,7 @@ export function emptyStats(): DocumentStats {
 }
 
 export async function* listCorpusFiles(path: string): AsyncGenerator<string> {
-  let info;
+  let info: Awaited<ReturnType<typeof fs.stat>>;
   try {
     info = await fs.stat(path);
   } catch {

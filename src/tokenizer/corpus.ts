@@ -56,7 +56,7 @@ async function* readUtf8Blocks(file: string, stats: CorpusStats): AsyncGenerator
   }
   if (carry.length > 0) {
     const bad = findInvalidUtf8(carry);
-    throw notUtf8(file, consumed + (bad < 0 ? 0 : bad));
+    throw notUtf8(file, consumed + (Math.max(bad , 0)));
   }
 }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
 import type { LlamaConfig } from '../model/config.ts';
-import { ParameterSet, fromNamedTensors, toNamedTensors } from '../model/params.ts';
+import { type ParameterSet, fromNamedTensors, toNamedTensors } from '../model/params.ts';
 import type { AdamW } from './optimizer.ts';
 import type { LoaderCursor } from './packing.ts';
 import type { TrainConfig } from './config.ts';

@@ -1,7 +1,7 @@
 // Shared helpers for the kernel tests: seeded random inputs, tolerance checks that report the
 // worst element, and the list of kernel implementations every shared test runs against.
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/util/rng.ts';
+import type { Rng } from '../../src/util/rng.ts';
 import type { Kernels } from '../../src/engine/kernels.ts';
 import { createNativeKernels } from '../../src/engine/native.ts';
 import { createReferenceKernels } from '../../src/engine/reference/index.ts';

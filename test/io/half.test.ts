@@ -80,8 +80,8 @@ test('every F16 value survives decode then encode (NaNs stay NaN)', () => {
   const back = new Uint16Array(all.length);
   encodeF16(floats, back);
   for (let i = 0; i < all.length; i++) {
-    const isNaN = (i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0;
-    if (isNaN) assert.ok(Number.isNaN(floats[i]) && (back[i] & 0x7c00) === 0x7c00 && (back[i] & 0x3ff) !== 0);
+    const nanPattern = (i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0;
+    if (nanPattern) assert.ok(Number.isNaN(floats[i]) && (back[i] & 0x7c00) === 0x7c00 && (back[i] & 0x3ff) !== 0);
     else assert.equal(back[i], i, `F16 ${hex(i)}`);
   }
 });

@@ -84,6 +84,7 @@ test('a GPT-2-convention tokenizer.json loads into ours and encodes like HF', ()
 
 test('unsupported or broken tokenizer.json files give one-line reasons', () => {
   const good = () => JSON.parse(JSON.stringify(smallTokenizer().toHuggingFaceJson()));
+  // biome-ignore lint/suspicious/noExplicitAny: the cases edit arbitrary parts of the JSON
   const cases: Array<[(j: any) => void, RegExp]> = [
     [(j) => (j.normalizer = { type: 'NFC' }), /normalizer NFC is not supported/],
     [(j) => (j.pre_tokenizer.pretokenizers[1].add_prefix_space = true), /add_prefix_space is not supported/],

@@ -116,7 +116,7 @@ export interface ProblemMeta { title: string; rating?: number; tags: string[] }
 /** problemset.problems JSON (API envelope or bare result): metadata by "1971A". */
 export function loadProblemset(path: string): Map<string, ProblemMeta> {
   const raw = readJsonFile(path) as { status?: string; result?: unknown };
-  const parsed = problemsetSchema.safeParse(raw && raw.status ? raw.result : raw);
+  const parsed = problemsetSchema.safeParse(raw?.status ? raw.result : raw);
   if (!parsed.success) throw new Error(`${path}: not a problemset.problems result`);
   return new Map(parsed.data.problems.map((p) => [`${p.contestId}${p.index}`, { title: p.name, rating: p.rating, tags: p.tags }]));
 }

@@ -133,7 +133,7 @@ class Runner {
         }
         const started = Date.now();
         const startedAt = new Date(started).toISOString();
-        let generation;
+        let generation: Awaited<ReturnType<typeof generateWithRetries>>;
         try {
           generation = await generateWithRetries(client, { key: problem.key, attempt, prompt, seed: config.seed + attempt - 1 }, retry, (message, willRetry) => {
             this.store.event(willRetry ? 'request-retried' : 'request-failed', message, where(attempt));

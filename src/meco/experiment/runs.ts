@@ -5,7 +5,7 @@
 //   exists → 6. evaluation (no label / true / wrong, k-shot, label-conditioned generation) →
 //   7. the report (report.ts). Everything lives under the work directory; the plan is saved
 //   there so a resumed experiment keeps its T.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { readDocuments } from '../../data/documents.ts';
@@ -19,10 +19,10 @@ import { buildCorpus, type CorpusManifest } from './corpus.ts';
 import { stdlibDocuments } from './sources.ts';
 import { prepareDatasets } from './prepare.ts';
 import { datasetDir, mecoTrainConfig } from '../schedule.ts';
-import { type DocumentLoss, type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
+import { type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
 import { UnigramSourceClassifier } from './imitation.ts';
 import { extractDomain, metadataTemplate } from '../domain.ts';
-import { type RunSpec, type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
+import { type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
 import { writeReport } from './report.ts';
 import type { RunResult, SavedPlan } from './results.ts';
 

@@ -140,13 +140,13 @@ export async function* userDocuments(paths: string[], o: UserCorpusOptions): Asy
 
 async function* parquetDocuments(file: string, o: UserCorpusOptions, missingUrl: (where: string) => void): AsyncGenerator<LabelledDocument> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
-  let buffer;
+  let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   try {
     buffer = await asyncBufferFromFile(file);
   } catch {
     throw new Error(`corpus path not found: ${file}`);
   }
-  let metadata;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (err) {

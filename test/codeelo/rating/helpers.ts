@@ -2,7 +2,7 @@
 // ../shared/data, reported absent so tests can skip) and seeded synthetic contest fields.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../../../src/util/rng.ts';
+import type { Rng } from '../../../src/util/rng.ts';
 import type { RatedField } from '../../../src/codeelo/rating/codeforces.ts';
 import type { ContestPack } from '../../../src/codeelo/rating/pack.ts';
 
