@@ -18,10 +18,6 @@ export function sublayerIndex(layer: number, kind: SublayerKind): number {
   return 2 * layer + (kind === 'ffn' ? 1 : 0);
 }
 
-export function sublayerName(index: number): string {
-  return `${index % 2 === 0 ? 'attn' : 'ffn'} ${Math.floor(index / 2)}`;
-}
-
 export interface SublayerStatistics {
   /** requests averaged so far */
   requests: number;

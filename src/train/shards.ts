@@ -40,12 +40,6 @@ export interface Shard {
   mask: Uint8Array;
 }
 
-export function shardDocument(shard: Shard, i: number): Document {
-  const begin = shard.offsets[i];
-  const end = shard.offsets[i + 1];
-  return { tokens: shard.tokens.subarray(begin, end), mask: shard.mask.subarray(begin, end), source: shard.sources[i] };
-}
-
 /** Streams documents into shards of about `shardTokens` tokens each. */
 export class ShardWriter {
   private docs: Document[] = [];

@@ -30,7 +30,3 @@ export function readStandings(path: string): CfStandings {
 export function readRatingChanges(path: string): CfRatingChange[] {
   return parseRatingChanges(readJsonFile(path), path);
 }
-
-export function readRatedList(path: string): CfRatedUser[] {
-  return parseRatedList(readJsonFile(path), path);
-}

@@ -4,7 +4,7 @@
 // the same command after a kill repeats no finished generation or judgment. Problems run with
 // bounded concurrency; the judge bounds its own timed runs to one per core.
 // It does not parse options, render progress or rate (CLI, report.ts, the ratings module).
-import { extractCode, buildPrompt, PROMPT_VERSION, type LanguagePolicy } from './prompt.ts';
+import { extractCode, buildPrompt, type LanguagePolicy } from './prompt.ts';
 import { generateWithRetries, type ModelClient, type RetryPolicy, type Sampling } from './models.ts';
 import type { JudgeBackend, Judged } from './judging.ts';
 import type { RunContest } from './contests.ts';
@@ -33,7 +33,6 @@ export function describeAttemptOrder(maxAttempts: number, stopAtFirstAc: boolean
   return `attempts 1..${maxAttempts} judged in generation order${stopAtFirstAc ? ', none after the first AC' : ', all judged (unbiased pass@k)'}`;
 }
 
-export const DEFAULT_PROMPT = PROMPT_VERSION;
 
 /** Stores the config on first use; afterwards refuses to resume with different settings. */
 export function bindConfig(store: RunStore, config: RunConfig): void {
