@@ -38,6 +38,9 @@ export interface Budget {
   n?: number;
 }
 
+/** The budget used when none is given: skip a quarter of the 2L sublayers. */
+export const DEFAULT_ALPHA = 0.25;
+
 export function checkAlpha(alpha: number): number {
   if (!Number.isFinite(alpha) || alpha < 0 || alpha >= 1) throw new LmlabError(`alpha must be in [0, 1), got ${alpha}`);
   return alpha;

@@ -4,7 +4,7 @@
 import { LmlabError } from '../util/errors.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { createAdaSkipHooks, type AdaSkipController } from '../adaskip/controller.ts';
-import { checkAlpha, parseMethod, parseMode } from '../adaskip/plan.ts';
+import { checkAlpha, DEFAULT_ALPHA, parseMethod, parseMode } from '../adaskip/plan.ts';
 import { loadProfile } from '../adaskip/profile.ts';
 import { numberFlag } from './flags.ts';
 
@@ -35,7 +35,7 @@ export function adaskipFromFlags(model: LlamaModel, flags: AdaSkipFlags): AdaSki
   }
   const mode = parseMode(flags.mode ?? 'e2e');
   const n = flags.skipCount !== undefined ? numberFlag('--skip-count', flags.skipCount) : undefined;
-  const alpha = flags.alpha !== undefined ? checkAlpha(numberFlag('--alpha', flags.alpha)) : n === undefined ? 0.25 : undefined;
+  const alpha = flags.alpha !== undefined ? checkAlpha(numberFlag('--alpha', flags.alpha)) : n === undefined ? DEFAULT_ALPHA : undefined;
   if (method === 'cost-aware') throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
   const profile = flags.adaskip !== undefined ? loadProfile(flags.adaskip, model) : null;
   return createAdaSkipHooks(model, profile, {

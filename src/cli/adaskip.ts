@@ -12,7 +12,7 @@ import type { Tokenizer } from '../tokenizer/index.ts';
 import { calibrate, readPrompts, similarityTable } from '../adaskip/calibrate.ts';
 import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../adaskip/experiment/bench.ts';
 import { createAdaSkipHooks } from '../adaskip/controller.ts';
-import { checkAlpha, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
+import { checkAlpha, DEFAULT_ALPHA, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
 import { integerFlag as integer, numberFlag } from './flags.ts';
 import { ProgressLine } from './progress.ts';
@@ -104,7 +104,7 @@ export function registerAdaskipCommands(program: Command): void {
     .argument('[model]', 'model directory')
     .option('--profile <file>', `saved profile (default: MODEL/${PROFILE_NAME})`)
     .option('--method <name>', `one of ${METHODS.filter((m) => m !== 'cost-aware').join(', ')}`, 'adaskip')
-    .option('--alpha <a>', 'fraction of the 2L sublayers to skip, in [0, 1)', '0.25')
+    .option('--alpha <a>', 'fraction of the 2L sublayers to skip, in [0, 1)', String(DEFAULT_ALPHA))
     .option('--skip-count <n>', 'explicit number of sublayers to skip (overrides --alpha)')
     .option('--mode <mode>', 'prefill, decode or e2e', 'e2e')
     .option('--random <shape>', randomHelp)

@@ -15,7 +15,7 @@ import type { LlamaModel } from '../model/llama.ts';
 function addSkipOptions(command: Command): Command {
   return command
     .option('--adaskip <profile>', 'skip sublayers with an AdaSkip profile (from `lmlab adaskip calibrate`)')
-    .option('--alpha <a>', 'fraction of the 2·layers sublayers to skip, in [0, 1) (default 0.25)')
+    .option('--alpha <a>', `fraction of the 2·layers sublayers to skip, in [0, 1) (default ${DEFAULT_ALPHA})`)
     .option('--skip-count <n>', 'skip exactly this many sublayers instead of --alpha')
     .option('--mode <mode>', 'where to skip: prefill | decode | e2e (default e2e)')
     .option('--adaskip-compat', "reset τ to 1.0 per request, as the paper's public code does (disables online learning)")
@@ -28,6 +28,7 @@ function sessionFor(model: LlamaModel, flags: AdaSkipFlags, chunk: number) {
   return { adaskip, session: adaskip ? adaskip.newSession(model, chunk) : new InferenceSession(model, { chunk }) };
 }
 import { extractDomain, metadataTemplate } from '../meco/domain.ts';
+import { DEFAULT_ALPHA } from '../adaskip/plan.ts';
 
 interface GenerateFlags extends AdaSkipFlags {
   prompt?: string;

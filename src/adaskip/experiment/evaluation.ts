@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig, type LlamaConfig } from '../../model/config.ts';
 import { runAdaSkipBench, type BenchReport } from './bench.ts';
-import type { SkipMethod } from '../plan.ts';
+import { DEFAULT_ALPHA, type SkipMethod } from '../plan.ts';
 import { evaluateQuality, type QualityOptions, type QualityReport } from './quality.ts';
 import { writeAdaSkipReport } from './report.ts';
 
@@ -51,7 +51,7 @@ export function runEvaluation(o: EvaluationOptions): void {
     { title: 'The trained model\'s shape (context extended for 8K)', report: bench('trained-shape', room(o.model.config), o.methods, o.alphas) },
   ];
   if (o.referenceShape) {
-    speed.push({ title: 'Larger reference shape, α = 0.25', report: bench('reference-shape', room(o.referenceShape), o.referenceMethods, [0.25]) });
+    speed.push({ title: `Larger reference shape, α = ${DEFAULT_ALPHA}`, report: bench('reference-shape', room(o.referenceShape), o.referenceMethods, [DEFAULT_ALPHA]) });
   }
   writeAdaSkipReport(o.reportPath, {
     command: o.command, model: describeConfig(o.model.config), training: o.training, quality, speed,

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type MeanInterval, meanInterval, pairedInterval } from '../../util/statistics.ts';
+import { DEFAULT_ALPHA } from '../plan.ts';
 import { lineChart, type Series } from '../../io/svg.ts';
 import { formatBenchTable, type BenchReport } from './bench.ts';
 import type { ConfigResult, QualityReport } from './quality.ts';
@@ -70,10 +71,10 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   push(`- Seeds ${seeds.join(', ')}: each seed draws its own test prompts and seeds the random baseline; intervals are 95% Student-t over seeds. Calibration: ${quality.calibration.prompts} prompts (${quality.calibration.tokens} tokens) of task seeds and natural passages disjoint from every test prompt, equal weight per request.`);
   push('- Metrics: **items** = share of answer items (digits, names, words, tags) right and in place; **exact** = whole answer verbatim; **answer loss** = the reference answer read teacher-forced after the prompt, nats per token (lower is better; it rewards finding the answer in the context even when greedy decoding gets it wrong); **agree** = share of generated tokens equal to the dense model\'s at the same position; **ppl** = perplexity of held-out natural text under the configuration; **prefill ×** / **decode ×** = dense time to first token ÷ method\'s, method decode tokens/s ÷ dense\'s, same seed, same prompts, one process.', '');
 
-  // --- headline at α = 0.25
-  const headline = groups.get('adaskip α=0.25') ?? [];
+  // --- headline at the default α
+  const headline = groups.get(`adaskip α=${DEFAULT_ALPHA}`) ?? [];
   if (headline.length) {
-    push('## Headline: AdaSkip at α = 0.25 (e2e mode)', '');
+    push(`## Headline: AdaSkip at α = ${DEFAULT_ALPHA} (e2e mode)`, '');
     push(`- Prefill speed-up (time to first token, dense ÷ AdaSkip): ${withInterval(headline.map((r) => ratio(r, (x) => x.ttftMs, true)), (x) => `${x.toFixed(3)}×`)}.`);
     push(`- Decode speed-up (tokens/s, AdaSkip ÷ dense): ${withInterval(headline.map((r) => ratio(r, (x) => x.decodeTokensPerSecond)), (x) => `${x.toFixed(3)}×`)}.`);
     push(`- FLOPs skipped: ${withInterval(headline.map((r) => r.flopShareSkipped))}%; KV cache ${withInterval(headline.map((r) => ratio(r, (x) => x.kvBytes)))}% of dense.`);
