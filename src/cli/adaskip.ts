@@ -14,7 +14,7 @@ import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipB
 import { createAdaSkipHooks } from '../adaskip/controller.ts';
 import { checkAlpha, DEFAULT_ALPHA, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
-import { integerFlag as integer, numberFlag } from './flags.ts';
+import { integerFlag as integer, numberFlag, numberListFlag } from './flags.ts';
 import { ProgressLine } from './progress.ts';
 import { heldOutParagraphs, recipePaths, runRecipe } from '../adaskip/experiment/recipe.ts';
 import { runEvaluation } from '../adaskip/experiment/evaluation.ts';
@@ -22,11 +22,7 @@ import { latestCheckpoint } from '../train/checkpoint.ts';
 
 const PROFILE_NAME = 'adaskip-profile.json';
 
-function numberList(name: string, value: string): number[] {
-  const list = value.split(',').map((v) => Number(v.trim()));
-  if (list.length === 0 || list.some((v) => !Number.isFinite(v))) throw new LmlabError(`${name} must be a comma-separated list of numbers, got "${value}"`);
-  return list;
-}
+const numberList = (name: string, value: string): number[] => numberListFlag(name, value);
 
 interface ModelFlags {
   random?: string;
@@ -113,7 +109,7 @@ export function registerAdaskipCommands(program: Command): void {
       const method = parseMethod(f.method);
       if (method === 'cost-aware') throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
       const mode = parseMode(f.mode);
-      const alpha = checkAlpha(Number(f.alpha));
+      const alpha = checkAlpha(numberFlag('--alpha', f.alpha));
       const { model, dir: modelDir } = await openModel(dir, f);
       const needsProfile = method === 'adaskip' || method === 'static' || method === 'shortgpt' || f.profile !== undefined;
       const profile = needsProfile ? loadProfile(defaultProfilePath(modelDir, f.profile, 'plan'), model) : null;

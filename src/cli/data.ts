@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { tokenizeCorpus } from '../train/tokenize.ts';
 import { ProgressLine } from './progress.ts';
+import { integerFlag } from './flags.ts';
 
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('prepare training data');
@@ -17,8 +18,7 @@ export function registerDataCommands(program: Command): void {
     .option('--skip-bad', 'skip (and count) malformed JSONL records instead of stopping', false)
     .option('--shard-tokens <n>', 'tokens per shard', String(1 << 24))
     .action(async (inputs: string[], f: { tokenizer: string; out: string; textField: string; sourceField?: string; skipBad: boolean; shardTokens: string }) => {
-      const shardTokens = Number(f.shardTokens);
-      if (!Number.isInteger(shardTokens) || shardTokens < 1) throw new Error(`--shard-tokens must be a positive whole number, got "${f.shardTokens}"`);
+      const shardTokens = integerFlag('--shard-tokens', f.shardTokens, 1);
       const tokenizer = await loadTokenizer(f.tokenizer);
       const progress = new ProgressLine();
       const t0 = performance.now();

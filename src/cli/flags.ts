@@ -38,6 +38,13 @@ export function integerFlag(name: string, value: string, min = -Infinity): numbe
   return numberFlag(name, value, { integer: true, min });
 }
 
+/** A comma-separated list of numbers, each checked against `range`. */
+export function numberListFlag(name: string, value: string, range: NumberRange = {}): number[] {
+  const parts = value.split(',').map((v) => v.trim());
+  if (parts.some((v) => v === '')) throw new LmlabError(`${name} must be a comma-separated list of numbers, got "${value}"`);
+  return parts.map((v) => numberFlag(name, v, range));
+}
+
 /** The same check as a commander argument parser (commander prints the usage error). */
 export function numberArg(name: string, range: NumberRange = {}): (value: string) => number {
   return (value: string) => {

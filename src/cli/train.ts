@@ -4,6 +4,7 @@ import { describeConfig } from '../model/config.ts';
 import { loadTrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
 import { ProgressLine, formatDuration } from './progress.ts';
+import { integerFlag } from './flags.ts';
 
 export function registerTrainCommands(program: Command): void {
   program
@@ -21,8 +22,7 @@ export function registerTrainCommands(program: Command): void {
       progress.log(describeConfig(config.model));
       let stopAfterStep: number | undefined;
       if (opts.stopAfter !== undefined) {
-        stopAfterStep = Number(opts.stopAfter);
-        if (!Number.isInteger(stopAfterStep) || stopAfterStep < 1) throw new Error(`--stop-after must be a positive step number, got "${opts.stopAfter}"`);
+        stopAfterStep = integerFlag('--stop-after', opts.stopAfter, 1);
       }
       const result = await train(config, opts.run, {
         resume: opts.resume,
