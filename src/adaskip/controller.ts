@@ -19,7 +19,8 @@ import { headDim, type LlamaConfig } from '../model/config.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel, SublayerHooks, SublayerKind } from '../model/llama.ts';
 import type { Tensor } from '../engine/tensor.ts';
-import { attnFlops, costAwareSet, ffnFlops, headFlops, type SublayerTimes } from './cost.ts';
+import { attnFlops, ffnFlops, headFlops } from '../model/flops.ts';
+import { costAwareSet, type SublayerTimes } from './cost.ts';
 import { countSkipped, describeSet, selectSkipSet, type Budget, type SkipMethod, type SkipMode, type SkipSet } from './plan.ts';
 import { checkProfileMatches, type AdaSkipProfile } from './profile.ts';
 

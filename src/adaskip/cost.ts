@@ -1,36 +1,18 @@
-// What a sublayer costs: its forward FLOPs at a given context length (for the share of FLOPs
-// skipped), its measured wall-clock time on this machine at a given context length (timed
-// through the engine's observer hook, around real prefill or decode work), and the cost-aware
+// What a sublayer costs in time: its measured wall-clock time on this machine at a given
+// context length (timed through the engine's observer hook, around real prefill or decode
+// work), and the cost-aware
 // selection built on it: rank sublayers by importance lost per unit of time saved and skip
 // until a time budget is filled, instead of a count. At long context attention grows with T
 // while the FFN does not, so a cost-blind top-N can skip cheap FFNs and save little time.
 //
-// Not here: the similarity ranking itself (plan.ts), applying a set (controller.ts).
+// Not here: FLOP counts (src/model/flops.ts), the similarity ranking itself (plan.ts), applying
+// a set (controller.ts).
 import { Rng } from '../util/rng.ts';
-import { type LlamaConfig, headDim } from '../model/config.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel, SublayerKind } from '../model/llama.ts';
 import { LmlabError } from '../util/errors.ts';
 import { emptySet, type SkipSet } from './plan.ts';
 import type { AdaSkipProfile } from './profile.ts';
-
-/** FLOPs of an attention sublayer over n new tokens after `past` tokens of context. */
-export function attnFlops(c: LlamaConfig, n: number, past: number): number {
-  const hd = headDim(c);
-  const projections = 2 * n * c.dim * (c.heads + 2 * c.kvHeads) * hd + 2 * n * c.heads * hd * c.dim;
-  // QKᵀ and PV: token i attends to past + i + 1 keys
-  const keys = n * past + (n * (n + 1)) / 2;
-  return projections + 4 * c.heads * hd * keys;
-}
-
-export function ffnFlops(c: LlamaConfig, n: number): number {
-  return 6 * n * c.dim * c.ffnHidden;
-}
-
-/** Final norm and LM head for the one token whose logits are kept. */
-export function headFlops(c: LlamaConfig): number {
-  return 2 * c.dim * c.vocabSize;
-}
 
 export interface SublayerTimes {
   /** milliseconds per layer, for one prefill of `contextLength` tokens or one decode step at it */

@@ -55,15 +55,6 @@ export function parameterCount(c: LlamaConfig): number {
   return c.vocabSize * c.dim * (c.tieEmbeddings ? 1 : 2) + c.layers * perLayer + c.dim;
 }
 
-/** Forward FLOPs per token for training-throughput accounting (matmuls + attention at length t). */
-export function flopsPerToken(c: LlamaConfig, t: number): number {
-  const hd = headDim(c);
-  const matmulParams = c.layers * (c.dim * (c.heads + 2 * c.kvHeads) * hd + c.heads * hd * c.dim + 3 * c.dim * c.ffnHidden) + c.vocabSize * c.dim;
-  // causal attention: QKᵀ and PV over on average t/2 keys per query
-  const attention = c.layers * 2 * 2 * c.heads * hd * (t / 2);
-  return 2 * matmulParams + attention;
-}
-
 export function describeConfig(c: LlamaConfig): string {
   const params = parameterCount(c);
   const size = params >= 1e9 ? `${(params / 1e9).toFixed(2)}B` : params >= 1e6 ? `${(params / 1e6).toFixed(2)}M` : `${(params / 1e3).toFixed(1)}K`;

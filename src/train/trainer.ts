@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Rng } from '../util/rng.ts';
 import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
 import { ParameterSet } from '../model/params.ts';
-import { flopsPerToken } from '../model/config.ts';
+import { flopsPerToken } from '../model/flops.ts';
 import { type TrainConfig, stageEnds, tokensPerStep, warmupSteps } from './config.ts';
 import { AdamW } from './optimizer.ts';
 import { RowLoader } from './packing.ts';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runExperiment } from '../../src/meco/experiment/runs.ts';
 import { MIN_TOKENS_PER_PARAMETER, basePlan, chooseFullModel, fullCandidates, planRuns, stepsForBudget, totalStepMultiple } from '../../src/meco/experiment/plan.ts';
-import { flopsPerToken, parameterCount } from '../../src/model/config.ts';
+import { parameterCount } from '../../src/model/config.ts';
+import { flopsPerToken } from '../../src/model/flops.ts';
 import { matchingBudget } from '../../src/meco/experiment/report.ts';
 
 test('smoke experiment: runs every arm, writes a labelled smoke report, resumes by skipping finished runs', async () => {
