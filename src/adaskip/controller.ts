@@ -3,7 +3,7 @@
 // (prefill, then decode steps), AdaSkip's online decode rule and SkipDecode's decode ramp, and
 // the accounting of what was skipped (sublayer calls, FLOPs, KV bytes).
 //
-// Modes (spec §6): prefill = the offline set in prefill and decode; decode = dense prefill (full
+// Modes (the AdaSkip paper's prefill, decode and end-to-end settings): prefill = the offline set in prefill and decode; decode = dense prefill (full
 // KV), offline set plus online FFNs in decode; e2e = offline set in prefill, plus online FFNs in
 // decode. Online rule (AdaSkip only, modes decode/e2e): during the first 20 decode steps of a
 // request every FFN still running keeps running means of cos(a_t, m_t) and ‖m_t‖/‖a_t‖; after

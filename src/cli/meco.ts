@@ -1,6 +1,6 @@
 // `lmlab meco ...`: MeCo as a tool — build a labelled corpus, tokenize it per label variant,
 // write the two-stage training config, score documents under labels, export packed data as MDS
-// shards, and run the small-scale reproduction (spec §5).
+// shards, and run the small-scale reproduction of the MeCo paper's claims.
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -175,7 +175,7 @@ export function registerMecoCommands(program: Command): void {
 
   meco
     .command('experiment')
-    .description('run the small-scale reproduction of spec §5 (resumable) and write the report')
+    .description('run the small-scale reproduction of the MeCo paper (resumable) and write the report')
     .option('--scale <s>', 'smoke (seconds), small, or full (sized from measured throughput to finish within two hours)', 'smoke')
     .option('--work <dir>', 'work directory (corpus, tokenizer, datasets, runs); re-run to resume', '.lmlab-cache/meco-experiment')
     .option('--report <file>', 'report path', 'docs/results/meco.md')

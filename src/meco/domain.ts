@@ -1,5 +1,5 @@
-// MeCo metadata: the domain of a document URL (spec §2: drop a leading http:// or https://,
-// keep everything before the first "/", no lower-casing, "www." kept), the "URL: <domain>\n\n"
+// MeCo metadata: the domain of a document URL (as the MeCo paper's code takes it: drop a
+// leading http:// or https://, keep everything before the first "/", no lower-casing, "www." kept), the "URL: <domain>\n\n"
 // template, and the label variants used by the ablations and controls (full URL, registered
 // domain, hashed label, constant label, shuffled labels, no metadata).
 // Not here: tokenization (layout.ts), where URLs come from (experiment/sources.ts).
@@ -12,7 +12,7 @@ export function metadataTemplate(label: string): string {
   return `URL: ${label}\n\n`;
 }
 
-/** Domain per spec §2, exactly: a scheme other than http/https is not special (the cut is at the first "/"). */
+/** The URL's domain by the rule above, exactly: a scheme other than http/https is not special (the cut is at the first "/"). */
 export function extractDomain(url: string): string {
   let rest = url;
   if (rest.startsWith('https://')) rest = rest.slice('https://'.length);

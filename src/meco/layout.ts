@@ -1,4 +1,4 @@
-// MeCo document layouts over the project tokenizer (spec §2):
+// MeCo document layouts over the project tokenizer (the paper's document layout):
 //   MeCo stage:  [BOS] + tok("URL: <label>\n\n") + tok(text) + [EOS]; loss off for BOS and the
 //                metadata, on for the text and EOS (the first text token IS a trained target:
 //                it is predicted from the last metadata position);

@@ -1,4 +1,4 @@
-// The MeCo schedule as a training config (spec §3): stage 1 trains on documents WITH metadata
+// The MeCo schedule as a training config (the paper's metadata conditioning then cooldown): stage 1 trains on documents WITH metadata
 // for the first `fraction` of optimizer steps, stage 2 (cooldown) on different documents
 // without metadata for the rest; optimizer state, parameters and the LR schedule continue.
 //   fraction 1  → no cooldown (metadata throughout);

@@ -19,7 +19,7 @@ export interface Sampling {
   maxTokens: number;
 }
 
-/** The paper's sampling parameters (spec §3). */
+/** The sampling parameters of the CodeElo paper's evaluation. */
 export const PAPER_SAMPLING: Sampling = { temperature: 0.7, topP: 0.8, topK: 20, repetitionPenalty: 1.1, maxTokens: 4096 };
 
 export interface Generation {

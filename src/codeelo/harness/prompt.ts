@@ -1,4 +1,4 @@
-// The generation prompt and the code extraction rule of CodeElo (spec §3): one user message
+// The generation prompt and the code extraction rule of the CodeElo paper: one user message
 // asking a competitive-programming expert to reason first and then give the whole solution in
 // one fenced block (C++ forced by default; `--lang any` lets the model choose), and the
 // extraction of the FIRST fenced block with its language tag (empty tag = C++).

@@ -1,4 +1,4 @@
-// Debian documentation corpora (spec §6), fetched without installing anything: `apt-get
+// Debian documentation corpora (offline text with natural source labels), fetched without installing anything: `apt-get
 // download <package>` then `dpkg-deb -x` into a cache directory, reused on later runs. Each
 // package knows where its texts live and which path part is the label. A package that cannot
 // be downloaded is a clear one-line error naming it (or, with skipMissing, skipped and counted).

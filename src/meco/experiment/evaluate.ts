@@ -1,4 +1,4 @@
-// Held-out evaluation for MeCo (spec §5): per-document loss of the document tokens (+ EOS)
+// Held-out evaluation for the MeCo reproduction: per-document loss of the document tokens (+ EOS)
 // under a condition — no label, the true label, another source's (wrong) label, or a given
 // label — with losses split by position inside the document, and the "k-shot source" setting
 // (k documents of one source as context, the next one scored). Aggregates are macro-averaged

@@ -1,4 +1,4 @@
-// Check 3b of spec §5 ("generation prefixed with a source's label imitates that source"),
+// Check 3b of the reproduction ("generation prefixed with a source's label imitates that source"),
 // measured by a judge independent of the model: a multinomial naive-Bayes classifier over token
 // unigrams, fitted on the training documents of each source. A label-conditioned generation
 // "imitates" its source when the classifier assigns it to that source; the rate is compared

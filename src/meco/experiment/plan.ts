@@ -1,4 +1,4 @@
-// Experiment scales and the list of runs of spec §5: the baseline at several budgets around T,
+// Experiment scales and the list of runs of the reproduction: the baseline at several budgets around T,
 // MeCo at T, the controls (constant, shuffled, hashed labels) and the no-cooldown model, each
 // with the same seeds (same initialisation and document order per seed: the pairing).
 // `full` fixes the model and derives T from the measured training throughput so that every

@@ -1,7 +1,7 @@
 // The experiment report (docs/results/meco.md) and its SVG plots, written only from a run's
 // result files: the command, the plan and measured throughput, the four must-hold checks of
-// spec §5, the claim metrics (all positions, positions ≥ 64, k-shot source; macro-averaged over
-// sources) per run with seeds and paired intervals, and the data-saving estimate 1 − T/B*.
+// the reproduction, the claim metrics (all positions, positions ≥ 64, k-shot source;
+// macro-averaged over sources) per run with seeds and paired intervals, and the data-saving estimate 1 − T/B*.
 // A smoke run's report says in its title that it is a plumbing check, not a result.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -115,7 +115,7 @@ export function writeReport(path: string, input: ReportInput): void {
   push(`- Evaluation: up to ${plan.evalPerSource} documents per source from the evaluation split${plan.maxEvalDocs ? ` (at most ${plan.maxEvalDocs} in all: whole sources, largest first)` : ''}, each scored over its first ${plan.seqLen - 1} tokens; k-shot source: ${plan.kShot} document(s) of the same source as context before the scored one; losses are nats/token, macro-averaged over sources.`, '');
 
   // --- checks
-  push('## Must-hold checks (spec §5)', '');
+  push('## Must-hold checks', '');
   const allDocs = (r: RunResult) => documentMeans(r.none);
   const c1 = pairedAcross(noCool, base, (r) => documentMeans(r.spec.kind === 'baseline' ? r.none : r.trueLabel ?? []));
   const c1early = pairedAcross(noCool, base, (r) => (r.spec.kind === 'baseline' ? sumLosses(r.none, 0, EARLY_POSITIONS) : sumLosses(r.trueLabel, 0, EARLY_POSITIONS)));

@@ -1,4 +1,5 @@
-// `lmlab meco experiment`: spec §5 end to end at a chosen scale, resumable.
+// `lmlab meco experiment`: the small-scale reproduction of the MeCo paper's claims end to end
+// at a chosen scale, resumable.
 //   1. corpus (stdlib corpora, fine labels) → 2. tokenizer fitted on the training split →
 //   3. shard datasets per label variant → 4. (full) measured throughput → T → 5. every run of
 //   plan.ts, each resumed through the trainer's checkpoints and skipped once its result.json

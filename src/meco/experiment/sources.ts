@@ -1,5 +1,5 @@
 // Where labelled documents come from, each yielded as {text, url, source} with the label carried
-// by the URL's domain (spec §6):
+// by the URL's domain, as in the MeCo paper:
 //   - the npm-installed @stdlib corpora (read by src/data/sources.ts): State of the Union (by
 //     president / party), SpamAssassin bodies (by mailing list or sender domain; headers
 //     stripped, they leak the label), Moby Dick;
