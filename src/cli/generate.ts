@@ -29,6 +29,7 @@ function sessionFor(model: LlamaModel, flags: AdaSkipFlags, chunk: number) {
 }
 import { extractDomain, metadataTemplate } from '../meco/domain.ts';
 import { DEFAULT_ALPHA } from '../adaskip/plan.ts';
+import { LmlabError } from './errors.ts';
 
 interface GenerateFlags extends AdaSkipFlags {
   prompt?: string;
@@ -65,14 +66,14 @@ export function registerGenerateCommands(program: Command): void {
     .option('--json', 'print one JSON object (tokens, text, timings, stop reason) instead of streaming')
     .option('--url <domain-or-url>', 'MeCo conditioning: prepend "URL: <domain>\\n\\n" (tokenized on its own, as in training)');
   addSkipOptions(generateCommand).action(async (modelDir: string, f: GenerateFlags) => {
-      if ((f.prompt === undefined) === (f.promptFile === undefined)) throw new Error('give exactly one of --prompt or --prompt-file');
+      if ((f.prompt === undefined) === (f.promptFile === undefined)) throw new LmlabError('give exactly one of --prompt or --prompt-file');
       const sampling: SamplingOptions = {
         temperature: number('--temperature', f.temperature), topK: integer('--top-k', f.topK), topP: number('--top-p', f.topP),
         repetitionPenalty: number('--repetition-penalty', f.repetitionPenalty), seed: integer('--seed', f.seed),
       };
       checkSampling(sampling);
       const maxTokens = integer('--max-tokens', f.maxTokens);
-      if (maxTokens < 1) throw new Error('--max-tokens must be at least 1');
+      if (maxTokens < 1) throw new LmlabError('--max-tokens must be at least 1');
       const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const tk = tokenizer!;
@@ -115,7 +116,7 @@ export function registerGenerateCommands(program: Command): void {
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
     .option('--json', 'one JSON line per text with every token and its log-probability');
   addSkipOptions(scoreCommand).action(async (modelDir: string, f: AdaSkipFlags & { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean }) => {
-      if ((f.text === undefined) === (f.file === undefined)) throw new Error('give exactly one of --text or --file');
+      if ((f.text === undefined) === (f.file === undefined)) throw new LmlabError('give exactly one of --text or --file');
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const chunk = integer('--chunk', f.chunk);
       const { session } = sessionFor(model, f, chunk);

@@ -20,6 +20,7 @@ import { parseScale } from '../meco/experiment/plan.ts';
 import { runExperiment } from '../meco/experiment/runs.ts';
 import { ProgressLine } from './progress.ts';
 import { numberFlag } from './flags.ts';
+import { LmlabError } from './errors.ts';
 
 const int = (name: string, value: string, min = 0) => numberFlag(name, value, { integer: true, min });
 const fraction = (name: string, value: string) => numberFlag(name, value, { min: 0, max: 1 });
@@ -70,7 +71,7 @@ export function registerMecoCommands(program: Command): void {
           yield* debianDocuments(packages, { cacheDir: f.cache, granularity: g, skipMissing: f.skipMissing }, skipped);
         }
       }
-      if (!f.stdlib && !f.input.length && f.debian === undefined) throw new Error('no sources: give --input files, --debian, or keep the stdlib corpora');
+      if (!f.stdlib && !f.input.length && f.debian === undefined) throw new LmlabError('no sources: give --input files, --debian, or keep the stdlib corpora');
       const manifest = await buildCorpus(all(), f.out, {
         seed: int('--seed', f.seed), evalFraction: fraction('--eval-fraction', f.evalFraction), cooldownFraction: fraction('--cooldown-fraction', f.cooldownFraction),
         holdoutLabels: f.holdoutLabel, holdoutFraction: fraction('--holdout-fraction', f.holdoutFraction), maxChars: int('--max-chars', f.maxChars), limit: int('--limit', f.limit),
@@ -115,7 +116,7 @@ export function registerMecoCommands(program: Command): void {
       try {
         model = JSON.parse(f.model);
       } catch {
-        throw new Error('--model must be a JSON object');
+        throw new LmlabError('--model must be a JSON object');
       }
       const config = mecoTrainConfig({
         model: model as never, dataRoot: f.data, variant: parseVariant(f.variant), fraction: fraction('--fraction', f.fraction),
@@ -141,7 +142,7 @@ export function registerMecoCommands(program: Command): void {
     .action(async (modelDir: string, f: { file: string; label?: string; perSource: string; maxTokens: string; json: boolean }) => {
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const docs = await loadEvalDocuments(f.file, int('--per-source', f.perSource, 1));
-      if (docs.length === 0) throw new Error(`${f.file}: no documents with a "url"`);
+      if (docs.length === 0) throw new LmlabError(`${f.file}: no documents with a "url"`);
       const scorer = new DocumentScorer(model, tokenizer!, Math.min(int('--max-tokens', f.maxTokens, 2), model.config.maxSeqLen));
       const wrong = wrongLabels(docs);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -3,6 +3,7 @@
 // is the one place that knows the positional order.
 import { createRequire } from 'node:module';
 import type { AttentionShape, GemmArgs, Kernels } from './kernels.ts';
+import { LmlabError } from '../util/errors.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 interface Addon {
@@ -23,7 +24,7 @@ export function loadAddon(): Addon {
     cached = require(process.env.LMLAB_ADDON || '../../build/Release/lmlab_native.node') as Addon;
     return cached;
   } catch (err) {
-    loadError = new Error(
+    loadError = new LmlabError(
       `the native kernels are not built (${(err as Error).message.split('\n')[0]}); run \`npm ci\` ` +
         '(or `npm run build:native`) with g++, make and python3 on PATH',
     );

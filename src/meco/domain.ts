@@ -1,8 +1,10 @@
 // MeCo metadata: the domain of a document URL (as the MeCo paper's code takes it: drop a
-// leading http:// or https://, keep everything before the first "/", no lower-casing, "www." kept), the "URL: <domain>\n\n"
-// template, and the label variants used by the ablations and controls (full URL, registered
-// domain, hashed label, constant label, shuffled labels, no metadata).
+// leading http:// or https://, keep everything before the first "/", no lower-casing, "www."
+// kept), the "URL: <domain>\n\n" template, and the label variants used by the ablations and
+// controls (full URL, registered domain, hashed label, constant label, shuffled labels, no
+// metadata).
 // Not here: tokenization (layout.ts), where URLs come from (experiment/sources.ts).
+import { LmlabError } from '../util/errors.ts';
 
 export type LabelVariant = 'domain' | 'url' | 'registered' | 'hashed' | 'constant' | 'shuffled' | 'none';
 export const LABEL_VARIANTS: readonly LabelVariant[] = ['domain', 'url', 'registered', 'hashed', 'constant', 'shuffled', 'none'];
@@ -81,6 +83,6 @@ export function labelFor(variant: LabelVariant, url: string, shuffled?: string):
 }
 
 export function parseVariant(name: string): LabelVariant {
-  if (!(LABEL_VARIANTS as readonly string[]).includes(name)) throw new Error(`unknown label variant "${name}" (expected one of ${LABEL_VARIANTS.join(', ')})`);
+  if (!(LABEL_VARIANTS as readonly string[]).includes(name)) throw new LmlabError(`unknown label variant "${name}" (expected one of ${LABEL_VARIANTS.join(', ')})`);
   return name as LabelVariant;
 }

@@ -10,6 +10,7 @@ import type { Tokenizer } from '../tokenizer/index.ts';
 import type { CorpusDocument } from '../data/documents.ts';
 import type { FormattedDocument } from '../train/tokenize.ts';
 import { type LabelVariant, labelFor, metadataTemplate } from './domain.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface LaidOutDocument {
   tokens: number[];
@@ -53,7 +54,7 @@ export function mecoFormat(
   return (doc) => {
     const url = recordUrl(doc, fields.urlField);
     if (url === null) {
-      if (options.onMissingUrl === 'error') throw new Error(`${doc.file}:${doc.line}: document has no "${fields.urlField}" field (use --skip-bad to skip and count such documents)`);
+      if (options.onMissingUrl === 'error') throw new LmlabError(`${doc.file}:${doc.line}: document has no "${fields.urlField}" field (use --skip-bad to skip and count such documents)`);
       if (options.skipped) options.skipped.missingUrl += 1;
       return null;
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LlamaConfig } from '../model/config.ts';
 import { type TrainConfig, parseTrainConfig } from '../train/config.ts';
 import type { LabelVariant } from './domain.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export const BASELINE_SWITCH = 0.9;
 
@@ -37,7 +38,7 @@ export interface MecoRunSpec {
 }
 
 export function mecoStages(dataRoot: string, variant: LabelVariant, fraction: number): TrainConfig['stages'] {
-  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`the metadata fraction must be in [0, 1], got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1)) throw new LmlabError(`the metadata fraction must be in [0, 1], got ${fraction}`);
   const cooldown = { name: 'cooldown', data: datasetDir(dataRoot, 'cooldown') };
   if (fraction === 0 || variant === 'none') {
     return [{ name: 'standard', data: datasetDir(dataRoot, 'train'), until: BASELINE_SWITCH }, { ...cooldown, name: 'standard (cooldown documents)' }];

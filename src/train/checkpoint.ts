@@ -17,6 +17,7 @@ import { type ParameterSet, fromNamedTensors, toNamedTensors } from '../model/pa
 import type { AdamW } from './optimizer.ts';
 import type { LoaderCursor } from './packing.ts';
 import type { TrainConfig } from './config.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface TrainState {
   /** optimiser steps completed */
@@ -78,7 +79,7 @@ export function latestCheckpoint(runDir: string): string | null {
   const name = readFileSync(pointer, 'utf8').trim();
   const dir = join(checkpointsDir(runDir), name);
   if (!/^step-\d+$/.test(name) || !existsSync(join(dir, 'state.json'))) {
-    throw new Error(`checkpoint pointer ${pointer} names "${name}", which is not a complete checkpoint`);
+    throw new LmlabError(`checkpoint pointer ${pointer} names "${name}", which is not a complete checkpoint`);
   }
   return dir;
 }
@@ -88,10 +89,10 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   try {
     state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
   } catch (err) {
-    throw new Error(`checkpoint ${dir}: state.json is unreadable (${(err as Error).message.split('\n')[0]})`);
+    throw new LmlabError(`checkpoint ${dir}: state.json is unreadable (${(err as Error).message.split('\n')[0]})`);
   }
   if (!Number.isInteger(state.step) || !Array.isArray(state.cursors) || !state.config) {
-    throw new Error(`checkpoint ${dir}: state.json is missing fields (step, cursors, config)`);
+    throw new LmlabError(`checkpoint ${dir}: state.json is missing fields (step, cursors, config)`);
   }
   const hf = loadHfCheckpoint(dir);
   const config = state.config.model as LlamaConfig;
@@ -104,7 +105,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
       for (const spec of set.specs) {
         const t = optimizerFile.read(`${prefix}.${spec.name}`);
         const target = set.get(spec.name).data;
-        if (t.data.length !== target.length) throw new Error(`checkpoint ${dir}: optimizer tensor ${prefix}.${spec.name} has the wrong size`);
+        if (t.data.length !== target.length) throw new LmlabError(`checkpoint ${dir}: optimizer tensor ${prefix}.${spec.name} has the wrong size`);
         target.set(t.data);
       }
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { llamaConfigSchema, parseConfig } from '../model/config.ts';
+import { LmlabError } from '../util/errors.ts';
 
 const stageSchema = z
   .object({
@@ -72,7 +73,7 @@ export function applyOverrides(raw: Record<string, unknown>, overrides: string[]
   const out = structuredClone(raw);
   for (const item of overrides) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new Error(`override "${item}" is not of the form key.path=value`);
+    if (eq <= 0) throw new LmlabError(`override "${item}" is not of the form key.path=value`);
     const path = item.slice(0, eq).split('.');
     let value: unknown = item.slice(eq + 1);
     try {
@@ -95,15 +96,15 @@ export function loadTrainConfig(path: string, overrides: string[] = []): TrainCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`config ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new LmlabError(`config ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`config ${path}: not valid JSON (${(err as Error).message})`);
+    throw new LmlabError(`config ${path}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`config ${path}: must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new LmlabError(`config ${path}: must be a JSON object`);
   return parseTrainConfig(applyOverrides(raw as Record<string, unknown>, overrides), `config ${path}`);
 }
 

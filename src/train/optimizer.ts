@@ -3,6 +3,7 @@
 // update runs per parameter range rather than once over the whole buffer.
 import { kernels } from '../engine/backend.ts';
 import type { ParameterSet } from '../model/params.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface AdamWSettings {
   beta1: number;
@@ -37,7 +38,7 @@ export class AdamW {
   update(grads: ParameterSet, lr: number): number {
     const s = this.settings;
     const norm = AdamW.gradNorm(grads);
-    if (!Number.isFinite(norm)) throw new Error(`optimizer: gradient norm is ${norm}; training diverged (lower the learning rate)`);
+    if (!Number.isFinite(norm)) throw new LmlabError(`optimizer: gradient norm is ${norm}; training diverged (lower the learning rate)`);
     const gradScale = s.clip > 0 && norm > s.clip ? s.clip / norm : 1;
     this.step += 1;
     const k = kernels();

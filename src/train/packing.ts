@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Rng } from '../util/rng.ts';
 import type { TrainingBatch } from '../model/llama.ts';
 import { type DatasetIndex, type Shard, readDatasetIndex, readShard } from './shards.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export type OverflowMode = 'drop' | 'carry';
 
@@ -49,8 +50,8 @@ export class RowLoader {
   constructor(readonly dir: string, readonly options: PackingOptions, cursor?: LoaderCursor) {
     this.index = readDatasetIndex(dir);
     const nonEmpty = this.index.shards.some((s) => s.documents > 0);
-    if (!nonEmpty) throw new Error(`dataset ${dir}: it holds no documents`);
-    if (options.t < 2) throw new Error(`packing: rows need at least 2 tokens, got ${options.t}`);
+    if (!nonEmpty) throw new LmlabError(`dataset ${dir}: it holds no documents`);
+    if (options.t < 2) throw new LmlabError(`packing: rows need at least 2 tokens, got ${options.t}`);
     this.cursorState = cursor ? { ...cursor } : { epoch: 0, shardPos: 0, docPos: 0, docOffset: 0 };
     const n = options.rows * options.t;
     this.batch = {

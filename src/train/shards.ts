@@ -13,6 +13,7 @@
 // is bounded by one shard however large the corpus). Not here: tokenizing, packing.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LmlabError } from '../util/errors.ts';
 
 const MAGIC = 'LMLABSH1';
 
@@ -68,7 +69,7 @@ export class ShardWriter {
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
       if (!Number.isInteger(t) || t < 0 || t >= this.index.vocabSize) {
-        throw new Error(`shards: token ${t} is outside the vocabulary of ${this.index.vocabSize}`);
+        throw new LmlabError(`shards: token ${t} is outside the vocabulary of ${this.index.vocabSize}`);
       }
     }
     this.docs.push({ tokens: Uint32Array.from(tokens), mask: Uint8Array.from(mask), source: this.sourceId(source) });
@@ -132,15 +133,15 @@ function writeShard(path: string, docs: Document[]): void {
 
 export function readDatasetIndex(dir: string): DatasetIndex {
   const path = join(dir, 'dataset.json');
-  if (!existsSync(path)) throw new Error(`dataset ${dir}: no dataset.json (tokenize the corpus first with \`lmlab data tokenize\`)`);
+  if (!existsSync(path)) throw new LmlabError(`dataset ${dir}: no dataset.json (tokenize the corpus first with \`lmlab data tokenize\`)`);
   let index: DatasetIndex;
   try {
     index = JSON.parse(readFileSync(path, 'utf8')) as DatasetIndex;
   } catch (err) {
-    throw new Error(`dataset ${dir}: dataset.json is not valid JSON (${(err as Error).message})`);
+    throw new LmlabError(`dataset ${dir}: dataset.json is not valid JSON (${(err as Error).message})`);
   }
   if (index.format !== 'lmlab-shards-1' || !Array.isArray(index.shards) || !Number.isInteger(index.vocabSize)) {
-    throw new Error(`dataset ${dir}: dataset.json is not an lmlab shard index`);
+    throw new LmlabError(`dataset ${dir}: dataset.json is not an lmlab shard index`);
   }
   return index;
 }
@@ -150,10 +151,10 @@ export function readShard(path: string): Shard {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new Error(`shard ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new LmlabError(`shard ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const bad = (why: string): never => {
-    throw new Error(`shard ${path}: ${why} (the file is corrupted or truncated; re-run the tokenizing step)`);
+    throw new LmlabError(`shard ${path}: ${why} (the file is corrupted or truncated; re-run the tokenizing step)`);
   };
   if (bytes.length < 12 || bytes.toString('latin1', 0, 8) !== MAGIC) bad('not an lmlab shard');
   const headerLength = bytes.readUInt32LE(8);

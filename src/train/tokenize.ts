@@ -5,6 +5,7 @@
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { type CorpusDocument, type DocumentStats, emptyStats, readDocuments } from '../data/documents.ts';
 import { ShardWriter, type DatasetIndex } from './shards.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface FormattedDocument {
   tokens: number[];
@@ -52,6 +53,6 @@ export async function tokenizeCorpus(paths: string[], outDir: string, tokenizer:
     }
   }
   const index = writer.finish();
-  if (stats.documents === 0) throw new Error(`no documents found in ${paths.join(', ')}`);
+  if (stats.documents === 0) throw new LmlabError(`no documents found in ${paths.join(', ')}`);
   return { ...index, stats, tokens };
 }

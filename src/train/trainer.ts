@@ -15,6 +15,7 @@ import { RowLoader } from './packing.ts';
 import { readDatasetIndex } from './shards.ts';
 import { learningRate } from './schedule.ts';
 import { type TrainState, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface StepMetrics {
   step: number;
@@ -65,7 +66,7 @@ function scoredTargets(b: TrainingBatch): number {
 /** The tokenizer to ship with checkpoints: the config's, else the one the data was made with. */
 function findTokenizer(config: TrainConfig): string | undefined {
   if (config.tokenizer) {
-    if (!existsSync(config.tokenizer)) throw new Error(`tokenizer ${config.tokenizer} not found`);
+    if (!existsSync(config.tokenizer)) throw new LmlabError(`tokenizer ${config.tokenizer} not found`);
     return config.tokenizer;
   }
   const fromData = readDatasetIndex(config.stages[0].data).meta?.tokenizer;
@@ -97,7 +98,7 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
   if (resumeFrom) {
     const ck = loadCheckpoint(resumeFrom);
     if (JSON.stringify(ck.state.config.model) !== JSON.stringify(config.model)) {
-      throw new Error(`cannot resume from ${resumeFrom}: its model config differs from this run's`);
+      throw new LmlabError(`cannot resume from ${resumeFrom}: its model config differs from this run's`);
     }
     model = new LlamaModel(config.model, ck.params);
     optimizer = new AdamW(model.params, { ...config.optimizer });

@@ -16,6 +16,7 @@ import { parseTrainConfig, type TrainConfig } from '../../train/config.ts';
 import { tokenizeCorpus } from '../../train/tokenize.ts';
 import { measureThroughput, train } from '../../train/trainer.ts';
 import { Haystack, makeDrill, makeTask, paragraphsOf, TASKS } from './tasks.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {
   vocabSize: 1024, dim: 64, layers: 16, heads: 4, kvHeads: 2, ffnHidden: 176, ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 2048, tieEmbeddings: false,
@@ -186,6 +187,6 @@ export async function runRecipe(o: RecipeOptions): Promise<{ runDir: string; con
     resume: true, onMessage: say,
     onStep: (m) => o.onProgress?.(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`),
   });
-  if (result.interrupted) throw new Error(`training was interrupted at step ${result.finalStep}; re-run the same command to resume`);
+  if (result.interrupted) throw new LmlabError(`training was interrupted at step ${result.finalStep}; re-run the same command to resume`);
   return { runDir: paths.run, config };
 }

@@ -4,6 +4,7 @@
 // time and we only require what we use. Also a one-line formatter for validation failures.
 // It does no I/O; see client.ts (network + cache) and import.ts (files).
 import { z } from 'zod';
+import { LmlabError } from '../../util/errors.ts';
 
 export const cfContestSchema = z.looseObject({
   id: z.number().int(),
@@ -95,7 +96,7 @@ export function describeZodError(what: string, error: z.ZodError): string {
 /** Validates `data` or throws one readable line. */
 export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const result = schema.safeParse(data);
-  if (!result.success) throw new Error(describeZodError(what, result.error));
+  if (!result.success) throw new LmlabError(describeZodError(what, result.error));
   return result.data;
 }
 

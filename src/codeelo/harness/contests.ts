@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPack, loadPackDir, type ContestPack } from '../rating/pack.ts';
 import { problemFromPackage, resolveProblem, type HarnessProblem, type ProblemSources } from './problems.ts';
 import { BUNDLED_CONTESTS, bundledContest, simulatedPack, type BundledContest } from './simulated.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export const BUNDLED_PROBLEMS_DIR = fileURLToPath(new URL('../../../problems/', import.meta.url));
 
@@ -30,7 +31,7 @@ export function selectContests(spec: string, sources: ProblemSources, problemsRo
   const out: RunContest[] = [];
   const seen = new Set<number>();
   const add = (c: RunContest): void => {
-    if (seen.has(c.pack.contest.id)) throw new Error(`contest ${c.pack.contest.id} is listed twice in --contests`);
+    if (seen.has(c.pack.contest.id)) throw new LmlabError(`contest ${c.pack.contest.id} is listed twice in --contests`);
     seen.add(c.pack.contest.id);
     out.push(c);
   };
@@ -42,17 +43,17 @@ export function selectContests(spec: string, sources: ProblemSources, problemsRo
     const bundledId = /^bundled:(\d+)$/.exec(item);
     if (bundledId) {
       const contest = bundledContest(Number(bundledId[1]));
-      if (!contest) throw new Error(`no bundled contest ${bundledId[1]} (bundled: ${BUNDLED_CONTESTS.map((c) => c.id).join(', ')})`);
+      if (!contest) throw new LmlabError(`no bundled contest ${bundledId[1]} (bundled: ${BUNDLED_CONTESTS.map((c) => c.id).join(', ')})`);
       add(bundledRunContest(contest, problemsRoot));
       continue;
     }
-    if (!existsSync(item)) throw new Error(`--contests: ${item} is neither 'bundled', 'bundled:<id>', a contest pack nor a directory of packs`);
+    if (!existsSync(item)) throw new LmlabError(`--contests: ${item} is neither 'bundled', 'bundled:<id>', a contest pack nor a directory of packs`);
     const packs = statSync(item).isDirectory() ? [...loadPackDir(item).values()] : [loadPack(item)];
     for (const pack of packs) {
-      if (pack.problems.length === 0) throw new Error(`contest ${pack.contest.id}: the pack lists no problems, so there is nothing to attempt`);
+      if (pack.problems.length === 0) throw new LmlabError(`contest ${pack.contest.id}: the pack lists no problems, so there is nothing to attempt`);
       add({ pack, simulated: false, problems: pack.problems.map((p) => resolveProblem({ contestId: pack.contest.id, ...p }, sources)) });
     }
   }
-  if (out.length === 0) throw new Error('--contests names no contest');
+  if (out.length === 0) throw new LmlabError('--contests names no contest');
   return out;
 }

@@ -9,6 +9,7 @@ import { languageById } from '../judge/languages.ts';
 import type { Verdict as JudgeVerdict } from '../judge/verdict.ts';
 import { ATTEMPT_VERDICTS, type AttemptVerdict } from '../rating/results.ts';
 import type { HarnessProblem } from './problems.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export type BackendName = 'local' | 'remote';
 
@@ -73,7 +74,7 @@ const REMOTE_LANGUAGE: Record<string, string> = { cpp: 'cpp', c: 'c', py: 'pytho
 export function remoteOptionsFromEnv(env: NodeJS.ProcessEnv, pollMs = 2000): RemoteOptions {
   const baseUrl = env.CODEELO_BASE_URL;
   const token = env.CODEELO_TOKEN;
-  if (!baseUrl || !token) throw new Error('the remote judge needs CODEELO_BASE_URL and CODEELO_TOKEN in the environment');
+  if (!baseUrl || !token) throw new LmlabError('the remote judge needs CODEELO_BASE_URL and CODEELO_TOKEN in the environment');
   return { baseUrl: baseUrl.replace(/\/+$/, ''), token, pollMs, verdictTimeoutMs: 30 * 60_000 };
 }
 
@@ -117,7 +118,7 @@ export class RemoteBackend implements JudgeBackend {
   async judge(problem: HarnessProblem, lang: string, code: string, tag: string): Promise<Judged> {
     const started = Date.now();
     const remoteLang = REMOTE_LANGUAGE[lang];
-    if (!remoteLang) throw new Error(`the remote judge takes no ${lang} submissions`);
+    if (!remoteLang) throw new LmlabError(`the remote judge takes no ${lang} submissions`);
     const submitted = await this.call('/submit_code', { method: 'POST', body: { prob: problem.key, lang: remoteLang, code, tag } });
     const id = submitted.submission_id;
     if (typeof id !== 'string' && typeof id !== 'number') throw new Error('remote judge /submit_code: no submission_id in the response');

@@ -10,6 +10,7 @@ import type { ContestPack } from '../rating/pack.ts';
 import { loadDistribution } from './histogram.ts';
 import { resultsFromStore, type RunConfig } from './runner.ts';
 import type { RunStore } from './store.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface ProblemLine {
   index: string; key: string; title: string; rating: number | null; tags: string[];
@@ -57,7 +58,7 @@ const bump = (into: Record<string, number>, key: string): void => {
 
 export function buildReport(store: RunStore, options: ReportOptions): HarnessReport {
   const configText = store.getMeta('config');
-  if (!configText) throw new Error(`${store.path} holds no run (was it created by lmlab codeelo run?)`);
+  if (!configText) throw new LmlabError(`${store.path} holds no run (was it created by lmlab codeelo run?)`);
   const config = JSON.parse(configText) as RunConfig;
   const contests = store.contests();
   const packs = new Map<number, ContestPack>(contests.map((c) => [c.pack.contest.id, c.pack]));

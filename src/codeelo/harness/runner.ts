@@ -11,6 +11,7 @@ import type { RunContest } from './contests.ts';
 import type { HarnessProblem } from './problems.ts';
 import type { AttemptRow, RunStore } from './store.ts';
 import { MAX_ATTEMPTS, type CodeeloResults, type AttemptVerdict } from '../rating/results.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 /** Everything that defines a run; a resumed run must match it exactly. */
 export interface RunConfig {
@@ -45,7 +46,7 @@ export function bindConfig(store: RunStore, config: RunConfig): void {
   const before = JSON.parse(stored) as Record<string, unknown>;
   for (const [key, value] of Object.entries(config)) {
     if (JSON.stringify(before[key]) !== JSON.stringify(value)) {
-      throw new Error(`${store.path} holds a run with ${key}=${JSON.stringify(before[key])}, not ${JSON.stringify(value)}: use another --db to start a new run`);
+      throw new LmlabError(`${store.path} holds a run with ${key}=${JSON.stringify(before[key])}, not ${JSON.stringify(value)}: use another --db to start a new run`);
     }
   }
 }
@@ -191,7 +192,7 @@ export interface RunSummary {
 }
 
 export async function runContests(store: RunStore, contests: RunContest[], options: RunOptions): Promise<RunSummary> {
-  if (options.config.maxAttempts < 1 || options.config.maxAttempts > MAX_ATTEMPTS) throw new Error(`--attempts must be between 1 and ${MAX_ATTEMPTS}`);
+  if (options.config.maxAttempts < 1 || options.config.maxAttempts > MAX_ATTEMPTS) throw new LmlabError(`--attempts must be between 1 and ${MAX_ATTEMPTS}`);
   bindConfig(store, options.config);
   contests.forEach((c, position) => store.saveContest(c.pack, position, c.simulated, c.problems.map((p) => ({
     contestId: p.contestId, index: p.index, key: p.key, title: p.title, rating: p.rating ?? null, tags: p.tags, localMode: p.localMode, source: p.source,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { contestPackSchema, type ContestPack } from '../rating/pack.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 /** The part of better-sqlite3's API used here (the package ships no types of its own). */
 interface Statement {
@@ -68,7 +69,7 @@ export class RunStore {
     try {
       this.db = new BetterSqlite(path, { fileMustExist: !options.create });
     } catch (err) {
-      throw new Error(`cannot open run database ${path}: ${(err as Error).message}`);
+      throw new LmlabError(`cannot open run database ${path}: ${(err as Error).message}`);
     }
     this.db.pragma('journal_mode = WAL');
     // NORMAL keeps WAL commits durable against a killed process (only an OS crash may lose the tail).

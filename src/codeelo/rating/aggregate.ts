@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { cfRatedListSchema, parseWith, unwrapEnvelope } from '../cf/schemas.ts';
 import { parseJsonText } from '../../io/json.ts';
 import type { Rng } from '../../util/rng.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export function mean(values: readonly number[]): number | null {
   if (values.length === 0) return null;
@@ -54,7 +55,7 @@ export class RatingDistribution {
       const trimmed = line.trim();
       if (!trimmed || (i === 0 && /[a-z]/i.test(trimmed))) return;
       const match = /^(-?\d+)\s*,\s*(\d+)$/.exec(trimmed);
-      if (!match) throw new Error(`${where}: line ${i + 1} is not "rating,count": ${trimmed.slice(0, 40)}`);
+      if (!match) throw new LmlabError(`${where}: line ${i + 1} is not "rating,count": ${trimmed.slice(0, 40)}`);
       const rating = Number(match[1]);
       counts.set(rating, (counts.get(rating) ?? 0) + Number(match[2]));
     });
@@ -76,7 +77,7 @@ export class RatingDistribution {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new LmlabError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     if (path.endsWith('.json')) return RatingDistribution.fromRatedList(parseJsonText(text, path), path);
     return RatingDistribution.fromCsv(text, path);
@@ -123,7 +124,7 @@ export interface Interval {
 
 /** Percentile interval of `statistic` over `resamples` draws produced by `draw`. */
 export function bootstrapInterval(resamples: number, draw: () => number, level = 0.95): Interval {
-  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new Error(`bootstrap resamples must be a positive integer (got ${resamples})`);
+  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new LmlabError(`bootstrap resamples must be a positive integer (got ${resamples})`);
   const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) stats[b] = draw();
   stats.sort();

@@ -10,6 +10,7 @@
 // It does not read files or know about models' attempts; see contest-rating.ts and pack.ts.
 import { trunc, winTable } from './elo.ts';
 import { RatingHistogram, SeedTable, type SeedMethod } from './seeds.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 /** The rated field in standings order. */
 export interface RatedField {
@@ -42,7 +43,7 @@ export const PERFORMANCE_LO = -1000;
 /** Places with the Codeforces tie rule; rejects standings that are not in order. */
 export function codeforcesPlaces(points: ArrayLike<number>, penalty: ArrayLike<number>): Int32Array {
   const n = points.length;
-  if (penalty.length !== n) throw new Error(`points (${n}) and penalty (${penalty.length}) differ in length`);
+  if (penalty.length !== n) throw new LmlabError(`points (${n}) and penalty (${penalty.length}) differ in length`);
   const places = new Int32Array(n);
   let blockStart = 0;
   for (let i = 1; i <= n; i++) {
@@ -50,7 +51,7 @@ export function codeforcesPlaces(points: ArrayLike<number>, penalty: ArrayLike<n
       const worse = points[i] < points[i - 1] || (points[i] === points[i - 1] && penalty[i] > penalty[i - 1]);
       const tied = points[i] === points[i - 1] && penalty[i] === penalty[i - 1];
       if (!worse && !tied) {
-        throw new Error(`standings are not in order at row ${i + 1} (points ${points[i]}, penalty ${penalty[i]})`);
+        throw new LmlabError(`standings are not in order at row ${i + 1} (points ${points[i]}, penalty ${penalty[i]})`);
       }
       if (tied) continue;
     }
@@ -62,12 +63,12 @@ export function codeforcesPlaces(points: ArrayLike<number>, penalty: ArrayLike<n
 
 function checkField(field: RatedField): number {
   const n = field.ratings.length;
-  if (n === 0) throw new Error('the rated field is empty');
+  if (n === 0) throw new LmlabError('the rated field is empty');
   if (field.points.length !== n || field.penalty.length !== n) {
-    throw new Error(`field columns differ in length (points ${field.points.length}, penalty ${field.penalty.length}, ratings ${n})`);
+    throw new LmlabError(`field columns differ in length (points ${field.points.length}, penalty ${field.penalty.length}, ratings ${n})`);
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(field.ratings[i])) throw new Error(`rating ${field.ratings[i]} at row ${i + 1} is not an integer`);
+    if (!Number.isInteger(field.ratings[i])) throw new LmlabError(`rating ${field.ratings[i]} at row ${i + 1} is not an integer`);
   }
   return n;
 }

@@ -17,6 +17,7 @@ import { codeforcesUpdate, fieldSeedTable, performance } from './codeforces.ts';
 import { humansAheadOrTied } from './contest.ts';
 import { validatePack, type ContestPack } from './pack.ts';
 import { RatingHistogram, SeedTable, type SeedMethod } from './seeds.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export const RATING_MODES = ['compat', 'corrected', 'codeforces'] as const;
 export type RatingMode = (typeof RATING_MODES)[number];
@@ -92,7 +93,7 @@ export class ContestRater {
 
   constructor(readonly pack: ContestPack, readonly options: RatingOptions) {
     const reason = skipReason(pack, options);
-    if (reason) throw new Error(`contest ${pack.contest.id} cannot be rated: ${reason}`);
+    if (reason) throw new LmlabError(`contest ${pack.contest.id} cannot be rated: ${reason}`);
     validatePack(pack, `contest ${pack.contest.id}`); // placement relies on standings order
     this.ratings = modeRatings(pack, options);
     this.histogram = RatingHistogram.fromRatings(this.ratings);

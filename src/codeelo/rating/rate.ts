@@ -12,6 +12,7 @@ import { ContestRater, skipReason, type RatingMode, type RatingOptions } from '.
 import { scoreContest } from './contest.ts';
 import type { ContestPack } from './pack.ts';
 import type { CodeeloResults, AttemptVerdict } from './results.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface RateOptions extends RatingOptions {
   /** Bootstrap resamples per interval (0 = no intervals). */
@@ -66,7 +67,7 @@ export const PASS_AT_K = [1, 2, 4, 8] as const;
 export function rateResults(results: CodeeloResults, packs: Map<number, ContestPack>, options: RateOptions): RateReport {
   const ids = Object.keys(results.contests).map(Number).sort((a, b) => a - b);
   const missing = ids.filter((id) => !packs.has(id));
-  if (missing.length) throw new Error(`no contest pack for contest${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length) throw new LmlabError(`no contest pack for contest${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 
   const rows: ContestRow[] = [];
   const raters = new Map<number, ContestRater>();

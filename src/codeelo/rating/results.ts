@@ -28,6 +28,7 @@
 import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';
 import { readJsonFile } from '../../io/json.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 // What one attempt can record: the judge's verdicts plus NC (no code in the answer), ILE, SKIP
 // (not judged) and OTHER (anything else a remote judge reports). The local judge's own list is
@@ -52,7 +53,7 @@ export type CodeeloResults = z.infer<typeof codeeloResultsSchema>;
 
 export function parseResults(data: unknown, where = 'results'): CodeeloResults {
   const results = parseWith(codeeloResultsSchema, data, `${where}: not a valid CodeElo results file`);
-  if (Object.keys(results.contests).length === 0) throw new Error(`${where}: lists no contests`);
+  if (Object.keys(results.contests).length === 0) throw new LmlabError(`${where}: lists no contests`);
   return results;
 }
 

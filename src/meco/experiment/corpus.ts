@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fnv1a } from '../domain.ts';
 import type { LabelledDocument } from './sources.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export const SPLITS = ['train', 'cooldown', 'eval', 'heldout'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -91,7 +92,7 @@ export function splitOf(text: string, label: string, o: CorpusOptions): Split {
 
 export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterable<LabelledDocument>, outDir: string, o: CorpusOptions, skipped: Record<string, number> = {}): Promise<CorpusManifest> {
   if (o.evalFraction < 0 || o.cooldownFraction < 0 || o.evalFraction + o.cooldownFraction >= 1) {
-    throw new Error('the eval and cooldown fractions must be ≥ 0 and leave some documents for training');
+    throw new LmlabError('the eval and cooldown fractions must be ≥ 0 and leave some documents for training');
   }
   mkdirSync(outDir, { recursive: true });
   const pending: Record<Split, string[]> = { train: [], cooldown: [], eval: [], heldout: [] };
@@ -135,7 +136,7 @@ export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterab
   }
   flush();
   for (const s of SPLITS) if (manifest.documents[s] === 0) writeFileSync(join(outDir, `${s}.jsonl`), '');
-  if (written === 0) throw new Error('no documents to write: the sources yielded nothing usable');
+  if (written === 0) throw new LmlabError('no documents to write: the sources yielded nothing usable');
   writeFileSync(join(outDir, 'corpus.json'), JSON.stringify(manifest, null, 1));
   return manifest;
 }

@@ -12,6 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Granularity, LabelledDocument } from './sources.ts';
 import { slug } from './sources.ts';
 import { foldocDocuments } from './foldoc.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface DebianCorpus {
   package: string;
@@ -75,7 +76,7 @@ export const runCommand: CommandRunner = (command, args, cwd) =>
 
 /** Downloads and unpacks a package into cacheDir/<package>/root once; returns the root. */
 export async function fetchDebianPackage(name: string, cacheDir: string, run: CommandRunner = runCommand): Promise<string> {
-  if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name)) throw new Error(`"${name}" is not a Debian package name`);
+  if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name)) throw new LmlabError(`"${name}" is not a Debian package name`);
   const dir = join(cacheDir, name);
   const root = join(dir, 'root');
   if (existsSync(root)) return root;
@@ -84,15 +85,15 @@ export async function fetchDebianPackage(name: string, cacheDir: string, run: Co
   try {
     await run('apt-get', ['download', name], dir);
   } catch (err) {
-    throw new Error(`Debian package ${name} could not be downloaded with apt-get download (${(err as Error).message})`);
+    throw new LmlabError(`Debian package ${name} could not be downloaded with apt-get download (${(err as Error).message})`);
   }
   const debs = readdirSync(dir).filter((f) => f.endsWith('.deb'));
-  if (debs.length === 0) throw new Error(`Debian package ${name}: apt-get download produced no .deb file`);
+  if (debs.length === 0) throw new LmlabError(`Debian package ${name}: apt-get download produced no .deb file`);
   const staging = join(dir, 'root.partial');
   try {
     await run('dpkg-deb', ['-x', debs[0], staging], dir);
   } catch (err) {
-    throw new Error(`Debian package ${name}: dpkg-deb -x failed (${(err as Error).message})`);
+    throw new LmlabError(`Debian package ${name}: dpkg-deb -x failed (${(err as Error).message})`);
   }
   renameSync(staging, root); // only a complete extraction counts as cached
   return root;
@@ -125,7 +126,7 @@ function hostFor(corpus: DebianCorpus, label: string, g: Granularity): string {
 export async function* debianDocuments(packages: string[], o: DebianOptions, skipped: Record<string, number>): AsyncGenerator<LabelledDocument> {
   for (const name of packages) {
     const corpus = DEBIAN_CORPORA.find((c) => c.package === name);
-    if (!corpus) throw new Error(`no corpus reader for Debian package "${name}" (known: ${DEBIAN_CORPORA.map((c) => c.package).join(', ')})`);
+    if (!corpus) throw new LmlabError(`no corpus reader for Debian package "${name}" (known: ${DEBIAN_CORPORA.map((c) => c.package).join(', ')})`);
     let root: string;
     try {
       root = await fetchDebianPackage(name, o.cacheDir, o.run);

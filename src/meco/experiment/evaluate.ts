@@ -10,6 +10,7 @@ import { InferenceSession } from '../../model/inference.ts';
 import { scoreTokens } from '../../model/score.ts';
 import { readDocuments } from '../../data/documents.ts';
 import { extractDomain, metadataTemplate } from '../domain.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface EvalDocument {
   text: string;
@@ -76,7 +77,7 @@ export class DocumentScorer {
   private readonly session: InferenceSession;
 
   constructor(readonly model: LlamaModel, readonly tokenizer: Tokenizer, readonly maxTokens: number) {
-    if (tokenizer.bosId === undefined || tokenizer.eosId === undefined) throw new Error('MeCo evaluation needs a tokenizer with BOS and EOS');
+    if (tokenizer.bosId === undefined || tokenizer.eosId === undefined) throw new LmlabError('MeCo evaluation needs a tokenizer with BOS and EOS');
     this.session = new InferenceSession(model, { chunk: Math.min(512, maxTokens) });
   }
 
@@ -86,7 +87,7 @@ export class DocumentScorer {
     if (label !== null) head.push(...this.tokenizer.encode(metadataTemplate(label)));
     const body = [...this.tokenizer.encode(text), this.tokenizer.eosId!];
     const room = this.maxTokens - head.length;
-    if (room < 1) throw new Error(`evaluation: the context (${head.length} tokens) leaves no room in ${this.maxTokens} tokens`);
+    if (room < 1) throw new LmlabError(`evaluation: the context (${head.length} tokens) leaves no room in ${this.maxTokens} tokens`);
     const ids = Int32Array.from([...head, ...body.slice(0, room)]);
     return scoreTokens(this.model, ids, head.length, undefined, this.session).logprobs.map((lp) => -lp);
   }

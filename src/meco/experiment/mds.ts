@@ -16,6 +16,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RowLoader } from '../../train/packing.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 const COLUMNS = ['input_ids', 'loss_mask', 'position_ids'] as const;
 
@@ -132,17 +133,17 @@ export function readMds(dir: string): MdsRow[] {
   try {
     index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
   } catch (err) {
-    throw new Error(`${dir}: no readable MDS index.json (${(err as Error).message.split('\n')[0]})`);
+    throw new LmlabError(`${dir}: no readable MDS index.json (${(err as Error).message.split('\n')[0]})`);
   }
   const rows: MdsRow[] = [];
   for (const info of index.shards) {
-    if (info.format !== 'mds' || info.compression !== null) throw new Error(`${dir}: shard ${info.raw_data?.basename}: only uncompressed MDS shards are supported`);
+    if (info.format !== 'mds' || info.compression !== null) throw new LmlabError(`${dir}: shard ${info.raw_data?.basename}: only uncompressed MDS shards are supported`);
     const names = info.column_names;
     const at = (name: string) => names.indexOf(name);
-    for (const c of COLUMNS) if (at(c) < 0) throw new Error(`${dir}: shard ${info.raw_data.basename} has no "${c}" column`);
+    for (const c of COLUMNS) if (at(c) < 0) throw new LmlabError(`${dir}: shard ${info.raw_data.basename} has no "${c}" column`);
     const bytes = readFileSync(join(dir, info.raw_data.basename));
     const n = bytes.readUInt32LE(0);
-    if (n !== info.samples) throw new Error(`${dir}: shard ${info.raw_data.basename} holds ${n} samples, the index says ${info.samples}`);
+    if (n !== info.samples) throw new LmlabError(`${dir}: shard ${info.raw_data.basename} holds ${n} samples, the index says ${info.samples}`);
     const variable = info.column_sizes.map((s, i) => (s === null ? i : -1)).filter((i) => i >= 0);
     for (let s = 0; s < n; s++) {
       let p = bytes.readUInt32LE(4 + 4 * s);

@@ -5,6 +5,7 @@
 // run together fits the time budget; smoke and small have fixed sizes.
 import type { LlamaConfig } from '../../model/config.ts';
 import type { LabelVariant } from '../domain.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export type Scale = 'smoke' | 'small' | 'full';
 
@@ -72,7 +73,7 @@ export function fullCandidates(): LlamaConfig[] {
 export const MIN_TOKENS_PER_PARAMETER = 2;
 
 export function parseScale(name: string): Scale {
-  if (name !== 'smoke' && name !== 'small' && name !== 'full') throw new Error(`--scale must be smoke, small or full, got "${name}"`);
+  if (name !== 'smoke' && name !== 'small' && name !== 'full') throw new LmlabError(`--scale must be smoke, small or full, got "${name}"`);
   return name;
 }
 

@@ -13,6 +13,7 @@ import { tokenizeCorpus } from '../../train/tokenize.ts';
 import { type LabelVariant, extractDomain } from '../domain.ts';
 import { mecoFormat } from '../layout.ts';
 import { datasetDir } from '../schedule.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface PrepareOptions {
   tokenizerPath: string;
@@ -52,7 +53,7 @@ export async function prepareSplit(tokenizer: Tokenizer, file: string, outDir: s
 export async function prepareDatasets(tokenizer: Tokenizer, corpusDir: string, dataRoot: string, variants: LabelVariant[], o: PrepareOptions): Promise<void> {
   const input = (split: string) => join(corpusDir, `${split}.jsonl`);
   for (const split of ['train', 'cooldown', 'eval'] as const) {
-    if (!existsSync(input(split))) throw new Error(`${corpusDir} has no ${split}.jsonl (build it with \`lmlab meco corpus\`)`);
+    if (!existsSync(input(split))) throw new LmlabError(`${corpusDir} has no ${split}.jsonl (build it with \`lmlab meco corpus\`)`);
   }
   await prepareSplit(tokenizer, input('train'), datasetDir(dataRoot, 'train'), 'none', o);
   await prepareSplit(tokenizer, input('cooldown'), datasetDir(dataRoot, 'cooldown'), 'none', o);

@@ -27,6 +27,7 @@ import { extractDomain, metadataTemplate } from '../domain.ts';
 import { type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
 import { writeReport } from './report.ts';
 import type { RunResult, SavedPlan } from './results.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export interface ExperimentOptions {
   workDir: string;
@@ -65,7 +66,7 @@ async function ensureTokenizer(path: string, corpusDir: string, plan: ScalePlan,
     await saveTokenizer(tokenizer, path);
   }
   const tokenizer = await loadTokenizer(path);
-  if (tokenizer.vocabSize > plan.model.vocabSize) throw new Error(`${path} has ${tokenizer.vocabSize} tokens, more than the plan's vocabulary ${plan.model.vocabSize}`);
+  if (tokenizer.vocabSize > plan.model.vocabSize) throw new LmlabError(`${path} has ${tokenizer.vocabSize} tokens, more than the plan's vocabulary ${plan.model.vocabSize}`);
   return tokenizer;
 }
 
@@ -105,10 +106,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
   mkdirSync(o.workDir, { recursive: true });
   const planPath = join(o.workDir, 'plan.json');
   let saved: SavedPlan | null = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as SavedPlan) : null;
-  if (saved && saved.plan.scale !== o.scale) throw new Error(`${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`);
+  if (saved && saved.plan.scale !== o.scale) throw new LmlabError(`${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`);
   const plan = saved?.plan ?? basePlan(o.scale);
   if (!saved && o.timeBudgetSeconds !== undefined) {
-    if (!plan.timeBudget) throw new Error('--time-budget applies to --scale full only');
+    if (!plan.timeBudget) throw new LmlabError('--time-budget applies to --scale full only');
     plan.timeBudget = o.timeBudgetSeconds;
   }
   const corpusDir = join(o.workDir, 'corpus');
@@ -178,7 +179,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       resume: true, onMessage: say,
       onStep: (m) => { rate = m.tokensPerSecond; o.onProgress?.(`${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`); },
     });
-    if (trained.interrupted) throw new Error(`run ${spec.name} was interrupted at step ${trained.finalStep}; re-run the same command to resume`);
+    if (trained.interrupted) throw new LmlabError(`run ${spec.name} was interrupted at step ${trained.finalStep}; re-run the same command to resume`);
     const scorer = new DocumentScorer(trained.model, tokenizer, plan.seqLen);
     const result: RunResult = {
       spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: rate, finalLoss: trained.lastLoss,

@@ -10,6 +10,7 @@
 import { type DocumentStats, readDocuments } from '../../data/documents.ts';
 import { mobyDickChapters, sotuAddresses, spamAssassinMails } from '../../data/sources.ts';
 import { extractDomain } from '../domain.ts';
+import { LmlabError } from '../../util/errors.ts';
 
 export type Granularity = 'coarse' | 'medium' | 'fine';
 
@@ -21,7 +22,7 @@ export interface LabelledDocument {
 }
 
 export function parseGranularity(name: string): Granularity {
-  if (name !== 'coarse' && name !== 'medium' && name !== 'fine') throw new Error(`--granularity must be coarse, medium or fine, got "${name}"`);
+  if (name !== 'coarse' && name !== 'medium' && name !== 'fine') throw new LmlabError(`--granularity must be coarse, medium or fine, got "${name}"`);
   return name;
 }
 
@@ -120,7 +121,7 @@ export interface UserCorpusOptions {
 /** JSONL / plain files through readDocuments, Parquet row group by row group. */
 export async function* userDocuments(paths: string[], o: UserCorpusOptions): AsyncGenerator<LabelledDocument> {
   const missingUrl = (where: string): void => {
-    if (o.onBadRecord === 'error') throw new Error(`${where}: document has no "${o.urlField}" (use --skip-bad to skip and count such documents)`);
+    if (o.onBadRecord === 'error') throw new LmlabError(`${where}: document has no "${o.urlField}" (use --skip-bad to skip and count such documents)`);
     o.stats.skipped[`no "${o.urlField}"`] = (o.stats.skipped[`no "${o.urlField}"`] ?? 0) + 1;
   };
   const parquet = paths.filter((p) => /\.parquet$/i.test(p));
@@ -144,16 +145,16 @@ async function* parquetDocuments(file: string, o: UserCorpusOptions, missingUrl:
   try {
     buffer = await asyncBufferFromFile(file);
   } catch {
-    throw new Error(`corpus path not found: ${file}`);
+    throw new LmlabError(`corpus path not found: ${file}`);
   }
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (err) {
-    throw new Error(`${file}: not a readable Parquet file (${(err as Error).message})`);
+    throw new LmlabError(`${file}: not a readable Parquet file (${(err as Error).message})`);
   }
   const names = new Set(metadata.schema.map((s) => s.name));
-  for (const field of [o.textField, o.urlField]) if (!names.has(field)) throw new Error(`${file}: no "${field}" column (columns: ${[...names].slice(1).join(', ')})`);
+  for (const field of [o.textField, o.urlField]) if (!names.has(field)) throw new LmlabError(`${file}: no "${field}" column (columns: ${[...names].slice(1).join(', ')})`);
   o.stats.files++;
   let rowStart = 0;
   for (const group of metadata.row_groups) {
@@ -164,7 +165,7 @@ async function* parquetDocuments(file: string, o: UserCorpusOptions, missingUrl:
       const text = row[o.textField];
       const url = row[o.urlField];
       if (typeof text !== 'string' || text.length === 0) {
-        if (o.onBadRecord === 'error') throw new Error(`${file} row ${rowStart + i}: "${o.textField}" is not a non-empty string (use --skip-bad to skip and count)`);
+        if (o.onBadRecord === 'error') throw new LmlabError(`${file} row ${rowStart + i}: "${o.textField}" is not a non-empty string (use --skip-bad to skip and count)`);
         o.stats.skipped['no text'] = (o.stats.skipped['no text'] ?? 0) + 1;
         continue;
       }
