@@ -13,6 +13,7 @@ import { registerTokenizerCommands } from './tokenizer.ts';
 import { registerWeightsCommands } from './weights.ts';
 import { registerAdaskipCommands } from './adaskip.ts';
 import { registerMecoCommands } from './meco.ts';
+import { registerServeCommands } from './serve.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerWeightsCommands(program);
   registerAdaskipCommands(program);
   registerMecoCommands(program);
+  registerServeCommands(program);
   return program;
 }
 
