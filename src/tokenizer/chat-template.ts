@@ -8,7 +8,7 @@
 // adds no BOS of its own, as apply_chat_template does) and generation.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from '@huggingface/jinja';
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { LmlabError } from '../errors.ts';
 
 export interface ChatMessage {
@@ -57,6 +57,14 @@ export function strftime(date: Date, format: string): string {
   });
 }
 
+function pythonRange(start: number, stop: number | undefined, step: number): number[] {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0) throw new ChatTemplateError('range() step must not be zero');
+  const out: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(i);
+  return out;
+}
+
 /** A special token as tokenizer_config.json writes it: a string or an AddedToken object. */
 function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -80,20 +88,26 @@ export class ChatTemplate {
   }
 
   render(messages: ChatMessage[], options: RenderOptions = {}): string {
+    // The globals Jinja and transformers define, with raise_exception and strftime_now our own
+    // (a one-line error; an injectable clock), then the template's variables.
     const variables: Record<string, unknown> = {
+      true: true, false: false, none: null, True: true, False: false, None: null,
+      range: (start: number, stop?: number, step = 1) => pythonRange(start, stop, step),
+      raise_exception: (message: unknown) => {
+        throw new ChatTemplateError(`the chat template refused the conversation: ${String(message)}`);
+      },
+      strftime_now: (format: unknown) => strftime(this.now(), String(format)),
       ...options.variables,
       messages,
       bos_token: this.specials.bosToken ?? '',
       eos_token: this.specials.eosToken ?? '',
       add_generation_prompt: options.addGenerationPrompt ?? true,
-      raise_exception: (message: unknown) => {
-        throw new ChatTemplateError(`the chat template refused the conversation: ${String(message)}`);
-      },
-      strftime_now: (format: unknown) => strftime(this.now(), String(format)),
     };
     if (options.tools !== undefined) variables.tools = options.tools;
+    const env = new Environment();
+    for (const [name, value] of Object.entries(variables)) env.set(name, value);
     try {
-      return this.parsed.render(variables);
+      return new Interpreter(env).run(this.parsed.parsed).value as string;
     } catch (err) {
       if (err instanceof ChatTemplateError) throw err;
       throw new ChatTemplateError(`the chat template failed: ${(err as Error).message.split('\n')[0]}`);
