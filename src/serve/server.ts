@@ -32,7 +32,7 @@ export interface ServerOptions {
   /** largest request body in bytes (default 1 MiB); larger gets 413 */
   maxBodyBytes?: number;
   /** called before each decode step of a request; a returned promise is awaited (pacing, tests) */
-  beforeStep?: (requestId: string, step: number) => void | Promise<void>;
+  beforeStep?: (requestId: string, step: number, signal: AbortSignal) => void | Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -327,7 +327,7 @@ export class LmlabServer extends EventEmitter {
       const tokens: Piece['tokens'] = [];
       for (let step = 0; !decoding.done; step++) {
         if (abort.signal.aborted) break;
-        const hook = this.options.beforeStep?.(job.id, step);
+        const hook = this.options.beforeStep?.(job.id, step, abort.signal);
         if (hook) await hook;
         if (abort.signal.aborted) break;
         const piece = decoding.step();
