@@ -2,16 +2,17 @@
 // `codeelo` group. Option parsing, the live progress line and file output only; the work is in
 // src/codeelo/harness/ and every rating comes from src/codeelo/rating/.
 import { Command, Option } from 'commander';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LmlabError } from './errors.ts';
 import { RATING_MODES, type RatingMode } from '../codeelo/rating/contest-rating.ts';
 import { formatReport } from '../codeelo/rating/rate.ts';
 import { selectContests, BUNDLED_PROBLEMS_DIR } from '../codeelo/harness/contests.ts';
-import { demoReplays } from '../codeelo/harness/demo.ts';
+import { demoReplays, writeDemoModel } from '../codeelo/harness/demo.ts';
 import { LocalBackend, RemoteBackend, remoteOptionsFromEnv, type JudgeBackend } from '../codeelo/harness/judging.ts';
 import {
-  AnthropicClient, DEFAULT_RETRY, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type ModelClient, type Sampling,
+  AnthropicClient, DEFAULT_RETRY, LocalModelClient, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type ModelClient, type Sampling,
 } from '../codeelo/harness/models.ts';
 import { loadDataset, loadProblemset } from '../codeelo/harness/problems.ts';
 import { PROMPT_VERSION, type LanguagePolicy } from '../codeelo/harness/prompt.ts';
@@ -24,7 +25,7 @@ import { numberArg } from './flags.ts';
 const numberOption = (name: string, min: number, max = Infinity, integer = false) => numberArg(name, { min, max, integer });
 
 interface RunFlags {
-  model?: string; provider?: 'openai' | 'anthropic' | 'replay'; baseUrl?: string; apiKeyEnv?: string; replay?: string;
+  model?: string; provider?: 'openai' | 'anthropic' | 'local' | 'replay'; baseUrl?: string; apiKeyEnv?: string; replay?: string;
   contests: string; dataset?: string; problemset?: string; packages?: string; lang: LanguagePolicy;
   temperature: number; topP: number; topK: number; repetitionPenalty: number; maxTokens: number; seed: number;
   attempts: number; allAttempts?: boolean; judge: 'local' | 'remote'; concurrency: number; retries: number; timeout: number;
@@ -58,7 +59,7 @@ function progressPrinter(quiet: boolean): (p: Progress, line?: string) => void {
   };
 }
 
-function makeClient(flags: RunFlags, sampling: Sampling): ModelClient {
+async function makeClient(flags: RunFlags, sampling: Sampling): Promise<ModelClient> {
   const provider = flags.provider ?? (flags.replay ? 'replay' : 'openai');
   if (provider === 'replay') {
     if (!flags.replay) throw new LmlabError('--provider replay needs --replay <file>');
@@ -66,6 +67,7 @@ function makeClient(flags: RunFlags, sampling: Sampling): ModelClient {
     return ReplayClient.fromFile(flags.replay, flags.model);
   }
   if (!flags.model) throw new LmlabError(`--model is required for --provider ${provider}`);
+  if (provider === 'local') return LocalModelClient.load({ dir: flags.model, sampling });
   const keyVar = flags.apiKeyEnv ?? (provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
   const apiKey = process.env[keyVar];
   if (provider === 'anthropic') {
@@ -103,7 +105,7 @@ async function makeBackend(flags: RunFlags): Promise<JudgeBackend> {
 
 export async function runCommand(flags: RunFlags): Promise<string> {
   const sampling: Sampling = { temperature: flags.temperature, topP: flags.topP, topK: flags.topK, repetitionPenalty: flags.repetitionPenalty, maxTokens: flags.maxTokens };
-  const client = makeClient(flags, sampling);
+  const client = await makeClient(flags, sampling);
   const dbPath = resolve(flags.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
   const contests = selectContests(flags.contests, {
     scratchDir: `${dbPath}.examples`,
@@ -115,7 +117,7 @@ export async function runCommand(flags: RunFlags): Promise<string> {
   try {
     const stopAtFirstAc = !flags.allAttempts;
     const config: RunConfig = {
-      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' ? null : flags.baseUrl ?? null,
+      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' || client.provider === 'local' ? null : flags.baseUrl ?? null,
       prompt: PROMPT_VERSION, language: flags.lang, sampling: client.provider === 'replay' ? { ...sampling } : sampling, seed: flags.seed,
       contestSpec: flags.contests, contests: contests.map((c) => c.pack.contest.id), judge: flags.judge,
       maxAttempts: flags.attempts, stopAtFirstAc, attemptOrder: describeAttemptOrder(flags.attempts, stopAtFirstAc),
@@ -182,8 +184,8 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .command('run')
     .description('run a model on contests end to end (generate, extract, judge, store); re-running the same command resumes')
     .requiredOption('--contests <list>', "comma list of: bundled, bundled:<id>, a contest pack, a directory of packs")
-    .option('--model <name>', 'model name sent to the endpoint (for replay: the name shown)')
-    .addOption(new Option('--provider <p>', 'model API (default: replay with --replay, else openai)').choices(['openai', 'anthropic', 'replay']))
+    .option('--model <name>', 'model name sent to the endpoint (for local: the model folder; for replay: the name shown)')
+    .addOption(new Option('--provider <p>', 'model API (default: replay with --replay, else openai); local runs an lmlab model folder in-process').choices(['openai', 'anthropic', 'local', 'replay']))
     .option('--base-url <url>', 'API base URL (OpenAI-compatible: e.g. http://127.0.0.1:8000/v1 for vLLM)')
     .option('--api-key-env <var>', 'environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)')
     .option('--replay <file>', 'answers from a replay file {format: "lmlab-replay", answers: {"1971A": [...]}}, or an old run database to re-judge')
@@ -256,7 +258,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
 
   codeelo
     .command('demo')
-    .description('offline demo: two replay models (reference and wrong solutions) on the bundled contests, local judge, simulated human field')
+    .description('offline demo: two replay models (reference and wrong solutions) and a tiny lmlab model served by lmlab serve, on the bundled contests, local judge, simulated human field')
     .option('--out <dir>', 'where the runs and reports go', 'codeelo-demo')
     .option('--concurrency <n>', 'problems worked on at once', numberOption('--concurrency', 1, 64, true), 2)
     .option('--quiet', 'no progress display')
@@ -277,7 +279,24 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
         htmls.push(join(dir, 'report.html'));
         console.log(`${replay.model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`);
       }
-      const rows = ['strong', 'weak'].map((name) => {
+      // the third model: a tiny lmlab model served by `lmlab serve` on an ephemeral loopback port
+      if (!flags.quiet) process.stderr.write('\n== demo-tiny (random-weight lmlab model via lmlab serve) ==\n');
+      const modelDir = join(out, 'tiny-model');
+      await writeDemoModel(BUNDLED_PROBLEMS_DIR, modelDir);
+      const served = await startServeProcess(modelDir, 'demo-tiny');
+      try {
+        const dbPath = await runCommand({
+          provider: 'openai', baseUrl: served.baseUrl, model: 'demo-tiny', contests: 'bundled', lang: 'cpp', ...PAPER_SAMPLING_FLAGS, maxTokens: 160,
+          seed: 1, attempts: 2, judge: 'local', concurrency: flags.concurrency, retries: 2, timeout: 300, pollMs: 2000,
+          db: join(out, 'tiny.sqlite'), quiet: Boolean(flags.quiet),
+        });
+        const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
+        htmls.push(join(dir, 'report.html'));
+        console.log(`demo-tiny (random weights, served by lmlab serve at ${served.baseUrl}): Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`);
+      } finally {
+        await served.stop();
+      }
+      const rows = ['strong', 'weak', 'tiny'].map((name) => {
         const store = new RunStore(join(out, `${name}.sqlite`), { create: false });
         try {
           return leaderboardRow(buildReport(store, { mode: 'corrected', bootstrap: 1000 }));
@@ -288,6 +307,41 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
       writeFileSync(join(out, 'leaderboard.md'), renderLeaderboard(rows));
       console.log(`\nHTML reports:\n  ${htmls.join('\n  ')}\nleaderboard: ${join(out, 'leaderboard.md')}\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
+}
+
+/** Runs `lmlab serve DIR` as a child process on a free loopback port until stop(). */
+function startServeProcess(dir: string, name: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'serve', dir, '--host', '127.0.0.1', '--port', '0', '--model-name', name, '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new LmlabError(`lmlab serve did not start within 60 s: ${err.trim().split('\n').at(-1) ?? ''}`));
+    }, 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /on (http:\/\/\S+\/v1)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ baseUrl: m[1], stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new LmlabError(`lmlab serve exited with code ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
+    });
+  });
 }
 
 const PAPER_SAMPLING_FLAGS = {

@@ -55,7 +55,7 @@ function events(text: string): string[] {
 }
 
 test('GET /health and /v1/models', async () => {
-  const health = await (await fetch(run.baseURL.replace('/v1', '/health'))).json();
+  const health = (await (await fetch(run.baseURL.replace('/v1', '/health'))).json()) as { status: string };
   assert.equal(health.status, 'ok');
   const models = await run.client.models.list();
   assert.deepEqual(models.data.map((m) => m.id), ['tiny']);
@@ -352,8 +352,8 @@ test('bad input: OpenAI error objects with the right status, several in a row, t
   const get = await fetch(url);
   await expectError({ status: get.status, text: await get.text() }, 405, 'method_not_allowed', null);
   // the openai client sees the same errors as typed exceptions
-  await assert.rejects(run.client.completions.create({ model: 'nope', prompt: 'x' }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e as OpenAI.APIError).code === 'model_not_found');
-  await assert.rejects(run.client.completions.create({ model: 'tiny', prompt: 'x', max_tokens: -1 }), (e: unknown) => e instanceof OpenAI.BadRequestError && (e as OpenAI.APIError).param === 'max_tokens');
+  await assert.rejects(run.client.completions.create({ model: 'nope', prompt: 'x' }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e as InstanceType<typeof OpenAI.APIError>).code === 'model_not_found');
+  await assert.rejects(run.client.completions.create({ model: 'tiny', prompt: 'x', max_tokens: -1 }), (e: unknown) => e instanceof OpenAI.BadRequestError && (e as InstanceType<typeof OpenAI.APIError>).param === 'max_tokens');
   // and still serves
   const good = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 3, temperature: 0 });
   assert.equal(good.usage!.completion_tokens, 3);
@@ -367,7 +367,7 @@ test('a model without a chat template: chat is a clear 400, completions work', a
   try {
     await assert.rejects(
       plain.client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
-      (e: unknown) => e instanceof OpenAI.BadRequestError && /has no chat template/.test((e as Error).message) && (e as OpenAI.APIError).code === 'chat_template_missing',
+      (e: unknown) => e instanceof OpenAI.BadRequestError && /has no chat template/.test((e as Error).message) && (e as InstanceType<typeof OpenAI.APIError>).code === 'chat_template_missing',
     );
     const r = await plain.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 2 });
     assert.equal(r.usage!.completion_tokens, 2);

@@ -4,9 +4,15 @@
 //            1100 or less) the reference, and, for problems rated 1900 or more, an answer with
 //            no code block first — so the demo shows failed attempts, "No code", compile
 //            errors, TLE/MLE/RE and late accepts.
+// A third model is a tiny lmlab model (writeDemoModel) that the CLI serves with `lmlab serve`.
 // It does not run anything; the CLI runs these through the ordinary harness.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { saveHfCheckpoint } from '../../io/hf-llama.ts';
+import { parseLlamaConfig } from '../../model/config.ts';
+import { LlamaModel } from '../../model/llama.ts';
+import { toNamedTensors } from '../../model/params.ts';
+import { ChunkCounter, saveTokenizer, trainBpe } from '../../tokenizer/index.ts';
 import { loadProblem } from '../judge/problem.ts';
 import type { ReplayFile } from './models.ts';
 import { BUNDLED_CONTESTS } from './simulated.ts';
@@ -34,4 +40,35 @@ export function demoReplays(problemsRoot: string): { strong: ReplayFile; weak: R
     }
   }
   return { strong, weak };
+}
+
+/** ChatML, as the demo model's tokenizer_config.json chat template. */
+export const DEMO_CHAT_TEMPLATE =
+  "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/**
+ * The demo's local model, made the same way every time: a byte-level BPE tokenizer trained on
+ * the bundled statements and reference solutions (so prompts are short), ChatML special tokens,
+ * and a small LLaMA with random weights from a fixed seed. It solves nothing; it lets the demo
+ * run a model through `lmlab serve`, the OpenAI client, the judge and the rating.
+ */
+export async function writeDemoModel(problemsRoot: string, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const counter = new ChunkCounter();
+  for (const name of readdirSync(problemsRoot).sort()) {
+    const statement = join(problemsRoot, name, 'statement.md');
+    if (!existsSync(statement)) continue;
+    counter.add(readFileSync(statement, 'utf8'));
+    const problem = loadProblem(join(problemsRoot, name));
+    for (const s of problem.solutions) if (s.expected === 'AC') counter.add(answerFor(s.file));
+  }
+  const tokenizer = trainBpe(counter, { vocabSize: 1024, minFrequency: 2, extraSpecialTokens: ['<|im_start|>', '<|im_end|>'] }).tokenizer;
+  const config = parseLlamaConfig({ vocabSize: tokenizer.vocabSize, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 128, maxSeqLen: 4096 });
+  const model = LlamaModel.initialised(config, 2025);
+  saveHfCheckpoint(dir, config, toNamedTensors(model.params), {
+    bosTokenId: tokenizer.specialId('<|bos|>'), eosTokenId: tokenizer.specialId('<|eos|>'),
+  });
+  await saveTokenizer(tokenizer, join(dir, 'tokenizer.json'));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|bos|>', eos_token: '<|im_end|>', chat_template: DEMO_CHAT_TEMPLATE }, null, 1) + '\n');
 }
