@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { extname, join } from 'node:path';
 import { saveHfCheckpoint } from '../../io/hf-llama.ts';
 import { parseLlamaConfig } from '../../model/config.ts';
-import { LlamaModel } from '../../model/llama.ts';
+import { Rng } from '../../engine/random.ts';
+import { LlamaModel, TrainingWorkspace } from '../../model/llama.ts';
+import { AdamW, paperAdamW } from '../../train/optimizer.ts';
 import { toNamedTensors } from '../../model/params.ts';
 import { ChunkCounter, saveTokenizer, trainBpe } from '../../tokenizer/index.ts';
 import { loadProblem } from '../judge/problem.ts';
@@ -50,10 +52,12 @@ export const DEMO_CHAT_TEMPLATE =
 /**
  * The demo's local model, made the same way every time: a byte-level BPE tokenizer trained on
  * the bundled statements and reference solutions (so prompts are short), ChatML special tokens,
- * and a small LLaMA with random weights from a fixed seed. It solves nothing; it lets the demo
- * run a model through `lmlab serve`, the OpenAI client, the judge and the rating.
+ * and a small LLaMA from a fixed seed trained for `steps` steps on the strong replay's answers
+ * as assistant turns — a few seconds, enough to open its answers with a fenced C++ block. It
+ * solves nothing; it lets the demo run a model through `lmlab serve`, the OpenAI client, the
+ * judge and the rating.
  */
-export async function writeDemoModel(problemsRoot: string, dir: string): Promise<void> {
+export async function writeDemoModel(problemsRoot: string, dir: string, steps = 60): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const counter = new ChunkCounter();
   for (const name of readdirSync(problemsRoot).sort()) {
@@ -66,9 +70,36 @@ export async function writeDemoModel(problemsRoot: string, dir: string): Promise
   const tokenizer = trainBpe(counter, { vocabSize: 1024, minFrequency: 2, extraSpecialTokens: ['<|im_start|>', '<|im_end|>'] }).tokenizer;
   const config = parseLlamaConfig({ vocabSize: tokenizer.vocabSize, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 128, maxSeqLen: 4096 });
   const model = LlamaModel.initialised(config, 2025);
+  const answers = Object.values(demoReplays(problemsRoot).strong.answers).map((a) => a[0]);
+  const stream: number[] = [];
+  for (const answer of answers) stream.push(...tokenizer.encode(`<|im_start|>assistant\n${answer}<|im_end|>\n`, { allowSpecial: true }));
+  trainBriefly(model, Int32Array.from(stream), steps);
   saveHfCheckpoint(dir, config, toNamedTensors(model.params), {
     bosTokenId: tokenizer.specialId('<|bos|>'), eosTokenId: tokenizer.specialId('<|eos|>'),
   });
   await saveTokenizer(tokenizer, join(dir, 'tokenizer.json'));
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|bos|>', eos_token: '<|im_end|>', chat_template: DEMO_CHAT_TEMPLATE }, null, 1) + '\n');
+}
+
+/** `steps` AdamW steps of next-token loss on windows of `stream` drawn with a fixed seed. */
+function trainBriefly(model: LlamaModel, stream: Int32Array, steps: number): void {
+  const rows = 4;
+  const t = 128;
+  const ws = new TrainingWorkspace(model.config, rows, t);
+  const grads = model.params.like();
+  const optimizer = new AdamW(model.params, paperAdamW);
+  const rng = new Rng(7);
+  const tokens = new Int32Array(rows * t);
+  const targets = new Int32Array(rows * t);
+  const positions = Int32Array.from({ length: rows * t }, (_, i) => i % t);
+  for (let step = 0; step < steps; step++) {
+    for (let r = 0; r < rows; r++) {
+      const start = rng.int(stream.length - t - 1);
+      tokens.set(stream.subarray(start, start + t), r * t);
+      targets.set(stream.subarray(start + 1, start + t + 1), r * t);
+    }
+    grads.flat.fill(0);
+    model.forwardBackward(ws, { tokens, targets, positions, segments: null }, grads, 1 / (rows * t));
+    optimizer.update(grads, 3e-3);
+  }
 }
