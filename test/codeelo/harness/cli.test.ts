@@ -70,6 +70,11 @@ test('lmlab codeelo demo runs offline and writes self-contained reports', { skip
     for (const v of ['WA', 'TLE', 'RE', 'CE', 'NC', 'MLE', 'PE']) assert.ok(weak.verdicts[v] > 0, `the weak model shows ${v}`);
     assert.equal(strong.provenance.judge, 'local');
     assert.equal(strong.provenance.language, 'cpp');
+    // the third model went through lmlab serve, the OpenAI client and the judge
+    const tiny = JSON.parse(readFileSync(join(out, 'tiny-report', 'report.json'), 'utf8'));
+    assert.equal(tiny.provenance.provider, 'openai');
+    assert.match(tiny.provenance.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    assert.ok(tiny.verdicts.CE > 0, `the tiny model's programs reach the judge: ${JSON.stringify(tiny.verdicts)}`);
 
     // The report and leaderboard commands work from the run databases alone.
     const again = await lmlab(['codeelo', 'report', join(out, 'weak.sqlite'), '--out', join(dir, 'weak-again'), '--bootstrap', '0']);
