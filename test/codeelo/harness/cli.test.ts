@@ -22,7 +22,12 @@ net.Socket.prototype.connect = function (...args) {
   if (!o.path && !['127.0.0.1', 'localhost', '::1', undefined].includes(o.host)) throw new Error('offline test: connection to ' + o.host + ' refused');
   return connect.apply(this, args);
 };
-dns.lookup = () => { throw new Error('offline test: DNS lookup refused'); };
+const lookup = dns.lookup;
+// a loopback literal is resolved without the network (a server binding 127.0.0.1 looks it up)
+dns.lookup = (host, ...rest) => {
+  if (host === '127.0.0.1' || host === '::1') return lookup.call(dns, host, ...rest);
+  throw new Error('offline test: DNS lookup refused');
+};
 `;
 
 function lmlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
