@@ -321,6 +321,7 @@ export class LmlabServer extends EventEmitter {
       const withUsage = (o: object) => (includeUsage ? { ...o, usage: null } : o);
       if (stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.flushHeaders();
         if (job.first) writeEvent(res, withUsage(job.first));
       }
       decoding.start();

@@ -15,6 +15,8 @@ import OpenAI from 'openai';
 import type { Tokenizer } from '../../src/tokenizer/index.ts';
 import { Decoding, loadServedModel, type RequestEnd } from '../../src/serve/index.ts';
 import { greedy } from '../../src/model/generate.ts';
+import { calibrate } from '../../src/adaskip/calibrate.ts';
+import { saveProfile } from '../../src/adaskip/profile.ts';
 import { rawPost, startServer, writeTinyChatModel, type Running } from './helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/lmlab.js', import.meta.url));
@@ -246,6 +248,28 @@ test('per-request AdaSkip settings: a baseline skips, adaskip: false is dense, a
     assert.equal(JSON.parse((await rawPost(`${withDefault.baseURL}/completions`, { ...body, adaskip: null })).text).adaskip, undefined);
   } finally {
     await withDefault.close();
+  }
+});
+
+test('AdaSkip with a calibrated profile: the server default from its profile, per-request alpha', async () => {
+  const m = await loadServedModel(modelDir);
+  const prompts = [PROMPT, 'The quick brown fox', 'Numbers 12345 and 678'].map((p) => m.encodeText(p));
+  const profilePath = join(work, 'tiny-profile.json');
+  saveProfile(calibrate(m.model, prompts), profilePath);
+  const skipping = await startServer(modelDir, {}, { profiles: [`cal=${profilePath}`], defaultSkip: { alpha: 0.25 } });
+  try {
+    const body = { model: 'tiny', prompt: PROMPT, max_tokens: 4, temperature: 0 };
+    const d = JSON.parse((await rawPost(`${skipping.baseURL}/completions`, body)).text);
+    assert.equal(d.adaskip.method, 'adaskip');
+    assert.equal(d.adaskip.offlineCount, 1); // round(0.25 · 4 sublayers)
+    const more = JSON.parse((await rawPost(`${skipping.baseURL}/completions`, { ...body, adaskip: { profile: 'cal', alpha: 0.5, mode: 'decode' } })).text);
+    assert.equal(more.adaskip.offlineCount, 2);
+    assert.equal(more.adaskip.mode, 'decode');
+    const unknown = await rawPost(`${skipping.baseURL}/completions`, { ...body, adaskip: { profile: 'other' } });
+    assert.equal(unknown.status, 400);
+    assert.match(JSON.parse(unknown.text).error.message, /no AdaSkip profile named "other" on this server \(have: cal\)/);
+  } finally {
+    await skipping.close();
   }
 });
 
