@@ -2,6 +2,7 @@
 // `codeelo` group. Option parsing, the live progress line and printing only; the work is in
 // src/codeelo/harness/session.ts and every rating comes from src/codeelo/rating/.
 import { type Command, Option } from 'commander';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RATING_MODES } from '../codeelo/rating/contest-rating.ts';
@@ -13,6 +14,7 @@ import type { Progress } from '../codeelo/harness/runner.ts';
 import {
   type ModelChoice, type ReportOptions, findRuns, leaderboardRows, reportRun, runDemo, runHarness, writeReports,
 } from '../codeelo/harness/session.ts';
+import { LmlabError } from '../util/errors.ts';
 import { numberArg } from './flags.ts';
 
 const numberOption = (name: string, min: number, max = Infinity, integer = false) => numberArg(name, { min, max, integer });
@@ -80,8 +82,8 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .command('run')
     .description('run a model on contests end to end (generate, extract, judge, store); re-running the same command resumes')
     .requiredOption('--contests <list>', "comma list of: bundled, bundled:<id>, a contest pack, a directory of packs")
-    .option('--model <name>', 'model name sent to the endpoint (for replay: the name shown)')
-    .addOption(new Option('--provider <p>', 'model API (default: replay with --replay, else openai)').choices(['openai', 'anthropic', 'replay']))
+    .option('--model <name>', 'model name sent to the endpoint (for local: the model folder; for replay: the name shown)')
+    .addOption(new Option('--provider <p>', 'model API (default: replay with --replay, else openai); local runs an lmlab model folder in-process').choices(['openai', 'anthropic', 'local', 'replay']))
     .option('--base-url <url>', 'API base URL (OpenAI-compatible: e.g. http://127.0.0.1:8000/v1 for vLLM)')
     .option('--api-key-env <var>', 'environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY)')
     .option('--replay <file>', 'answers from a replay file {format: "lmlab-replay", answers: {"1971A": [...]}}, or an old run database to re-judge')
@@ -142,16 +144,51 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
 
   codeelo
     .command('demo')
-    .description('offline demo: two replay models (reference and wrong solutions) on the bundled contests, local judge, simulated human field')
+    .description('offline demo: two replay models (reference and wrong solutions) and a tiny lmlab model served by lmlab serve, on the bundled contests, local judge, simulated human field')
     .option('--out <dir>', 'where the runs and reports go', 'codeelo-demo')
     .option('--concurrency <n>', 'problems worked on at once', numberOption('--concurrency', 1, 64, true), 2)
     .option('--quiet', 'no progress display')
     .action(async (flags: { out: string; concurrency: number; quiet?: boolean }) => {
       const demo = await runDemo({
-        out: flags.out, concurrency: flags.concurrency, warn: say, onProgress: progressPrinter(Boolean(flags.quiet)), ...(flags.quiet ? {} : { say }),
+        out: flags.out, concurrency: flags.concurrency, warn: say, serve: startServeProcess, onProgress: progressPrinter(Boolean(flags.quiet)), ...(flags.quiet ? {} : { say }),
         onRun: ({ model, report }) =>
           console.log(`${model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`),
       });
       console.log(`\nHTML reports:\n  ${demo.runs.map((r) => r.html).join('\n  ')}\nleaderboard: ${demo.leaderboard}\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
+}
+
+/** Runs `lmlab serve DIR` as a child process on a free loopback port until stop(). */
+function startServeProcess(dir: string, name: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'serve', dir, '--host', '127.0.0.1', '--port', '0', '--model-name', name, '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new LmlabError(`lmlab serve did not start within 60 s: ${err.trim().split('\n').at(-1) ?? ''}`));
+    }, 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /on (http:\/\/\S+\/v1)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ baseUrl: m[1], stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new LmlabError(`lmlab serve exited with code ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
+    });
+  });
 }

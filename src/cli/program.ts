@@ -60,6 +60,10 @@ export const AREAS: Area[] = [
     commands: [['meco', 'meco', 'MeCo: metadata conditioning then cooldown (corpus, training config, scoring, MDS export, experiment)']],
     load: async () => (await import('./meco.ts')).registerMecoCommands,
   },
+  {
+    commands: [['serve', 'serve [options] <model>', 'serve a model over the OpenAI HTTP API (/v1/completions, /v1/chat/completions, /v1/models, /health)']],
+    load: async () => (await import('./serve.ts')).registerServeCommands,
+  },
 ];
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

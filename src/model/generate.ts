@@ -113,7 +113,7 @@ export class Sampler {
 }
 
 /** Length of the longest suffix of text that is a proper prefix of some stop string. */
-function heldBack(text: string, stops: string[]): number {
+export function heldBack(text: string, stops: string[]): number {
   let hold = 0;
   for (const stop of stops) {
     for (let k = Math.min(stop.length - 1, text.length); k > hold; k--) {

@@ -1,13 +1,21 @@
 // Model clients of the harness: any OpenAI-compatible chat endpoint (vLLM, llama.cpp server,
-// SGLang, OpenAI) through the openai package, Anthropic through @anthropic-ai/sdk, and `replay`,
-// which answers from a file. One request per attempt, with an overall deadline, retries with
+// SGLang, OpenAI, `lmlab serve`) through the openai package, Anthropic through @anthropic-ai/sdk,
+// `local`, which runs an lmlab model folder in this process (its chat template, no HTTP), and
+// `replay`, which answers from a file. One request per attempt, with an overall deadline, retries with
 // exponential backoff that honour retry-after, and token accounting.
 // It does not extract code or keep state between attempts (runner.ts, store.ts).
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
+import { basename } from 'node:path';
 import { parseWith } from '../cf/schemas.ts';
 import { readJsonFile } from '../../io/json.ts';
+import { generate, type SamplingOptions } from '../../model/generate.ts';
+import { InferenceSession } from '../../model/inference.ts';
+import { loadModelDir } from '../../model/load.ts';
+import type { LlamaModel } from '../../model/llama.ts';
+import type { Tokenizer } from '../../tokenizer/index.ts';
+import { chatStopTokens, configuredEosIds, loadChatTemplate, type ChatTemplate } from '../../tokenizer/chat-template.ts';
 
 export interface Sampling {
   temperature: number;
@@ -39,7 +47,7 @@ export interface GenerationRequest {
 }
 
 export interface ModelClient {
-  readonly provider: 'openai' | 'anthropic' | 'replay';
+  readonly provider: 'openai' | 'anthropic' | 'local' | 'replay';
   readonly model: string;
   /** null: the model has no answer for this attempt (replay ran out) and the problem stops. */
   generate(request: GenerationRequest): Promise<Generation | null>;
@@ -147,6 +155,55 @@ export class AnthropicClient implements ModelClient {
     } catch (err) {
       throw classify(err, 'Anthropic');
     }
+  }
+}
+
+export interface LocalOptions { dir: string; name?: string; sampling: Sampling; chunk?: number }
+
+/**
+ * An lmlab model folder run in this process: the prompt as one user turn of the model's chat
+ * template (the plain prompt after BOS when it has none), the engine's sampler, and stops at
+ * EOS, the configured eos ids and the template's end-of-turn token. max tokens is clipped to
+ * what the context leaves. Generation is synchronous: one attempt at a time, whatever the
+ * harness's concurrency.
+ */
+export class LocalModelClient implements ModelClient {
+  readonly provider = 'local' as const;
+  readonly model: string;
+  private readonly stopTokens: number[];
+
+  private constructor(
+    private readonly options: LocalOptions, private readonly llama: LlamaModel, private readonly tokenizer: Tokenizer,
+    private readonly template: ChatTemplate | null, eosIds: number[],
+  ) {
+    this.model = options.name ?? basename(options.dir.replace(/[\\/]+$/, ''));
+    this.stopTokens = chatStopTokens(tokenizer, template, eosIds.filter((id) => id < llama.config.vocabSize));
+  }
+
+  static async load(options: LocalOptions): Promise<LocalModelClient> {
+    const loaded = await loadModelDir(options.dir, { requireTokenizer: true });
+    return new LocalModelClient(options, loaded.model, loaded.tokenizer!, loadChatTemplate(options.dir), configuredEosIds(options.dir));
+  }
+
+  async generate(request: GenerationRequest): Promise<Generation> {
+    if (request.signal.aborted) throw new RetryableError('request timed out');
+    const tk = this.tokenizer;
+    const prompt = this.template
+      ? Int32Array.from(tk.encode(this.template.render([{ role: 'user', content: request.prompt }]), { allowSpecial: true }))
+      : Int32Array.from([...(tk.bosId === undefined ? [] : [tk.bosId]), ...tk.encode(request.prompt)]);
+    const room = this.llama.config.maxSeqLen - prompt.length;
+    if (room < 1) throw new Error(`the prompt has ${prompt.length} tokens; the model's context is ${this.llama.config.maxSeqLen}`);
+    const s = this.options.sampling;
+    const sampling: SamplingOptions = { temperature: s.temperature, topP: s.topP, topK: s.topK, repetitionPenalty: s.repetitionPenalty, seed: request.seed ?? 0 };
+    const session = new InferenceSession(this.llama, { chunk: this.options.chunk ?? 512 });
+    const result = generate(session, prompt, {
+      sampling, maxTokens: Math.min(s.maxTokens, room), stopTokens: this.stopTokens, tokenBytes: (id) => tk.decodeBytes([id]),
+    });
+    const stopped = result.stopReason === 'eos' || result.stopReason === 'stop-token';
+    return {
+      text: result.text, promptTokens: prompt.length, completionTokens: result.tokens.length + (stopped ? 1 : 0),
+      finishReason: stopped || result.stopReason === 'stop-string' ? 'stop' : 'length',
+    };
   }
 }
 

@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
 import type { RatingMode } from '../rating/contest-rating.ts';
 import { BUNDLED_PROBLEMS_DIR, selectContests } from './contests.ts';
-import { demoReplays } from './demo.ts';
+import { demoReplays, writeDemoModel } from './demo.ts';
 import { type JudgeBackend, LocalBackend, RemoteBackend, remoteOptionsFromEnv } from './judging.ts';
 import {
-  AnthropicClient, DEFAULT_RETRY, type ModelClient, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type RetryPolicy, type Sampling,
+  AnthropicClient, DEFAULT_RETRY, LocalModelClient, type ModelClient, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type RetryPolicy, type Sampling,
 } from './models.ts';
 import { loadDataset, loadProblemset } from './problems.ts';
 import { type LanguagePolicy, PROMPT_VERSION } from './prompt.ts';
@@ -20,12 +20,12 @@ import { renderHtml } from './report-html.ts';
 import { type Progress, type RunConfig, describeAttemptOrder, resultsFromStore, runContests } from './runner.ts';
 import { RunStore } from './store.ts';
 
-export type Provider = 'openai' | 'anthropic' | 'replay';
+export type Provider = 'openai' | 'anthropic' | 'local' | 'replay';
 
 export interface ModelChoice {
   /** default: replay when `replay` is given, else openai */
   provider?: Provider;
-  /** model name sent to the endpoint (for replay: the name shown) */
+  /** model name sent to the endpoint (for local: the model folder; for replay: the name shown) */
   model?: string;
   baseUrl?: string;
   /** environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY) */
@@ -110,7 +110,7 @@ export function replayFromRun(path: string, name?: string): ReplayClient {
   });
 }
 
-export function createClient(choice: ModelChoice, sampling: Sampling, env: NodeJS.ProcessEnv = process.env): ModelClient {
+export async function createClient(choice: ModelChoice, sampling: Sampling, env: NodeJS.ProcessEnv = process.env): Promise<ModelClient> {
   const provider = choice.provider ?? (choice.replay ? 'replay' : 'openai');
   if (provider === 'replay') {
     if (!choice.replay) throw new LmlabError('--provider replay needs --replay <file>');
@@ -118,6 +118,7 @@ export function createClient(choice: ModelChoice, sampling: Sampling, env: NodeJ
     return ReplayClient.fromFile(choice.replay, choice.model);
   }
   if (!choice.model) throw new LmlabError(`--model is required for --provider ${provider}`);
+  if (provider === 'local') return LocalModelClient.load({ dir: choice.model, sampling });
   const keyVar = choice.apiKeyEnv ?? (provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY');
   const apiKey = env[keyVar];
   if (provider === 'anthropic') {
@@ -138,7 +139,7 @@ async function createBackend(judge: 'local' | 'remote', pollMs: number, env: Nod
 /** Runs (or resumes) a model on contests; returns the run database's path. */
 export async function runHarness(o: RunOptions): Promise<string> {
   const env = o.env ?? process.env;
-  const client = createClient(o, o.sampling, env);
+  const client = await createClient(o, o.sampling, env);
   const dbPath = resolve(o.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
   const contests = selectContests(o.contests, {
     scratchDir: `${dbPath}.examples`,
@@ -150,7 +151,7 @@ export async function runHarness(o: RunOptions): Promise<string> {
   try {
     const stopAtFirstAc = !o.allAttempts;
     const config: RunConfig = {
-      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' ? null : o.baseUrl ?? null,
+      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' || client.provider === 'local' ? null : o.baseUrl ?? null,
       prompt: PROMPT_VERSION, language: o.lang, sampling: { ...o.sampling }, seed: o.seed,
       contestSpec: o.contests, contests: contests.map((c) => c.pack.contest.id), judge: o.judge,
       maxAttempts: o.attempts, stopAtFirstAc, attemptOrder: describeAttemptOrder(o.attempts, stopAtFirstAc),
@@ -221,6 +222,9 @@ export interface DemoOptions {
   onProgress?: (p: Progress, line?: string) => void;
   /** called as each model's run and reports are done */
   onRun?: (run: DemoResult['runs'][number]) => void;
+  /** serves a model folder over the OpenAI API (`lmlab serve`) until stop(); without it the
+   * demo's third model, a tiny lmlab model reached through the server, is left out */
+  serve?: (modelDir: string, name: string) => Promise<{ baseUrl: string; stop: () => Promise<void> }>;
 }
 
 export interface DemoResult {
@@ -228,7 +232,9 @@ export interface DemoResult {
   leaderboard: string;
 }
 
-/** The offline demo: the strong and weak replay models on the bundled contests, local judge. */
+/** The offline demo: the strong and weak replay models on the bundled contests, and a tiny
+ * random-weight lmlab model served by `lmlab serve` (server, client, judge and rating together),
+ * local judge. */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
@@ -248,6 +254,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
     runs.push({ model: replay.model ?? name, report, html: join(dir, 'report.html') });
     o.onRun?.(runs[runs.length - 1]);
+  }
+  if (o.serve) {
+    o.say?.('\n== demo-tiny (random-weight lmlab model via lmlab serve) ==');
+    const modelDir = join(out, 'tiny-model');
+    await writeDemoModel(BUNDLED_PROBLEMS_DIR, modelDir);
+    const served = await o.serve(modelDir, 'demo-tiny');
+    try {
+      const dbPath = await runHarness({
+        ...PAPER_RUN, provider: 'openai', baseUrl: served.baseUrl, model: 'demo-tiny', contests: 'bundled',
+        sampling: { ...PAPER_SAMPLING, maxTokens: 160 }, attempts: 2, concurrency: o.concurrency,
+        retry: { ...DEFAULT_RETRY, retries: 2, timeoutMs: 300_000 }, db: join(out, 'tiny.sqlite'),
+        ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+      databases.push(dbPath);
+      const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
+      runs.push({ model: 'demo-tiny', report, html: join(dir, 'report.html') });
+      o.onRun?.(runs[runs.length - 1]);
+    } finally {
+      await served.stop();
+    }
   }
   const leaderboard = join(out, 'leaderboard.md');
   writeFileSync(leaderboard, renderLeaderboard(leaderboardRows(databases, { mode: 'corrected', bootstrap: 1000 })));

@@ -22,7 +22,12 @@ net.Socket.prototype.connect = function (...args) {
   if (!o.path && !['127.0.0.1', 'localhost', '::1', undefined].includes(o.host)) throw new Error('offline test: connection to ' + o.host + ' refused');
   return connect.apply(this, args);
 };
-dns.lookup = () => { throw new Error('offline test: DNS lookup refused'); };
+const lookup = dns.lookup;
+// a loopback literal is resolved without the network (a server binding 127.0.0.1 looks it up)
+dns.lookup = (host, ...rest) => {
+  if (host === '127.0.0.1' || host === '::1') return lookup.call(dns, host, ...rest);
+  throw new Error('offline test: DNS lookup refused');
+};
 `;
 
 function lmlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -70,6 +75,11 @@ test('lmlab codeelo demo runs offline and writes self-contained reports', { skip
     for (const v of ['WA', 'TLE', 'RE', 'CE', 'NC', 'MLE', 'PE']) assert.ok(weak.verdicts[v] > 0, `the weak model shows ${v}`);
     assert.equal(strong.provenance.judge, 'local');
     assert.equal(strong.provenance.language, 'cpp');
+    // the third model went through lmlab serve, the OpenAI client and the judge
+    const tiny = JSON.parse(readFileSync(join(out, 'tiny-report', 'report.json'), 'utf8'));
+    assert.equal(tiny.provenance.provider, 'openai');
+    assert.match(tiny.provenance.baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    assert.ok(tiny.verdicts.CE > 0, `the tiny model's programs reach the judge: ${JSON.stringify(tiny.verdicts)}`);
 
     // The report and leaderboard commands work from the run databases alone.
     const again = await lmlab(['codeelo', 'report', join(out, 'weak.sqlite'), '--out', join(dir, 'weak-again'), '--bootstrap', '0']);
