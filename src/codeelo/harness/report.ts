@@ -64,7 +64,7 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
   const { distribution, source } = loadDistribution(options.distributionPath);
   const results = resultsFromStore(store);
   // Bundled contests are simulated fields of a few thousand; every pack goes through the same rating code.
-  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution });
+  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution, attemptBudget: config.maxAttempts });
 
   const attempts = store.attempts();
   const problemRows = store.problems();

@@ -126,9 +126,15 @@ export function bootstrapInterval(resamples: number, draw: () => number, level =
   if (!(Number.isInteger(resamples) && resamples >= 1)) throw new Error(`bootstrap resamples must be a positive integer (got ${resamples})`);
   const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) stats[b] = draw();
-  stats.sort();
+  return percentileInterval(stats, level);
+}
+
+/** Percentile interval of already drawn statistics (sorts a copy). */
+export function percentileInterval(draws: Float64Array, level = 0.95): Interval {
+  if (draws.length === 0) throw new Error('percentile interval of no draws');
+  const stats = Float64Array.from(draws).sort();
   const tail = (1 - level) / 2;
-  return { low: quantile(stats, tail), high: quantile(stats, 1 - tail), level, resamples };
+  return { low: quantile(stats, tail), high: quantile(stats, 1 - tail), level, resamples: stats.length };
 }
 
 /** Mean of a with-replacement resample of `values`. */
