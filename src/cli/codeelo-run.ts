@@ -3,7 +3,7 @@
 // src/codeelo/harness/ and every rating comes from src/codeelo/rating/.
 import { Command, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { LmlabError } from './errors.ts';
 import { RATING_MODES, type RatingMode } from '../codeelo/rating/contest-rating.ts';
 import { formatReport } from '../codeelo/rating/rate.ts';
@@ -17,6 +17,7 @@ import { loadDataset, loadProblemset } from '../codeelo/harness/problems.ts';
 import { PROMPT_VERSION, type LanguagePolicy } from '../codeelo/harness/prompt.ts';
 import { buildReport, leaderboardRow, renderLeaderboard, renderMarkdown, type HarnessReport } from '../codeelo/harness/report.ts';
 import { renderHtml } from '../codeelo/harness/report-html.ts';
+import { renderLeaderboardHtml } from '../codeelo/harness/report-leaderboard.ts';
 import { describeAttemptOrder, resultsFromStore, runContests, type Progress, type RunConfig } from '../codeelo/harness/runner.ts';
 import { RunStore } from '../codeelo/harness/store.ts';
 import { numberArg } from './flags.ts';
@@ -158,6 +159,13 @@ export function writeReports(dbPath: string, flags: ReportFlags): { dir: string;
   }
 }
 
+/** The leaderboard page, linking each run's report.html relative to the page. */
+function writeLeaderboardHtml(file: string, runs: { dir: string | null; report: HarnessReport }[]): void {
+  const entries = runs.map((r) => ({ report: r.report, href: r.dir === null ? null : relative(dirname(file), join(r.dir, 'report.html')).split(sep).join('/') }));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderLeaderboardHtml(entries));
+}
+
 /** Run databases named directly or found (*.sqlite) in the given directories. */
 function findRuns(paths: string[]): string[] {
   const out: string[] = [];
@@ -239,18 +247,27 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
       .argument('<runs...>', 'run databases, or directories holding them'),
   )
     .option('--out <file>', 'also write the table as Markdown to this file')
+    .option('--html [file]', "also write the HTML page (default: leaderboard.html in the first directory given) and each run's report it links to")
     .option('--json', 'print the rows as JSON')
-    .action((runs: string[], flags: ReportFlags & { out?: string; json?: boolean }) => {
-      const rows = findRuns(runs).map((db) => {
+    .action((runs: string[], flags: ReportFlags & { out?: string; html?: string | true; json?: boolean }) => {
+      const reports = findRuns(runs).map((db) => {
+        if (flags.html) return writeReports(db, { ...flags, out: undefined });
         const store = new RunStore(resolve(db), { create: false });
         try {
-          return leaderboardRow(buildReport(store, { mode: flags.mode, bootstrap: flags.bootstrap, ...(flags.distribution ? { distributionPath: flags.distribution } : {}) }));
+          return { dir: null, report: buildReport(store, { mode: flags.mode, bootstrap: flags.bootstrap, ...(flags.distribution ? { distributionPath: flags.distribution } : {}) }) };
         } finally {
           store.close();
         }
       });
+      const rows = reports.map((r) => leaderboardRow(r.report));
       const table = renderLeaderboard(rows);
       if (flags.out) writeFileSync(flags.out, table);
+      if (flags.html) {
+        const first = runs.find((p) => statSync(p).isDirectory());
+        const file = resolve(flags.html === true ? join(first ?? '.', 'leaderboard.html') : flags.html);
+        writeLeaderboardHtml(file, reports);
+        if (!flags.json) console.error(`wrote ${file}`);
+      }
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table);
     });
 
@@ -265,6 +282,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
       mkdirSync(out, { recursive: true });
       const replays = demoReplays(BUNDLED_PROBLEMS_DIR);
       const htmls: string[] = [];
+      const written: { dir: string; report: HarnessReport }[] = [];
       for (const [name, replay] of Object.entries(replays)) {
         const file = join(out, `replay-${name}.json`);
         writeFileSync(file, JSON.stringify(replay, null, 2) + '\n');
@@ -275,18 +293,12 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
         });
         const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
         htmls.push(join(dir, 'report.html'));
+        written.push({ dir, report });
         console.log(`${replay.model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`);
       }
-      const rows = ['strong', 'weak'].map((name) => {
-        const store = new RunStore(join(out, `${name}.sqlite`), { create: false });
-        try {
-          return leaderboardRow(buildReport(store, { mode: 'corrected', bootstrap: 1000 }));
-        } finally {
-          store.close();
-        }
-      });
-      writeFileSync(join(out, 'leaderboard.md'), renderLeaderboard(rows));
-      console.log(`\nHTML reports:\n  ${htmls.join('\n  ')}\nleaderboard: ${join(out, 'leaderboard.md')}\n(the human fields of the bundled contests are simulated; see the reports)`);
+      writeFileSync(join(out, 'leaderboard.md'), renderLeaderboard(written.map((w) => leaderboardRow(w.report))));
+      writeLeaderboardHtml(join(out, 'leaderboard.html'), written);
+      console.log(`\nHTML reports:\n  ${htmls.join('\n  ')}\nleaderboard: ${join(out, 'leaderboard.html')} and leaderboard.md\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
 }
 

@@ -46,6 +46,17 @@ export class RatingDistribution {
     return (100 * strictlyBelow) / this.total;
   }
 
+  /** Counts in buckets [start, start + width) in rating order, empty ones left out (for plots). */
+  buckets(width = 100): { start: number; count: number }[] {
+    const counts = new Map<number, number>();
+    this.values.forEach((v, k) => {
+      const start = Math.floor(v / width) * width;
+      const count = (k + 1 < this.values.length ? this.below[k + 1] : this.total) - this.below[k];
+      counts.set(start, (counts.get(start) ?? 0) + count);
+    });
+    return [...counts.entries()].map(([start, count]) => ({ start, count }));
+  }
+
   /** From `rating,count` CSV text (a header line is allowed). */
   static fromCsv(text: string, where = 'rating histogram'): RatingDistribution {
     const counts = new Map<number, number>();
