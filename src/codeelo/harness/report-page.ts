@@ -16,6 +16,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d8dee4;padd
 th{background:#f3f5f7}.num{text-align:right;font-variant-numeric:tabular-nums}.note{background:#fff6d6;border-left:4px solid #e0b000;padding:.5em .8em;margin:.6em 0}
 .sim{color:#9a5b00;font-weight:600}.headline{font-size:1.25em;margin:.8em 0}.v{font-family:ui-monospace,monospace;font-size:12px}
 .AC{color:#1d7a3a;font-weight:600}.fail{color:#b3261e}.muted{color:#68717a}
+table.attempts td:nth-child(n+5),table.attempts td:first-child,table.attempts td:nth-child(3){text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}table.sortable th::after{content:" \\2195";color:#9aa3ab}
 table.sortable th[aria-sort=ascending]::after{content:" \\2191";color:#1d232a}table.sortable th[aria-sort=descending]::after{content:" \\2193";color:#1d232a}
 .figures{display:flex;flex-wrap:wrap;gap:1.2em 2em}.figure{margin:0}.figure h3{margin-bottom:.1em}.figure p{margin:.1em 0 .4em;color:#555;font-size:12.5px;max-width:760px}
