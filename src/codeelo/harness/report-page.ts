@@ -19,7 +19,7 @@ th{background:#f3f5f7}.num{text-align:right;font-variant-numeric:tabular-nums}.n
 table.attempts td:nth-child(n+5),table.attempts td:first-child,table.attempts td:nth-child(3){text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none;white-space:nowrap}table.sortable th::after{content:" \\2195";color:#9aa3ab}
 table.sortable th[aria-sort=ascending]::after{content:" \\2191";color:#1d232a}table.sortable th[aria-sort=descending]::after{content:" \\2193";color:#1d232a}
-.figures{display:flex;flex-wrap:wrap;gap:1.2em 2em}.figure{margin:0}.figure h3{margin-bottom:.1em}.figure p{margin:.1em 0 .4em;color:#555;font-size:12.5px;max-width:760px}
+.figures{display:flex;flex-wrap:wrap;gap:1.2em 2em}.figure{margin:0}.figure h3{margin-bottom:.1em}.figure p{margin:.1em 0 .4em;color:#555;font-size:12.5px}
 details.problem{border:1px solid #d8dee4;border-radius:4px;margin:.3em 0;padding:.2em .6em}details.problem>summary{cursor:pointer}
 details.problem[open]{background:#fafbfc}details.code>summary{cursor:pointer;color:#2b5fb3}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.6em;overflow:auto;max-height:32em;font-size:12px;line-height:1.35}
@@ -45,7 +45,7 @@ export function figuresHtml(figures: readonly Figure[]): string {
   const drawn = figures.filter((f) => f.markup);
   if (drawn.length === 0) return '<p class="muted">Nothing to plot (no rated contest and no judged attempt).</p>';
   return `<div class="figures">${drawn.map((f) =>
-    `<section class="figure" data-plot="${f.id}"><h3>${esc(f.title)}</h3><p>${esc(f.caption)}</p>${f.markup}</section>`).join('\n')}</div>`;
+    `<section class="figure" data-plot="${f.id}" style="width:${f.width}px;max-width:100%"><h3>${esc(f.title)}</h3><p>${esc(f.caption)}</p>${f.markup}</section>`).join('\n')}</div>`;
 }
 
 export function page(title: string, body: string): string {

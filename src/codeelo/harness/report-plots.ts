@@ -34,6 +34,8 @@ export interface Figure {
   caption: string;
   /** SVG (in a <figure> when it has a legend), or an empty string when there is nothing to draw. */
   markup: string;
+  /** Drawn width in CSS pixels. */
+  width: number;
 }
 
 /** Model colours, in the order the runs are given (colour-blind-safe Tableau 10 subset). */
@@ -72,8 +74,8 @@ export function ratingsFigure(runs: PlotRun[]): Figure {
   }));
   const withInterval = rated.filter((r) => r.low !== undefined);
   const markup = render({
-    width: 760, height: 300, marginTop: 30,
-    x: { label: 'rating →', domain: [Math.min(0, ...bars.map((b) => b.x1)), Math.max(3600, ...rated.map((r) => r.elo + 100))] },
+    width: 760, height: 300, marginTop: 30, marginBottom: 40,
+    x: { label: 'rating', labelAnchor: 'center', labelArrow: 'none', domain: [Math.min(0, ...bars.map((b) => b.x1)), Math.max(3600, ...rated.map((r) => r.elo + 100))] },
     y: { label: '↑ humans (%)', grid: true },
     color: modelScale(runs, true),
     marks: [
@@ -90,7 +92,7 @@ export function ratingsFigure(runs: PlotRun[]): Figure {
   return {
     id: 'ratings', title: 'Rating against the human rating distribution',
     caption: `Share of ${humans.total.toLocaleString('en-US')} human Codeforces ratings per 100 points (${humans.source}); the line is the model's Elo, the band its 95% interval over contests.`,
-    markup: rated.length ? markup : '',
+    markup: rated.length ? markup : '', width: 760,
   };
 }
 
@@ -118,8 +120,8 @@ export function solveFigure(runs: PlotRun[]): Figure {
     for (let d = lo; d <= hi; d += 25) curve.push({ name: run.name, rating: d, p: winProbability(elo, d) });
   }
   const markup = render({
-    width: 760, height: 300,
-    x: { label: 'problem rating →', domain: [lo, hi] },
+    width: 760, height: 300, marginBottom: 40,
+    x: { label: 'problem rating', labelAnchor: 'center', labelArrow: 'none', domain: [lo, hi] },
     y: { label: '↑ solved', domain: [0, 1], tickFormat: '%', grid: true },
     r: { range: [3, 9] },
     color: modelScale(runs, true),
@@ -135,7 +137,7 @@ export function solveFigure(runs: PlotRun[]): Figure {
   return {
     id: 'solve', title: 'Solve rate against problem rating',
     caption: 'Dots: share of the attempted problems of that rating solved within the attempt budget (size: number of problems). Dashed: the solve rate the Elo predicts, 1 / (1 + 10^((d − Elo)/400)).',
-    markup: dots.length ? markup : '',
+    markup: dots.length ? markup : '', width: 760,
   };
 }
 
@@ -151,7 +153,7 @@ export function contestsFigure(runs: PlotRun[]): Figure {
   const contests = [...new Set(points.map((p) => p.contest))];
   const markup = render({
     width: 760, height: 300,
-    fx: { label: 'contest', domain: contests, padding: 0.15 },
+    fx: { label: 'contest', labelAnchor: 'center', domain: contests, padding: 0.15 },
     x: { axis: null, domain: runs.map((r) => r.name), padding: 0.4 },
     y: { label: '↑ contest rating', grid: true },
     color: modelScale(runs, true),
@@ -169,7 +171,7 @@ export function contestsFigure(runs: PlotRun[]): Figure {
   return {
     id: 'contests', title: 'Rating per contest',
     caption: 'Dots: the rating from the placement in each rated contest; bars: 95% interval over attempt orders; dashed: the overall Elo (their mean).',
-    markup: points.length ? markup : '',
+    markup: points.length ? markup : '', width: 760,
   };
 }
 
@@ -177,8 +179,8 @@ export function passkFigure(runs: PlotRun[]): Figure {
   const rows = runs.flatMap((run) => run.report.rating.passAtK.map((p) => ({ name: run.name, k: p.k, value: p.value, problems: p.problems })));
   const stopped = runs.some((r) => r.report.provenance.stopAtFirstAc);
   const markup = render({
-    width: 360, height: 280,
-    x: { label: 'k →', type: 'log', base: 2, ticks: [1, 2, 4, 8], tickFormat: 'd', domain: [1, 8] },
+    width: 360, height: 280, marginBottom: 40,
+    x: { label: 'k (attempts)', labelAnchor: 'center', labelArrow: 'none', type: 'log', base: 2, ticks: [1, 2, 4, 8], tickFormat: 'd', domain: [1, 8] },
     y: { label: '↑ pass@k', domain: [0, 1], tickFormat: '%', grid: true },
     color: modelScale(runs, true),
     marks: [
@@ -189,7 +191,7 @@ export function passkFigure(runs: PlotRun[]): Figure {
   return {
     id: 'passk', title: 'pass@k',
     caption: `Unbiased pass@k over problems with at least k judged attempts.${stopped ? ' Attempts stopped at the first AC, so these are biased (see the notes).' : ''}`,
-    markup: rows.length ? markup : '',
+    markup: rows.length ? markup : '', width: 360,
   };
 }
 
@@ -212,8 +214,9 @@ export function verdictsFigure(runs: PlotRun[]): Figure {
   const verdicts = Object.keys(VERDICT_COLORS).filter((v) => rows.some((r) => r.verdict === v));
   const buckets = BUCKETS.filter((b) => rows.some((r) => r.bucket === b));
   const many = runs.length > 1;
+  const width = many ? 680 : 420;
   const markup = render({
-    width: many ? 680 : 420, height: 280,
+    width, height: 280,
     ...(many ? { fx: { label: null, domain: runs.map((r) => r.name) } } : {}),
     x: { label: null, domain: buckets, padding: 0.2 },
     y: { label: '↑ attempts', grid: true },
@@ -229,7 +232,7 @@ export function verdictsFigure(runs: PlotRun[]): Figure {
   return {
     id: 'verdicts', title: 'Verdicts by difficulty',
     caption: 'Every judged attempt by its problem\'s difficulty bucket: Easy [800, 1000), Medium [1000, 1300), Hard [1300, 3500].',
-    markup: rows.length ? markup : '',
+    markup: rows.length ? markup : '', width,
   };
 }
 
