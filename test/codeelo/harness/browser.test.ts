@@ -22,9 +22,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const MAX_PAGE_BYTES = 1.5 * 1024 * 1024;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function demo(out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function lmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'codeelo', 'demo', '--out', out, '--quiet', '--concurrency', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -71,7 +71,7 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
   let context: BrowserContext | undefined;
   try {
     const out = join(dir, 'demo');
-    const run = await demo(out);
+    const run = await lmlab(['codeelo', 'demo', '--out', out, '--quiet', '--concurrency', '3']);
     assert.equal(run.code, 0, run.stderr);
     const pages = { leaderboard: join(out, 'leaderboard.html'), strong: join(out, 'strong-report', 'report.html'), weak: join(out, 'weak-report', 'report.html') };
     assert.ok(run.stdout.includes(pages.leaderboard), run.stdout);
@@ -165,6 +165,17 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     await strong.page.screenshot({ path: join(ARTIFACTS, 'report-strong.png'), fullPage: true });
     assert.deepEqual(strong.errors, []);
     assert.deepEqual(outside, [], 'no request left the file system');
+
+    // `lmlab codeelo leaderboard DIR --html FILE`: the page links each run's report, written next to its database.
+    const page = join(dir, 'pages', 'board.html');
+    const board2 = await lmlab(['codeelo', 'leaderboard', out, '--html', page, '--bootstrap', '100']);
+    assert.equal(board2.code, 0, board2.stderr);
+    const hrefs = [...readFileSync(page, 'utf8').matchAll(/<a href="([^"]+)">/g)].map((m) => m[1]);
+    assert.deepEqual(hrefs, ['../demo/strong-report/report.html', '../demo/weak-report/report.html']);
+    const linked = await open(context, page);
+    await linked.page.locator('#leaderboard a').first().click();
+    await linked.page.waitForURL(/strong-report\/report\.html$/);
+    assert.deepEqual(linked.errors, []);
   } finally {
     await context?.close();
     rmSync(dir, { recursive: true, force: true });
