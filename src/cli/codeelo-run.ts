@@ -3,16 +3,16 @@
 // src/codeelo/harness/session.ts and every rating comes from src/codeelo/rating/.
 import { type Command, Option } from 'commander';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { RATING_MODES } from '../codeelo/rating/contest-rating.ts';
 import { formatReport } from '../codeelo/rating/rate.ts';
 import { DEFAULT_RETRY, PAPER_SAMPLING } from '../codeelo/harness/models.ts';
 import type { LanguagePolicy } from '../codeelo/harness/prompt.ts';
-import { renderLeaderboard } from '../codeelo/harness/report.ts';
+import { leaderboardRow, renderLeaderboard } from '../codeelo/harness/report.ts';
 import type { Progress } from '../codeelo/harness/runner.ts';
 import {
-  type ModelChoice, type ReportOptions, findRuns, leaderboardRows, reportRun, runDemo, runHarness, writeReports,
+  type ModelChoice, type ReportOptions, findRuns, leaderboardRows, reportRun, runDemo, runHarness, writeLeaderboardHtml, writeReports,
 } from '../codeelo/harness/session.ts';
 import { LmlabError } from '../util/errors.ts';
 import { numberArg } from './flags.ts';
@@ -134,9 +134,20 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
       .argument('<runs...>', 'run databases, or directories holding them'),
   )
     .option('--out <file>', 'also write the table as Markdown to this file')
+    .option('--html [file]', "also write the HTML page (default: leaderboard.html in the first directory given) and each run's report it links to")
     .option('--json', 'print the rows as JSON')
-    .action((runs: string[], flags: ReportOptions & { out?: string; json?: boolean }) => {
-      const rows = leaderboardRows(findRuns(runs), flags);
+    .action((runs: string[], flags: ReportOptions & { out?: string; html?: string | true; json?: boolean }) => {
+      const dbs = findRuns(runs);
+      const rows = flags.html ? [] : leaderboardRows(dbs, flags);
+      if (flags.html) {
+        const options: ReportOptions = { mode: flags.mode, bootstrap: flags.bootstrap, ...(flags.distribution ? { distribution: flags.distribution } : {}) };
+        const reports = dbs.map((db) => writeReports(db, options));
+        rows.push(...reports.map((r) => leaderboardRow(r.report)));
+        const first = runs.find((p) => statSync(p).isDirectory());
+        const file = resolve(flags.html === true ? join(first ?? '.', 'leaderboard.html') : flags.html);
+        writeLeaderboardHtml(file, reports);
+        if (!flags.json) console.error(`wrote ${file}`);
+      }
       const table = renderLeaderboard(rows);
       if (flags.out) writeFileSync(flags.out, table);
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table);
@@ -154,7 +165,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
         onRun: ({ model, report }) =>
           console.log(`${model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`),
       });
-      console.log(`\nHTML reports:\n  ${demo.runs.map((r) => r.html).join('\n  ')}\nleaderboard: ${demo.leaderboard}\n(the human fields of the bundled contests are simulated; see the reports)`);
+      console.log(`\nHTML reports:\n  ${demo.runs.map((r) => r.html).join('\n  ')}\nleaderboard: ${demo.leaderboard} and ${demo.leaderboardMd}\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
 }
 

@@ -1,10 +1,11 @@
 // The run report: ratings through the ratings module (rateResults; no maths here), plus what
-// the run itself knows — per-problem attempts, verdict breakdown, which backend and test set
-// produced each verdict, tokens and cost, failures and why, and the full provenance. Rendered
-// as JSON and Markdown here; HTML in report-html.ts. Also the leaderboard over several runs.
-// It does not run anything.
+// the run itself knows — per-problem attempts with their code, verdict, failing test, checker
+// message, time and memory (the drill-down), verdict breakdown, which backend and test set
+// produced each verdict, tokens and cost, failures and why, the human rating histogram the
+// percentile uses, and the full provenance. Rendered as JSON and Markdown here; HTML in
+// report-html.ts. Also the leaderboard rows over several runs. It does not run anything.
 import { readFileSync } from 'node:fs';
-import { rateResults, type RateReport } from '../rating/rate.ts';
+import { rateResults, type ContestRow, type RateReport } from '../rating/rate.ts';
 import type { RatingMode } from '../rating/contest-rating.ts';
 import type { ContestPack } from '../rating/pack.ts';
 import { loadDistribution } from './histogram.ts';
@@ -12,10 +13,21 @@ import { resultsFromStore, type RunConfig } from './runner.ts';
 import type { RunStore } from './store.ts';
 import { LmlabError } from '../../util/errors.ts';
 
+/** One attempt as the run database holds it (judgment fields null while not judged). */
+export interface AttemptLine {
+  attempt: number; verdict: string | null; rawVerdict: string | null; backend: string | null; judgedOn: string | null;
+  /** The first failing test as the judge names it (e.g. "3"), null when none failed. */
+  failedTest: string | null; message: string | null; maxTimeMs: number | null; maxMemoryKb: number | null; judgeMs: number | null;
+  generationMs: number; promptTokens: number; completionTokens: number; finishReason: string;
+  lang: string | null; code: string | null;
+  /** The model's whole answer, only when no program could be taken from it. */
+  answer: string | null;
+}
+
 export interface ProblemLine {
   index: string; key: string; title: string; rating: number | null; tags: string[];
   localMode: string; source: string; verdicts: string[]; judgedOn: string[]; backends: string[];
-  solved: boolean; status: string;
+  solved: boolean; status: string; attempts: AttemptLine[];
 }
 
 export interface ContestLine {
@@ -31,6 +43,8 @@ export interface HarnessReport {
   generatedAt: string;
   provenance: RunConfig & { database: string; created: string | null; ratingMode: RatingMode; distribution: string; bootstrapResamples: number; lmlabVersion: string };
   rating: RateReport;
+  /** The human ratings the percentile is taken against, in 100-point buckets. */
+  humans: { source: string; total: number; buckets: { start: number; count: number }[] };
   contests: ContestLine[];
   verdicts: Record<string, number>;
   judgedBy: Record<string, number>;
@@ -65,7 +79,7 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
   const { distribution, source } = loadDistribution(options.distributionPath);
   const results = resultsFromStore(store);
   // Bundled contests are simulated fields of a few thousand; every pack goes through the same rating code.
-  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution });
+  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution, attemptBudget: config.maxAttempts });
 
   const attempts = store.attempts();
   const problemRows = store.problems();
@@ -101,6 +115,13 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
         rating: meta?.rating ?? p.rating ?? null, tags: meta?.tags ?? p.tags, localMode: meta?.localMode ?? 'none', source: meta?.source ?? 'contest pack',
         verdicts: judged.map((a) => a.judgment!.verdict), judgedOn: judged.map((a) => a.judgment!.judgedOn), backends: judged.map((a) => a.judgment!.backend),
         solved, status: solved ? 'solved' : open ? 'incomplete' : judged.length ? 'unsolved' : 'not attempted',
+        attempts: mine.map((a) => ({
+          attempt: a.attempt, verdict: a.judgment?.verdict ?? null, rawVerdict: a.judgment?.rawVerdict ?? null,
+          backend: a.judgment?.backend ?? null, judgedOn: a.judgment?.judgedOn ?? null, failedTest: a.judgment?.failedTest ?? null,
+          message: a.judgment?.message ?? null, maxTimeMs: a.judgment?.maxTimeMs ?? null, maxMemoryKb: a.judgment?.maxMemoryKb ?? null,
+          judgeMs: a.judgment?.judgeMs ?? null, generationMs: a.generationMs, promptTokens: a.promptTokens, completionTokens: a.completionTokens,
+          finishReason: a.finishReason, lang: a.lang, code: a.code, answer: a.code === null ? a.answer : null,
+        })),
       };
     }),
   }));
@@ -125,12 +146,19 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
       ...config, database: store.path, created: store.getMeta('created') ?? null, ratingMode: options.mode,
       distribution: source, bootstrapResamples: options.bootstrap, lmlabVersion: pkgVersion(),
     },
-    rating, contests: contestLines, verdicts, judgedBy,
+    rating, humans: { source, total: distribution.total, buckets: distribution.buckets(100) }, contests: contestLines, verdicts, judgedBy,
     tokens: { prompt, completion, generations: attempts.length, generationSeconds: generationMs / 1000, costUsd },
     failures: events.filter((e) => e.kind !== 'request-retried').map((e) => ({ at: e.at, kind: e.kind, where: where(e), message: e.message })),
     retries: events.filter((e) => e.kind === 'request-retried').length,
     incomplete, notes,
   };
+}
+
+/** "3 of 3001", or for a model behind every human "below all 3000 humans (3001 of 3001)". */
+export function placeText(row: ContestRow): string {
+  if (row.place === null) return '-';
+  const of = `${row.place} of ${row.participants}`;
+  return row.aheadOrTied === row.humans ? `below all ${row.humans} humans (${of})` : of;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -146,10 +174,10 @@ export function renderMarkdown(r: HarnessReport): string {
   const order = r.rating.intervals.attemptOrder;
   out.push(`**Elo ${num(r.rating.elo)}**${ci ? ` (95% CI over contests [${num(ci.low)}, ${num(ci.high)}]` : ''}${order ? `; over attempt order [${num(order.low)}, ${num(order.high)}])` : ci ? ')' : ''}, ` +
     `percentile ${num(r.rating.percentile, 1)} of human ratings, ${r.rating.ratedContests} of ${r.rating.contests.length} contests rated (mode ${r.rating.mode}).`, '');
-  out.push('## Contests', '', '| contest | division | field | score | penalty | solved | place | of | rating |', '|---|---|---|---|---|---|---|---|---|');
+  out.push('## Contests', '', '| contest | division | field | score | penalty | solved | place | rating | attempt-order 95% |', '|---|---|---|---|---|---|---|---|---|');
   for (const row of r.rating.contests) {
     const line = r.contests.find((c) => c.id === row.contestId)!;
-    out.push(`| ${row.contestId} ${cell(row.name)} | ${row.division} | ${line.simulated ? 'simulated' : 'real'} | ${row.points} | ${row.scoring === 'icpc' ? row.penalty : '-'} | ${row.solved}/${row.problems} | ${row.place ?? '-'} | ${row.participants} | ${row.skipped ? `skipped: ${cell(row.skipped)}` : num(row.rating)} |`);
+    out.push(`| ${row.contestId} ${cell(row.name)} | ${row.division} | ${line.simulated ? 'simulated' : 'real'} | ${row.points} | ${row.scoring === 'icpc' ? row.penalty : '-'} | ${row.solved}/${row.problems} | ${placeText(row)} | ${row.skipped ? `skipped: ${cell(row.skipped)}` : num(row.rating)} | ${row.attemptOrder ? `[${num(row.attemptOrder.low)}, ${num(row.attemptOrder.high)}]` : '-'} |`);
   }
   if (r.rating.perDivision.length) {
     out.push('', '## Elo per division', '', '| division | contests | Elo |', '|---|---|---|');
@@ -168,6 +196,14 @@ export function renderMarkdown(r: HarnessReport): string {
       out.push(`| ${q.key} | ${cell(q.title)} | ${q.rating ?? '-'} | ${[...new Set(q.judgedOn)].join(', ') || q.localMode} | ${q.verdicts.join(' ') || '-'} | ${q.status} |`);
     }
   }
+  out.push('', '## Attempts', '', '| problem | # | verdict | failed test | time ms | memory KB | checker / judge message |', '|---|---|---|---|---|---|---|');
+  for (const c of r.contests) {
+    for (const q of c.problems) {
+      for (const a of q.attempts) {
+        out.push(`| ${q.key} | ${a.attempt} | ${a.verdict ?? 'not judged'} | ${a.failedTest ?? '-'} | ${a.maxTimeMs ?? '-'} | ${a.maxMemoryKb ?? '-'} | ${cell((a.message ?? '').slice(0, 200)) || '-'} |`);
+      }
+    }
+  }
   out.push('', '## Failures', '');
   if (r.failures.length === 0) out.push(`none (${r.retries} requests retried)`);
   else {
@@ -183,7 +219,8 @@ export function renderMarkdown(r: HarnessReport): string {
 
 export interface LeaderboardRow {
   database: string; model: string; provider: string; language: string; judge: string; contests: number; rated: number;
-  elo: number | null; low: number | null; high: number | null; percentile: number | null; solved: number; problems: number;
+  elo: number | null; low: number | null; high: number | null; orderLow: number | null; orderHigh: number | null;
+  percentile: number | null; solved: number; problems: number;
   passAt1: number | null; tokens: number; simulated: boolean;
 }
 
@@ -194,7 +231,8 @@ export function leaderboardRow(report: HarnessReport): LeaderboardRow {
   return {
     database: report.provenance.database, model: report.provenance.model, provider: report.provenance.provider,
     language: report.provenance.language, judge: report.provenance.judge, contests: report.rating.contests.length, rated: report.rating.ratedContests,
-    elo: report.rating.elo, low: ci?.low ?? null, high: ci?.high ?? null, percentile: report.rating.percentile, solved, problems,
+    elo: report.rating.elo, low: ci?.low ?? null, high: ci?.high ?? null,
+    orderLow: report.rating.intervals.attemptOrder?.low ?? null, orderHigh: report.rating.intervals.attemptOrder?.high ?? null, percentile: report.rating.percentile, solved, problems,
     passAt1: report.rating.passAtK.find((x) => x.k === 1)?.value ?? null, tokens: report.tokens.prompt + report.tokens.completion,
     simulated: report.contests.some((c) => c.simulated),
   };

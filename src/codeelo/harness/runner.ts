@@ -221,7 +221,7 @@ export function resultsFromStore(store: RunStore): CodeeloResults {
   return {
     format: 'lmlab-codeelo-results', version: 1,
     ...(config.model ? { model: config.model } : {}),
-    run: { seed: config.seed, language: config.language, maxNewTokens: config.sampling?.maxTokens, judge: config.judge, prompt: config.prompt, attemptOrder: config.attemptOrder },
+    run: { seed: config.seed, language: config.language, maxNewTokens: config.sampling?.maxTokens, judge: config.judge, prompt: config.prompt, maxAttempts: config.maxAttempts, stopAtFirstAc: config.stopAtFirstAc, attemptOrder: config.attemptOrder },
     contests,
   };
 }

@@ -4,7 +4,7 @@
 // database is opened through withRun, which closes it again. It prints nothing: progress and
 // messages go to the callbacks given. Not here: option parsing (src/cli/codeelo-run.ts).
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
 import type { RatingMode } from '../rating/contest-rating.ts';
 import { BUNDLED_PROBLEMS_DIR, selectContests } from './contests.ts';
@@ -17,6 +17,7 @@ import { loadDataset, loadProblemset } from './problems.ts';
 import { type LanguagePolicy, PROMPT_VERSION } from './prompt.ts';
 import { type HarnessReport, type LeaderboardRow, buildReport, leaderboardRow, renderLeaderboard, renderMarkdown } from './report.ts';
 import { renderHtml } from './report-html.ts';
+import { renderLeaderboardHtml } from './report-leaderboard.ts';
 import { type Progress, type RunConfig, describeAttemptOrder, resultsFromStore, runContests } from './runner.ts';
 import { RunStore } from './store.ts';
 
@@ -210,6 +211,16 @@ export function findRuns(paths: string[]): string[] {
   return out;
 }
 
+/** The leaderboard page, linking each run's report.html relative to the page. */
+export function writeLeaderboardHtml(file: string, runs: { dir: string | null; report: HarnessReport }[]): void {
+  const entries = runs.map((r) => ({
+    report: r.report,
+    href: r.dir === null ? null : relative(dirname(file), join(r.dir, 'report.html')).split(sep).join('/'),
+  }));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderLeaderboardHtml(entries));
+}
+
 export function leaderboardRows(dbPaths: string[], o: ReportOptions): LeaderboardRow[] {
   return dbPaths.map((db) => leaderboardRow(reportRun(db, { mode: o.mode, bootstrap: o.bootstrap, ...(o.distribution ? { distribution: o.distribution } : {}) })));
 }
@@ -229,7 +240,9 @@ export interface DemoOptions {
 
 export interface DemoResult {
   runs: Array<{ model: string; report: HarnessReport; html: string }>;
+  /** the leaderboard page (leaderboard.html) and its Markdown table (leaderboard.md) */
   leaderboard: string;
+  leaderboardMd: string;
 }
 
 /** The offline demo: the strong and weak replay models on the bundled contests, and a tiny
@@ -275,7 +288,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       await served.stop();
     }
   }
-  const leaderboard = join(out, 'leaderboard.md');
-  writeFileSync(leaderboard, renderLeaderboard(leaderboardRows(databases, { mode: 'corrected', bootstrap: 1000 })));
-  return { runs, leaderboard };
+  const leaderboardMd = join(out, 'leaderboard.md');
+  writeFileSync(leaderboardMd, renderLeaderboard(runs.map((r) => leaderboardRow(r.report))));
+  const leaderboard = join(out, 'leaderboard.html');
+  writeLeaderboardHtml(leaderboard, runs.map((r) => ({ dir: dirname(r.html), report: r.report })));
+  return { runs, leaderboard, leaderboardMd };
 }

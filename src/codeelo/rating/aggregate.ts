@@ -47,6 +47,17 @@ export class RatingDistribution {
     return (100 * strictlyBelow) / this.total;
   }
 
+  /** Counts in buckets [start, start + width) in rating order, empty ones left out (for plots). */
+  buckets(width = 100): { start: number; count: number }[] {
+    const counts = new Map<number, number>();
+    this.values.forEach((v, k) => {
+      const start = Math.floor(v / width) * width;
+      const count = (k + 1 < this.values.length ? this.below[k + 1] : this.total) - this.below[k];
+      counts.set(start, (counts.get(start) ?? 0) + count);
+    });
+    return [...counts.entries()].map(([start, count]) => ({ start, count }));
+  }
+
   /** From `rating,count` CSV text (a header line is allowed). */
   static fromCsv(text: string, where = 'rating histogram'): RatingDistribution {
     const counts = new Map<number, number>();
@@ -127,9 +138,15 @@ export function bootstrapInterval(resamples: number, draw: () => number, level =
   if (!(Number.isInteger(resamples) && resamples >= 1)) throw new LmlabError(`bootstrap resamples must be a positive integer (got ${resamples})`);
   const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) stats[b] = draw();
-  stats.sort();
+  return percentileInterval(stats, level);
+}
+
+/** Percentile interval of already drawn statistics (sorts a copy). */
+export function percentileInterval(draws: Float64Array, level = 0.95): Interval {
+  if (draws.length === 0) throw new Error('percentile interval of no draws');
+  const stats = Float64Array.from(draws).sort();
   const tail = (1 - level) / 2;
-  return { low: quantile(stats, tail), high: quantile(stats, 1 - tail), level, resamples };
+  return { low: quantile(stats, tail), high: quantile(stats, 1 - tail), level, resamples: stats.length };
 }
 
 /** Mean of a with-replacement resample of `values`. */

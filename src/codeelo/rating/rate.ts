@@ -1,22 +1,33 @@
 // The `rate` pipeline: RESULTS.json attempts + contest packs → per-contest score, place and
 // rating in one mode, then overall Elo, percentile, per-division Elo, pass rates per difficulty
 // bucket and tag, pass@k, and bootstrap intervals (resampling contests; resampling the order of
-// each problem's attempts). Also the plain-text table. It does not read files or parse options;
-// see src/cli/codeelo.ts.
+// each problem's attempts, overall and per contest). Also the plain-text table. It does not read
+// files or parse options; see src/cli/codeelo.ts.
+//
+// The attempt-order interval (the CodeElo paper resamples the order of the 8 attempts). A run that stops
+// at the first AC records a list that ENDS with its only AC (or holds no AC), so the observed
+// order is the worst order of that list: permuting the list alone can only move the AC earlier,
+// and the point estimate then sat at or below every resample (a weak demo model rated 577 with
+// an interval [582, 653]). The resample therefore first completes the list to the attempt budget
+// — the attempts the stopping rule never made are drawn with replacement from the problem's
+// judged verdicts — and then permutes all of them, so the observed order is one draw of the same
+// process. Lists judged in full (--all-attempts) are permuted as they are.
 import { Rng } from '../../util/rng.ts';
 import {
-  bootstrapInterval, difficultyBucket, mean, passAtK, resampledMean,
+  bootstrapInterval, difficultyBucket, mean, passAtK, percentileInterval, resampledMean,
   type Interval, type RatingDistribution,
 } from './aggregate.ts';
 import { ContestRater, skipReason, type RatingMode, type RatingOptions } from './contest-rating.ts';
 import { scoreContest } from './contest.ts';
 import type { ContestPack } from './pack.ts';
-import type { CodeeloResults, AttemptVerdict } from './results.ts';
+import { MAX_ATTEMPTS, type CodeeloResults, type AttemptVerdict } from './results.ts';
 import { LmlabError } from '../../util/errors.ts';
 
 export interface RateOptions extends RatingOptions {
   /** Bootstrap resamples per interval (0 = no intervals). */
   bootstrap?: number;
+  /** Attempts per problem the run allowed (default: run.maxAttempts of the results, else 8). */
+  attemptBudget?: number;
   seed?: number;
   distribution?: RatingDistribution;
 }
@@ -30,10 +41,15 @@ export interface ContestRow {
   penalty: number;
   solved: number;
   problems: number;
+  /** Rated humans in the field (N). */
+  humans: number;
+  /** Everyone placed: the N humans and the model (N + 1), so the worst place is N + 1 of N + 1. */
   participants: number;
   aheadOrTied: number | null;
   place: number | null;
   rating: number | null;
+  /** 95% interval of this contest's rating over attempt orders (same resamples as the overall one). */
+  attemptOrder?: Interval;
   skipped?: string;
 }
 
@@ -83,7 +99,7 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
     const row: ContestRow = {
       contestId: id, name: pack.contest.name, division: pack.contest.division, scoring: pack.scoring,
       points: score.points, penalty: score.penalty, solved: score.solved, problems: pack.problems.length,
-      participants: pack.field.oldRating.length, aheadOrTied: null, place: null, rating: null,
+      humans: pack.field.oldRating.length, participants: pack.field.oldRating.length + 1, aheadOrTied: null, place: null, rating: null,
     };
     if (reason) {
       row.skipped = reason;
@@ -136,15 +152,24 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
   if (resamples > 0 && ratings.length > 0) {
     const rng = new Rng(options.seed ?? 1);
     report.intervals.contests = bootstrapInterval(resamples, () => resampledMean(ratings, rng));
+    const budget = options.attemptBudget ?? runBudget(results) ?? MAX_ATTEMPTS;
+    const perContest = rated.map(() => new Float64Array(resamples));
+    let draw = 0;
     report.intervals.attemptOrder = bootstrapInterval(resamples, () => {
       let sum = 0;
-      for (const row of rated) {
+      rated.forEach((row, c) => {
         const rater = raters.get(row.contestId)!;
-        const shuffled = shuffledAttempts(results.contests[String(row.contestId)].problems, rng);
-        const score = scoreContest(rater.pack, shuffled);
-        sum += rater.rate(score.points, score.penalty).rating;
-      }
+        const permuted = permutedAttempts(results.contests[String(row.contestId)].problems, budget, rng);
+        const score = scoreContest(rater.pack, permuted);
+        const rating = rater.rate(score.points, score.penalty).rating;
+        perContest[c][draw] = rating;
+        sum += rating;
+      });
+      draw++;
       return sum / rated.length;
+    });
+    rated.forEach((row, c) => {
+      row.attemptOrder = percentileInterval(perContest[c]);
     });
   }
   return report;
@@ -173,10 +198,26 @@ function perDivision(rated: ContestRow[]): RateReport['perDivision'] {
     .map(([division, values]) => ({ division, contests: values.length, elo: mean(values)! }));
 }
 
-function shuffledAttempts(problems: Record<string, AttemptVerdict[]>, rng: Rng): Record<string, AttemptVerdict[]> {
+/** The attempt budget recorded in RESULTS.json's run settings, if any. */
+function runBudget(results: CodeeloResults): number | undefined {
+  const value = results.run?.maxAttempts;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
+}
+
+/**
+ * One resample of every problem's attempt order: a list that stopped at its first AC before the
+ * budget is completed to `budget` attempts by draws with replacement from its own verdicts, then
+ * every list is permuted (Fisher–Yates). A list without AC, or judged in full, is only permuted.
+ */
+export function permutedAttempts(problems: Record<string, readonly AttemptVerdict[]>, budget: number, rng: Rng): Record<string, AttemptVerdict[]> {
   const out: Record<string, AttemptVerdict[]> = {};
   for (const [index, verdicts] of Object.entries(problems)) {
     const copy = verdicts.slice();
+    const stoppedAtAc = copy.length > 0 && copy.length < budget && copy.indexOf('AC') === copy.length - 1;
+    if (stoppedAtAc) {
+      const judged = verdicts.length;
+      while (copy.length < budget) copy.push(verdicts[rng.int(judged)]);
+    }
     rng.shuffle(copy);
     out[index] = copy;
   }

@@ -4,7 +4,7 @@
 //   {
 //     "format": "lmlab-codeelo-results", "version": 1,
 //     "model": "qwen2.5-coder-7b",                      // optional
-//     "run": { "seed": 1, "language": "cpp", "maxNewTokens": 4096, "judge": "local" },
+//     "run": { "seed": 1, "language": "cpp", "maxNewTokens": 4096, "judge": "local", "maxAttempts": 8 },
 //                                                       // optional, free-form record of settings
 //     "contests": {
 //       "1971": {                                       // Codeforces contest id
@@ -22,8 +22,9 @@
 // At most 8 attempts per problem. The contest score uses the attempts up to the first AC (all
 // earlier ones count as failed, NC and CE included). pass@k treats the list as n independent
 // samples (c = number of AC), so for unbiased pass@k the harness should judge all n samples
-// rather than stop at the first AC; likewise the attempt-order bootstrap permutes the listed
-// verdicts, so lists that stop at the first AC understate that spread. Every problem of the contest pack must be listed: an
+// rather than stop at the first AC. The attempt-order bootstrap completes a list that stopped at
+// its first AC to the run's budget (run.maxAttempts, default 8) before permuting it (rate.ts).
+// Every problem of the contest pack must be listed: an
 // omitted problem is an error, not a silent zero (list it with [] when it was not attempted).
 import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';

@@ -63,7 +63,8 @@ test('per-contest rating on a real round equals the ratings module called direct
         const direct = new ContestRater(pack, { mode }).rate(score.points, score.penalty);
         assert.equal(row.rating, direct.rating, `mode ${mode}`);
         assert.equal(row.place, direct.place, `mode ${mode}`);
-        assert.equal(row.participants, pack.field.oldRating.length);
+        assert.equal(row.humans, pack.field.oldRating.length);
+        assert.equal(row.participants, pack.field.oldRating.length + 1);
         assert.ok(report.notes.every((n) => !/SIMULATED/.test(n)), 'a real round is not labelled simulated');
       }
     } finally {
