@@ -15,7 +15,8 @@ import { prepareDatasets } from '../meco/prepare.ts';
 import { mecoTrainConfig } from '../meco/schedule.ts';
 import { DocumentScorer, loadEvalDocuments, wrongLabels } from '../meco/evaluate.ts';
 import { extractDomain } from '../meco/domain.ts';
-import { exportMds } from '../meco/mds.ts';
+import { exportMds, exportTrainingRows } from '../meco/mds.ts';
+import { loadTrainConfig } from '../train/config.ts';
 import { parseScale } from '../meco/plan.ts';
 import { runExperiment } from '../meco/experiment.ts';
 import { ProgressLine } from './progress.ts';
@@ -164,13 +165,19 @@ export function registerMecoCommands(program: Command): void {
 
   meco
     .command('export-mds')
-    .description('write packed training rows (tokens, loss mask, positions restarting per document) as MosaicML Streaming (MDS) shards')
-    .argument('<dataset>', 'shard dataset directory (e.g. <data>/train-domain)')
+    .description('write packed rows as MosaicML Streaming (MDS) shards in the MeCo authors\' schema (input_ids, mask, indices, length, domain)')
+    .argument('<dataset>', 'shard dataset directory (e.g. <data>/train-domain); with --train-config, the stage number')
     .requiredOption('--out <dir>', 'output directory (index.json + shard.NNNNN.mds)')
     .option('--seq-len <n>', 'tokens per row', '8192')
     .option('--size-limit <bytes>', 'bytes per shard', String(1 << 26))
-    .action((dataset: string, f: { out: string; seqLen: string; sizeLimit: string }) => {
-      const r = exportMds(dataset, f.out, int('--seq-len', f.seqLen, 2), { sizeLimit: int('--size-limit', f.sizeLimit, 1024) });
+    .option('--domain <name>', 'value of the domain column', 'lmlab')
+    .option('--train-config <file>', 'write the rows a training run of this config consumes for stage <dataset> (its order and epochs)')
+    .option('--set <key=value...>', 'with --train-config: override config fields', [])
+    .action((dataset: string, f: { out: string; seqLen: string; sizeLimit: string; domain: string; trainConfig?: string; set: string[] }) => {
+      const sizeLimit = int('--size-limit', f.sizeLimit, 1024);
+      const r = f.trainConfig
+        ? exportTrainingRows(loadTrainConfig(f.trainConfig, f.set), int('stage', dataset, 0), f.out, { sizeLimit, domain: f.domain })
+        : exportMds(dataset, f.out, int('--seq-len', f.seqLen, 2), { sizeLimit, domain: f.domain });
       console.log(`${r.samples} rows in ${r.shards} MDS shard(s) at ${f.out}`);
     });
 
