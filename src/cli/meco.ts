@@ -1,6 +1,7 @@
 // `lmlab meco ...`: MeCo as a tool — build a labelled corpus, tokenize it per label variant,
 // write the two-stage training config, score documents under labels, export packed data as MDS
 // shards, and run the small-scale reproduction (spec §5).
+import { LmlabError } from '../errors.ts';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -189,16 +190,21 @@ export function registerMecoCommands(program: Command): void {
     .option('--report <file>', 'report path', 'docs/results/meco.md')
     .option('--tokens-per-second <n>', 'full scale: use this throughput instead of measuring it')
     .option('--time-budget <minutes>', 'full scale: wall-clock budget for the whole experiment (default 120); fixed when the experiment starts')
-    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string; timeBudget?: string }) => {
+    .option('--engine <e>', 'lmlab (this engine) or torch (the PyTorch trainer in scale/torch via torchrun; needs python3-torch or any PyTorch)', 'lmlab')
+    .option('--torch-processes <n>', 'with --engine torch: processes (GPUs) per run', '1')
+    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string; timeBudget?: string; engine: string; torchProcesses: string }) => {
+      if (f.engine !== 'lmlab' && f.engine !== 'torch') throw new LmlabError(`--engine must be lmlab or torch, got "${f.engine}"`);
       const scale = parseScale(f.scale);
       const progress = new ProgressLine();
       const command = ['lmlab', 'meco', 'experiment', '--scale', scale, '--work', f.work, '--report', f.report,
-        ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : []), ...(f.timeBudget ? ['--time-budget', f.timeBudget] : [])].join(' ');
+        ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : []), ...(f.timeBudget ? ['--time-budget', f.timeBudget] : []),
+        ...(f.engine === 'torch' ? ['--engine', 'torch', '--torch-processes', f.torchProcesses] : [])].join(' ');
       await runExperiment({
         workDir: f.work, scale, reportPath: f.report, command,
         tokensPerSecond: f.tokensPerSecond === undefined ? undefined : positive('--tokens-per-second', f.tokensPerSecond),
         timeBudgetSeconds: f.timeBudget === undefined ? undefined : positive('--time-budget', f.timeBudget) * 60,
         say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
+        engine: f.engine, torchProcesses: int('--torch-processes', f.torchProcesses, 1),
       });
       progress.done();
     });
