@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../tokenizer/index.ts';
 import { readDocuments } from '../io/documents.ts';
 import { measureThroughput, train } from '../train/trainer.ts';
-import { requireTorchPython, runTorchTrainer } from '../train/torch.ts';
+import { requireTorchPython, runTorchTrainer, torchLatestCheckpoint } from '../train/torch.ts';
 import { latestCheckpoint } from '../train/checkpoint.ts';
 import { loadModelDir } from '../model/load.ts';
 import type { TrainConfig } from '../train/config.ts';
@@ -83,7 +83,7 @@ async function trainWithTorch(config: TrainConfig, runDir: string, processes: nu
     onLine: (line) => { const m = /step (\d+), loss ([\d.]+), (\d+) tokens\/s/.exec(line); if (m) onStep(Number(m[1]), Number(m[2]), Number(m[3])); },
   });
   const last = r.steps[r.steps.length - 1];
-  const finalDir = latestCheckpoint(runDir);
+  const finalDir = torchLatestCheckpoint(runDir);
   if (!last || !finalDir) throw new Error(`the PyTorch run in ${runDir} wrote no metrics or checkpoint`);
   const { model } = await loadModelDir(finalDir);
   return { model, lastLoss: last.loss, tokensPerSecond: last.tokensPerSecond };

@@ -6,6 +6,7 @@
 // install. Not here: the trainer itself (Python, scale/torch/lmlab_torch).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LmlabError } from '../errors.ts';
 
@@ -78,6 +79,14 @@ export interface TorchMetrics {
   lr: number;
   gradNorm: number;
   tokensPerSecond: number;
+}
+
+/** The newest checkpoint (a model folder) the PyTorch trainer wrote in runDir, or null. */
+export function torchLatestCheckpoint(runDir: string): string | null {
+  const pointer = join(runDir, 'checkpoints', 'latest');
+  if (!existsSync(pointer)) return null;
+  const dir = join(runDir, 'checkpoints', readFileSync(pointer, 'utf8').trim());
+  return existsSync(join(dir, 'trainer-state.pt')) && existsSync(join(dir, 'model.safetensors')) ? dir : null;
 }
 
 /** Launches the PyTorch trainer and waits for it; returns the per-step metrics it logged. */

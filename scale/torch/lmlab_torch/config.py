@@ -17,9 +17,29 @@ class ConfigError(Exception):
     pass
 
 
-def load_config(path, stage_data=None):
+def apply_overrides(raw, overrides):
+    """`a.b=value` (value parsed as JSON when it parses, else a string), as lmlab's --set."""
+    for item in overrides or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ConfigError(f"override {item!r} is not of the form key.path=value")
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+        node = raw
+        path = key.split(".")
+        for k in path[:-1]:
+            if not isinstance(node.get(k), dict):
+                node[k] = {}
+            node = node[k]
+        node[path[-1]] = value
+    return raw
+
+
+def load_config(path, stage_data=None, overrides=None):
     with open(path) as f:
-        raw = json.load(f)
+        raw = apply_overrides(json.load(f), overrides)
     c = {**DEFAULTS, **raw}
     c["model"] = {**MODEL_DEFAULTS, **raw["model"]}
     c["optimizer"] = {**OPTIMIZER_DEFAULTS, **raw.get("optimizer", {})}

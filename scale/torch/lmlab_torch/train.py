@@ -36,10 +36,12 @@ def parse_args(argv):
     p.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
     p.add_argument("--stage-data", action="append", default=[], metavar="I=DIR",
                    help="train stage I on DIR (lmlab shards or an MDS export) instead of the config's")
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override config fields, e.g. model.dim=1024 rows=16")
     p.add_argument("--fsdp", action="store_true", help="shard parameters, gradients and optimiser state (FSDP)")
     p.add_argument("--dtype", choices=["float32", "bf16"], default="float32", help="compute dtype (weights stay float32)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--max-steps", type=int, help="stop (with a checkpoint) after this step")
+    p.add_argument("--no-checkpoint", action="store_true", help="write no checkpoint (throughput runs)")
     p.add_argument("--tokenizer", help="tokenizer.json copied into checkpoints")
     p.add_argument("--threads", type=int, help="CPU threads per process")
     return p.parse_args(argv)
@@ -56,17 +58,19 @@ class Dist:
         self.device = torch.device(f"cuda:{local}") if cuda else torch.device("cpu")
         if cuda:
             torch.cuda.set_device(self.device)
-        if self.world > 1:
+        # under torchrun (RANK set) a process group exists even for one process: DDP and FSDP need it
+        self.distributed = "RANK" in os.environ
+        if self.distributed:
             dist.init_process_group("nccl" if cuda else "gloo")
 
     def sum(self, values):
         t = torch.tensor(values, dtype=torch.float64, device=self.device)
-        if self.world > 1:
+        if self.distributed:
             dist.all_reduce(t)
         return t.tolist()
 
     def barrier(self):
-        if self.world > 1:
+        if self.distributed:
             dist.barrier()
 
 
@@ -112,20 +116,24 @@ def build(args, c, d):
         kind = parameter_kind(name)
         groups["decay" if kind == "matrix" or (kind == "embedding" and o["decayEmbeddings"]) else "none"].append(name)
     if args.fsdp:
-        if not hasattr(torch.distributed.fsdp.FullyShardedDataParallel, "state_dict_type") or torch.__version__ < "2":
+        if int(torch.__version__.split(".")[0]) < 2:
             raise ConfigError("--fsdp needs torch >= 2.0 (use_orig_params); use DDP (the default) on this torch")
+        if not d.distributed:
+            raise ConfigError("--fsdp runs under torchrun (python -m torch.distributed.run --nproc_per_node N ...)")
         import functools
         from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
         from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
         wrapped = FSDP(model, auto_wrap_policy=functools.partial(transformer_auto_wrap_policy, transformer_layer_cls={DecoderLayer}),
                        use_orig_params=True, device_id=d.device if d.device.type == "cuda" else None)
-    elif d.world > 1:
+    elif d.distributed:
         wrapped = torch.nn.parallel.DistributedDataParallel(model, device_ids=[d.device.index] if d.device.type == "cuda" else None)
     else:
         wrapped = model
     named = dict(wrapped.named_parameters())
     clean = {k.replace("_fsdp_wrapped_module.", "").replace("module.", "", 1) if k.startswith("module.") else k.replace("_fsdp_wrapped_module.", ""): v for k, v in named.items()}
     params = lambda names: [clean[n] for n in names if n in clean]
+    if len(params(groups["decay"])) + len(params(groups["none"])) != len(clean):
+        raise RuntimeError(f"parameter names after wrapping do not match the model's: {sorted(clean)[:3]}")
     optimizer = torch.optim.AdamW([
         {"params": params(groups["decay"]), "weight_decay": o["weightDecay"]},
         {"params": params(groups["none"]), "weight_decay": 0.0},
@@ -211,7 +219,7 @@ def main(argv=None):
     for item in args.stage_data:
         i, _, path = item.partition("=")
         stage_data[int(i)] = path
-    c = load_config(args.config, stage_data)
+    c = load_config(args.config, stage_data, args.set)
     if c["rows"] % d.world:
         raise ConfigError(f"rows {c['rows']} do not split over {d.world} processes")
     per_rank = c["rows"] // d.world
@@ -245,7 +253,7 @@ def main(argv=None):
     tokens_per_step = c["rows"] * c["seqLen"] * c["gradAccum"]
     stop = min(c["steps"], args.max_steps or c["steps"])
     if d.rank == 0:
-        print(f"lmlab_torch: {d.world} process(es) on {d.device.type}, {'FSDP' if args.fsdp else 'DDP' if d.world > 1 else 'single'}, "
+        print(f"lmlab_torch: {d.world} process(es) on {d.device.type}, {'FSDP' if args.fsdp else 'DDP' if d.distributed else 'single'}, "
               f"{args.dtype}, attention {'sdpa' if HAS_SDPA else 'masked softmax'}; step {state['step']} -> {stop}", flush=True)
     t0 = time.time()
     base_elapsed = state["elapsed"]
@@ -263,7 +271,7 @@ def main(argv=None):
             batch = next_rows(loader, c["rows"])
             scored = int((batch[1] >= 0).sum())
             local = [torch.from_numpy(a[rows]).to(d.device) for a in batch]
-            sync = micro == c["gradAccum"] - 1 or d.world == 1 or args.fsdp
+            sync = micro == c["gradAccum"] - 1 or not d.distributed or args.fsdp
             ctx = wrapped.no_sync() if not sync else _Null()
             with ctx:
                 with autocast:
@@ -297,13 +305,13 @@ def main(argv=None):
                 with open(metrics_path, "a") as f:
                     f.write(json.dumps({"step": state["step"], "evalLoss": loss, "evalTokens": n}) + "\n")
         last = state["step"] == stop
-        if last or (c["checkpointEvery"] > 0 and state["step"] % c["checkpointEvery"] == 0):
+        if not args.no_checkpoint and (last or c["checkpointEvery"] > 0 and state["step"] % c["checkpointEvery"] == 0):
             t_save = time.time()
             where = save_checkpoint(args, c, d, wrapped, model, optimizer, dict(state), tokenizer, ids)
             t0 += time.time() - t_save
             if d.rank == 0 and last:
                 print(f"lmlab_torch: step {state['step']}, loss {m['loss']:.4f}, {m['tokensPerSecond']:.0f} tokens/s; checkpoint {where}", flush=True)
-    if d.world > 1:
+    if d.distributed:
         dist.destroy_process_group()
 
 
