@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tokenizeCorpus } from '../../src/train/tokenize.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
@@ -22,6 +23,8 @@ import { loadModelDir } from '../../src/model/load.ts';
 import { scoreText } from '../../src/model/score.ts';
 import { saveTokenizer } from '../../src/tokenizer/index.ts';
 import { testTokenizer } from '../meco/helpers.ts';
+
+const bin = fileURLToPath(new URL('../../bin/lmlab.js', import.meta.url));
 
 const skip = process.env.LMLAB_SKIP_TORCH === '1' ? 'LMLAB_SKIP_TORCH=1' : false;
 
@@ -76,11 +79,14 @@ test('PyTorch DDP (torchrun, 2 processes) trains the MeCo export with lmlab\'s l
     assert.ok(ours.losses[49] < ours.losses[0] - 1, 'both actually train');
     assert.deepEqual(theirs.steps.map((s) => s.stage), ours.losses.map((_, i) => (i < 45 ? 0 : 1)), 'the cooldown stage starts at step 45');
 
-    // the PyTorch checkpoint in lmlab and in PyTorch
+    // the PyTorch checkpoint in lmlab (`lmlab score --json`) and in PyTorch
     const ckpt = join(root, 'torch', 'checkpoints', 'step-000050');
-    const { model } = await loadModelDir(ckpt, { requireTokenizer: true });
     const text = 'Call me Ishmael. The Congress shall have power.';
-    const lm = scoreText(model, tk, text);
+    const cli = spawnSync(process.execPath, [bin, 'score', ckpt, '--text', text, '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(cli.status, 0, cli.stderr);
+    const lm = JSON.parse(cli.stdout.trim()) as { tokens: number[]; logprobs: number[]; nll: number };
+    const { model } = await loadModelDir(ckpt, { requireTokenizer: true });
+    assert.deepEqual(scoreText(model, tk, text).logprobs, lm.logprobs, 'the library scores as the CLI does');
     const ids = [tk.bosId!, ...tk.encode(text)];
     const py = spawnSync(torchPython(), [TORCH_SCORER, ckpt, '--ids', JSON.stringify(ids)], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(py.status, 0, py.stderr);
