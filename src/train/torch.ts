@@ -64,6 +64,8 @@ export interface TorchRunOptions {
   /** stage index → data directory (lmlab shards or MDS) replacing the config's */
   stageData?: Record<number, string>;
   fsdp?: boolean;
+  /** stop (with a checkpoint) after this step */
+  maxSteps?: number;
   dtype?: 'float32' | 'bf16';
   device?: 'auto' | 'cpu' | 'cuda';
   threads?: number;
@@ -101,6 +103,7 @@ export async function runTorchTrainer(o: TorchRunOptions): Promise<{ steps: Torc
   if (o.resume) args.push('--resume');
   for (const [i, dir] of Object.entries(o.stageData ?? {})) args.push('--stage-data', `${i}=${dir}`);
   if (o.fsdp) args.push('--fsdp');
+  if (o.maxSteps !== undefined) args.push('--max-steps', String(o.maxSteps));
   if (o.dtype) args.push('--dtype', o.dtype);
   if (o.device) args.push('--device', o.device);
   if (o.threads) args.push('--threads', String(o.threads));

@@ -1,7 +1,8 @@
 // The PyTorch trainer (scale/torch) against lmlab's own: a two-stage MeCo run (metadata stage,
 // then cooldown) of a tiny GQA model, from the same initial weights (`train --init-only`) and
 // the same rows (the training-order MDS export of each stage), trained by lmlab and by
-// `torchrun --nproc_per_node 2` (DDP over gloo, CPU): the 50 step losses agree; the PyTorch
+// `torchrun --nproc_per_node 2` (DDP over gloo, CPU; stopped at step 20 and resumed from its
+// checkpoint): the 50 step losses agree; the PyTorch
 // checkpoint scores the same in lmlab and in PyTorch; the Python port of the row packer reads
 // lmlab's shards into the same rows. Needs Debian's python3-torch (CI installs it): a machine
 // without it fails here with the package to install, unless LMLAB_SKIP_TORCH=1 is set.
@@ -67,10 +68,11 @@ test('PyTorch DDP (torchrun, 2 processes) trains the MeCo export with lmlab\'s l
       exportTrainingRows(config, i, join(root, `mds-${i}`));
       stageData[i] = join(root, `mds-${i}`);
     });
-    const theirs = await runTorchTrainer({
-      configPath, runDir: join(root, 'torch'), processes: 2, init: join(root, 'init', 'checkpoints', 'step-000000'),
-      stageData, device: 'cpu', threads: 1,
-    });
+    // interrupted after step 20 (inside the metadata stage) and resumed from its checkpoint
+    const torchRun = { configPath, runDir: join(root, 'torch'), processes: 2, init: join(root, 'init', 'checkpoints', 'step-000000'), stageData, device: 'cpu' as const, threads: 1 };
+    const first = await runTorchTrainer({ ...torchRun, maxSteps: 20 });
+    assert.equal(first.steps.length, 20);
+    const theirs = await runTorchTrainer({ ...torchRun, resume: true });
     assert.equal(theirs.steps.length, 50);
     const rel = ours.losses.map((l, i) => Math.abs(theirs.steps[i].loss - l) / l);
     const maxRel = Math.max(...rel);
