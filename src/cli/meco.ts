@@ -15,7 +15,8 @@ import { prepareDatasets } from '../meco/experiment/prepare.ts';
 import { mecoTrainConfig } from '../meco/schedule.ts';
 import { DocumentScorer, loadEvalDocuments, wrongLabels } from '../meco/experiment/evaluate.ts';
 import { extractDomain } from '../meco/domain.ts';
-import { exportMds } from '../meco/experiment/mds.ts';
+import { exportMds, exportTrainingRows } from '../meco/experiment/mds.ts';
+import { loadTrainConfig } from '../train/config.ts';
 import { parseScale } from '../meco/experiment/plan.ts';
 import { runExperiment } from '../meco/experiment/runs.ts';
 import { ProgressLine } from './progress.ts';
@@ -164,13 +165,19 @@ export function registerMecoCommands(program: Command): void {
 
   meco
     .command('export-mds')
-    .description('write packed training rows (tokens, loss mask, positions restarting per document) as MosaicML Streaming (MDS) shards')
-    .argument('<dataset>', 'shard dataset directory (e.g. <data>/train-domain)')
+    .description('write packed rows as MosaicML Streaming (MDS) shards in the MeCo authors\' schema (input_ids, mask, indices, length, domain)')
+    .argument('<dataset>', 'shard dataset directory (e.g. <data>/train-domain); with --train-config, the stage number')
     .requiredOption('--out <dir>', 'output directory (index.json + shard.NNNNN.mds)')
     .option('--seq-len <n>', 'tokens per row', '8192')
     .option('--size-limit <bytes>', 'bytes per shard', String(1 << 26))
-    .action((dataset: string, f: { out: string; seqLen: string; sizeLimit: string }) => {
-      const r = exportMds(dataset, f.out, int('--seq-len', f.seqLen, 2), { sizeLimit: int('--size-limit', f.sizeLimit, 1024) });
+    .option('--domain <name>', 'value of the domain column', 'lmlab')
+    .option('--train-config <file>', 'write the rows a training run of this config consumes for stage <dataset> (its order and epochs)')
+    .option('--set <key=value...>', 'with --train-config: override config fields', [])
+    .action((dataset: string, f: { out: string; seqLen: string; sizeLimit: string; domain: string; trainConfig?: string; set: string[] }) => {
+      const sizeLimit = int('--size-limit', f.sizeLimit, 1024);
+      const r = f.trainConfig
+        ? exportTrainingRows(loadTrainConfig(f.trainConfig, f.set), int('stage', dataset, 0), f.out, { sizeLimit, domain: f.domain })
+        : exportMds(dataset, f.out, int('--seq-len', f.seqLen, 2), { sizeLimit, domain: f.domain });
       console.log(`${r.samples} rows in ${r.shards} MDS shard(s) at ${f.out}`);
     });
 
@@ -182,16 +189,21 @@ export function registerMecoCommands(program: Command): void {
     .option('--report <file>', 'report path', 'docs/results/meco.md')
     .option('--tokens-per-second <n>', 'full scale: use this throughput instead of measuring it')
     .option('--time-budget <minutes>', 'full scale: wall-clock budget for the whole experiment (default 120); fixed when the experiment starts')
-    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string; timeBudget?: string }) => {
+    .option('--engine <e>', 'lmlab (this engine) or torch (the PyTorch trainer in scale/torch via torchrun; needs python3-torch or any PyTorch)', 'lmlab')
+    .option('--torch-processes <n>', 'with --engine torch: processes (GPUs) per run', '1')
+    .action(async (f: { scale: string; work: string; report: string; tokensPerSecond?: string; timeBudget?: string; engine: string; torchProcesses: string }) => {
+      if (f.engine !== 'lmlab' && f.engine !== 'torch') throw new LmlabError(`--engine must be lmlab or torch, got "${f.engine}"`);
       const scale = parseScale(f.scale);
       const progress = new ProgressLine();
       const command = ['lmlab', 'meco', 'experiment', '--scale', scale, '--work', f.work, '--report', f.report,
-        ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : []), ...(f.timeBudget ? ['--time-budget', f.timeBudget] : [])].join(' ');
+        ...(f.tokensPerSecond ? ['--tokens-per-second', f.tokensPerSecond] : []), ...(f.timeBudget ? ['--time-budget', f.timeBudget] : []),
+        ...(f.engine === 'torch' ? ['--engine', 'torch', '--torch-processes', f.torchProcesses] : [])].join(' ');
       await runExperiment({
         workDir: f.work, scale, reportPath: f.report, command,
         tokensPerSecond: f.tokensPerSecond === undefined ? undefined : positive('--tokens-per-second', f.tokensPerSecond),
         timeBudgetSeconds: f.timeBudget === undefined ? undefined : positive('--time-budget', f.timeBudget) * 60,
         say: (line) => progress.log(line), onProgress: (line) => progress.update(line),
+        engine: f.engine, torchProcesses: int('--torch-processes', f.torchProcesses, 1),
       });
       progress.done();
     });

@@ -15,8 +15,9 @@ export function registerTrainCommands(program: Command): void {
     .option('--resume', 'continue from the run directory\'s latest checkpoint', false)
     .option('--set <key=value...>', 'override config fields, e.g. --set steps=200 optimizer.lr=1e-3', [])
     .option('--stop-after <step>', 'stop with a checkpoint after this step (as if interrupted)')
+    .option('--init-only', 'write the initial weights as checkpoint step-000000 and stop (for training the same run elsewhere)', false)
     .addHelpText('after', '\nProgress goes to stderr; metrics are appended to <run>/metrics.jsonl. Ctrl-C writes a checkpoint first.')
-    .action(async (configPath: string, opts: { run: string; resume: boolean; set: string[]; stopAfter?: string }) => {
+    .action(async (configPath: string, opts: { run: string; resume: boolean; set: string[]; stopAfter?: string; initOnly: boolean }) => {
       const config = loadTrainConfig(configPath, opts.set);
       const progress = new ProgressLine();
       progress.log(describeConfig(config.model));
@@ -27,6 +28,7 @@ export function registerTrainCommands(program: Command): void {
       const result = await train(config, opts.run, {
         resume: opts.resume,
         stopAfterStep,
+        initOnly: opts.initOnly,
         onMessage: (line) => progress.log(line),
         onStep: (m) =>
           progress.update(

@@ -45,7 +45,8 @@ export class RowLoader {
   private docOrder: Uint32Array = new Uint32Array(0);
   private loadedShardPos = -1;
   private loadedEpoch = -1;
-  readonly batch: TrainingBatch & { segments: Int32Array; sources: Int32Array };
+  /** tokenMask: the shard's loss mask of each token (1 = a training target), for exporters */
+  readonly batch: TrainingBatch & { segments: Int32Array; sources: Int32Array; tokenMask: Uint8Array };
 
   constructor(readonly dir: string, readonly options: PackingOptions, cursor?: LoaderCursor) {
     this.index = readDatasetIndex(dir);
@@ -56,7 +57,7 @@ export class RowLoader {
     const n = options.rows * options.t;
     this.batch = {
       tokens: new Int32Array(n), targets: new Int32Array(n), positions: new Int32Array(n),
-      segments: new Int32Array(n), lossMask: null, sources: new Int32Array(n),
+      segments: new Int32Array(n), lossMask: null, sources: new Int32Array(n), tokenMask: new Uint8Array(n),
     };
   }
 
@@ -105,7 +106,7 @@ export class RowLoader {
   }
 
   /** Fills this.batch with the next rows·t tokens and returns it. */
-  next(): TrainingBatch & { segments: Int32Array; sources: Int32Array } {
+  next(): TrainingBatch & { segments: Int32Array; sources: Int32Array; tokenMask: Uint8Array } {
     const { rows, t, overflow } = this.options;
     const b = this.batch;
     const c = this.cursorState;
@@ -130,6 +131,7 @@ export class RowLoader {
           b.positions[at] = c.docOffset + j;
           b.segments[at] = rowStart + segment; // unique per row and document
           b.sources[at] = shard.sources[doc];
+          b.tokenMask[at] = shard.mask[begin + j];
           // target of position at−1 is this token, when in the same document and trained
           if (j > 0) b.targets[at - 1] = shard.mask[begin + j] ? shard.tokens[begin + j] : -1;
         }

@@ -42,6 +42,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** stop (with a checkpoint) after this optimiser step, as if interrupted */
   stopAfterStep?: number;
+  /** write the step-0 checkpoint (the initial weights) and return without training */
+  initOnly?: boolean;
   onStep?(m: StepMetrics): void;
   onEval?(m: EvalMetrics): void;
   onMessage?(line: string): void;
@@ -162,6 +164,11 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
   };
 
   try {
+    if (options.initOnly) {
+      const dir = checkpoint();
+      say(`initial weights written to ${dir}`);
+      return { model, finalStep: state.step, lastLoss, interrupted: false, losses };
+    }
     const startStep = state.step;
     const startElapsed = state.elapsed;
     const t0 = performance.now();

@@ -1,24 +1,46 @@
-// Export of packed MeCo training rows as MosaicML Streaming (MDS) shards, the format the
-// paper's PyTorch trainer streams, plus a reader (for the round-trip test and for checking an
-// export). Layout written, per the MDS format (version 2, no compression, no hashes):
-//   index.json                {"version": 2, "shards": [shard info, ...]}
-//   shard.NNNNN.mds           u32 sample count n; u32 offsets[n + 1] (absolute byte offsets of
-//                             each sample); the shard's config JSON; then the samples.
-//   sample                    u32 byte size of every variable-size column (all three here),
-//                             then the column bytes, columns in name order.
-// Columns (each a `bytes` column of little-endian arrays, one row of seqLen tokens):
-//   input_ids     int32[seqLen]  the packed tokens (BOS + metadata + document + EOS, ...)
-//   loss_mask     uint8[seqLen]  1 where the token is a training target (predicted from the
-//                                previous position of the same document)
-//   position_ids  int32[seqLen]  positions restarting at 0 per document (0 = document start:
-//                                the block-diagonal attention mask follows from it)
-// Not here: the packing itself (src/train/packing.ts does it, exactly as for training).
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+// Export of packed MeCo training rows as MosaicML Streaming (MDS) shards in the schema of the
+// MeCo authors' packer (datatools/mds_pack_data.py), so their loader (data.py) and trainer read
+// lmlab's data unchanged. Layout written, per the MDS format (version 2, no compression, no
+// hashes):
+//   index.json        {"shards": [shard info, ...], "version": 2}
+//   shard.NNNNN.mds   u32 sample count n; u32 offsets[n + 1] (absolute byte offsets of each
+//                     sample); the shard's config JSON (keys sorted); then the samples.
+//   sample            u32 byte size of every variable-size column, then the column bytes,
+//                     columns in name order.
+// Columns (names sorted, as Streaming's writer orders them):
+//   domain     str             a name for the data (the authors write their subset name)
+//   indices    ndarray:uint32  k×2 [start, end) spans of the documents packed into the row
+//   input_ids  ndarray:uint32  the row's tokens (BOS + metadata + document + EOS, ...)
+//   length     uint64          number of tokens in the row
+//   mask       ndarray:uint8   1 where the token is a training target: 0 on BOS and the
+//                              metadata prefix (lmlab's loss mask, the authors' `mask`)
+// An `ndarray:<dtype>` value with a dynamic shape is one byte (ndim << 2 | shape dtype code,
+// 0 = uint8 … 3 = uint64, the smallest that holds every dimension), the shape in that dtype,
+// then the values, little-endian.
+//
+// Two exports:
+//   exportMds          one pass over a dataset in file order; the last row is shorter when the
+//                      documents run out (nothing dropped, nothing repeated);
+//   exportTrainingRows the exact row stream lmlab's trainer consumes for one stage of a
+//                      training config (its seeded shuffle, epochs wrapping), for training the
+//                      same run elsewhere with the same data order.
+// Not here: the packing rule itself (src/train/packing.ts), reading MDS (the tests and the
+// PyTorch trainer in scale/torch hold readers written from the format).
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { RowLoader } from '../../train/packing.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { RowLoader } from '../../train/packing.ts';
+import { type Shard, readDatasetIndex, readShard } from '../../train/shards.ts';
+import { type TrainConfig, stageEnds } from '../../train/config.ts';
 
-const COLUMNS = ['input_ids', 'loss_mask', 'position_ids'] as const;
+/** Column name → MDS encoding, in name order (the order of the bytes in a sample). */
+export const MECO_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['domain', 'str'],
+  ['indices', 'ndarray:uint32'],
+  ['input_ids', 'ndarray:uint32'],
+  ['length', 'uint64'],
+  ['mask', 'ndarray:uint8'],
+];
 
 interface ShardInfo {
   column_encodings: string[];
@@ -35,19 +57,22 @@ interface ShardInfo {
 }
 
 export interface MdsRow {
-  inputIds: Int32Array;
-  lossMask: Uint8Array;
-  positionIds: Int32Array;
+  inputIds: Uint32Array;
+  /** 1 where the token is a training target */
+  mask: Uint8Array;
+  /** [start, end) of each document piece in the row, in order, covering the row */
+  spans: Array<[number, number]>;
 }
 
 function shardConfig(sizeLimit: number): Omit<ShardInfo, 'raw_data' | 'samples' | 'zip_data'> {
   return {
-    column_encodings: COLUMNS.map(() => 'bytes'), column_names: [...COLUMNS], column_sizes: COLUMNS.map(() => null),
+    column_encodings: MECO_COLUMNS.map(([, e]) => e), column_names: MECO_COLUMNS.map(([n]) => n),
+    column_sizes: MECO_COLUMNS.map(([, e]) => (e === 'uint64' ? 8 : null)),
     compression: null, format: 'mds', hashes: [], size_limit: sizeLimit, version: 2,
   };
 }
 
-/** JSON with keys sorted at every level, as the reference writer emits it. */
+/** JSON with keys sorted at every level and Python's separators, as the reference writer emits it. */
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(', ')}]`;
   if (value && typeof value === 'object') {
@@ -56,23 +81,50 @@ function sortedJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** MDS `ndarray:<dtype>` value with a dynamic shape: shape byte, shape, values. */
+export function encodeNdarray(values: Uint8Array | Uint32Array, shape: number[]): Buffer {
+  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`MDS ndarray: every dimension must be ≥ 1, got [${shape.join(', ')}]`);
+  const largest = Math.max(...shape);
+  const code = largest < 2 ** 8 ? 0 : largest < 2 ** 16 ? 1 : largest < 2 ** 32 ? 2 : 3;
+  const width = 1 << code;
+  const head = Buffer.alloc(1 + width * shape.length);
+  head[0] = (shape.length << 2) | code;
+  shape.forEach((d, i) => head.writeUIntLE(d, 1 + width * i, Math.min(width, 6)));
+  return Buffer.concat([head, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+}
+
 export class MdsWriter {
   private samples: Buffer[] = [];
   private pendingBytes = 0;
   private readonly shards: ShardInfo[] = [];
   private readonly configBytes: Buffer;
 
-  constructor(readonly dir: string, readonly sizeLimit = 1 << 26) {
+  constructor(readonly dir: string, readonly sizeLimit = 1 << 26, readonly domain = 'lmlab') {
     mkdirSync(dir, { recursive: true });
     this.configBytes = Buffer.from(sortedJson(shardConfig(sizeLimit)));
   }
 
   add(row: MdsRow): void {
-    const columns = [Buffer.from(row.inputIds.buffer, row.inputIds.byteOffset, row.inputIds.byteLength),
-      Buffer.from(row.lossMask.buffer, row.lossMask.byteOffset, row.lossMask.byteLength),
-      Buffer.from(row.positionIds.buffer, row.positionIds.byteOffset, row.positionIds.byteLength)];
-    const head = Buffer.alloc(4 * columns.length);
-    columns.forEach((c, i) => head.writeUInt32LE(c.length, 4 * i));
+    const n = row.inputIds.length;
+    if (n === 0 || row.mask.length !== n) throw new Error(`MDS row: ${n} tokens but ${row.mask.length} mask entries`);
+    let at = 0;
+    for (const [a, b] of row.spans) {
+      if (a !== at || b <= a) throw new Error(`MDS row: document spans must cover the row in order, got [${a}, ${b}) at ${at}`);
+      at = b;
+    }
+    if (at !== n) throw new Error(`MDS row: document spans end at ${at}, the row has ${n} tokens`);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(n));
+    const columns = [
+      Buffer.from(this.domain, 'utf8'),
+      encodeNdarray(Uint32Array.from(row.spans.flat()), [row.spans.length, 2]),
+      encodeNdarray(row.inputIds, [n]),
+      length,
+      encodeNdarray(row.mask, [n]),
+    ];
+    const variable = columns.filter((_, i) => MECO_COLUMNS[i][1] !== 'uint64');
+    const head = Buffer.alloc(4 * variable.length);
+    variable.forEach((c, i) => head.writeUInt32LE(c.length, 4 * i));
     const sample = Buffer.concat([head, ...columns]);
     // 4 bytes of offset per sample, plus the shard header, count against the limit
     if (this.samples.length > 0 && 8 + this.configBytes.length + this.pendingBytes + sample.length + 4 * (this.samples.length + 2) > this.sizeLimit) this.flush();
@@ -106,58 +158,80 @@ export class MdsWriter {
 
   finish(): { shards: number; samples: number } {
     this.flush();
-    writeFileSync(join(this.dir, 'index.json'), JSON.stringify({ shards: this.shards, version: 2 }));
+    writeFileSync(join(this.dir, 'index.json'), sortedJson({ shards: this.shards, version: 2 }));
     return { shards: this.shards.length, samples: this.shards.reduce((n, s) => n + s.samples, 0) };
   }
 }
 
-/** Packs one pass over a shard dataset (file order) into MDS rows of seqLen tokens. */
-export function exportMds(datasetDir: string, outDir: string, seqLen: number, options: { sizeLimit?: number; maxRows?: number } = {}): { shards: number; samples: number } {
-  const loader = new RowLoader(datasetDir, { rows: 1, t: seqLen, overflow: 'drop', seed: 0, shuffle: false });
-  const writer = new MdsWriter(outDir, options.sizeLimit);
-  const lossMask = new Uint8Array(seqLen);
-  for (let r = 0; options.maxRows === undefined || r < options.maxRows; r++) {
-    const b = loader.next();
-    // a row that wrapped into a second pass repeats documents: the export is one pass
-    if (loader.epoch > 0 && r > 0) break;
-    lossMask.fill(0);
-    for (let i = 1; i < seqLen; i++) lossMask[i] = b.targets[i - 1] >= 0 ? 1 : 0;
-    writer.add({ inputIds: b.tokens, lossMask, positionIds: b.positions });
-    if (loader.epoch > 0) break;
+export interface ExportOptions {
+  sizeLimit?: number;
+  maxRows?: number;
+  /** the `domain` column (default "lmlab") */
+  domain?: string;
+}
+
+/**
+ * Packs one pass over a shard dataset (file order, the paper's `drop`: a document that does not
+ * fit is cut at the row's end) into MDS rows of seqLen tokens. Every document appears exactly
+ * once; the last row holds what is left and is shorter when the documents run out.
+ */
+export function exportMds(datasetDir: string, outDir: string, seqLen: number, options: ExportOptions = {}): { shards: number; samples: number } {
+  if (seqLen < 2) throw new LmlabError(`MDS export: rows need at least 2 tokens, got ${seqLen}`);
+  const index = readDatasetIndex(datasetDir);
+  const writer = new MdsWriter(outDir, options.sizeLimit, options.domain);
+  const tokens = new Uint32Array(seqLen);
+  const mask = new Uint8Array(seqLen);
+  let spans: Array<[number, number]> = [];
+  let fill = 0;
+  let rows = 0;
+  const full = () => options.maxRows !== undefined && rows >= options.maxRows;
+  const emit = () => {
+    writer.add({ inputIds: tokens.slice(0, fill), mask: mask.slice(0, fill), spans });
+    rows += 1;
+    spans = [];
+    fill = 0;
+  };
+  for (const entry of index.shards) {
+    if (full()) break;
+    const shard: Shard = readShard(join(datasetDir, entry.file));
+    for (let d = 0; d + 1 < shard.offsets.length && !full(); d++) {
+      const begin = shard.offsets[d];
+      const take = Math.min(shard.offsets[d + 1] - begin, seqLen - fill);
+      if (take === 0) continue;
+      tokens.set(shard.tokens.subarray(begin, begin + take), fill);
+      mask.set(shard.mask.subarray(begin, begin + take), fill);
+      spans.push([fill, fill + take]);
+      fill += take;
+      if (fill === seqLen) emit(); // a row exactly filled by its last document is complete
+    }
   }
+  if (fill > 0 && !full()) emit();
   return writer.finish();
 }
 
-export function readMds(dir: string): MdsRow[] {
-  let index: { version: number; shards: ShardInfo[] };
-  try {
-    index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
-  } catch (err) {
-    throw new LmlabError(`${dir}: no readable MDS index.json (${(err as Error).message.split('\n')[0]})`);
-  }
-  const rows: MdsRow[] = [];
-  for (const info of index.shards) {
-    if (info.format !== 'mds' || info.compression !== null) throw new LmlabError(`${dir}: shard ${info.raw_data?.basename}: only uncompressed MDS shards are supported`);
-    const names = info.column_names;
-    const at = (name: string) => names.indexOf(name);
-    for (const c of COLUMNS) if (at(c) < 0) throw new LmlabError(`${dir}: shard ${info.raw_data.basename} has no "${c}" column`);
-    const bytes = readFileSync(join(dir, info.raw_data.basename));
-    const n = bytes.readUInt32LE(0);
-    if (n !== info.samples) throw new LmlabError(`${dir}: shard ${info.raw_data.basename} holds ${n} samples, the index says ${info.samples}`);
-    const variable = info.column_sizes.map((s, i) => (s === null ? i : -1)).filter((i) => i >= 0);
-    for (let s = 0; s < n; s++) {
-      let p = bytes.readUInt32LE(4 + 4 * s);
-      const sizes = info.column_sizes.slice();
-      for (const i of variable) { sizes[i] = bytes.readUInt32LE(p); p += 4; }
-      const parts: Buffer[] = [];
-      for (const size of sizes) { parts.push(bytes.subarray(p, p + size!)); p += size!; }
-      const copy = (b: Buffer) => { const out = new Uint8Array(b.length); out.set(b); return out.buffer; };
-      rows.push({
-        inputIds: new Int32Array(copy(parts[at('input_ids')])),
-        lossMask: new Uint8Array(copy(parts[at('loss_mask')])),
-        positionIds: new Int32Array(copy(parts[at('position_ids')])),
-      });
+/**
+ * Writes the first `count` rows (default: all the stage's steps) that lmlab's trainer packs
+ * for stage `stage` of `config`, in its order: row r of step s, micro-batch m is MDS sample
+ * (s · gradAccum + m) · rows + r. Rows restart positions at every document, which is what the
+ * `indices` column says, so `carry` packing (positions continuing across rows) is refused.
+ */
+export function exportTrainingRows(config: TrainConfig, stage: number, outDir: string, options: ExportOptions & { count?: number } = {}): { shards: number; samples: number } {
+  if (config.overflow !== 'drop') throw new LmlabError('MDS export: the MeCo schema restarts positions at every document span; use overflow "drop"');
+  const s = config.stages[stage];
+  if (!s) throw new LmlabError(`MDS export: the config has no stage ${stage}`);
+  const ends = stageEnds(config);
+  const steps = ends[stage] - (stage > 0 ? ends[stage - 1] : 0);
+  const count = options.count ?? steps * config.gradAccum * config.rows;
+  const loader = new RowLoader(s.data, { rows: 1, t: config.seqLen, overflow: 'drop', seed: config.seed + stage * 7919, shuffle: true });
+  const writer = new MdsWriter(outDir, options.sizeLimit, options.domain ?? s.name ?? 'lmlab');
+  for (let r = 0; r < count; r++) {
+    const b = loader.next();
+    const spans: Array<[number, number]> = [];
+    for (let i = 0; i < config.seqLen; i++) {
+      if (i === 0 || b.segments[i] !== b.segments[i - 1]) spans.push([i, i + 1]);
+      else spans[spans.length - 1][1] = i + 1;
     }
+    writer.add({ inputIds: Uint32Array.from(b.tokens), mask: b.tokenMask.slice(), spans });
   }
-  return rows;
+  return writer.finish();
 }

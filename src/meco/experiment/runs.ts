@@ -17,6 +17,10 @@ import { InferenceSession } from '../../model/inference.ts';
 import { generate } from '../../model/generate.ts';
 import { describeConfig, parameterCount } from '../../model/config.ts';
 import { flopsPerToken } from '../../model/flops.ts';
+import { requireTorchPython, runTorchTrainer, torchLatestCheckpoint } from '../../train/torch.ts';
+import { latestCheckpoint } from '../../train/checkpoint.ts';
+import { loadModelDir } from '../../model/load.ts';
+import type { TrainConfig } from '../../train/config.ts';
 import { buildCorpus, type CorpusManifest } from './corpus.ts';
 import { stdlibDocuments } from './sources.ts';
 import { prepareDatasets } from './prepare.ts';
@@ -40,6 +44,38 @@ export interface ExperimentOptions {
   timeBudgetSeconds?: number;
   say?: (line: string) => void;
   onProgress?: (line: string) => void;
+  /** 'lmlab' (default): this engine; 'torch': the PyTorch trainer in scale/torch (torchrun) */
+  engine?: 'lmlab' | 'torch';
+  /** torch engine: processes (GPUs) per run */
+  torchProcesses?: number;
+}
+
+interface TrainedRun {
+  model: LlamaModel;
+  lastLoss: number;
+  tokensPerSecond: number;
+}
+
+/**
+ * One run through the PyTorch trainer: lmlab writes the initial weights (so both engines start
+ * from the same model for a seed), torchrun trains and checkpoints into the run directory
+ * (resumed when re-run), and the final checkpoint is loaded back for lmlab's evaluation.
+ */
+async function trainWithTorch(config: TrainConfig, runDir: string, processes: number, onStep: (step: number, loss: number, rate: number) => void): Promise<TrainedRun> {
+  const initDir = join(runDir, 'init');
+  if (!latestCheckpoint(initDir)) await train(config, initDir, { initOnly: true });
+  const configPath = join(runDir, 'torch-config.json');
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(configPath, JSON.stringify(config, null, 1));
+  const r = await runTorchTrainer({
+    configPath, runDir, processes, init: latestCheckpoint(initDir)!, resume: true,
+    onLine: (line) => { const m = /step (\d+), loss ([\d.]+), (\d+) tokens\/s/.exec(line); if (m) onStep(Number(m[1]), Number(m[2]), Number(m[3])); },
+  });
+  const last = r.steps[r.steps.length - 1];
+  const finalDir = torchLatestCheckpoint(runDir);
+  if (!last || !finalDir) throw new LmlabError(`the PyTorch run in ${runDir} wrote no metrics or checkpoint`);
+  const { model } = await loadModelDir(finalDir);
+  return { model, lastLoss: last.loss, tokensPerSecond: last.tokensPerSecond };
 }
 
 async function ensureCorpus(dir: string, plan: ScalePlan, say: (l: string) => void): Promise<CorpusManifest> {
@@ -103,6 +139,12 @@ async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifie
 
 export async function runExperiment(o: ExperimentOptions): Promise<{ results: RunResult[]; saved: SavedPlan }> {
   const say = o.say ?? (() => {});
+  const engine = o.engine ?? 'lmlab';
+  if (engine === 'torch') {
+    const p = requireTorchPython();
+    say(`engine: PyTorch ${p.torchVersion} (${p.python}${p.cuda ? ', CUDA' : ', CPU'}), ${o.torchProcesses ?? 1} process(es) per run`);
+    if (o.scale === 'full' && o.tokensPerSecond === undefined) throw new LmlabError('--engine torch at --scale full needs --tokens-per-second (the PyTorch throughput), which sizes the plan');
+  }
   mkdirSync(o.workDir, { recursive: true });
   const planPath = join(o.workDir, 'plan.json');
   let saved: SavedPlan | null = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as SavedPlan) : null;
@@ -174,15 +216,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     });
     say(`run ${i + 1}/${runs.length} ${spec.name}: ${spec.steps} steps, stages ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')}`);
     const t0 = performance.now();
-    let rate = 0;
-    const trained = await train(config, runDir, {
-      resume: true, onMessage: say,
-      onStep: (m) => { rate = m.tokensPerSecond; o.onProgress?.(`${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`); },
-    });
-    if (trained.interrupted) throw new LmlabError(`run ${spec.name} was interrupted at step ${trained.finalStep}; re-run the same command to resume`);
+    let trained: TrainedRun;
+    if (engine === 'torch') {
+      trained = await trainWithTorch(config, runDir, o.torchProcesses ?? 1, (step, loss, rate) => o.onProgress?.(`${spec.name} step ${step}/${spec.steps} loss ${loss.toFixed(3)} ${rate.toFixed(0)} tok/s`));
+    } else {
+      let rate = 0;
+      const run = await train(config, runDir, {
+        resume: true, onMessage: say,
+        onStep: (m) => { rate = m.tokensPerSecond; o.onProgress?.(`${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`); },
+      });
+      if (run.interrupted) throw new LmlabError(`run ${spec.name} was interrupted at step ${run.finalStep}; re-run the same command to resume`);
+      trained = { model: run.model, lastLoss: run.lastLoss, tokensPerSecond: rate };
+    }
     const scorer = new DocumentScorer(trained.model, tokenizer, plan.seqLen);
     const result: RunResult = {
-      spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: rate, finalLoss: trained.lastLoss,
+      spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: trained.tokensPerSecond, finalLoss: trained.lastLoss,
       none: scorer.scoreDocuments(evalDocs, 'none'), kshot: scorer.scoreKShot(evalDocs, plan.kShot),
       heldoutNone: scorer.scoreDocuments(heldoutDocs, 'none'),
     };
