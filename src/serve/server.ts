@@ -15,6 +15,7 @@ import type { SamplingOptions } from '../model/generate.ts';
 import type { InferenceSession } from '../model/inference.ts';
 import { ChatTemplateError, type ChatMessage } from '../tokenizer/chat-template.ts';
 import { Admission, QueueFullError } from './admission.ts';
+import { methodNotAllowed, notFound, readJsonBody, sendJson, toApiError, writeEvent } from './http.ts';
 import { Decoding, type Piece } from './decode.ts';
 import type { ServedModel, SkipSettings } from './model.ts';
 import {
@@ -118,7 +119,7 @@ export class LmlabServer extends EventEmitter {
     }
     if (path === '/v1/completions' || path === '/v1/chat/completions') {
       if (method !== 'POST') throw methodNotAllowed(method, path);
-      const body = await this.readJson(req);
+      const body = await readJsonBody(req, this.maxBodyBytes);
       if (path === '/v1/completions') return this.completions(parseCompletionBody(body), res);
       return this.chat(parseChatBody(body), res);
     }
@@ -134,42 +135,6 @@ export class LmlabServer extends EventEmitter {
     const given = Buffer.from(match[1].trim());
     const want = Buffer.from(key);
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError(401, 'Incorrect API key provided', 'invalid_request_error', null, 'invalid_api_key');
-  }
-
-  private readJson(req: IncomingMessage): Promise<unknown> {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-      req.resume();
-      return Promise.reject(tooLarge(this.maxBodyBytes));
-    }
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let failed = false;
-      req.on('data', (chunk: Buffer) => {
-        if (failed) return;
-        size += chunk.length;
-        if (size > this.maxBodyBytes) {
-          failed = true;
-          reject(tooLarge(this.maxBodyBytes));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('error', (err) => {
-        if (!failed) reject(err);
-        failed = true;
-      });
-      req.on('end', () => {
-        if (failed) return;
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve(JSON.parse(text));
-        } catch (err) {
-          reject(new ApiError(400, `the request body is not valid JSON: ${(err as Error).message}`, 'invalid_request_error', null, 'invalid_json'));
-        }
-      });
-    });
   }
 
   private checkModel(name: string): void {
@@ -381,36 +346,4 @@ export class LmlabServer extends EventEmitter {
     }
     sendJson(res, apiError.status, apiError.body(), apiError.headers, apiError.status === 413 ? { close: true } : {});
   }
-}
-
-function toApiError(err: unknown, log: (line: string) => void): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof LmlabError) return new ApiError(400, err.message);
-  log(`internal error: ${(err as Error)?.stack ?? String(err)}`);
-  return new ApiError(500, `internal error: ${(err as Error)?.message ?? String(err)}`, 'server_error', null, null);
-}
-
-function notFound(method: string, path: string): ApiError {
-  return new ApiError(404, `Unknown request URL: ${method} ${path}`, 'invalid_request_error', null, 'unknown_url');
-}
-
-function methodNotAllowed(method: string, path: string): ApiError {
-  return new ApiError(405, `Method ${method} is not allowed for ${path}`, 'invalid_request_error', null, 'method_not_allowed');
-}
-
-function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `the request body is larger than the limit of ${limit} bytes`, 'invalid_request_error', null, 'request_too_large');
-}
-
-function writeEvent(res: ServerResponse, data: object): void {
-  res.write(`data: ${JSON.stringify(data)}\n\n`);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, options: { close?: boolean } = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers,
-    ...(options.close ? { connection: 'close' } : {}),
-  });
-  res.end(text);
 }
