@@ -27,13 +27,13 @@ run() { # name, timeout seconds, trainer arguments...
   local rc=$?
   [ $rc -eq 0 ] || { echo "$name failed (exit $rc), last lines of $OUT/$name.log:" >&2; tail -n 5 "$OUT/$name.log" >&2; }
 }
-run ddp-float32 60 --init "$IN/init" --dtype float32
-run fsdp-float32 60 --init "$IN/init" --dtype float32 --fsdp
-run ddp-bf16 60 --init "$IN/init" --dtype bf16
-run fsdp-bf16 60 --init "$IN/init" --dtype bf16 --fsdp
+run ddp-float32 90 --init "$IN/init" --dtype float32
+run fsdp-float32 90 --init "$IN/init" --dtype float32 --fsdp
+run ddp-bf16 90 --init "$IN/init" --dtype bf16
+run fsdp-bf16 90 --init "$IN/init" --dtype bf16 --fsdp
 LARGE=(--no-checkpoint --set model.dim=1024 model.layers=16 model.heads=16 model.kvHeads=4 model.ffnHidden=2816 rows=16 steps=30 optimizer.lr=3e-4)
-run ddp-bf16-large 90 --dtype bf16 "${LARGE[@]}"
-run fsdp-bf16-large 90 --dtype bf16 --fsdp "${LARGE[@]}"
+run ddp-bf16-large 120 --dtype bf16 "${LARGE[@]}"
+run fsdp-bf16-large 120 --dtype bf16 --fsdp "${LARGE[@]}"
 cd "$HERE" && $PY -m lmlab_torch.compare "$IN/reference.json" \
   ddp-float32="$OUT/ddp-float32" fsdp-float32="$OUT/fsdp-float32" ddp-bf16="$OUT/ddp-bf16" fsdp-bf16="$OUT/fsdp-bf16" \
   ddp-bf16-large@"$OUT/ddp-bf16-large" fsdp-bf16-large@"$OUT/fsdp-bf16-large" | tee "$OUT/summary.txt"
