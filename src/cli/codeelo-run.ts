@@ -2,9 +2,13 @@
 // `codeelo` group. Option parsing, the live progress line and file output only; the work is in
 // src/codeelo/harness/ and every rating comes from src/codeelo/rating/.
 import { Command, Option } from 'commander';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LmlabError } from './errors.ts';
+import { EXIT_INCOMPLETE } from '../errors.ts';
+import { incompleteKeys } from '../codeelo/rating/rate.ts';
+import { writeAtomic } from '../util/atomic.ts';
+import { sweepStaleJudgeDirs } from '../util/stale.ts';
 import { RATING_MODES, type RatingMode } from '../codeelo/rating/contest-rating.ts';
 import { formatReport } from '../codeelo/rating/rate.ts';
 import { selectContests, BUNDLED_PROBLEMS_DIR } from '../codeelo/harness/contests.ts';
@@ -28,7 +32,7 @@ interface RunFlags {
   contests: string; dataset?: string; problemset?: string; packages?: string; lang: LanguagePolicy;
   temperature: number; topP: number; topK: number; repetitionPenalty: number; maxTokens: number; seed: number;
   attempts: number; allAttempts?: boolean; judge: 'local' | 'remote'; concurrency: number; retries: number; timeout: number;
-  pollMs: number; db?: string; quiet?: boolean;
+  pollMs: number; db?: string; quiet?: boolean; allowIncomplete?: boolean;
 }
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '') || 'run';
@@ -101,7 +105,9 @@ async function makeBackend(flags: RunFlags): Promise<JudgeBackend> {
   return remote;
 }
 
-export async function runCommand(flags: RunFlags): Promise<string> {
+/** Runs (or resumes) a run; returns its database and the problems it left unjudged. */
+export async function runCommand(flags: RunFlags): Promise<{ dbPath: string; incomplete: string[] }> {
+  sweepStaleJudgeDirs();
   const sampling: Sampling = { temperature: flags.temperature, topP: flags.topP, topK: flags.topK, repetitionPenalty: flags.repetitionPenalty, maxTokens: flags.maxTokens };
   const client = makeClient(flags, sampling);
   const dbPath = resolve(flags.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
@@ -111,7 +117,8 @@ export async function runCommand(flags: RunFlags): Promise<string> {
     ...(flags.dataset ? { dataset: loadDataset(flags.dataset) } : {}),
     ...(flags.problemset ? { problemset: loadProblemset(flags.problemset) } : {}),
   });
-  const store = new RunStore(dbPath, { create: true });
+  const store = new RunStore(dbPath, { create: true, lock: true });
+  let incomplete: string[];
   try {
     const stopAtFirstAc = !flags.allAttempts;
     const config: RunConfig = {
@@ -127,14 +134,17 @@ export async function runCommand(flags: RunFlags): Promise<string> {
       retry: { ...DEFAULT_RETRY, retries: flags.retries, timeoutMs: flags.timeout * 1000 },
       onProgress: progressPrinter(Boolean(flags.quiet)),
     });
-    if (summary.incomplete > 0) process.stderr.write(`${summary.incomplete} problems are incomplete (see the report's failures); re-run the same command to finish them\n`);
+    incomplete = incompleteKeys(resultsFromStore(store));
+    if (incomplete.length > 0 || summary.incomplete > 0) {
+      process.stderr.write(`INCOMPLETE: ${incomplete.length} problem(s) not generated or judged (${incomplete.join(', ')}; see the report's failures); re-run the same command to finish them\n`);
+    }
   } finally {
     store.close();
   }
-  return dbPath;
+  return { dbPath, incomplete };
 }
 
-interface ReportFlags { out?: string; mode: RatingMode; bootstrap: number; distribution?: string; priceIn?: number; priceOut?: number; json?: boolean }
+interface ReportFlags { out?: string; mode: RatingMode; bootstrap: number; distribution?: string; priceIn?: number; priceOut?: number; json?: boolean; allowIncomplete?: boolean }
 
 export function writeReports(dbPath: string, flags: ReportFlags): { dir: string; report: HarnessReport } {
   if (!existsSync(dbPath)) throw new LmlabError(`no run database at ${dbPath}`);
@@ -145,13 +155,14 @@ export function writeReports(dbPath: string, flags: ReportFlags): { dir: string;
       ...(flags.distribution ? { distributionPath: flags.distribution } : {}),
       ...(flags.priceIn !== undefined ? { priceIn: flags.priceIn } : {}),
       ...(flags.priceOut !== undefined ? { priceOut: flags.priceOut } : {}),
+      allowIncomplete: Boolean(flags.allowIncomplete),
     });
     const dir = resolve(flags.out ?? dbPath.replace(/\.(sqlite|db)$/, '') + '-report');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(dir, 'report.md'), renderMarkdown(report));
-    writeFileSync(join(dir, 'report.html'), renderHtml(report));
-    writeFileSync(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
+    writeAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeAtomic(join(dir, 'report.md'), renderMarkdown(report));
+    writeAtomic(join(dir, 'report.html'), renderHtml(report));
+    writeAtomic(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
     return { dir, report };
   } finally {
     store.close();
@@ -174,7 +185,8 @@ function addRatingOptions(command: Command): Command {
   return command
     .addOption(new Option('--mode <mode>', 'rating mode (see lmlab codeelo rate)').choices([...RATING_MODES]).default('corrected'))
     .option('--bootstrap <n>', 'bootstrap resamples per interval (0 = none)', numberOption('--bootstrap', 0, 100000, true), 1000)
-    .option('--distribution <file>', 'human ratings for the percentile (default: the real table if present, else built-in buckets)');
+    .option('--distribution <file>', 'human ratings for the percentile (default: the real table shipped in data/)')
+    .option('--allow-incomplete', 'rate contests holding unjudged problems anyway (counted as failed)');
 }
 
 export function registerCodeeloRunCommands(codeelo: Command): void {
@@ -206,15 +218,18 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .option('--poll-ms <ms>', 'remote judge status polling interval', numberOption('--poll-ms', 1, 600000, true), 2000)
     .option('--db <file>', 'run database (default codeelo-runs/<model>.sqlite)')
     .option('--quiet', 'no progress display')
+    .option('--allow-incomplete', 'print a rating even for contests holding unjudged problems (counted as failed)')
+    .addHelpText('after', `\nExit code ${EXIT_INCOMPLETE} when the run is incomplete (a problem could not be generated or judged); re-run the same command to finish it.`)
     .action(async (flags: RunFlags) => {
-      const dbPath = await runCommand(flags);
+      const { dbPath, incomplete } = await runCommand(flags);
       const store = new RunStore(dbPath, { create: false });
       try {
-        console.log(formatReport(buildReport(store, { mode: 'corrected', bootstrap: 0 }).rating));
+        console.log(formatReport(buildReport(store, { mode: 'corrected', bootstrap: 0, allowIncomplete: Boolean(flags.allowIncomplete) }).rating));
       } finally {
         store.close();
       }
       console.log(`\nrun database: ${dbPath}\nfull report: lmlab codeelo report ${dbPath}`);
+      if (incomplete.length) throw new LmlabError(`incomplete run: ${incomplete.length} problem(s) not generated or judged; re-run the same command to finish`, EXIT_INCOMPLETE);
     });
 
   addRatingOptions(
@@ -229,6 +244,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .action((run: string, flags: ReportFlags) => {
       const { dir, report } = writeReports(run, flags);
       console.log(formatReport(report.rating));
+      if (report.status === 'incomplete') process.stderr.write(`INCOMPLETE RUN: ${report.incomplete.length} problem(s) not generated or judged (${report.incomplete.join(', ')})\n`);
       console.log(`\nwrote ${join(dir, 'report.html')}, report.md, report.json and RESULTS.json`);
     });
 
@@ -250,7 +266,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
         }
       });
       const table = renderLeaderboard(rows);
-      if (flags.out) writeFileSync(flags.out, table);
+      if (flags.out) writeAtomic(flags.out, table);
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table);
     });
 
@@ -267,12 +283,13 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
       const htmls: string[] = [];
       for (const [name, replay] of Object.entries(replays)) {
         const file = join(out, `replay-${name}.json`);
-        writeFileSync(file, JSON.stringify(replay, null, 2) + '\n');
+        writeAtomic(file, JSON.stringify(replay, null, 2) + '\n');
         if (!flags.quiet) process.stderr.write(`\n== ${replay.model} ==\n`);
-        const dbPath = await runCommand({
+        const { dbPath, incomplete } = await runCommand({
           replay: file, contests: 'bundled', lang: 'cpp', ...PAPER_SAMPLING_FLAGS, seed: 1, attempts: 8, judge: 'local',
           concurrency: flags.concurrency, retries: 0, timeout: 600, pollMs: 2000, db: join(out, `${name}.sqlite`), quiet: Boolean(flags.quiet),
         });
+        if (incomplete.length) throw new LmlabError(`demo run ${name} is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`, EXIT_INCOMPLETE);
         const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
         htmls.push(join(dir, 'report.html'));
         console.log(`${replay.model}: Elo ${report.rating.elo === null ? '-' : report.rating.elo.toFixed(0)} on the SIMULATED field of ${report.rating.ratedContests} bundled contests (percentile ${report.rating.percentile?.toFixed(1) ?? '-'})`);
@@ -285,7 +302,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
           store.close();
         }
       });
-      writeFileSync(join(out, 'leaderboard.md'), renderLeaderboard(rows));
+      writeAtomic(join(out, 'leaderboard.md'), renderLeaderboard(rows));
       console.log(`\nHTML reports:\n  ${htmls.join('\n  ')}\nleaderboard: ${join(out, 'leaderboard.md')}\n(the human fields of the bundled contests are simulated; see the reports)`);
     });
 }

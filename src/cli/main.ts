@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportAndExit } from './errors.ts';
+import { checkArgvUtf8 } from './argv.ts';
+import { installCleanup } from '../util/stale.ts';
 import { registerEngineCommands } from './engine.ts';
 import { registerTrainCommands } from './train.ts';
 import { registerGenerateCommands } from './generate.ts';
@@ -42,7 +44,9 @@ export function buildProgram(): Command {
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  installCleanup();
   try {
+    checkArgvUtf8();
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

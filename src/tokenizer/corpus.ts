@@ -7,7 +7,7 @@
 // formats (compressed, other encodings, other JSON shapes) are read.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { completeUtf8Prefix, findInvalidUtf8 } from './utf8.ts';
+import { completeUtf8Prefix, findInvalidUtf8, notUtf8Error } from './utf8.ts';
 import { listCorpusFiles } from '../io/documents.ts';
 
 export interface CorpusStats {
@@ -60,9 +60,7 @@ async function* readUtf8Blocks(file: string, stats: CorpusStats): AsyncGenerator
   }
 }
 
-function notUtf8(file: string, offset: number): Error {
-  return new Error(`${file} is not valid UTF-8 (first bad byte at offset ${offset})`);
-}
+const notUtf8 = notUtf8Error;
 
 async function* readPlainText(file: string, stats: CorpusStats): AsyncGenerator<string> {
   let pending = '';
