@@ -36,6 +36,15 @@ export function ioError(err: unknown, path: string, action = 'write'): LmlabErro
   return new LmlabError(`cannot ${action} ${path}: ${reason}`);
 }
 
+/** Removes a temporary that may not exist (or whose folder is unusable); never throws. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // nothing was created there
+  }
+}
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += writeSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30));
@@ -78,7 +87,7 @@ export function writeFileAtomicFd(path: string, fill: (fd: number) => void): voi
         // already closed
       }
     }
-    rmSync(temp, { force: true });
+    removeQuietly(temp);
     throw ioError(err, path);
   } finally {
     inFlight.delete(temp);
@@ -126,7 +135,7 @@ export function writeDirAtomic(path: string, fill: (tempDir: string) => void): v
     renameSync(temp, path);
     syncDir(dirname(path));
   } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
+    removeQuietly(temp);
     throw ioError(err, path);
   } finally {
     inFlight.delete(temp);
@@ -135,6 +144,6 @@ export function writeDirAtomic(path: string, fill: (tempDir: string) => void): v
 
 /** Removes this process's unfinished temporaries (on exit and on a fatal signal). */
 export function removeOwnTemps(): void {
-  for (const p of inFlight) rmSync(p, { recursive: true, force: true });
+  for (const p of inFlight) removeQuietly(p);
   inFlight.clear();
 }
