@@ -2,7 +2,7 @@
 // write the two-stage training config, score documents under labels, export packed data as MDS
 // shards, and run the small-scale reproduction (spec §5).
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { loadModelDir } from '../model/load.ts';
@@ -20,6 +20,7 @@ import { parseScale } from '../meco/plan.ts';
 import { runExperiment } from '../meco/experiment.ts';
 import { ProgressLine } from './progress.ts';
 import { numberFlag } from './flags.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 const num = (name: string, value: string) => numberFlag(name, value);
 const int = (name: string, value: string, min = 0) => numberFlag(name, value, { integer: true, min });
@@ -125,7 +126,7 @@ export function registerMecoCommands(program: Command): void {
       const text = JSON.stringify(config, null, 1) + '\n';
       if (f.out) {
         mkdirSync(dirname(f.out), { recursive: true });
-        writeFileSync(f.out, text);
+        writeAtomic(f.out, text);
         console.log(`config written to ${f.out} (stages: ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')})`);
       } else process.stdout.write(text);
     });

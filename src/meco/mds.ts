@@ -13,9 +13,10 @@
 //   position_ids  int32[seqLen]  positions restarting at 0 per document (0 = document start:
 //                                the block-diagonal attention mask follows from it)
 // Not here: the packing itself (src/train/packing.ts does it, exactly as for training).
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RowLoader } from '../train/packing.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 const COLUMNS = ['input_ids', 'loss_mask', 'position_ids'] as const;
 
@@ -105,7 +106,7 @@ export class MdsWriter {
 
   finish(): { shards: number; samples: number } {
     this.flush();
-    writeFileSync(join(this.dir, 'index.json'), JSON.stringify({ shards: this.shards, version: 2 }));
+    writeAtomic(join(this.dir, 'index.json'), JSON.stringify({ shards: this.shards, version: 2 }));
     return { shards: this.shards.length, samples: this.shards.reduce((n, s) => n + s.samples, 0) };
   }
 }
