@@ -10,6 +10,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { findInvalidUtf8, completeUtf8Prefix, notUtf8Error } from '../tokenizer/utf8.ts';
+import { LmlabError } from '../errors.ts';
 
 export interface CorpusDocument {
   text: string;
@@ -43,13 +44,13 @@ export async function* listCorpusFiles(path: string): AsyncGenerator<string> {
   try {
     info = await fs.stat(path);
   } catch {
-    throw new Error(`corpus path not found: ${path}`);
+    throw new LmlabError(`corpus path not found: ${path}`);
   }
   if (info.isFile()) {
     yield path;
     return;
   }
-  if (!info.isDirectory()) throw new Error(`corpus path is neither a file nor a directory: ${path}`);
+  if (!info.isDirectory()) throw new LmlabError(`corpus path is neither a file nor a directory: ${path}`);
   const entries = (await fs.readdir(path)).filter((name) => !name.startsWith('.')).sort();
   for (const name of entries) yield* listCorpusFiles(join(path, name));
 }
@@ -93,10 +94,10 @@ export async function* readDocuments(paths: readonly string[], options: ReadDocu
   const stats = options.stats ?? emptyStats();
   const field = options.textField ?? 'text';
   const skip = (reason: string, message: string): void => {
-    if (options.onBadRecord !== 'skip') throw new Error(message);
+    if (options.onBadRecord !== 'skip') throw new LmlabError(message);
     stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
   };
-  if (paths.length === 0) throw new Error('no corpus files given');
+  if (paths.length === 0) throw new LmlabError('no corpus files given');
   for (const path of paths) {
     for await (const file of listCorpusFiles(path)) {
       stats.files++;

@@ -4,6 +4,7 @@
 // time and we only require what we use. Also a one-line formatter for validation failures.
 // It does no I/O; see client.ts (network + cache) and import.ts (files).
 import { z } from 'zod';
+import { LmlabError } from '../../errors.ts';
 
 export const cfContestSchema = z.looseObject({
   id: z.number().int(),
@@ -93,9 +94,9 @@ export function describeZodError(what: string, error: z.ZodError): string {
 }
 
 /** Validates `data` or throws one readable line. */
-export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, As: new (message: string) => LmlabError = LmlabError): T {
   const result = schema.safeParse(data);
-  if (!result.success) throw new Error(describeZodError(what, result.error));
+  if (!result.success) throw new As(describeZodError(what, result.error));
   return result.data;
 }
 
@@ -106,7 +107,7 @@ export function unwrapEnvelope(data: unknown, what: string): unknown {
   return envelope.result;
 }
 
-export class CfApiFailedError extends Error {
+export class CfApiFailedError extends LmlabError {
   constructor(message: string, readonly comment: string) {
     super(message);
     this.name = 'CfApiFailedError';

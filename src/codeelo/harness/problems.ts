@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { loadProblem, type Problem } from '../judge/problem.ts';
 import { readJsonFile } from '../rating/pack.ts';
 import type { StatementParts } from './prompt.ts';
+import { LmlabError } from '../../errors.ts';
 
 export type LocalJudgeMode = 'tests' | 'examples' | 'none';
 
@@ -95,13 +96,13 @@ export type DatasetProblem = z.infer<typeof datasetProblemSchema>;
 export function loadDataset(path: string): Map<string, DatasetProblem> {
   const data = readJsonFile(path);
   const list = Array.isArray(data) ? data : (data as { problems?: unknown }).problems;
-  if (!Array.isArray(list)) throw new Error(`${path}: expected a JSON array of CodeElo problems`);
+  if (!Array.isArray(list)) throw new LmlabError(`${path}: expected a JSON array of CodeElo problems`);
   const out = new Map<string, DatasetProblem>();
   list.forEach((item, i) => {
     const parsed = datasetProblemSchema.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${path}: problem #${i + 1}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new LmlabError(`${path}: problem #${i + 1}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     out.set(parsed.data.problem_id, parsed.data);
   });
@@ -117,7 +118,7 @@ export interface ProblemMeta { title: string; rating?: number; tags: string[] }
 export function loadProblemset(path: string): Map<string, ProblemMeta> {
   const raw = readJsonFile(path) as { status?: string; result?: unknown };
   const parsed = problemsetSchema.safeParse(raw && raw.status ? raw.result : raw);
-  if (!parsed.success) throw new Error(`${path}: not a problemset.problems result`);
+  if (!parsed.success) throw new LmlabError(`${path}: not a problemset.problems result`);
   return new Map(parsed.data.problems.map((p) => [`${p.contestId}${p.index}`, { title: p.name, rating: p.rating, tags: p.tags }]));
 }
 

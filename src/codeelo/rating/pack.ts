@@ -26,6 +26,7 @@ import { parseWith } from '../cf/schemas.ts';
 import type { CfRatingChange, CfStandings } from '../cf/schemas.ts';
 import { codeforcesPlaces } from './codeforces.ts';
 import { writeAtomic } from '../../util/atomic.ts';
+import { LmlabError } from '../../errors.ts';
 
 export const DIVISIONS = ['Div. 1', 'Div. 1+2', 'Div. 2', 'Div. 3', 'Div. 4', 'Educational', 'other'] as const;
 export type Division = (typeof DIVISIONS)[number];
@@ -69,20 +70,20 @@ export function validatePack(pack: ContestPack, where: string): ContestPack {
   const n = field.oldRating.length;
   for (const [name, column] of Object.entries(field)) {
     if (column && column.length !== n) {
-      throw new Error(`${where}: field.${name} has ${column.length} entries but field.oldRating has ${n}`);
+      throw new LmlabError(`${where}: field.${name} has ${column.length} entries but field.oldRating has ${n}`);
     }
   }
   try {
     codeforcesPlaces(field.points, field.penalty);
   } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}`);
+    throw new LmlabError(`${where}: ${(err as Error).message}`);
   }
   const seen = new Set<string>();
   for (const p of pack.problems) {
-    if (seen.has(p.index)) throw new Error(`${where}: problem index ${p.index} appears twice`);
+    if (seen.has(p.index)) throw new LmlabError(`${where}: problem index ${p.index} appears twice`);
     seen.add(p.index);
     if (pack.scoring === 'points' && p.points === undefined) {
-      throw new Error(`${where}: points-scored contest but problem ${p.index} has no points`);
+      throw new LmlabError(`${where}: points-scored contest but problem ${p.index} has no points`);
     }
   }
   return pack;
@@ -93,7 +94,7 @@ export function parseJsonText(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where}: malformed JSON (${(err as Error).message})`);
+    throw new LmlabError(`${where}: malformed JSON (${(err as Error).message})`);
   }
 }
 
@@ -102,13 +103,13 @@ export function readJsonFile(path: string): unknown {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LmlabError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let text: string;
   try {
     text = path.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
   } catch (err) {
-    throw new Error(`${path}: not valid gzip (${(err as Error).message})`);
+    throw new LmlabError(`${path}: not valid gzip (${(err as Error).message})`);
   }
   return parseJsonText(text, path);
 }
@@ -130,7 +131,7 @@ export function loadPackDir(dir: string): Map<number, ContestPack> {
   try {
     names = readdirSync(dir);
   } catch (err) {
-    throw new Error(`cannot read contest directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LmlabError(`cannot read contest directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const packs = new Map<number, ContestPack>();
   const from = new Map<number, string>();
@@ -139,7 +140,7 @@ export function loadPackDir(dir: string): Map<number, ContestPack> {
     const path = join(dir, name);
     const pack = loadPack(path);
     const earlier = from.get(pack.contest.id);
-    if (earlier) throw new Error(`contest ${pack.contest.id} is in both ${earlier} and ${path}`);
+    if (earlier) throw new LmlabError(`contest ${pack.contest.id} is in both ${earlier} and ${path}`);
     packs.set(pack.contest.id, pack);
     from.set(pack.contest.id, path);
   }
@@ -171,15 +172,15 @@ export interface BuildReport {
  */
 export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChange[]): BuildReport {
   const { contest } = standings;
-  if (contest.type === 'IOI') throw new Error(`contest ${contest.id} is IOI-scored, which CodeElo does not rate`);
+  if (contest.type === 'IOI') throw new LmlabError(`contest ${contest.id} is IOI-scored, which CodeElo does not rate`);
   const changes = new Map<string, CfRatingChange>();
   for (const change of ratingChanges) {
     if (change.contestId !== contest.id) {
-      throw new Error(`rating change for ${change.handle} belongs to contest ${change.contestId}, not ${contest.id}`);
+      throw new LmlabError(`rating change for ${change.handle} belongs to contest ${change.contestId}, not ${contest.id}`);
     }
     changes.set(change.handle.toLowerCase(), change);
   }
-  if (changes.size === 0) throw new Error(`contest ${contest.id}: no rating changes (unrated contest or not yet rated)`);
+  if (changes.size === 0) throw new LmlabError(`contest ${contest.id}: no rating changes (unrated contest or not yet rated)`);
   const points: number[] = [];
   const penalty: number[] = [];
   const oldRating: number[] = [];
@@ -195,7 +196,7 @@ export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChang
       continue;
     }
     const key = change.handle.toLowerCase();
-    if (used.has(key)) throw new Error(`contest ${contest.id}: handle ${change.handle} appears twice in the standings`);
+    if (used.has(key)) throw new LmlabError(`contest ${contest.id}: handle ${change.handle} appears twice in the standings`);
     used.add(key);
     points.push(row.points);
     penalty.push(row.penalty);
@@ -206,7 +207,7 @@ export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChang
   const missing = [...changes.values()].filter((c) => !used.has(c.handle.toLowerCase()));
   if (missing.length > 0) {
     const names = missing.slice(0, 5).map((c) => c.handle).join(', ');
-    throw new Error(`contest ${contest.id}: ${missing.length} rated handles are not in the standings (${names}${missing.length > 5 ? ', ...' : ''}); were the standings fetched with showUnofficial=false and complete?`);
+    throw new LmlabError(`contest ${contest.id}: ${missing.length} rated handles are not in the standings (${names}${missing.length > 5 ? ', ...' : ''}); were the standings fetched with showUnofficial=false and complete?`);
   }
   const scoring = contest.type === 'ICPC' ? 'icpc' : 'points';
   const pack: ContestPack = {

@@ -32,6 +32,7 @@
 import { z } from 'zod';
 import { parseWith } from '../cf/schemas.ts';
 import { readJsonFile } from './pack.ts';
+import { LmlabError } from '../../errors.ts';
 
 export const VERDICTS = ['AC', 'WA', 'TLE', 'MLE', 'RE', 'CE', 'NC', 'ILE', 'PE', 'SKIP', 'OTHER'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -55,7 +56,7 @@ export type CodeeloResults = z.infer<typeof codeeloResultsSchema>;
 
 export function parseResults(data: unknown, where = 'results'): CodeeloResults {
   const results = parseWith(codeeloResultsSchema, data, `${where}: not a valid CodeElo results file`);
-  if (Object.keys(results.contests).length === 0) throw new Error(`${where}: lists no contests`);
+  if (Object.keys(results.contests).length === 0) throw new LmlabError(`${where}: lists no contests`);
   return results;
 }
 
