@@ -54,7 +54,7 @@ test('Codeforces API JSON: mutated responses parse and build packs, or give an L
 
 /** A loopback server answering every request with the body (and content type) set for it. */
 async function fixedServer(): Promise<{ url: string; set(body: Buffer, type: string): void; close(): Promise<void> }> {
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   let type = 'text/event-stream';
   const server: Server = createServer((req, res) => {
     req.resume();
