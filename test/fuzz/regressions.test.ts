@@ -50,7 +50,7 @@ test('streamed chunks with the wrong shape are a retryable LmlabError, not a Typ
     const client = new OpenAiChatClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, model: 'm', sampling: PAPER_SAMPLING });
     for (const b of bodies) {
       body = b;
-      await assert.rejects(client.generate({ key: 'x', attempt: 1, prompt: 'p', seed: 1 }),
+      await assert.rejects(client.generate({ key: 'x', attempt: 1, prompt: 'p', seed: 1, signal: AbortSignal.timeout(10_000) }),
         (e: Error) => e instanceof RetryableError && e instanceof LmlabError && /malformed chunk in the streamed reply/.test(e.message), b);
     }
   } finally {
