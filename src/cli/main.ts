@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportAndExit } from './errors.ts';
 import { checkArgvUtf8 } from './argv.ts';
-import { installCleanup } from '../util/stale.ts';
+import { installCleanup, sweepStaleJudgeDirs } from '../util/stale.ts';
 import { registerEngineCommands } from './engine.ts';
 import { registerTrainCommands } from './train.ts';
 import { registerGenerateCommands } from './generate.ts';
@@ -45,6 +45,7 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   installCleanup();
+  sweepStaleJudgeDirs(); // sandbox roots and judge scratch left by killed runs
   try {
     checkArgvUtf8();
     await program.parseAsync(argv);

@@ -90,6 +90,36 @@ function walProblem(walPath: string): string | null {
   return null;
 }
 
+/** Errors of SQLite while reading or writing (disk full, I/O error, damage) name the file. */
+function withFileInErrors(db: Database, path: string): Database {
+  const named = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof LmlabError) throw err;
+      const e = err as { code?: string; message?: string };
+      throw new LmlabError(`run database ${path}: ${(e.message ?? String(err)).split('\n')[0]}${e.code ? ` (${e.code})` : ''}`);
+    }
+  };
+  return {
+    prepare: (sql) => {
+      const st = named(() => db.prepare(sql));
+      return {
+        run: (...params) => named(() => st.run(...params)),
+        get: (...params) => named(() => st.get(...params)),
+        all: (...params) => named(() => st.all(...params)),
+      };
+    },
+    exec: (sql) => named(() => db.exec(sql)),
+    pragma: (sql) => named(() => db.pragma(sql)),
+    transaction: (fn) => {
+      const tx = db.transaction(fn);
+      return ((...args: Parameters<typeof fn>) => named(() => tx(...args))) as typeof fn;
+    },
+    close: () => db.close(),
+  };
+}
+
 function openDatabase(path: string, create: boolean): Database {
   let db: Database | undefined;
   try {
@@ -102,7 +132,7 @@ function openDatabase(path: string, create: boolean): Database {
     const problems = check.map((r) => r.quick_check).filter((m) => m !== 'ok');
     if (problems.length) throw new LmlabError(`run database ${path} is damaged (quick_check: ${problems.slice(0, 3).join('; ')})`);
     db.exec(SCHEMA);
-    return db;
+    return withFileInErrors(db, path);
   } catch (err) {
     try {
       db?.close();
