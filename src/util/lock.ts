@@ -21,6 +21,19 @@ function readOwner(path: string): LockOwner | null {
   return null;
 }
 
+const held = new Set<FileLock>();
+let exitHooked = false;
+
+/** Locks still held when the process exits are released (one exit listener for all). */
+function releaseOnExit(lock: FileLock): void {
+  held.add(lock);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const l of [...held]) l.release();
+  });
+}
+
 export class FileLock {
   private released = false;
 
@@ -59,7 +72,7 @@ export class FileLock {
       }
       closeSync(fd);
       const lock = new FileLock(path);
-      process.once('exit', () => lock.release());
+      releaseOnExit(lock);
       return lock;
     }
     throw new LmlabError(`cannot take the lock ${path} for ${what}: it keeps reappearing`);
@@ -69,6 +82,7 @@ export class FileLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    held.delete(this);
     if (readOwner(this.path)?.pid === process.pid) rmSync(this.path, { force: true });
   }
 }
