@@ -8,7 +8,7 @@
 //   npm run bench:rating [-- --n 30000] [-- --rounds 3]
 //
 // It measures only the rating maths, not file loading.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/util/rng.ts';
 import { codeforcesUpdate, type RatedField } from '../src/codeelo/rating/codeforces.ts';
@@ -82,14 +82,10 @@ console.log(`rating-update benchmark (node ${process.version})`);
 const big = syntheticField(participants, 2024);
 compare(`synthetic field`, big);
 
-const roundsDir = join(new URL('..', import.meta.url).pathname, '..', 'shared', 'data', 'codeforces-rounds');
-if (existsSync(roundsDir)) {
-  for (const name of readdirSync(roundsDir).filter((f) => f.endsWith('.json')).sort()) {
-    const rows = JSON.parse(readFileSync(join(roundsDir, name), 'utf8')) as [string, number, number, number, number][];
-    compare(name, { points: rows.map((r) => r[1]), penalty: rows.map((r) => r[2]), ratings: rows.map((r) => r[3]) }, rows.map((r) => r[4]));
-  }
-} else {
-  console.log('reference rounds not found at ../shared/data/codeforces-rounds: real-round timings skipped');
+const roundsDir = join(new URL('..', import.meta.url).pathname, 'test', 'fixtures', 'codeforces', 'rounds');
+for (const name of readdirSync(roundsDir).filter((f) => f.endsWith('.json')).sort()) {
+  const rows = JSON.parse(readFileSync(join(roundsDir, name), 'utf8')) as [string, number, number, number, number][];
+  compare(name, { points: rows.map((r) => r[1]), penalty: rows.map((r) => r[2]), ratings: rows.map((r) => r[3]) }, rows.map((r) => r[4]));
 }
 
 // A model's rating for every possible place in the big field (corrected mode, real root).

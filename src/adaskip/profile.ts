@@ -6,12 +6,13 @@
 // The profile stores statistics, not a skip set: the set for a given α or N is derived at load
 // time (plan.ts), so one calibration serves every budget. Not here: collection (stats.ts).
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LmlabError } from '../util/errors.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import type { SublayerStatistics } from './stats.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 export const PROFILE_FORMAT = 'lmlab-adaskip-profile';
 const SAMPLED_WEIGHTS = 1 << 16;
@@ -110,7 +111,7 @@ export function checkProfileMatches(profile: AdaSkipProfile, model: LlamaModel, 
 }
 
 export function saveProfile(profile: AdaSkipProfile, path: string): void {
-  writeFileSync(path, JSON.stringify(profile, null, 1) + '\n');
+  writeAtomic(path, JSON.stringify(profile, null, 1) + '\n');
 }
 
 /** Reads a profile and, when a model is given, checks that it belongs to it. */

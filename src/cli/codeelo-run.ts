@@ -14,7 +14,8 @@ import type { Progress } from '../codeelo/harness/runner.ts';
 import {
   type ModelChoice, type ReportOptions, findRuns, leaderboardRows, reportRun, runDemo, runHarness, writeLeaderboardHtml, writeReports,
 } from '../codeelo/harness/session.ts';
-import { LmlabError } from '../util/errors.ts';
+import { EXIT_INCOMPLETE, LmlabError } from '../util/errors.ts';
+import { writeAtomic } from '../util/atomic.ts';
 import { numberArg } from './flags.ts';
 
 const numberOption = (name: string, min: number, max = Infinity, integer = false) => numberArg(name, { min, max, integer });
@@ -23,7 +24,7 @@ interface RunFlags extends ModelChoice {
   contests: string; dataset?: string; problemset?: string; packages?: string; lang: LanguagePolicy;
   temperature: number; topP: number; topK: number; repetitionPenalty: number; maxTokens: number; seed: number;
   attempts: number; allAttempts?: boolean; judge: 'local' | 'remote'; concurrency: number; retries: number; timeout: number;
-  pollMs: number; db?: string; quiet?: boolean;
+  pollMs: number; db?: string; quiet?: boolean; allowIncomplete?: boolean;
 }
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -53,7 +54,7 @@ function progressPrinter(quiet: boolean): (p: Progress, line?: string) => void {
   };
 }
 
-async function runCommand(flags: RunFlags): Promise<string> {
+async function runCommand(flags: RunFlags): Promise<{ dbPath: string; incomplete: string[] }> {
   return runHarness({
     ...(flags.provider ? { provider: flags.provider } : {}), ...(flags.model ? { model: flags.model } : {}),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}),
@@ -74,7 +75,8 @@ function addRatingOptions(command: Command): Command {
   return command
     .addOption(new Option('--mode <mode>', 'rating mode (see lmlab codeelo rate)').choices([...RATING_MODES]).default('corrected'))
     .option('--bootstrap <n>', 'bootstrap resamples per interval (0 = none)', numberOption('--bootstrap', 0, 100000, true), 1000)
-    .option('--distribution <file>', 'human ratings for the percentile (default: the real table if present, else built-in buckets)');
+    .option('--distribution <file>', 'human ratings for the percentile (default: the real table shipped in data/)')
+    .option('--allow-incomplete', 'rate contests holding unjudged problems anyway (counted as failed)');
 }
 
 export function registerCodeeloRunCommands(codeelo: Command): void {
@@ -106,10 +108,13 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .option('--poll-ms <ms>', 'remote judge status polling interval', numberOption('--poll-ms', 1, 600000, true), 2000)
     .option('--db <file>', 'run database (default codeelo-runs/<model>.sqlite)')
     .option('--quiet', 'no progress display')
+    .option('--allow-incomplete', 'print a rating even for contests holding unjudged problems (counted as failed)')
+    .addHelpText('after', `\nExit code ${EXIT_INCOMPLETE} when the run is incomplete (a problem could not be generated or judged); re-run the same command to finish it.`)
     .action(async (flags: RunFlags) => {
-      const dbPath = await runCommand(flags);
-      console.log(formatReport(reportRun(dbPath, { mode: 'corrected', bootstrap: 0 }).rating));
+      const { dbPath, incomplete } = await runCommand(flags);
+      console.log(formatReport(reportRun(dbPath, { mode: 'corrected', bootstrap: 0, allowIncomplete: Boolean(flags.allowIncomplete) }).rating));
       console.log(`\nrun database: ${dbPath}\nfull report: lmlab codeelo report ${dbPath}`);
+      if (incomplete.length) throw new LmlabError(`incomplete run: ${incomplete.length} problem(s) not generated or judged; re-run the same command to finish`, EXIT_INCOMPLETE);
     });
 
   addRatingOptions(
@@ -124,6 +129,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
     .action((run: string, flags: ReportOptions & { out?: string }) => {
       const { dir, report } = writeReports(run, flags);
       console.log(formatReport(report.rating));
+      if (report.status === 'incomplete') process.stderr.write(`INCOMPLETE RUN: ${report.incomplete.length} problem(s) not generated or judged (${report.incomplete.join(', ')})\n`);
       console.log(`\nwrote ${join(dir, 'report.html')}, report.md, report.json and RESULTS.json`);
     });
 
@@ -149,7 +155,7 @@ export function registerCodeeloRunCommands(codeelo: Command): void {
         if (!flags.json) console.error(`wrote ${file}`);
       }
       const table = renderLeaderboard(rows);
-      if (flags.out) writeFileSync(flags.out, table);
+      if (flags.out) writeAtomic(flags.out, table);
       console.log(flags.json ? JSON.stringify(rows, null, 2) : table);
     });
 

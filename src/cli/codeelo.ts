@@ -145,9 +145,10 @@ export function registerCodeeloCommands(program: Command): Command {
     .option('--newcomer-rating <n>', 'effective rating of displayed-0 newcomers (corrected, codeforces)', integer('--newcomer-rating'), DEFAULT_NEWCOMER_RATING)
     .addOption(new Option('--seed-method <m>', 'how seeds are computed').choices(['exact', 'fft']).default('exact'))
     .option('--json', 'print the full report as JSON')
+    .option('--allow-incomplete', 'rate contests listed as incomplete in RESULTS.json anyway (unjudged problems count as failed)')
     .action((resultsPath: string, opts: {
       contests: string; mode: RatingMode; distribution?: string; bootstrap: number; seed: number;
-      minParticipants: number; newcomerRating: number; seedMethod: SeedMethod; json?: boolean;
+      minParticipants: number; newcomerRating: number; seedMethod: SeedMethod; json?: boolean; allowIncomplete?: boolean;
     }) => {
       const results = loadResults(resultsPath);
       const packs = loadPackDir(opts.contests);
@@ -158,6 +159,7 @@ export function registerCodeeloCommands(program: Command): Command {
         seedMethod: opts.seedMethod,
         bootstrap: opts.bootstrap,
         seed: opts.seed,
+        allowIncomplete: Boolean(opts.allowIncomplete),
         ...(opts.distribution ? { distribution: RatingDistribution.fromFile(opts.distribution) } : {}),
       });
       if (opts.json) console.log(JSON.stringify(report, null, 2));

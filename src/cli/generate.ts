@@ -2,6 +2,9 @@
 // of texts, optionally after an unscored prefix) over a model directory.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { LmlabError } from '../util/errors.ts';
+import { ioError } from '../util/atomic.ts';
+import { decodeUtf8Strict } from '../data/utf8.ts';
 import { loadModelDir } from '../model/load.ts';
 import { InferenceSession } from '../model/inference.ts';
 import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
@@ -10,6 +13,16 @@ import { readDocuments } from '../data/documents.ts';
 import { integerFlag as integer, numberFlag as number } from './flags.ts';
 import { type AdaSkipFlags, adaskipFromFlags } from './adaskip-flags.ts';
 import type { LlamaModel } from '../model/llama.ts';
+import { extractDomain, metadataTemplate } from '../meco/domain.ts';
+import { DEFAULT_ALPHA } from '../adaskip/plan.ts';
+
+function readInputFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw ioError(err, path, 'read');
+  }
+}
 
 /** AdaSkip options shared by generate and score (off unless --adaskip or a baseline is given). */
 function addSkipOptions(command: Command): Command {
@@ -27,9 +40,6 @@ function sessionFor(model: LlamaModel, flags: AdaSkipFlags, chunk: number) {
   const adaskip = adaskipFromFlags(model, flags);
   return { adaskip, session: adaskip ? adaskip.newSession(model, chunk) : new InferenceSession(model, { chunk }) };
 }
-import { extractDomain, metadataTemplate } from '../meco/domain.ts';
-import { DEFAULT_ALPHA } from '../adaskip/plan.ts';
-import { LmlabError } from './errors.ts';
 
 interface GenerateFlags extends AdaSkipFlags {
   prompt?: string;
@@ -77,7 +87,7 @@ export function registerGenerateCommands(program: Command): void {
       const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const tk = tokenizer!;
-      const promptText = f.prompt ?? readFileSync(f.promptFile!, 'utf8');
+      const promptText = f.prompt ?? decodeUtf8Strict(readInputFile(f.promptFile!), f.promptFile!);
       const bos = tk.bosId;
       const metadata = f.url === undefined ? [] : tk.encode(metadataTemplate(extractDomain(f.url)));
       const prompt = Int32Array.from([...(bos === undefined ? [] : [bos]), ...metadata, ...tk.encode(promptText)]);
@@ -136,7 +146,9 @@ export function registerGenerateCommands(program: Command): void {
         totalTokens += r.tokens.length;
         if (f.json) console.log(JSON.stringify({ tokens: r.tokens, logprobs: r.logprobs, nll: r.nll, count: r.tokens.length, mean_nll: r.nll / Math.max(1, r.tokens.length) }));
       }
-      const mean = totalNll / Math.max(1, totalTokens);
+      if (items.length === 0) throw new LmlabError(`nothing to score: ${f.file} holds no text`);
+      if (totalTokens === 0) throw new LmlabError('nothing to score: the text(s) give no token to predict (empty, or a single token without a BOS)');
+      const mean = totalNll / totalTokens;
       if (!f.json) console.log(`${items.length} text(s), ${totalTokens} scored tokens: mean loss ${mean.toFixed(4)} nats/token, perplexity ${Math.exp(mean).toFixed(3)}`);
     });
 }

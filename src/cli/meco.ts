@@ -2,7 +2,7 @@
 // write the two-stage training config, score documents under labels, export packed data as MDS
 // shards, and run the small-scale reproduction of the MeCo paper's claims.
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { loadModelDir } from '../model/load.ts';
@@ -22,6 +22,7 @@ import { runExperiment } from '../meco/experiment/runs.ts';
 import { ProgressLine } from './progress.ts';
 import { numberFlag } from './flags.ts';
 import { LmlabError } from './errors.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 const int = (name: string, value: string, min = 0) => numberFlag(name, value, { integer: true, min });
 const fraction = (name: string, value: string) => numberFlag(name, value, { min: 0, max: 1 });
@@ -126,7 +127,7 @@ export function registerMecoCommands(program: Command): void {
       const text = JSON.stringify(config, null, 1) + '\n';
       if (f.out) {
         mkdirSync(dirname(f.out), { recursive: true });
-        writeFileSync(f.out, text);
+        writeAtomic(f.out, text);
         console.log(`config written to ${f.out} (stages: ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')})`);
       } else process.stdout.write(text);
     });

@@ -8,7 +8,7 @@ import {
   ChunkCounter, DEFAULT_SPECIALS, loadTokenizer, readCorpus, saveTokenizer, trainBpe, type CorpusStats,
   type SpecialToken, type Tokenizer,
 } from '../tokenizer/index.ts';
-import { findInvalidUtf8 } from '../data/utf8.ts';
+import { decodeUtf8Strict, findInvalidUtf8 } from '../data/utf8.ts';
 import { integerFlag } from './flags.ts';
 
 interface TrainFlags {
@@ -139,16 +139,14 @@ async function readInput(files: string[]): Promise<string> {
   if (files.length === 0) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-    return Buffer.concat(chunks).toString('utf8');
+    return decodeUtf8Strict(Buffer.concat(chunks), 'standard input');
   }
   const texts: string[] = [];
   for (const file of files) {
     const bytes = await readFile(file).catch(() => {
       throw new LmlabError(`file not found: ${file}`);
     });
-    const bad = findInvalidUtf8(bytes);
-    if (bad >= 0) throw new LmlabError(`${file} is not valid UTF-8 (first bad byte at offset ${bad})`);
-    texts.push(bytes.toString('utf8'));
+    texts.push(decodeUtf8Strict(bytes, file));
   }
   return texts.join('');
 }

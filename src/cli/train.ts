@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { describeConfig } from '../model/config.ts';
 import { loadTrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
+import { LmlabError } from './errors.ts';
 import { ProgressLine, formatDuration } from './progress.ts';
 import { integerFlag } from './flags.ts';
 
@@ -12,21 +13,24 @@ export function registerTrainCommands(program: Command): void {
     .description('train a LLaMA-style model on tokenized shards (see the README for the config format)')
     .argument('<config>', 'training config (JSON): model, stages, steps, optimizer, ...')
     .requiredOption('--run <dir>', 'run directory: checkpoints, metrics.jsonl, config.json')
-    .option('--resume', 'continue from the run directory\'s latest checkpoint', false)
+    .option('--resume', 'continue from the run directory\'s newest good checkpoint', false)
+    .option('--overwrite', 'replace a run already in the run directory (without it, an existing run is refused)', false)
     .option('--set <key=value...>', 'override config fields, e.g. --set steps=200 optimizer.lr=1e-3', [])
     .option('--stop-after <step>', 'stop with a checkpoint after this step (as if interrupted)')
     .option('--init-only', 'write the initial weights as checkpoint step-000000 and stop (for training the same run elsewhere)', false)
     .addHelpText('after', '\nProgress goes to stderr; metrics are appended to <run>/metrics.jsonl. Ctrl-C writes a checkpoint first.')
-    .action(async (configPath: string, opts: { run: string; resume: boolean; set: string[]; stopAfter?: string; initOnly: boolean }) => {
+    .action(async (configPath: string, opts: { run: string; resume: boolean; overwrite: boolean; set: string[]; stopAfter?: string; initOnly: boolean }) => {
       const config = loadTrainConfig(configPath, opts.set);
       const progress = new ProgressLine();
       progress.log(describeConfig(config.model));
       let stopAfterStep: number | undefined;
+      if (opts.resume && opts.overwrite) throw new LmlabError('give --resume or --overwrite, not both');
       if (opts.stopAfter !== undefined) {
         stopAfterStep = integerFlag('--stop-after', opts.stopAfter, 1);
       }
       const result = await train(config, opts.run, {
         resume: opts.resume,
+        overwrite: opts.overwrite,
         stopAfterStep,
         initOnly: opts.initOnly,
         onMessage: (line) => progress.log(line),

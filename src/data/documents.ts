@@ -9,7 +9,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
-import { findInvalidUtf8, completeUtf8Prefix } from './utf8.ts';
+import { findInvalidUtf8, completeUtf8Prefix, notUtf8Error } from './utf8.ts';
 import { LmlabError } from '../util/errors.ts';
 
 export interface CorpusDocument {
@@ -55,9 +55,7 @@ export async function* listCorpusFiles(path: string): AsyncGenerator<string> {
   for (const name of entries) yield* listCorpusFiles(join(path, name));
 }
 
-function notUtf8(file: string, offset: number): Error {
-  return new Error(`${file} is not valid UTF-8 (first bad byte at offset ${offset})`);
-}
+const notUtf8 = notUtf8Error;
 
 /** Yields the lines of a UTF-8 file (without the newline), validating as it goes. */
 async function* utf8Lines(file: string, stats: DocumentStats): AsyncGenerator<string> {

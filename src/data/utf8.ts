@@ -1,6 +1,7 @@
 // UTF-8 helpers: strict validation that reports where the first bad byte is (the built-in
 // decoders only say "invalid"), and a decoder that keeps a leading U+FEFF (TextDecoder drops
 // it by default, which would break decode(encode(x)) == x). No transcoding of other encodings.
+import { LmlabError } from '../util/errors.ts';
 
 /** Byte offset of the first invalid UTF-8 sequence in bytes[0..end), or -1 when all valid.
  * A sequence cut short by `end` counts as valid when allowTruncatedTail is set (streaming). */
@@ -57,5 +58,20 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Decodes bytes as UTF-8, invalid sequences becoming U+FFFD, keeping any leading BOM. */
 export function decodeUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** The one error for text that is not UTF-8, naming where it came from and the first bad byte. */
+export function notUtf8Error(what: string, offset: number): LmlabError {
+  return new LmlabError(`${what} is not valid UTF-8 (first bad byte at offset ${offset})`);
+}
+
+/**
+ * The one rule for text from outside (files, prompts, arguments, standard input): it must be
+ * valid UTF-8, else an LmlabError naming `what` and the offset. A leading BOM is kept.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
+  const bad = findInvalidUtf8(bytes);
+  if (bad >= 0) throw notUtf8Error(what, bad);
   return decoder.decode(bytes);
 }

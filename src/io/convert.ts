@@ -43,16 +43,25 @@ export function ggufToHf(path: string, outDir: string, dtype: FloatDtype = 'F32'
   return `${outDir}: config.json and ${dtype} weights for ${model.tensors.size} tensors (tokenizer.json is not written)`;
 }
 
-function formatOf(path: string): 'gguf' | 'safetensors' {
+/**
+ * The format of a weights file, sniffed from its first bytes (GGUF's magic; safetensors' JSON
+ * header after an 8-byte length); when neither matches, the name decides which reader reports
+ * what is wrong, and a name that says neither is refused here, naming the path.
+ */
+export function formatOf(path: string): 'gguf' | 'safetensors' {
   const file = new ReadableFile(path);
+  let head = new Uint8Array(0);
   try {
-    if (file.size < 4) return 'safetensors'; // its reader reports the short file
-    const head = new Uint8Array(4);
+    head = new Uint8Array(Math.min(file.size, 9));
     file.readAt(head, 0, 'magic');
-    return new TextDecoder('latin1').decode(head) === 'GGUF' ? 'gguf' : 'safetensors';
   } finally {
     file.close();
   }
+  if (head.length >= 4 && new TextDecoder('latin1').decode(head.subarray(0, 4)) === 'GGUF') return 'gguf';
+  if (head.length >= 9 && head[8] === 0x7b /* { */) return 'safetensors';
+  if (/\.gguf$/i.test(path)) return 'gguf';
+  if (/\.safetensors$/i.test(path)) return 'safetensors';
+  throw new LmlabError(`${path}: not a GGUF file (no GGUF magic) nor a safetensors file (no JSON header)`);
 }
 
 function moreLine(shown: number, total: number): string[] {

@@ -2,12 +2,11 @@
 // it is shorter than promised, and atomic writes (temp file in the same folder, fsync, rename)
 // so a crash never leaves a half-written checkpoint under the final name. It does not parse
 // any format.
-import {
-  closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
+import { writeFileAtomicFd } from '../util/atomic.ts';
 
 // The formats are little-endian and typed arrays use the host order; refuse rather than
 // silently byte-swap wrongly on a big-endian host.
@@ -75,40 +74,12 @@ export class SequentialWriter {
   }
 }
 
-let tempCounter = 0;
-
 /**
- * Writes `path` atomically: `fill` writes into a temporary sibling file which is synced and
- * renamed over `path` only if `fill` returns; on any error the temporary file is removed.
+ * Writes `path` atomically (the one helper in src/util/atomic.ts: temp sibling, fsync, rename):
+ * `fill` writes sequentially; on any error nothing is left under either name.
  */
 export function writeFileAtomic(path: string, fill: (out: SequentialWriter) => void): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
-  let fd: number;
-  try {
-    fd = openSync(temp, 'wx');
-  } catch (err) {
-    throw new LmlabError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    fill(new SequentialWriter(fd));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, path);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed by the success path before rename failed
-    }
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing left to clean up
-    }
-    if (err instanceof LmlabError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new LmlabError(`cannot write ${path}: ${code ?? (err as Error).message ?? String(err)}`);
-  }
+  writeFileAtomicFd(path, (fd) => fill(new SequentialWriter(fd)));
 }
 
 /** Bytes of a typed array, without copying. */

@@ -2,7 +2,7 @@
 // server-sent events, and the OpenAI error objects of routing failures (404, 405, 413) and of
 // unexpected errors (500, logged). Not here: routes and generation (server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LmlabError } from '../errors.ts';
+import { LmlabError } from '../util/errors.ts';
 import { ApiError } from './protocol.ts';
 
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {

@@ -7,8 +7,9 @@
 // formats (compressed, other encodings, other JSON shapes) are read.
 import { createReadStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { completeUtf8Prefix, findInvalidUtf8 } from '../data/utf8.ts';
+import { completeUtf8Prefix, findInvalidUtf8, notUtf8Error } from '../data/utf8.ts';
 import { listCorpusFiles } from '../data/documents.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface CorpusStats {
   files: number;
@@ -22,7 +23,7 @@ const MAX_PENDING_CHARS = 8 << 20;
 /** Yields the corpus text piece by piece. stats (if given) is updated as reading goes. */
 export async function* readCorpus(paths: readonly string[], stats?: CorpusStats): AsyncGenerator<string> {
   const counters = stats ?? { files: 0, bytes: 0, documents: 0 };
-  if (paths.length === 0) throw new Error('no corpus files given');
+  if (paths.length === 0) throw new LmlabError('no corpus files given');
   for (const path of paths) {
     for await (const file of listCorpusFiles(path)) {
       counters.files++;
@@ -60,9 +61,7 @@ async function* readUtf8Blocks(file: string, stats: CorpusStats): AsyncGenerator
   }
 }
 
-function notUtf8(file: string, offset: number): Error {
-  return new Error(`${file} is not valid UTF-8 (first bad byte at offset ${offset})`);
-}
+const notUtf8 = notUtf8Error;
 
 async function* readPlainText(file: string, stats: CorpusStats): AsyncGenerator<string> {
   let pending = '';
@@ -102,10 +101,10 @@ async function* readJsonLines(file: string, stats: CorpusStats): AsyncGenerator<
     try {
       value = JSON.parse(line);
     } catch {
-      throw new Error(`${file}:${lineNumber}: not valid JSON`);
+      throw new LmlabError(`${file}:${lineNumber}: not valid JSON`);
     }
     const text = (value as { text?: unknown } | null)?.text;
-    if (typeof text !== 'string') throw new Error(`${file}:${lineNumber}: expected an object with a "text" string`);
+    if (typeof text !== 'string') throw new LmlabError(`${file}:${lineNumber}: expected an object with a "text" string`);
     stats.documents++;
     return text;
   };
@@ -130,13 +129,13 @@ async function* readJsonDocuments(file: string, stats: CorpusStats): AsyncGenera
   try {
     value = JSON.parse(whole);
   } catch {
-    throw new Error(`${file}: not valid JSON`);
+    throw new LmlabError(`${file}: not valid JSON`);
   }
   const documents = Array.isArray(value) ? value : [value];
   for (let i = 0; i < documents.length; i++) {
     const text = (documents[i] as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') {
-      throw new Error(`${file}: expected {"text": ...} or an array of them${Array.isArray(value) ? ` (item ${i})` : ''}`);
+      throw new LmlabError(`${file}: expected {"text": ...} or an array of them${Array.isArray(value) ? ` (item ${i})` : ''}`);
     }
     stats.documents++;
     if (text.length > 0) yield text;

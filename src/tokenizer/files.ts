@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { fromHuggingFaceJson } from './hf-json.ts';
 import { parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken } from './tiktoken.ts';
 import type { SpecialToken, Tokenizer } from './tokenizer.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface LoadOptions {
   /** Special tokens for a tiktoken rank file, which does not list them. */
@@ -17,14 +18,14 @@ export async function loadTokenizer(path: string, options: LoadOptions = {}): Pr
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new Error(`tokenizer file not found: ${path}`);
+    throw new LmlabError(`tokenizer file not found: ${path}`);
   }
   if (/\.json$/i.test(path) || text.trimStart().startsWith('{')) {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`${path} is not valid JSON`);
+      throw new LmlabError(`${path} is not valid JSON`);
     }
     return wrap(path, () => fromHuggingFaceJson(json));
   }
@@ -44,6 +45,6 @@ function wrap(path: string, load: () => Tokenizer): Tokenizer {
     return load();
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(message.includes(path) ? message : `${path}: ${message}`);
+    throw new LmlabError(message.includes(path) ? message : `${path}: ${message}`);
   }
 }

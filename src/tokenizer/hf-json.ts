@@ -9,6 +9,7 @@ import type { MergeRule } from './bpe.ts';
 import { tokenStringToBytes } from './byte-level.ts';
 import { GPT2_SPLIT_PATTERN } from './pattern.ts';
 import { Tokenizer, type SpecialRoles, type SpecialToken } from './tokenizer.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface HuggingFaceAddedToken {
   id: number;
@@ -140,14 +141,14 @@ const PAD_NAMES = ['<|pad|>', '<pad>', '[PAD]'];
 export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptions = {}): Tokenizer {
   const root = asObject(json, 'tokenizer.json');
   if (root.normalizer !== null && root.normalizer !== undefined) {
-    throw new Error(`tokenizer.json normalizer ${describe(root.normalizer)} is not supported (byte-level BPE needs none)`);
+    throw new LmlabError(`tokenizer.json normalizer ${describe(root.normalizer)} is not supported (byte-level BPE needs none)`);
   }
   const model = asObject(root.model, 'tokenizer.json "model"');
-  if (model.type !== undefined && model.type !== 'BPE') throw new Error(`tokenizer.json model type ${String(model.type)} is not BPE`);
-  if (model.byte_fallback === true) throw new Error('tokenizer.json uses SentencePiece-style byte_fallback, not byte-level BPE');
+  if (model.type !== undefined && model.type !== 'BPE') throw new LmlabError(`tokenizer.json model type ${String(model.type)} is not BPE`);
+  if (model.byte_fallback === true) throw new LmlabError('tokenizer.json uses SentencePiece-style byte_fallback, not byte-level BPE');
   for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     if (model[key] !== null && model[key] !== undefined && model[key] !== '') {
-      throw new Error(`tokenizer.json model.${key} is not supported`);
+      throw new LmlabError(`tokenizer.json model.${key} is not supported`);
     }
   }
   const pattern = splitPatternOf(root.pre_tokenizer);
@@ -158,13 +159,13 @@ export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptio
   const tokens: Array<Uint8Array | undefined> = [];
   const idOfString = new Map<string, number>();
   for (const [text, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw new Error(`tokenizer.json vocab entry ${JSON.stringify(text)} has id ${String(id)}`);
+    if (!Number.isInteger(id) || (id as number) < 0) throw new LmlabError(`tokenizer.json vocab entry ${JSON.stringify(text)} has id ${String(id)}`);
     const numericId = id as number;
     idOfString.set(text, numericId);
     if (addedIds.has(numericId)) continue; // listed again as an added token: it is special
     const bytes = tokenStringToBytes(text);
-    if (bytes === undefined) throw new Error(`tokenizer.json vocab token ${JSON.stringify(text)} is not a byte-level string`);
-    if (tokens[numericId] !== undefined) throw new Error(`tokenizer.json vocab uses id ${numericId} twice`);
+    if (bytes === undefined) throw new LmlabError(`tokenizer.json vocab token ${JSON.stringify(text)} is not a byte-level string`);
+    if (tokens[numericId] !== undefined) throw new LmlabError(`tokenizer.json vocab uses id ${numericId} twice`);
     tokens[numericId] = bytes;
   }
 
@@ -175,7 +176,7 @@ export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptio
     const rightId = idOfString.get(right);
     const result = idOfString.get(left + right);
     if (leftId === undefined || rightId === undefined || result === undefined) {
-      throw new Error(`tokenizer.json merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`);
+      throw new LmlabError(`tokenizer.json merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`);
     }
     return { left: leftId, right: rightId, result, priority: line };
   });
@@ -192,42 +193,42 @@ export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptio
 }
 
 function splitPatternOf(pre: unknown): string {
-  if (pre === null || pre === undefined) throw new Error('tokenizer.json has no pre_tokenizer; byte-level BPE needs ByteLevel');
+  if (pre === null || pre === undefined) throw new LmlabError('tokenizer.json has no pre_tokenizer; byte-level BPE needs ByteLevel');
   const node = asObject(pre, 'tokenizer.json pre_tokenizer');
   if (node.type === 'ByteLevel') {
     checkByteLevel(node);
-    if (node.use_regex === false) throw new Error('tokenizer.json ByteLevel pre_tokenizer without a regex splits nothing: not supported');
+    if (node.use_regex === false) throw new LmlabError('tokenizer.json ByteLevel pre_tokenizer without a regex splits nothing: not supported');
     return GPT2_SPLIT_PATTERN;
   }
   if (node.type !== 'Sequence' || !Array.isArray(node.pretokenizers)) {
-    throw new Error(`tokenizer.json pre_tokenizer ${describe(node)} is not supported (expected ByteLevel or Sequence[Split, ByteLevel])`);
+    throw new LmlabError(`tokenizer.json pre_tokenizer ${describe(node)} is not supported (expected ByteLevel or Sequence[Split, ByteLevel])`);
   }
   const stages = node.pretokenizers.map((s, i) => asObject(s, `pre_tokenizer stage ${i}`));
   const splits = stages.filter((s) => s.type === 'Split');
   const byteLevels = stages.filter((s) => s.type === 'ByteLevel');
   if (stages.length !== 2 || splits.length !== 1 || byteLevels.length !== 1 || stages[1].type !== 'ByteLevel') {
-    throw new Error(`tokenizer.json pre_tokenizer stages ${stages.map((s) => String(s.type)).join(', ')} are not supported (expected Split, ByteLevel)`);
+    throw new LmlabError(`tokenizer.json pre_tokenizer stages ${stages.map((s) => String(s.type)).join(', ')} are not supported (expected Split, ByteLevel)`);
   }
   const split = splits[0];
   checkByteLevel(byteLevels[0]);
-  if (byteLevels[0].use_regex === true) throw new Error('tokenizer.json ByteLevel after Split must have use_regex false');
+  if (byteLevels[0].use_regex === true) throw new LmlabError('tokenizer.json ByteLevel after Split must have use_regex false');
   if (split.behavior !== 'Isolated' || split.invert === true) {
-    throw new Error(`tokenizer.json Split behavior ${String(split.behavior)}${split.invert ? ' (inverted)' : ''} is not supported (expected Isolated)`);
+    throw new LmlabError(`tokenizer.json Split behavior ${String(split.behavior)}${split.invert ? ' (inverted)' : ''} is not supported (expected Isolated)`);
   }
   const patternNode = asObject(split.pattern, 'Split pattern');
   if (typeof patternNode.Regex === 'string') return patternNode.Regex;
   if (typeof patternNode.String === 'string') return patternNode.String.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  throw new Error('tokenizer.json Split pattern has neither Regex nor String');
+  throw new LmlabError('tokenizer.json Split pattern has neither Regex nor String');
 }
 
 function checkByteLevel(node: Record<string, unknown>): void {
-  if (node.add_prefix_space === true) throw new Error('tokenizer.json ByteLevel add_prefix_space is not supported');
+  if (node.add_prefix_space === true) throw new LmlabError('tokenizer.json ByteLevel add_prefix_space is not supported');
 }
 
 function addedToken(raw: unknown, index: number): SpecialToken {
   const t = asObject(raw, `added_tokens[${index}]`);
   if (!Number.isInteger(t.id) || typeof t.content !== 'string' || t.content.length === 0) {
-    throw new Error(`tokenizer.json added_tokens[${index}] needs an integer id and non-empty content`);
+    throw new LmlabError(`tokenizer.json added_tokens[${index}] needs an integer id and non-empty content`);
   }
   return { id: t.id as number, content: t.content };
 }
@@ -240,7 +241,7 @@ function mergeParts(raw: unknown, line: number): [string, string] {
     const space = raw.indexOf(' ');
     if (space > 0 && space === raw.lastIndexOf(' ') && space < raw.length - 1) return [raw.slice(0, space), raw.slice(space + 1)];
   }
-  throw new Error(`tokenizer.json merge ${line} is neither "a b" nor ["a", "b"]: ${JSON.stringify(raw)}`);
+  throw new LmlabError(`tokenizer.json merge ${line} is neither "a b" nor ["a", "b"]: ${JSON.stringify(raw)}`);
 }
 
 function resolveRoles(root: Record<string, unknown>, specials: SpecialToken[], options: FromHuggingFaceOptions): SpecialRoles {
@@ -273,14 +274,14 @@ function resolveRoles(root: Record<string, unknown>, specials: SpecialToken[], o
     const wanted = options.roles?.[role];
     if (wanted === undefined) continue;
     const id = idOf(wanted);
-    if (id === undefined) throw new Error(`${role} token ${JSON.stringify(wanted)} is not among the tokenizer's special tokens`);
+    if (id === undefined) throw new LmlabError(`${role} token ${JSON.stringify(wanted)} is not among the tokenizer's special tokens`);
     roles[role] = id;
   }
   return roles;
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LmlabError(`${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 

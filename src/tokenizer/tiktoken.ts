@@ -8,6 +8,7 @@ import type { MergeRule } from './bpe.ts';
 import { bytesToKey } from './byte-level.ts';
 import { GPT4_SPLIT_PATTERN } from './pattern.ts';
 import { Tokenizer, type SpecialRoles, type SpecialToken } from './tokenizer.ts';
+import { LmlabError } from '../util/errors.ts';
 
 export interface TiktokenData {
   /** Token bytes by rank (= id); holes allowed. */
@@ -27,12 +28,12 @@ export function parseTiktokenRankFile(text: string, source = 'rank file'): Array
     const fields = line.split(' ');
     const rank = Number(fields[1]);
     if (fields.length !== 2 || !Number.isInteger(rank) || rank < 0 || !isBase64(fields[0])) {
-      throw new Error(`${source} line ${i + 1} is not "base64token rank": ${JSON.stringify(line.slice(0, 60))}`);
+      throw new LmlabError(`${source} line ${i + 1} is not "base64token rank": ${JSON.stringify(line.slice(0, 60))}`);
     }
-    if (tokens[rank] !== undefined) throw new Error(`${source} line ${i + 1} repeats rank ${rank}`);
+    if (tokens[rank] !== undefined) throw new LmlabError(`${source} line ${i + 1} repeats rank ${rank}`);
     tokens[rank] = new Uint8Array(Buffer.from(fields[0], 'base64'));
   }
-  if (tokens.length === 0) throw new Error(`${source} has no ranks`);
+  if (tokens.length === 0) throw new LmlabError(`${source} has no ranks`);
   return tokens;
 }
 
@@ -45,14 +46,14 @@ export function parseJsTiktokenRanks(bpeRanks: string, source = 'js-tiktoken ran
     const fields = lines[i].split(' ');
     const first = Number(fields[1]);
     if (fields.length < 2 || !Number.isInteger(first) || first < 0) {
-      throw new Error(`${source} line ${i + 1} is not "<name> <first rank> <base64>...": ${JSON.stringify(lines[i].slice(0, 60))}`);
+      throw new LmlabError(`${source} line ${i + 1} is not "<name> <first rank> <base64>...": ${JSON.stringify(lines[i].slice(0, 60))}`);
     }
     for (let k = 2; k < fields.length; k++) {
-      if (!isBase64(fields[k])) throw new Error(`${source} line ${i + 1}: ${JSON.stringify(fields[k])} is not base64`);
+      if (!isBase64(fields[k])) throw new LmlabError(`${source} line ${i + 1}: ${JSON.stringify(fields[k])} is not base64`);
       tokens[first + k - 2] = new Uint8Array(Buffer.from(fields[k], 'base64'));
     }
   }
-  if (tokens.length === 0) throw new Error(`${source} has no ranks`);
+  if (tokens.length === 0) throw new LmlabError(`${source} has no ranks`);
   return tokens;
 }
 
@@ -64,7 +65,7 @@ export function parseJsTiktokenModule(text: string, source = 'js-tiktoken rank m
   try {
     data = JSON.parse(text.slice(start, end + 1)) as typeof data;
   } catch {
-    throw new Error(`${source} does not hold a {pat_str, special_tokens, bpe_ranks} object`);
+    throw new LmlabError(`${source} does not hold a {pat_str, special_tokens, bpe_ranks} object`);
   }
   return fromJsTiktokenObject(data, source);
 }
@@ -74,11 +75,11 @@ export function fromJsTiktokenObject(
   data: { pat_str?: unknown; special_tokens?: unknown; bpe_ranks?: unknown },
   source = 'js-tiktoken ranks',
 ): TiktokenData {
-  if (typeof data.bpe_ranks !== 'string') throw new Error(`${source} has no bpe_ranks string`);
+  if (typeof data.bpe_ranks !== 'string') throw new LmlabError(`${source} has no bpe_ranks string`);
   const specials: SpecialToken[] = [];
   const rawSpecials = (data.special_tokens ?? {}) as Record<string, unknown>;
   for (const [content, id] of Object.entries(rawSpecials)) {
-    if (!Number.isInteger(id)) throw new Error(`${source} special token ${content} has id ${String(id)}`);
+    if (!Number.isInteger(id)) throw new LmlabError(`${source} special token ${content} has id ${String(id)}`);
     specials.push({ content, id: id as number });
   }
   return {

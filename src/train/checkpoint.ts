@@ -4,20 +4,26 @@
 //       config.json, model.safetensors   the model in Hugging Face layout (loadable elsewhere)
 //       optimizer.safetensors            AdamW moments m.* and v.* under the parameter names
 //       state.json                       step, optimiser step, data cursors, RNG state, config
+//       SHA256SUMS                       checksums of the files above, written last
 //   <run>/checkpoints/latest             name of the newest complete checkpoint
 //
 // A checkpoint is written into a temporary folder and renamed into place, then `latest` is
 // replaced atomically, so an interruption at any moment leaves the previous checkpoint intact.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Resuming verifies the checksums; a damaged checkpoint is skipped for the previous good one.
+// Retention orders checkpoints by step number and never removes the one just written.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { LmlabError } from '../util/errors.ts';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import { type ParameterSet, fromNamedTensors, toNamedTensors } from '../model/params.ts';
+import { writeAtomic, writeDirAtomic } from '../util/atomic.ts';
+import { verifyManifest, writeManifest } from '../util/checksums.ts';
+import { sweepStaleTemps } from '../util/stale.ts';
 import type { AdamW } from './optimizer.ts';
 import type { LoaderCursor } from './packing.ts';
 import type { TrainConfig } from './config.ts';
-import { LmlabError } from '../util/errors.ts';
 
 export interface TrainState {
   /** optimiser steps completed */
@@ -44,44 +50,89 @@ export function checkpointsDir(runDir: string): string {
   return join(runDir, 'checkpoints');
 }
 
+const stepOf = (name: string): number | null => (/^step-(\d+)$/.test(name) ? Number(name.slice(5)) : null);
+
+/** The run's checkpoint folder names with their steps, newest (highest step) first. */
+export function listCheckpoints(runDir: string): { name: string; step: number }[] {
+  const root = checkpointsDir(runDir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((name) => {
+    const step = stepOf(name);
+    return step === null ? [] : [{ name, step }];
+  }).sort((a, b) => b.step - a.step);
+}
+
 export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2, tokenizerPath?: string): string {
   const root = checkpointsDir(runDir);
   mkdirSync(root, { recursive: true });
+  sweepStaleTemps(root);
   const name = `step-${String(state.step).padStart(6, '0')}`;
-  const tmp = join(root, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  saveHfCheckpoint(tmp, params.config, toNamedTensors(params));
-  const moments = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [prefix, set] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
-    for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
-  }
-  writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
-  // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
-  if (tokenizerPath) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
   const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  const latestTmp = join(root, `.latest.tmp-${process.pid}`);
-  writeFileSync(latestTmp, name + '\n');
-  renameSync(latestTmp, join(root, 'latest'));
-  // keep the newest `keep` checkpoints
-  const all = readdirSync(root).filter((f) => /^step-\d+$/.test(f)).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(root, old), { recursive: true, force: true });
+  writeDirAtomic(final, (tmp) => {
+    saveHfCheckpoint(tmp, params.config, toNamedTensors(params));
+    const moments = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [prefix, set] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
+      for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
+    }
+    writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
+    // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
+    if (tokenizerPath) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
+    writeAtomic(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
+    writeManifest(tmp); // last: a checkpoint with a complete manifest is complete
+  });
+  writeAtomic(join(root, 'latest'), name + '\n');
+  // Keep this checkpoint and the newest `keep - 1` before it, by step number. Checkpoints past
+  // this step belong to a continuation abandoned by resuming from an earlier one.
+  const older = listCheckpoints(runDir).filter((c) => c.step < state.step);
+  const doomed = [
+    ...listCheckpoints(runDir).filter((c) => c.step > state.step),
+    ...older.slice(Math.max(0, keep - 1)),
+  ];
+  for (const c of doomed) rmSync(join(root, c.name), { recursive: true, force: true });
   return final;
 }
 
-/** The newest complete checkpoint of a run, or null when there is none. */
+/** The checkpoint `latest` names, or null when there is none (no check of its contents). */
 export function latestCheckpoint(runDir: string): string | null {
   const pointer = join(checkpointsDir(runDir), 'latest');
   if (!existsSync(pointer)) return null;
   const name = readFileSync(pointer, 'utf8').trim();
   const dir = join(checkpointsDir(runDir), name);
-  if (!/^step-\d+$/.test(name) || !existsSync(join(dir, 'state.json'))) {
+  if (stepOf(name) === null || !existsSync(join(dir, 'state.json'))) {
     throw new LmlabError(`checkpoint pointer ${pointer} names "${name}", which is not a complete checkpoint`);
   }
   return dir;
+}
+
+/**
+ * The newest checkpoint whose checksums verify and which loads, falling back past damaged ones
+ * (each reported through `warn`); null when the run has no checkpoint at all. Throws when
+ * checkpoints exist but none is good.
+ */
+export function loadNewestGoodCheckpoint(runDir: string, warn: (line: string) => void): LoadedCheckpoint | null {
+  const all = listCheckpoints(runDir);
+  if (all.length === 0) return null;
+  const problems: string[] = [];
+  for (const { name } of all) {
+    const dir = join(checkpointsDir(runDir), name);
+    const bad = verifyManifest(dir);
+    let loaded: LoadedCheckpoint | null = null;
+    let why = bad;
+    if (!bad) {
+      try {
+        loaded = loadCheckpoint(dir);
+      } catch (err) {
+        why = (err as Error).message;
+      }
+    }
+    if (loaded) {
+      if (problems.length) warn(`resuming from the previous good checkpoint ${dir}`);
+      return loaded;
+    }
+    problems.push(`${name}: ${why}`);
+    warn(`checkpoint ${dir} is damaged (${why}); trying the previous one`);
+  }
+  throw new LmlabError(`no usable checkpoint in ${checkpointsDir(runDir)}: ${problems.join('; ')}`);
 }
 
 export function loadCheckpoint(dir: string): LoadedCheckpoint {

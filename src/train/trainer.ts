@@ -2,9 +2,15 @@
 // warm-up + cosine schedule, periodic held-out evaluation, JSONL metrics, atomic checkpoints and
 // exact resumption (same parameters, optimiser moments, data cursors and step ⇒ same losses).
 // Ctrl-C (SIGINT/SIGTERM) finishes the current step, writes a checkpoint and returns.
+// A run folder has one owner (a lock file) and is never reused silently: an existing run is
+// continued only with `resume` and replaced only with `overwrite`.
 // Not here: tokenizing (src/train/tokenize.ts), the command line (src/cli/train.ts).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { LmlabError } from '../util/errors.ts';
+import { ioError, writeAtomic } from '../util/atomic.ts';
+import { FileLock } from '../util/lock.ts';
+import { sweepStaleTemps } from '../util/stale.ts';
 import { Rng } from '../util/rng.ts';
 import { type TrainingBatch, LlamaModel, TrainingWorkspace } from '../model/llama.ts';
 import { ParameterSet } from '../model/params.ts';
@@ -14,8 +20,7 @@ import { AdamW } from './optimizer.ts';
 import { RowLoader } from './packing.ts';
 import { readDatasetIndex } from './shards.ts';
 import { learningRate } from './schedule.ts';
-import { type TrainState, latestCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { LmlabError } from '../util/errors.ts';
+import { type TrainState, checkpointsDir, latestCheckpoint, loadNewestGoodCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
 export interface StepMetrics {
   step: number;
@@ -38,8 +43,10 @@ export interface EvalMetrics {
 }
 
 export interface TrainOptions {
-  /** continue from the run's latest checkpoint if there is one */
+  /** continue from the run's newest good checkpoint if there is one */
   resume?: boolean;
+  /** replace a run already in the folder (without it, an existing run is refused) */
+  overwrite?: boolean;
   /** stop (with a checkpoint) after this optimiser step, as if interrupted */
   stopAfterStep?: number;
   /** write the step-0 checkpoint (the initial weights) and return without training */
@@ -75,6 +82,15 @@ function findTokenizer(config: TrainConfig): string | undefined {
   return typeof fromData === 'string' && existsSync(fromData) ? fromData : undefined;
 }
 
+/** Appends one JSON line (a torn last line after a kill is dropped on resume). */
+function appendMetrics(path: string, record: object): void {
+  try {
+    appendFileSync(path, JSON.stringify(record) + '\n');
+  } catch (err) {
+    throw ioError(err, path);
+  }
+}
+
 export function evaluate(model: LlamaModel, ws: TrainingWorkspace, dir: string, config: TrainConfig, batches: number): { loss: number; tokens: number } {
   const loader = new RowLoader(dir, { rows: ws.rows, t: ws.t, overflow: config.overflow, seed: 0, shuffle: false });
   let sum = 0;
@@ -88,17 +104,43 @@ export function evaluate(model: LlamaModel, ws: TrainingWorkspace, dir: string, 
   return { loss: count > 0 ? sum / count : 0, tokens: count };
 }
 
+/** Files of a run in its folder; anything else there is left alone. */
+const RUN_FILES = ['metrics.jsonl', 'config.json', 'checkpoints'];
+
 export async function train(config: TrainConfig, runDir: string, options: TrainOptions = {}): Promise<TrainResult> {
-  mkdirSync(runDir, { recursive: true });
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (err) {
+    throw ioError(err, runDir, 'create the run folder');
+  }
+  const lock = FileLock.acquire(join(runDir, 'lock'), `run folder ${runDir}`);
+  try {
+    return await trainLocked(config, runDir, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(config: TrainConfig, runDir: string, options: TrainOptions): Promise<TrainResult> {
   const say = options.onMessage ?? (() => {});
   const metricsPath = join(runDir, 'metrics.jsonl');
+  sweepStaleTemps(runDir);
+  sweepStaleTemps(checkpointsDir(runDir));
+  const existing = RUN_FILES.filter((f) => existsSync(join(runDir, f)));
+  if (existing.length > 0 && !options.resume) {
+    if (!options.overwrite) {
+      throw new LmlabError(`${runDir} already holds a run (${existing.join(', ')}): continue it with --resume or replace it with --overwrite`);
+    }
+    for (const f of existing) rmSync(join(runDir, f), { recursive: true, force: true });
+    say(`replaced the earlier run in ${runDir}`);
+  }
 
   let model: LlamaModel;
   let optimizer: AdamW;
   let state: TrainState;
-  const resumeFrom = options.resume ? latestCheckpoint(runDir) : null;
-  if (resumeFrom) {
-    const ck = loadCheckpoint(resumeFrom);
+  const ck = options.resume ? loadNewestGoodCheckpoint(runDir, say) : null;
+  if (ck) {
+    const resumeFrom = ck.dir;
     if (JSON.stringify(ck.state.config.model) !== JSON.stringify(config.model)) {
       throw new LmlabError(`cannot resume from ${resumeFrom}: its model config differs from this run's`);
     }
@@ -118,16 +160,16 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
           return false;
         }
       });
-      writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+      writeAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
     }
     say(`resuming from ${resumeFrom} at step ${state.step}`);
   } else {
     model = LlamaModel.initialised(config.model, config.seed);
     optimizer = new AdamW(model.params, { ...config.optimizer });
     state = { step: 0, cursors: config.stages.map(() => null), tokensSeen: 0, rngState: [...new Rng(config.seed).state()], config, elapsed: 0 };
-    writeFileSync(metricsPath, '');
+    writeAtomic(metricsPath, '');
   }
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 1));
+  writeAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 1));
 
   const tokenizerPath = findTokenizer(config);
   const ws = new TrainingWorkspace(config.model, config.rows, config.seqLen);
@@ -202,15 +244,13 @@ export async function train(config: TrainConfig, runDir: string, options: TrainO
         tokensPerSecond: stepTokens / secondsPerStep, flopsPerSecond: flopsPerStep / secondsPerStep,
         elapsed, eta: secondsPerStep * (config.steps - state.step),
       };
-      if (state.step % config.logEvery === 0 || state.step === config.steps) {
-        appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
-      }
+      if (state.step % config.logEvery === 0 || state.step === config.steps) appendMetrics(metricsPath, metrics);
       options.onStep?.(metrics);
 
       if (config.eval && config.evalEvery > 0 && (state.step % config.evalEvery === 0 || state.step === config.steps)) {
         const e = evaluate(model, ws, config.eval, config, config.evalBatches);
         const em: EvalMetrics = { step: state.step, evalLoss: e.loss, evalTokens: e.tokens };
-        appendFileSync(metricsPath, JSON.stringify(em) + '\n');
+        appendMetrics(metricsPath, em);
         options.onEval?.(em);
       }
       const stopNow = interrupted || (options.stopAfterStep !== undefined && state.step >= options.stopAfterStep);

@@ -8,3 +8,11 @@ export class LmlabError extends Error {
     this.name = 'LmlabError';
   }
 }
+
+/**
+ * Exit codes of the command line (documented in the README): 0 success, 1 an error (an
+ * LmlabError or a usage error), EXIT_INCOMPLETE a run that stopped short of its work (a CodeElo
+ * run with problems not generated or judged; re-running the same command finishes it), 128 + n
+ * ended by signal n (130 Ctrl-C, 143 SIGTERM).
+ */
+export const EXIT_INCOMPLETE = 75;

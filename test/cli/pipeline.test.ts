@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -63,6 +63,50 @@ test('tokenizer → shards → train → interrupt/resume → generate → score
     const s = JSON.parse(r.out);
     assert.equal(s.tokens.length, s.logprobs.length);
     assert.ok(s.logprobs.every((p: number) => p <= 0));
+
+    // an existing run is neither overwritten nor continued by accident, and has one owner
+    const metricsBefore = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8');
+    r = lmlab('train', join(dir, 'train.json'), '--run', join(dir, 'run'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^lmlab: .*run already holds a run \(metrics\.jsonl, config\.json, checkpoints\): continue it with --resume or replace it with --overwrite$/m);
+    assert.equal(readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8'), metricsBefore);
+    writeFileSync(join(dir, 'run', 'lock'), JSON.stringify({ pid: process.pid, host: hostname(), started: 'now' }));
+    r = lmlab('train', join(dir, 'train.json'), '--run', join(dir, 'run'), '--resume');
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`^lmlab: run folder .*run is in use by PID ${process.pid} `, 'm'));
+    rmSync(join(dir, 'run', 'lock'));
+
+    // empty input is an error, not perplexity 1
+    writeFileSync(join(dir, 'empty.jsonl'), '');
+    for (const args of [['--file', join(dir, 'empty.jsonl')], ['--text', '']]) {
+      r = lmlab('score', model, ...args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.err, /^lmlab: (nothing to score|score: the text is empty)/);
+    }
+    // one UTF-8 rule: files, prompts and arguments that are not UTF-8 are refused alike
+    const bad = Buffer.from([0x61, 0x62, 0x63, 0xff, 0x64]);
+    writeFileSync(join(dir, 'bad.txt'), bad);
+    writeFileSync(join(dir, 'bad.jsonl'), Buffer.concat([Buffer.from('{"text": "'), bad, Buffer.from('"}\n')]));
+    const notUtf8 = (name: string, offset: number) => new RegExp(`^lmlab: .*${name} is not valid UTF-8 \\(first bad byte at offset ${offset}\\)\n$`);
+    r = lmlab('data', 'tokenize', join(dir, 'bad.txt'), '--tokenizer', join(dir, 'tokenizer.json'), '--out', join(dir, 'd3'));
+    assert.match(r.err, notUtf8('bad\\.txt', 3));
+    r = lmlab('generate', model, '--prompt-file', join(dir, 'bad.txt'), '-n', '2');
+    assert.match(r.err, notUtf8('bad\\.txt', 3));
+    r = lmlab('score', model, '--file', join(dir, 'bad.jsonl'));
+    assert.match(r.err, notUtf8('bad\\.jsonl', 13));
+    for (const flag of ['--text', '--prompt']) {
+      const viaShell = spawnSync('sh', ['-c', `exec "$0" "$1" ${flag === '--text' ? 'score' : 'generate'} "$2" ${flag} "$(printf 'abc\\377d')"`, process.execPath, bin, model], { encoding: 'utf8' });
+      assert.equal(viaShell.status, 1, viaShell.stderr);
+      assert.match(viaShell.stderr, /^lmlab: command-line argument .* is not valid UTF-8 \(first bad byte at offset 3\)\n$/);
+    }
+
+    // a GGUF with a bad magic is called what it is
+    writeFileSync(join(dir, 'broken.gguf'), Buffer.concat([Buffer.from('GGUX'), Buffer.alloc(60)]));
+    r = lmlab('weights', 'inspect', join(dir, 'broken.gguf'));
+    assert.match(r.err, /^lmlab: .*broken\.gguf: not a GGUF file \(bad magic\)\n$/);
+    writeFileSync(join(dir, 'broken.bin'), Buffer.alloc(64, 7));
+    r = lmlab('weights', 'inspect', join(dir, 'broken.bin'));
+    assert.match(r.err, /^lmlab: .*broken\.bin: not a GGUF file .* nor a safetensors file/);
 
     // bad input: one line on stderr, non-zero exit, no stack trace
     for (const bad of [

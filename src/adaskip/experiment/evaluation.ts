@@ -3,13 +3,14 @@
 // benchmark at 512/2048/8192 on the trained model's shape and on the larger reference shape
 // (bench.ts), then the report (report.ts). Each stage's result is a JSON file in the work
 // directory; a re-run skips stages whose file exists. Not here: training (recipe.ts).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig, type LlamaConfig } from '../../model/config.ts';
 import { runAdaSkipBench, type BenchReport } from './bench.ts';
 import { DEFAULT_ALPHA, type SkipMethod } from '../plan.ts';
 import { evaluateQuality, type QualityOptions, type QualityReport } from './quality.ts';
 import { writeAdaSkipReport } from './report.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 /** The quality evaluation's options, plus where results go and what the speed benchmark covers. */
 export interface EvaluationOptions extends QualityOptions {
@@ -31,14 +32,14 @@ function cached<T>(path: string, make: () => T, log: (line: string) => void): T 
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   }
   const value = make();
-  writeFileSync(path, JSON.stringify(value));
+  writeAtomic(path, JSON.stringify(value));
   return value;
 }
 
 export function runEvaluation(o: EvaluationOptions): void {
   mkdirSync(o.work, { recursive: true });
   const startedPath = join(o.work, 'started.txt');
-  if (!existsSync(startedPath)) writeFileSync(startedPath, new Date().toISOString());
+  if (!existsSync(startedPath)) writeAtomic(startedPath, new Date().toISOString());
   const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality(o), o.log);
   const longest = Math.max(...o.speedContexts);
   const decodeTokens = 32;

@@ -17,6 +17,7 @@ import { tokenizeCorpus } from '../../train/tokenize.ts';
 import { measureThroughput, train } from '../../train/trainer.ts';
 import { Haystack, makeDrill, makeTask, paragraphsOf, TASKS } from './tasks.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {
   vocabSize: 1024, dim: 64, layers: 16, heads: 4, kvHeads: 2, ffnHidden: 176, ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 2048, tieEmbeddings: false,
@@ -117,8 +118,8 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
       const j = rng.int(i + 1);
       [lines[i], lines[j]] = [lines[j], lines[i]];
     }
-    writeFileSync(paths.evalJsonl, heldTexts.map((text) => JSON.stringify({ text, source: 'natural' })).join('\n') + '\n');
-    writeFileSync(paths.heldoutText, JSON.stringify(heldTexts.flatMap((t) => paragraphsOf(t))));
+    writeAtomic(paths.evalJsonl, heldTexts.map((text) => JSON.stringify({ text, source: 'natural' })).join('\n') + '\n');
+    writeAtomic(paths.heldoutText, JSON.stringify(heldTexts.flatMap((t) => paragraphsOf(t))));
     // written last and renamed into place: its presence means the data step finished
     writeFileSync(paths.trainJsonl + '.tmp', lines.join('\n') + '\n');
     renameSync(paths.trainJsonl + '.tmp', paths.trainJsonl);
@@ -181,7 +182,7 @@ export async function runRecipe(o: RecipeOptions): Promise<{ runDir: string; con
       say(`measured ${rate.toFixed(0)} tokens/s → ${steps} steps of ${tokensPerStep} tokens in ${o.minutes} min`);
     }
     config = recipeConfig(paths, model, steps, o.seed ?? 1);
-    writeFileSync(paths.config, JSON.stringify(config, null, 1));
+    writeAtomic(paths.config, JSON.stringify(config, null, 1));
   }
   const result = await train(config, paths.run, {
     resume: true, onMessage: say,

@@ -5,7 +5,7 @@
 // model and on random-weight models at 512/2048/8192, and the quality-vs-speed plot.
 // Every number comes from the run's JSON files; verdicts (is AdaSkip better than random, than
 // the baselines?) are computed, not written by hand. Deliberately not here: running anything.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type MeanInterval, meanInterval, pairedInterval } from '../../util/statistics.ts';
 import { DEFAULT_ALPHA } from '../plan.ts';
@@ -13,6 +13,7 @@ import { lineChart, type Series } from '../../io/svg.ts';
 import { formatBenchTable, type BenchReport } from './bench.ts';
 import type { ConfigResult, QualityReport } from './quality.ts';
 import { TASKS, type TaskName } from './tasks.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export interface AdaSkipReportInput {
   command: string;
@@ -177,7 +178,7 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     }).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     series.push({ name: m, points, markers: true });
   }
-  writeFileSync(join(dir, svgName), lineChart('Quality vs prefill speed-up (each point one α; mean over seeds)', 'prefill speed-up vs dense (×)',
+  writeAtomic(join(dir, svgName), lineChart('Quality vs prefill speed-up (each point one α; mean over seeds)', 'prefill speed-up vs dense (×)',
     byLoss ? 'mean answer loss (nats/token, lower is better)' : 'mean task items correct (%)', series));
   push('## Quality against speed', '', `![quality vs speed](${svgName})`, '');
 
@@ -188,5 +189,5 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     push(`### ${title}`, '', `${report.model}; collecting the statistics costs ${(report.collection.observerShare * 100).toFixed(2)}% of prefill time inside the observer (${(report.collection.overhead * 100).toFixed(1)}% wall clock, interleaved).`, '');
     push(...formatBenchTable(report), '');
   }
-  writeFileSync(path, L.join('\n') + '\n');
+  writeAtomic(path, L.join('\n') + '\n');
 }

@@ -94,7 +94,7 @@ export function describeZodError(what: string, error: z.ZodError): string {
 }
 
 /** Validates `data` or throws one readable line. */
-export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, As: new (message: string) => LmlabError = LmlabError): T {
   const result = schema.safeParse(data);
   if (!result.success) throw new LmlabError(describeZodError(what, result.error));
   return result.data;
@@ -107,7 +107,7 @@ export function unwrapEnvelope(data: unknown, what: string): unknown {
   return envelope.result;
 }
 
-export class CfApiFailedError extends Error {
+export class CfApiFailedError extends LmlabError {
   constructor(message: string, readonly comment: string) {
     super(message);
     this.name = 'CfApiFailedError';

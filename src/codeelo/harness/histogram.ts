@@ -1,7 +1,7 @@
-// Human rating distribution for the harness: the real `rating,count` table when it is available
-// (../shared/data/codeforces-rating-histogram.csv next to the repository, or --distribution),
-// else a coarse built-in copy of it in 100-point buckets so that a fresh clone still reports
-// percentiles and can simulate a human field offline.
+// Human rating distribution for the harness: the real `rating,count` table shipped in the
+// repository (data/codeforces-rating-histogram.csv) or the file given with --distribution; a
+// coarse built-in copy of it in 100-point buckets simulates the human fields of the bundled
+// contests and stands in only if the shipped table has been removed.
 // It does not compute percentiles itself (RatingDistribution in the ratings module does).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,8 @@ export const COARSE_RATING_HISTOGRAM: readonly (readonly [bucketStart: number, c
   [3100, 25], [3200, 11], [3300, 7], [3400, 3], [3500, 3], [3600, 5], [4000, 1],
 ];
 
-export const SHARED_HISTOGRAM_PATH = fileURLToPath(new URL('../../../../shared/data/codeforces-rating-histogram.csv', import.meta.url));
+/** The real table (public Codeforces data, 717,421 ratings) shipped with lmlab. */
+export const REAL_HISTOGRAM_PATH = fileURLToPath(new URL('../../../data/codeforces-rating-histogram.csv', import.meta.url));
 
 export interface DistributionSource {
   distribution: RatingDistribution;
@@ -35,11 +36,11 @@ export function coarseDistribution(): RatingDistribution {
   return new RatingDistribution(new Map(COARSE_RATING_HISTOGRAM.map(([start, count]) => [start, count])));
 }
 
-/** The explicit file, else the shared real table if present, else the built-in coarse one. */
+/** The explicit file, else the shipped real table, else (if removed) the built-in coarse one. */
 export function loadDistribution(explicitPath?: string): DistributionSource {
   if (explicitPath) return { distribution: RatingDistribution.fromFile(explicitPath), source: explicitPath };
-  if (existsSync(SHARED_HISTOGRAM_PATH)) {
-    return { distribution: RatingDistribution.fromFile(SHARED_HISTOGRAM_PATH), source: 'codeforces-rating-histogram.csv (717,421 human ratings)' };
+  if (existsSync(REAL_HISTOGRAM_PATH)) {
+    return { distribution: RatingDistribution.fromFile(REAL_HISTOGRAM_PATH), source: 'codeforces-rating-histogram.csv (717,421 human ratings)' };
   }
   return { distribution: coarseDistribution(), source: 'built-in 100-point buckets of the 717,421 human ratings' };
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { basename } from 'node:path';
 import { parseWith } from '../cf/schemas.ts';
 import { readJsonFile } from '../../io/json.ts';
+import { LmlabError } from '../../util/errors.ts';
 import { generate, type SamplingOptions } from '../../model/generate.ts';
 import { InferenceSession } from '../../model/inference.ts';
 import { loadModelDir } from '../../model/load.ts';
@@ -54,7 +55,7 @@ export interface ModelClient {
 }
 
 /** An error the harness may retry (rate limit, server error, timeout, dropped connection). */
-export class RetryableError extends Error {
+export class RetryableError extends LmlabError {
   constructor(message: string, readonly retryAfterMs?: number) {
     super(message);
   }
@@ -73,15 +74,44 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 
 /** Maps SDK errors (both SDKs share the shape) to retryable or final one-line errors. */
 function classify(err: unknown, provider: string): Error {
+  if (err instanceof LmlabError) return err;
   const e = err as { status?: number; headers?: Headers; message?: string; name?: string };
   const message = (e.message ?? String(err)).split('\n')[0];
   if (typeof e.status === 'number') {
     if (e.status === 429 || e.status === 408 || e.status === 409 || e.status >= 500) {
       return new RetryableError(`HTTP ${e.status}: ${message}`, retryAfterMs(e.headers));
     }
-    return new Error(`${provider} request failed with HTTP ${e.status}: ${message}`);
+    return new LmlabError(`${provider} request failed with HTTP ${e.status}: ${message}`);
   }
   return new RetryableError(e.name === 'AbortError' || /abort|timed? ?out/i.test(message) ? 'request timed out' : `connection error: ${message}`);
+}
+
+const tokenCount = z.number().int().nonnegative();
+
+/** The parts of one streamed chat-completion chunk that are used, with their types checked. */
+const openAiChunkSchema = z.looseObject({
+  choices: z.array(z.looseObject({
+    delta: z.looseObject({ content: z.string().nullish() }).nullish(),
+    finish_reason: z.string().nullish(),
+  })).optional(),
+  usage: z.looseObject({ prompt_tokens: tokenCount, completion_tokens: tokenCount }).nullish(),
+});
+
+const anthropicReplySchema = z.looseObject({
+  content: z.array(z.looseObject({ type: z.string(), text: z.unknown() })),
+  usage: z.looseObject({ input_tokens: tokenCount, output_tokens: tokenCount }),
+  stop_reason: z.string().nullish(),
+});
+
+/** A chunk of the stream, or a retryable error saying what is wrong with it. */
+function checkedChunk(raw: unknown): { content?: string; finishReason?: string; usage?: { promptTokens: number; completionTokens: number } } {
+  const chunk = parseWith(openAiChunkSchema, raw, 'malformed chunk in the streamed reply', RetryableError);
+  const choice = chunk.choices?.[0];
+  return {
+    ...(choice?.delta?.content ? { content: choice.delta.content } : {}),
+    ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
+    ...(chunk.usage ? { usage: { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens } } : {}),
+  };
 }
 
 export interface OpenAiOptions { baseUrl?: string; apiKey?: string; model: string; sampling: Sampling }
@@ -113,14 +143,11 @@ export class OpenAiChatClient implements ModelClient {
       let promptTokens = 0;
       let completionTokens = 0;
       let finishReason = 'unknown';
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        if (choice?.delta?.content) parts.push(choice.delta.content);
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) {
-          promptTokens = chunk.usage.prompt_tokens;
-          completionTokens = chunk.usage.completion_tokens;
-        }
+      for await (const raw of stream) {
+        const chunk = checkedChunk(raw);
+        if (chunk.content) parts.push(chunk.content);
+        if (chunk.finishReason) finishReason = chunk.finishReason;
+        if (chunk.usage) ({ promptTokens, completionTokens } = chunk.usage);
       }
       return { text: parts.join(''), promptTokens, completionTokens, finishReason };
     } catch (err) {
@@ -150,8 +177,9 @@ export class AnthropicClient implements ModelClient {
       const message = await this.client.messages.create({
         model: this.model, max_tokens: s.maxTokens, messages: [{ role: 'user', content: request.prompt }], ...sampling,
       }, { signal: request.signal });
-      const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-      return { text, promptTokens: message.usage.input_tokens, completionTokens: message.usage.output_tokens, finishReason: message.stop_reason ?? 'unknown' };
+      const reply = parseWith(anthropicReplySchema, message, 'Anthropic reply is malformed', RetryableError);
+      const text = reply.content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+      return { text, promptTokens: reply.usage.input_tokens, completionTokens: reply.usage.output_tokens, finishReason: reply.stop_reason ?? 'unknown' };
     } catch (err) {
       throw classify(err, 'Anthropic');
     }

@@ -41,6 +41,8 @@ export interface HarnessReport {
   format: 'lmlab-codeelo-report';
   version: 1;
   generatedAt: string;
+  /** incomplete: some problem was not (fully) generated or judged; see `incomplete`. */
+  status: 'complete' | 'incomplete';
   provenance: RunConfig & { database: string; created: string | null; ratingMode: RatingMode; distribution: string; bootstrapResamples: number; lmlabVersion: string };
   rating: RateReport;
   /** The human ratings the percentile is taken against, in 100-point buckets. */
@@ -62,6 +64,8 @@ export interface ReportOptions {
   /** USD per million prompt / completion tokens, for the cost line. */
   priceIn?: number;
   priceOut?: number;
+  /** Rate contests that hold unjudged problems anyway (default: no Elo for them). */
+  allowIncomplete?: boolean;
 }
 
 const pkgVersion = (): string => (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -79,7 +83,7 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
   const { distribution, source } = loadDistribution(options.distributionPath);
   const results = resultsFromStore(store);
   // Bundled contests are simulated fields of a few thousand; every pack goes through the same rating code.
-  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution, attemptBudget: config.maxAttempts });
+  const rating = rateResults(results, packs, { mode: options.mode, bootstrap: options.bootstrap, seed: config.seed, distribution, attemptBudget: config.maxAttempts, allowIncomplete: options.allowIncomplete ?? false });
 
   const attempts = store.attempts();
   const problemRows = store.problems();
@@ -98,7 +102,6 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
       bump(judgedBy, `${a.judgment.backend} (${a.judgment.judgedOn})`);
     }
   }
-  const failedAt = new Set(events.filter((e) => e.kind === 'generation-failed' || e.kind === 'judge-failed' || e.kind === 'no-statement').map((e) => `${e.contestId}/${e.index}`));
   const incomplete: string[] = [];
   const contestLines: ContestLine[] = contests.map(({ pack, simulated }) => ({
     id: pack.contest.id, name: pack.contest.name, division: pack.contest.division, simulated, scoring: pack.scoring,
@@ -108,13 +111,13 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
       const mine = attempts.filter((a) => a.contestId === pack.contest.id && a.index === p.index);
       const judged = mine.filter((a) => a.judgment);
       const solved = judged.some((a) => a.judgment!.verdict === 'AC');
-      const open = !solved && judged.length < config.maxAttempts && failedAt.has(`${pack.contest.id}/${p.index}`) && !store.isExhausted(pack.contest.id, p.index);
+      const open = results.incomplete?.[String(pack.contest.id)]?.includes(p.index) ?? false;
       if (open) incomplete.push(meta?.key ?? `${pack.contest.id}${p.index}`);
       return {
         index: p.index, key: meta?.key ?? `${pack.contest.id}${p.index}`, title: meta?.title ?? p.name ?? p.index,
         rating: meta?.rating ?? p.rating ?? null, tags: meta?.tags ?? p.tags, localMode: meta?.localMode ?? 'none', source: meta?.source ?? 'contest pack',
         verdicts: judged.map((a) => a.judgment!.verdict), judgedOn: judged.map((a) => a.judgment!.judgedOn), backends: judged.map((a) => a.judgment!.backend),
-        solved, status: solved ? 'solved' : open ? 'incomplete' : judged.length ? 'unsolved' : 'not attempted',
+        solved, status: open ? 'incomplete' : solved ? 'solved' : judged.length ? 'unsolved' : 'not attempted',
         attempts: mine.map((a) => ({
           attempt: a.attempt, verdict: a.judgment?.verdict ?? null, rawVerdict: a.judgment?.rawVerdict ?? null,
           backend: a.judgment?.backend ?? null, judgedOn: a.judgment?.judgedOn ?? null, failedTest: a.judgment?.failedTest ?? null,
@@ -126,6 +129,10 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
     }),
   }));
   const notes: string[] = [];
+  if (incomplete.length) {
+    notes.push(`INCOMPLETE RUN: ${incomplete.length} problem(s) not generated or judged (${incomplete.join(', ')}); ` +
+      (options.allowIncomplete ? 'their contests are rated anyway (--allow-incomplete), counting them as failed.' : 'contests holding them get no rating. Re-run the same command to finish.'));
+  }
   const simulated = contestLines.filter((c) => c.simulated);
   if (simulated.length) {
     notes.push(`SIMULATED human field in ${simulated.map((c) => c.id).join(', ')}: ratings drawn from the human rating histogram, solves from the Elo win probability against each problem's rating, penalties from a time model; a rating there is not comparable with a real Codeforces rating.`);
@@ -135,13 +142,12 @@ export function buildReport(store: RunStore, options: ReportOptions): HarnessRep
   const unjudgeable = contestLines.flatMap((c) => c.problems.filter((p) => p.judgedOn.includes('not judged')).map((p) => p.key));
   if (unjudgeable.length) notes.push(`Not judgeable locally (remote judge needed), listed as SKIP: ${unjudgeable.join(', ')}.`);
   if (config.stopAtFirstAc) notes.push('Attempts stop at the first AC (as in the paper), so these lists are not independent samples and pass@k from them is biased; run with --all-attempts for unbiased pass@k.');
-  if (incomplete.length) notes.push(`Incomplete (a request or judging failed; re-run the same command to finish): ${incomplete.join(', ')}.`);
   const costUsd = options.priceIn !== undefined || options.priceOut !== undefined
     ? (prompt * (options.priceIn ?? 0) + completion * (options.priceOut ?? 0)) / 1e6 : null;
   const where = (e: { contestId: number | null; index: string | null; attempt: number | null }): string =>
     e.contestId === null ? 'run' : `${e.contestId}${e.index ?? ''} attempt ${e.attempt ?? '-'}`;
   return {
-    format: 'lmlab-codeelo-report', version: 1, generatedAt: new Date().toISOString(),
+    format: 'lmlab-codeelo-report', version: 1, generatedAt: new Date().toISOString(), status: incomplete.length ? 'incomplete' : 'complete',
     provenance: {
       ...config, database: store.path, created: store.getMeta('created') ?? null, ratingMode: options.mode,
       distribution: source, bootstrapResamples: options.bootstrap, lmlabVersion: pkgVersion(),
@@ -221,7 +227,7 @@ export interface LeaderboardRow {
   database: string; model: string; provider: string; language: string; judge: string; contests: number; rated: number;
   elo: number | null; low: number | null; high: number | null; orderLow: number | null; orderHigh: number | null;
   percentile: number | null; solved: number; problems: number;
-  passAt1: number | null; tokens: number; simulated: boolean;
+  passAt1: number | null; tokens: number; simulated: boolean; incomplete: number;
 }
 
 export function leaderboardRow(report: HarnessReport): LeaderboardRow {
@@ -234,7 +240,7 @@ export function leaderboardRow(report: HarnessReport): LeaderboardRow {
     elo: report.rating.elo, low: ci?.low ?? null, high: ci?.high ?? null,
     orderLow: report.rating.intervals.attemptOrder?.low ?? null, orderHigh: report.rating.intervals.attemptOrder?.high ?? null, percentile: report.rating.percentile, solved, problems,
     passAt1: report.rating.passAtK.find((x) => x.k === 1)?.value ?? null, tokens: report.tokens.prompt + report.tokens.completion,
-    simulated: report.contests.some((c) => c.simulated),
+    simulated: report.contests.some((c) => c.simulated), incomplete: report.incomplete.length,
   };
 }
 
@@ -242,7 +248,7 @@ export function renderLeaderboard(rows: LeaderboardRow[]): string {
   const sorted = [...rows].sort((a, b) => (b.elo ?? -Infinity) - (a.elo ?? -Infinity));
   const contestSets = new Set(rows.map((r) => `${r.contests}`));
   const out = ['| # | model | Elo | 95% CI | percentile | solved | pass@1 | contests | language | judge | tokens | run |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
-  sorted.forEach((r, i) => out.push(`| ${i + 1} | ${cell(r.model)} (${r.provider}) | ${num(r.elo)} | ${r.low === null ? '-' : `[${num(r.low)}, ${num(r.high)}]`} | ${num(r.percentile, 1)} | ${r.solved}/${r.problems} | ${r.passAt1 === null ? '-' : pct(r.passAt1)} | ${r.rated}/${r.contests}${r.simulated ? ' (simulated field)' : ''} | ${r.language} | ${r.judge} | ${r.tokens} | ${cell(r.database)} |`));
+  sorted.forEach((r, i) => out.push(`| ${i + 1} | ${cell(r.model)} (${r.provider})${r.incomplete ? ` INCOMPLETE (${r.incomplete} unjudged)` : ''} | ${num(r.elo)} | ${r.low === null ? '-' : `[${num(r.low)}, ${num(r.high)}]`} | ${num(r.percentile, 1)} | ${r.solved}/${r.problems} | ${r.passAt1 === null ? '-' : pct(r.passAt1)} | ${r.rated}/${r.contests}${r.simulated ? ' (simulated field)' : ''} | ${r.language} | ${r.judge} | ${r.tokens} | ${cell(r.database)} |`));
   if (contestSets.size > 1) out.push('', 'note: the runs cover different numbers of contests; their Elos are not directly comparable.');
   return out.join('\n') + '\n';
 }

@@ -209,19 +209,45 @@ export async function runContests(store: RunStore, contests: RunContest[], optio
   return { problems: queue.length, incomplete: runner.incomplete };
 }
 
+/**
+ * Whether the run finished a problem: it is solved (when attempts stop at the first AC), every
+ * attempt was judged, or the model had no more answers; and no attempt went unjudged (SKIP: an
+ * internal judge error, no verdict, or no local tests). Anything else (a request or a judging
+ * that failed, no statement, an interrupted run) leaves it incomplete.
+ */
+export function problemFinished(store: RunStore, config: Pick<RunConfig, 'maxAttempts' | 'stopAtFirstAc'>, contestId: number, index: string, attempts: AttemptRow[]): boolean {
+  const judged = attempts.filter((a) => a.judgment);
+  if (judged.length < attempts.length) return false;
+  if (judged.some((a) => a.judgment!.verdict === 'SKIP')) return false;
+  if (config.stopAtFirstAc && judged.some((a) => a.judgment!.verdict === 'AC')) return true;
+  return judged.length >= config.maxAttempts || store.isExhausted(contestId, index);
+}
+
 /** RESULTS.json of the run: every problem listed, with the verdicts of its judged attempts. */
 export function resultsFromStore(store: RunStore): CodeeloResults {
   const config = JSON.parse(store.getMeta('config') ?? '{}') as Partial<RunConfig>;
   const contests: CodeeloResults['contests'] = {};
   for (const { pack } of store.contests()) contests[String(pack.contest.id)] = { problems: Object.fromEntries(pack.problems.map((p) => [p.index, [] as AttemptVerdict[]])) };
+  const byProblem = new Map<string, AttemptRow[]>();
   for (const row of store.attempts()) {
+    const key = `${row.contestId}/${row.index}`;
+    byProblem.set(key, [...(byProblem.get(key) ?? []), row]);
     if (!row.judgment) continue;
     contests[String(row.contestId)]?.problems[row.index]?.push(row.judgment.verdict as AttemptVerdict);
   }
+  const finishRule = { maxAttempts: config.maxAttempts ?? MAX_ATTEMPTS, stopAtFirstAc: config.stopAtFirstAc ?? true };
+  const incomplete: Record<string, string[]> = {};
+  for (const [id, c] of Object.entries(contests)) {
+    const open = Object.keys(c.problems).filter((index) => !problemFinished(store, finishRule, Number(id), index, byProblem.get(`${id}/${index}`) ?? []));
+    if (open.length) incomplete[id] = open;
+  }
+  const complete = Object.keys(incomplete).length === 0;
   return {
     format: 'lmlab-codeelo-results', version: 1,
     ...(config.model ? { model: config.model } : {}),
     run: { seed: config.seed, language: config.language, maxNewTokens: config.sampling?.maxTokens, judge: config.judge, prompt: config.prompt, maxAttempts: config.maxAttempts, stopAtFirstAc: config.stopAtFirstAc, attemptOrder: config.attemptOrder },
     contests,
+    status: complete ? 'complete' : 'incomplete',
+    ...(complete ? {} : { incomplete }),
   };
 }

@@ -3,9 +3,12 @@
 // and the offline demo (two replay models through the same path as a real run). Every run
 // database is opened through withRun, which closes it again. It prints nothing: progress and
 // messages go to the callbacks given. Not here: option parsing (src/cli/codeelo-run.ts).
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { LmlabError } from '../../util/errors.ts';
+import { EXIT_INCOMPLETE, LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
+import { sweepStaleJudgeDirs } from '../../util/stale.ts';
+import { incompleteKeys } from '../rating/rate.ts';
 import type { RatingMode } from '../rating/contest-rating.ts';
 import { BUNDLED_PROBLEMS_DIR, selectContests } from './contests.ts';
 import { demoReplays, writeDemoModel } from './demo.ts';
@@ -82,6 +85,8 @@ export interface ReportOptions {
   distribution?: string;
   priceIn?: number;
   priceOut?: number;
+  /** rate contests holding unjudged problems anyway (counted as failed) */
+  allowIncomplete?: boolean;
 }
 
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '') || 'run';
@@ -137,8 +142,10 @@ async function createBackend(judge: 'local' | 'remote', pollMs: number, env: Nod
   return remote;
 }
 
-/** Runs (or resumes) a model on contests; returns the run database's path. */
-export async function runHarness(o: RunOptions): Promise<string> {
+/** Runs (or resumes) a model on contests; returns the run database's path and the problems the
+ * run left not generated or judged (`1971B`-style keys; empty when the run is complete). */
+export async function runHarness(o: RunOptions): Promise<{ dbPath: string; incomplete: string[] }> {
+  sweepStaleJudgeDirs();
   const env = o.env ?? process.env;
   const client = await createClient(o, o.sampling, env);
   const dbPath = resolve(o.db ?? join('codeelo-runs', `${slug(client.model)}.sqlite`));
@@ -148,7 +155,8 @@ export async function runHarness(o: RunOptions): Promise<string> {
     ...(o.dataset ? { dataset: loadDataset(o.dataset) } : {}),
     ...(o.problemset ? { problemset: loadProblemset(o.problemset) } : {}),
   });
-  const store = new RunStore(dbPath, { create: true });
+  const store = new RunStore(dbPath, { create: true, lock: true });
+  let incomplete: string[];
   try {
     const stopAtFirstAc = !o.allAttempts;
     const config: RunConfig = {
@@ -163,11 +171,14 @@ export async function runHarness(o: RunOptions): Promise<string> {
       config, client, backend, concurrency: o.concurrency, retry: o.retry,
       onProgress: o.onProgress ?? (() => {}),
     });
-    if (summary.incomplete > 0) o.warn?.(`${summary.incomplete} problems are incomplete (see the report's failures); re-run the same command to finish them`);
+    incomplete = incompleteKeys(resultsFromStore(store));
+    if (incomplete.length > 0 || summary.incomplete > 0) {
+      o.warn?.(`INCOMPLETE: ${incomplete.length} problem(s) not generated or judged (${incomplete.join(', ')}; see the report's failures); re-run the same command to finish them`);
+    }
   } finally {
     store.close();
   }
-  return dbPath;
+  return { dbPath, incomplete };
 }
 
 function reportOf(store: RunStore, o: ReportOptions): HarnessReport {
@@ -176,6 +187,7 @@ function reportOf(store: RunStore, o: ReportOptions): HarnessReport {
     ...(o.distribution ? { distributionPath: o.distribution } : {}),
     ...(o.priceIn !== undefined ? { priceIn: o.priceIn } : {}),
     ...(o.priceOut !== undefined ? { priceOut: o.priceOut } : {}),
+    allowIncomplete: Boolean(o.allowIncomplete),
   });
 }
 
@@ -191,10 +203,10 @@ export function writeReports(dbPath: string, o: ReportOptions & { out?: string }
     const report = reportOf(store, o);
     const dir = resolve(o.out ?? dbPath.replace(/\.(sqlite|db)$/, '') + '-report');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(dir, 'report.md'), renderMarkdown(report));
-    writeFileSync(join(dir, 'report.html'), renderHtml(report));
-    writeFileSync(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
+    writeAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeAtomic(join(dir, 'report.md'), renderMarkdown(report));
+    writeAtomic(join(dir, 'report.html'), renderHtml(report));
+    writeAtomic(join(dir, 'RESULTS.json'), JSON.stringify(resultsFromStore(store), null, 2) + '\n');
     return { dir, report };
   });
 }
@@ -218,7 +230,7 @@ export function writeLeaderboardHtml(file: string, runs: { dir: string | null; r
     href: r.dir === null ? null : relative(dirname(file), join(r.dir, 'report.html')).split(sep).join('/'),
   }));
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderLeaderboardHtml(entries));
+  writeAtomic(file, renderLeaderboardHtml(entries));
 }
 
 export function leaderboardRows(dbPaths: string[], o: ReportOptions): LeaderboardRow[] {
@@ -253,17 +265,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   mkdirSync(out, { recursive: true });
   const replays = demoReplays(BUNDLED_PROBLEMS_DIR);
   const runs: DemoResult['runs'] = [];
-  const databases: string[] = [];
   for (const [name, replay] of Object.entries(replays)) {
     const file = join(out, `replay-${name}.json`);
-    writeFileSync(file, JSON.stringify(replay, null, 2) + '\n');
+    writeAtomic(file, JSON.stringify(replay, null, 2) + '\n');
     o.say?.(`\n== ${replay.model} ==`);
-    const dbPath = await runHarness({
+    const { dbPath, incomplete } = await runHarness({
       ...PAPER_RUN, replay: file, contests: 'bundled', concurrency: o.concurrency,
       retry: { ...DEFAULT_RETRY, retries: 0 }, db: join(out, `${name}.sqlite`),
       ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    databases.push(dbPath);
+    if (incomplete.length) throw new LmlabError(`demo run ${name} is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`, EXIT_INCOMPLETE);
     const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
     runs.push({ model: replay.model ?? name, report, html: join(dir, 'report.html') });
     o.onRun?.(runs[runs.length - 1]);
@@ -274,13 +285,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await writeDemoModel(BUNDLED_PROBLEMS_DIR, modelDir);
     const served = await o.serve(modelDir, 'demo-tiny');
     try {
-      const dbPath = await runHarness({
+      const { dbPath, incomplete } = await runHarness({
         ...PAPER_RUN, provider: 'openai', baseUrl: served.baseUrl, model: 'demo-tiny', contests: 'bundled',
         sampling: { ...PAPER_SAMPLING, maxTokens: 160 }, attempts: 2, concurrency: o.concurrency,
         retry: { ...DEFAULT_RETRY, retries: 2, timeoutMs: 300_000 }, db: join(out, 'tiny.sqlite'),
         ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
-      databases.push(dbPath);
+      if (incomplete.length) throw new LmlabError(`demo run tiny is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`, EXIT_INCOMPLETE);
       const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
       runs.push({ model: 'demo-tiny', report, html: join(dir, 'report.html') });
       o.onRun?.(runs[runs.length - 1]);
@@ -289,7 +300,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
   }
   const leaderboardMd = join(out, 'leaderboard.md');
-  writeFileSync(leaderboardMd, renderLeaderboard(runs.map((r) => leaderboardRow(r.report))));
+  writeAtomic(leaderboardMd, renderLeaderboard(runs.map((r) => leaderboardRow(r.report))));
   const leaderboard = join(out, 'leaderboard.html');
   writeLeaderboardHtml(leaderboard, runs.map((r) => ({ dir: dirname(r.html), report: r.report })));
   return { runs, leaderboard, leaderboardMd };

@@ -2,12 +2,16 @@
 // problems it covers, and every generation, extracted program, verdict, timing and request
 // failure, each written as it happens in its own transaction, so a killed run loses at most the
 // requests and judgings in flight. Re-opening the same file resumes the run.
+// Opening verifies the file: an empty (0-byte) or damaged database (PRAGMA quick_check), or a
+// write-ahead log cut short inside a frame (committed rows lost), is refused with an error
+// naming the file rather than silently starting over. A writer holds a lock file (`<db>.lock`).
 // It does not decide what to do next (runner.ts) nor format anything (report.ts).
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { contestPackSchema, type ContestPack } from '../rating/pack.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { FileLock } from '../../util/lock.ts';
+import { contestPackSchema, type ContestPack } from '../rating/pack.ts';
 
 /** The part of better-sqlite3's API used here (the package ships no types of its own). */
 interface Statement {
@@ -61,25 +65,112 @@ export interface EventRow { id: number; at: string; kind: string; contestId: num
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * A WAL is a 32-byte header and frames of (24 + page size) bytes; SQLite silently ignores a
+ * partial last frame, and with it the transaction it committed. Returns what is wrong, or null.
+ */
+function walProblem(walPath: string): string | null {
+  if (!existsSync(walPath)) return null;
+  const size = statSync(walPath).size;
+  if (size === 0) return null;
+  if (size < 32) return `its write-ahead log ${walPath} is cut short (${size} bytes, under the 32-byte header)`;
+  const header = Buffer.alloc(32);
+  const fd = openSync(walPath, 'r');
+  try {
+    readSync(fd, header, 0, 32, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const magic = header.readUInt32BE(0);
+  if (magic !== 0x377f0682 && magic !== 0x377f0683) return `its write-ahead log ${walPath} has no WAL header`;
+  const pageSize = header.readUInt32BE(8) === 1 ? 65536 : header.readUInt32BE(8);
+  if ((size - 32) % (24 + pageSize) !== 0) {
+    return `its write-ahead log ${walPath} is truncated inside a frame (${size} bytes; committed rows would be lost)`;
+  }
+  return null;
+}
+
+/** Errors of SQLite while reading or writing (disk full, I/O error, damage) name the file. */
+function withFileInErrors(db: Database, path: string): Database {
+  const named = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof LmlabError) throw err;
+      const e = err as { code?: string; message?: string };
+      throw new LmlabError(`run database ${path}: ${(e.message ?? String(err)).split('\n')[0]}${e.code ? ` (${e.code})` : ''}`);
+    }
+  };
+  return {
+    prepare: (sql) => {
+      const st = named(() => db.prepare(sql));
+      return {
+        run: (...params) => named(() => st.run(...params)),
+        get: (...params) => named(() => st.get(...params)),
+        all: (...params) => named(() => st.all(...params)),
+      };
+    },
+    exec: (sql) => named(() => db.exec(sql)),
+    pragma: (sql) => named(() => db.pragma(sql)),
+    transaction: (fn) => {
+      const tx = db.transaction(fn);
+      return ((...args: Parameters<typeof fn>) => named(() => tx(...args))) as typeof fn;
+    },
+    close: () => db.close(),
+  };
+}
+
+function openDatabase(path: string, create: boolean): Database {
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite(path, { fileMustExist: !create });
+    db.pragma('journal_mode = WAL');
+    // NORMAL keeps WAL commits durable against a killed process (only an OS crash may lose the tail).
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check') as { quick_check: string }[];
+    const problems = check.map((r) => r.quick_check).filter((m) => m !== 'ok');
+    if (problems.length) throw new LmlabError(`run database ${path} is damaged (quick_check: ${problems.slice(0, 3).join('; ')})`);
+    db.exec(SCHEMA);
+    return withFileInErrors(db, path);
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // closing a damaged handle may fail too
+    }
+    if (err instanceof LmlabError) throw err;
+    const message = (err as Error).message.split('\n')[0];
+    throw new LmlabError(`cannot open run database ${path}: ${message}`);
+  }
+}
+
 export class RunStore {
   private readonly db: Database;
+  private readonly lock: FileLock | null;
 
-  constructor(readonly path: string, options: { create: boolean }) {
+  /** create: make the file if missing; lock: take the writer's lock (`<path>.lock`). */
+  constructor(readonly path: string, options: { create: boolean; lock?: boolean }) {
     if (options.create) mkdirSync(dirname(path), { recursive: true });
+    this.lock = options.lock ? FileLock.acquire(`${path}.lock`, `run database ${path}`) : null;
     try {
-      this.db = new BetterSqlite(path, { fileMustExist: !options.create });
+      if (existsSync(path) && statSync(path).size === 0) {
+        throw new LmlabError(`run database ${path} is empty (0 bytes), not a run; remove it to start a new run there`);
+      }
+      // A reader next to a live writer sees its WAL grow: only check it when nobody writes.
+      const writerLive = !options.lock && existsSync(`${path}.lock`);
+      const wal = writerLive || !existsSync(path) ? null : walProblem(`${path}-wal`);
+      if (wal) throw new LmlabError(`run database ${path} is damaged: ${wal}`);
+      this.db = openDatabase(path, options.create);
     } catch (err) {
+      this.lock?.release();
       throw new LmlabError(`cannot open run database ${path}: ${(err as Error).message}`);
     }
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL keeps WAL commits durable against a killed process (only an OS crash may lose the tail).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
   }
 
   close(): void {
     this.db.close();
+    this.lock?.release();
   }
 
   getMeta(key: string): string | undefined {

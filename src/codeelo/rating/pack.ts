@@ -18,7 +18,7 @@
 // Columns keep a 10,000-participant field near 100 KB of JSON (~35 KB gzipped); a field is
 // only needed as (points, penalty, oldRating) per participant.
 // It does not compute ratings; see contest-rating.ts and codeforces.ts.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -27,6 +27,7 @@ import { parseWith } from '../cf/schemas.ts';
 import type { CfRatingChange, CfStandings } from '../cf/schemas.ts';
 import { codeforcesPlaces } from './codeforces.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export const DIVISIONS = ['Div. 1', 'Div. 1+2', 'Div. 2', 'Div. 3', 'Div. 4', 'Educational', 'other'] as const;
 export type Division = (typeof DIVISIONS)[number];
@@ -97,7 +98,7 @@ export function loadPack(path: string): ContestPack {
 export function savePack(pack: ContestPack, path: string): void {
   validatePack(pack, path);
   const text = JSON.stringify(pack);
-  writeFileSync(path, path.endsWith('.gz') ? gzipSync(text) : text);
+  writeAtomic(path, path.endsWith('.gz') ? gzipSync(text) : text);
 }
 
 /** Every pack in a directory (*.json, *.json.gz), by contest id; duplicate ids are an error. */

@@ -30,6 +30,8 @@ export interface RateOptions extends RatingOptions {
   attemptBudget?: number;
   seed?: number;
   distribution?: RatingDistribution;
+  /** Rate contests with unjudged problems anyway (RESULTS.json "incomplete"); default no. */
+  allowIncomplete?: boolean;
 }
 
 export interface ContestRow {
@@ -76,6 +78,8 @@ export interface RateReport {
   byDifficulty: RateSummary[];
   byTag: RateSummary[];
   passAtK: { k: number; value: number; problems: number }[];
+  /** Problems the run did not (fully) judge, by contest id (RESULTS.json "incomplete"). */
+  incomplete?: Record<string, string[]>;
 }
 
 export const PASS_AT_K = [1, 2, 4, 8] as const;
@@ -95,7 +99,10 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
     const pack = packs.get(id)!;
     const attempts = results.contests[String(id)].problems;
     const score = scoreContest(pack, attempts);
-    const reason = skipReason(pack, options);
+    const unjudged = results.incomplete?.[String(id)] ?? [];
+    const reason = unjudged.length && !options.allowIncomplete
+      ? `incomplete: ${unjudged.join(', ')} not judged (finish the run, or allow incomplete contests)`
+      : skipReason(pack, options);
     const row: ContestRow = {
       contestId: id, name: pack.contest.name, division: pack.contest.division, scoring: pack.scoring,
       points: score.points, penalty: score.penalty, solved: score.solved, problems: pack.problems.length,
@@ -134,6 +141,7 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
   const report: RateReport = {
     ...(results.model ? { model: results.model } : {}),
     ...(results.run ? { run: results.run } : {}),
+    ...(results.incomplete && Object.keys(results.incomplete).length ? { incomplete: results.incomplete } : {}),
     mode: options.mode,
     bootstrapSeed: options.seed ?? 1,
     contests: rows,
@@ -227,10 +235,18 @@ export function permutedAttempts(problems: Record<string, readonly AttemptVerdic
 const fmtRating = (r: number | null): string => (r === null ? '-' : Number.isInteger(r) ? String(r) : r.toFixed(1));
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
+/** `1971B`-style keys of the problems a run left unjudged. */
+export function incompleteKeys(report: Pick<RateReport, 'incomplete'>): string[] {
+  return Object.entries(report.incomplete ?? {}).flatMap(([id, indices]) => indices.map((i) => `${id}${i}`));
+}
+
 /** The human-readable report. */
+
 export function formatReport(report: RateReport): string {
   const lines: string[] = [];
   lines.push(`CodeElo rating${report.model ? ` of ${report.model}` : ''} (mode: ${report.mode})`);
+  const unjudged = incompleteKeys(report);
+  if (unjudged.length) lines.push(`INCOMPLETE RUN: ${unjudged.length} problem(s) not judged (${unjudged.join(', ')}); contests holding them are not rated`);
   if (report.run) {
     lines.push('run: ' + Object.entries(report.run).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', '));
   }

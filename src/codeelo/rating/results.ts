@@ -14,9 +14,13 @@
 //           "C": []                                     // not attempted / nothing produced
 //         }
 //       }
-//     }
+//     },
+//     "status": "incomplete",                           // optional: the run did not finish
+//     "incomplete": { "1971": ["B"] }                   // optional: problems not (fully) judged
 //   }
 //
+// A contest with a problem listed under "incomplete" gets no rating (its score would count an
+// unjudged problem as failed) unless the rating is asked for with allowIncomplete.
 // Verdicts: AC (accepted), WA, TLE, MLE, RE, CE (compile error), NC (no code block in the
 // answer), ILE (idleness limit), PE (protocol/presentation error), SKIP (not judged), OTHER.
 // At most 8 attempts per problem. The contest score uses the attempts up to the first AC (all
@@ -49,6 +53,8 @@ export const codeeloResultsSchema = z.strictObject({
   model: z.string().optional(),
   run: z.record(z.string(), z.unknown()).optional(),
   contests: z.record(z.string().regex(/^[1-9]\d*$/, 'contest ids are decimal integers without leading zeros'), contestAttemptsSchema),
+  status: z.enum(['complete', 'incomplete']).optional(),
+  incomplete: z.record(z.string(), z.array(z.string().min(1))).optional(),
 });
 export type CodeeloResults = z.infer<typeof codeeloResultsSchema>;
 

@@ -9,12 +9,13 @@
 // would otherwise never be trained on). Exact duplicates (after whitespace and case folding)
 // are dropped. The split of a document is a hash of its text and the seed, so it does not
 // depend on reading order and needs no second pass. Memory: one hash per distinct document.
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fnv1a } from '../domain.ts';
 import type { LabelledDocument } from './sources.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export const SPLITS = ['train', 'cooldown', 'eval', 'heldout'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -135,8 +136,8 @@ export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterab
     }
   }
   flush();
-  for (const s of SPLITS) if (manifest.documents[s] === 0) writeFileSync(join(outDir, `${s}.jsonl`), '');
+  for (const s of SPLITS) if (manifest.documents[s] === 0) writeAtomic(join(outDir, `${s}.jsonl`), '');
   if (written === 0) throw new LmlabError('no documents to write: the sources yielded nothing usable');
-  writeFileSync(join(outDir, 'corpus.json'), JSON.stringify(manifest, null, 1));
+  writeAtomic(join(outDir, 'corpus.json'), JSON.stringify(manifest, null, 1));
   return manifest;
 }

@@ -26,9 +26,10 @@
 //                      same run elsewhere with the same data order.
 // Not here: the packing rule itself (src/train/packing.ts), reading MDS (the tests and the
 // PyTorch trainer in scale/torch hold readers written from the format).
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 import { RowLoader } from '../../train/packing.ts';
 import { type Shard, readDatasetIndex, readShard } from '../../train/shards.ts';
 import { type TrainConfig, stageEnds } from '../../train/config.ts';
@@ -158,7 +159,7 @@ export class MdsWriter {
 
   finish(): { shards: number; samples: number } {
     this.flush();
-    writeFileSync(join(this.dir, 'index.json'), sortedJson({ shards: this.shards, version: 2 }));
+    writeAtomic(join(this.dir, 'index.json'), sortedJson({ shards: this.shards, version: 2 }));
     return { shards: this.shards.length, samples: this.shards.reduce((n, s) => n + s.samples, 0) };
   }
 }

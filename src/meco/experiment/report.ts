@@ -3,7 +3,7 @@
 // the reproduction, the claim metrics (all positions, positions ≥ 64, k-shot source;
 // macro-averaged over sources) per run with seeds and paired intervals, and the data-saving estimate 1 − T/B*.
 // A smoke run's report says in its title that it is a plumbing check, not a result.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorpusManifest } from './corpus.ts';
 import { type DocumentLoss, LATE_POSITION, EARLY_POSITIONS, documentMeans, macroLoss, summarize } from './evaluate.ts';
@@ -12,6 +12,7 @@ import type { RunResult, SavedPlan } from './results.ts';
 import { describeConfig, parameterCount } from '../../model/config.ts';
 import { type Series, lineChart, smooth } from '../../io/svg.ts';
 import { MIN_TOKENS_PER_PARAMETER, TRAINING_SHARE } from './plan.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export interface ReportInput {
   command: string;
@@ -211,11 +212,11 @@ export function writeReport(path: string, input: ReportInput): void {
   const trainSvg = `${stem}-train-loss.svg`;
   const evalSvg = `${stem}-eval-loss.svg`;
   const budgetSvg = `${stem}-budgets.svg`;
-  writeFileSync(join(dir, trainSvg), lineChart(`Training loss (seed ${seed}, moving average)`, 'step', 'loss (nats/token, trained targets)', curves('loss')));
-  writeFileSync(join(dir, evalSvg), lineChart(`Held-out loss without metadata (seed ${seed})`, 'step', 'loss (nats/token)', curves('evalLoss')));
+  writeAtomic(join(dir, trainSvg), lineChart(`Training loss (seed ${seed}, moving average)`, 'step', 'loss (nats/token, trained targets)', curves('loss')));
+  writeAtomic(join(dir, evalSvg), lineChart(`Held-out loss without metadata (seed ${seed})`, 'step', 'loss (nats/token)', curves('evalLoss')));
   const budgetCurve = budgets.map(([b, k]) => [b, mean(get(k).map((r) => metricOf(r, 'all')))] as [number, number]);
   const mecoAll = mean(meco.map((r) => metricOf(r, 'all')));
-  writeFileSync(join(dir, budgetSvg), lineChart('Baseline loss by budget vs MeCo at T (all positions)', 'budget (× T)', 'loss (nats/token)', [
+  writeAtomic(join(dir, budgetSvg), lineChart('Baseline loss by budget vs MeCo at T (all positions)', 'budget (× T)', 'loss (nats/token)', [
     { name: 'baseline', points: budgetCurve },
     { name: 'MeCo at T', points: budgetCurve.length ? [[budgetCurve[0][0], mecoAll], [budgetCurve[budgetCurve.length - 1][0], mecoAll]] : [] },
   ]));
@@ -224,5 +225,5 @@ export function writeReport(path: string, input: ReportInput): void {
   push('## Ruling out bugs', '');
   push('The unit tests in test/meco check what a wrong result could come from: the domain rule on tricky URLs, the exact template bytes and that it is tokenized apart from the text, the loss mask (metadata masked, first document token trained), rows starting with BOS, overflow dropped, block-diagonal segments with restarting positions, the stage switch step and the LR at the switch against the closed form, and the MDS export round trip. Evaluation scores the same documents for every model (paired), without metadata unless stated.');
   if (smoke) push('', 'Smoke scale: the checks and the claim are not expected to hold; run `--scale full` for a reproduction.');
-  writeFileSync(path, lines.join('\n') + '\n');
+  writeAtomic(path, lines.join('\n') + '\n');
 }

@@ -6,7 +6,7 @@
 //   exists → 6. evaluation (no label / true / wrong, k-shot, label-conditioned generation) →
 //   7. the report (report.ts). Everything lives under the work directory; the plan is saved
 //   there so a resumed experiment keeps its T.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { readDocuments } from '../../data/documents.ts';
@@ -32,6 +32,7 @@ import { type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsF
 import { writeReport } from './report.ts';
 import type { RunResult, SavedPlan } from './results.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { writeAtomic } from '../../util/atomic.ts';
 
 export interface ExperimentOptions {
   workDir: string;
@@ -185,7 +186,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     }
     const expectedSeconds = tokensPerSecond ? (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / tokensPerSecond : null;
     saved = { plan, measuredTokensPerSecond: measured ?? undefined, tokensPerSecond, expectedSeconds, startedAt: new Date().toISOString() };
-    writeFileSync(planPath, JSON.stringify(saved, null, 1));
+    writeAtomic(planPath, JSON.stringify(saved, null, 1));
   }
   const runs = planRuns(plan);
   const tokensPerStep = plan.rows * plan.seqLen;
@@ -242,7 +243,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       classifier ??= UnigramSourceClassifier.fit(trainIndex.sources, trainIndex.vocabSize, trainIndex.shards.map((s) => readShard(join(datasetDir(dataRoot, 'train'), s.file))));
       result.imitation = await imitationCheck(trained.model, tokenizer, classifier, evalDocs, plan, spec.seed);
     }
-    writeFileSync(resultPath, JSON.stringify(result));
+    writeAtomic(resultPath, JSON.stringify(result));
     results.push(result);
   }
   writeReport(o.reportPath, { command: o.command, saved, manifest, results, workDir: o.workDir });

@@ -67,6 +67,10 @@ test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipRe
     assert.deepEqual(lists, { A: ['NC', 'WA', 'AC'], B: ['AC'], C: ['CE', 'AC'], D: [] });
     assert.deepEqual(report.contests[0].problems.map((p) => p.status), ['solved', 'solved', 'solved', 'incomplete']);
     assert.deepEqual(report.incomplete, [`${CONTEST.id}D`]);
+    // an unjudged problem: the contest gets no rating (its score would count D as failed)
+    assert.equal(report.status, 'incomplete');
+    assert.match(report.rating.contests[0].skipped ?? '', /^incomplete: D not judged/);
+    assert.equal(report.rating.elo, null);
 
     // The 429's retry-after (1 s) is honoured although the backoff alone would be 20 ms.
     const compact = server.requests.filter((r) => r.title === 'Compact Log' && r.seed === 1);
@@ -100,8 +104,9 @@ test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipRe
     assert.equal(report.tokens.generations, 6);
     assert.equal(report.tokens.prompt, 600);
 
-    // Score, placement and rating: A 500 − 2·50, B 1000, C 1500 − 50 (time 0), D nothing.
-    const row = report.rating.contests[0];
+    // Score, placement and rating when asked to rate it anyway (--allow-incomplete):
+    // A 500 − 2·50, B 1000, C 1500 − 50 (time 0), D nothing.
+    const row = buildReport(store, { mode: 'corrected', bootstrap: 0, allowIncomplete: true }).rating.contests[0];
     assert.equal(row.points, 2850);
     assert.equal(row.solved, 3);
     assert.equal(row.place, humansAheadOrTied(contest.pack, 2850, 0) + 1);

@@ -4,7 +4,7 @@
 // ratings module called directly on the same pack and attempt lists.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,8 @@ import { packFromRoundsArray, savePack } from '../../../src/codeelo/rating/pack.
 import type { AttemptVerdict } from '../../../src/codeelo/rating/results.ts';
 import { answerWith, packagesDir, sandboxSkipReason } from './helpers.ts';
 
-const ROUND = fileURLToPath(new URL('../../../../shared/data/codeforces-rounds/round-1352-640-div4.json', import.meta.url));
-const skip = sandboxSkipReason() || (existsSync(ROUND) ? false : 'reference round not found at ../shared/data/codeforces-rounds; skipping');
+const ROUND = fileURLToPath(new URL('../../fixtures/codeforces/rounds/round-1352-640-div4.json', import.meta.url));
+const skip = sandboxSkipReason();
 
 test('per-contest rating on a real round equals the ratings module called directly', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-real-'));

@@ -3,10 +3,10 @@
 // source, run-config binding and retry classification.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coarseDistribution, COARSE_RATING_HISTOGRAM, SHARED_HISTOGRAM_PATH } from '../../../src/codeelo/harness/histogram.ts';
+import { coarseDistribution, COARSE_RATING_HISTOGRAM, REAL_HISTOGRAM_PATH } from '../../../src/codeelo/harness/histogram.ts';
 import { toResultVerdict } from '../../../src/codeelo/harness/judging.ts';
 import { generateWithRetries, ReplayClient, RetryableError, type ModelClient } from '../../../src/codeelo/harness/models.ts';
 import { loadDataset, parseStatementMarkdown, resolveProblem } from '../../../src/codeelo/harness/problems.ts';
@@ -57,9 +57,9 @@ test('judge verdicts map onto the results vocabulary', () => {
   assert.equal(toResultVerdict('WEIRD'), 'OTHER');
 });
 
-test('the built-in histogram holds all 717,421 ratings and matches the real table per bucket', { skip: existsSync(SHARED_HISTOGRAM_PATH) ? false : 'real histogram absent (../shared/data); only the total is checked' }, () => {
+test('the built-in histogram holds all 717,421 ratings and matches the shipped real table per bucket', () => {
   assert.equal(COARSE_RATING_HISTOGRAM.reduce((s, [, c]) => s + c, 0), 717421);
-  const real = RatingDistribution.fromFile(SHARED_HISTOGRAM_PATH);
+  const real = RatingDistribution.fromFile(REAL_HISTOGRAM_PATH);
   const coarse = coarseDistribution();
   // At bucket edges the two agree exactly; the paper's reference points stay within a bucket.
   for (const edge of [400, 800, 1000, 1200, 1900, 2400]) assert.ok(Math.abs(real.percentile(edge) - coarse.percentile(edge)) < 1e-9, `edge ${edge}`);

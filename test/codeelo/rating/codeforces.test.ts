@@ -14,7 +14,7 @@ const reference = referenceRounds();
 
 for (const method of ['exact', 'fft'] as const) {
   test(`codeforces mode (${method} seeds) reproduces every official delta of the reference rounds`, (t) => {
-    if ('skip' in reference) return t.skip(reference.skip);
+    assert.equal(reference.rounds.length, 3);
     for (const { name, rows } of reference.rounds) {
       const update = codeforcesUpdate(fieldOf(rows), { method });
       const wrong = rows.filter((row, i) => update.deltas[i] !== row[4]);

@@ -1,21 +1,20 @@
-// Shared helpers for the CodeElo rating tests: the reference rounds (read in place from
-// ../shared/data, reported absent so tests can skip) and seeded synthetic contest fields.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// Shared helpers for the CodeElo rating tests: the reference rounds (public Codeforces data kept
+// in the repository under test/fixtures/codeforces/) and seeded synthetic contest fields.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rng } from '../../../src/util/rng.ts';
 import type { RatedField } from '../../../src/codeelo/rating/codeforces.ts';
 import type { ContestPack } from '../../../src/codeelo/rating/pack.ts';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
-export const sharedData = join(repoRoot, '..', 'shared', 'data');
-export const roundsDir = join(sharedData, 'codeforces-rounds');
-export const histogramCsv = join(sharedData, 'codeforces-rating-histogram.csv');
+export const fixtures = join(repoRoot, 'test', 'fixtures', 'codeforces');
+export const roundsDir = join(fixtures, 'rounds');
+export const histogramCsv = join(repoRoot, 'data', 'codeforces-rating-histogram.csv');
 
 export type RoundRow = [string, number, number, number, number];
 
-/** The reference rounds, or a skip message when ../shared/data is absent. */
-export function referenceRounds(): { rounds: { name: string; rows: RoundRow[] }[] } | { skip: string } {
-  if (!existsSync(roundsDir)) return { skip: `reference rounds not found at ../shared/data/codeforces-rounds; skipping` };
+/** The three reference rounds (1305 Div. 1+2, 1350 Div. 2, 1352 Div. 4), by file name. */
+export function referenceRounds(): { rounds: { name: string; rows: RoundRow[] }[] } {
   const rounds = readdirSync(roundsDir).filter((f) => f.endsWith('.json')).sort()
     .map((name) => ({ name, rows: JSON.parse(readFileSync(join(roundsDir, name), 'utf8')) as RoundRow[] }));
   return { rounds };

@@ -119,3 +119,23 @@ test('rate: the three modes differ as documented and a missing pack is an error'
   packs.delete(2001);
   assert.throws(() => rateResults(results, packs, { mode: 'compat' }), /no contest pack for contest 2001/);
 });
+
+test('a contest with problems listed as incomplete gets no rating unless allowed; the table says so', () => {
+  const packs = new Map([[2000, syntheticPack(new Rng(7), 400, 'points', 2000)], [2001, syntheticPack(new Rng(8), 400, 'points', 2001)]]);
+  const results = parseResults({
+    format: 'lmlab-codeelo-results', version: 1, status: 'incomplete', incomplete: { 2001: ['C'] },
+    contests: {
+      2000: { problems: { A: ['AC'], B: ['WA', 'AC'], C: [], D: [] } },
+      2001: { problems: { A: ['AC'], B: ['AC'], C: [], D: [] } },
+    },
+  });
+  const strict = rateResults(results, packs, { mode: 'corrected', bootstrap: 0 });
+  assert.equal(strict.ratedContests, 1);
+  assert.match(strict.contests[1].skipped ?? '', /^incomplete: C not judged/);
+  assert.equal(strict.contests[1].rating, null);
+  assert.equal(strict.elo, strict.contests[0].rating);
+  assert.match(formatReport(strict), /^INCOMPLETE RUN: 1 problem\(s\) not judged \(2001C\)/m);
+  const allowed = rateResults(results, packs, { mode: 'corrected', bootstrap: 0, allowIncomplete: true });
+  assert.equal(allowed.ratedContests, 2);
+  assert.equal(typeof allowed.contests[1].rating, 'number');
+});
