@@ -11,6 +11,7 @@ import { Rng } from '../../src/engine/random.ts';
 import { fromHuggingFaceJson } from '../../src/tokenizer/index.ts';
 import { FAMILIES } from './families.ts';
 import { VARIED_TEXT, randomUnicode } from './helpers.ts';
+import { ADVERSARIAL_TEXTS } from './adversarial.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -19,24 +20,10 @@ function corpus(name: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
-export const ADVERSARIAL: string[] = [
-  ...VARIED_TEXT.split('\n'),
-  'Ελληνικά and русский and 日本語 mixed: abcΑΒΓабв中文',
-  '👨‍👩‍👧‍👦👩🏽‍💻🏳️‍🌈 ZWJ\u200d joined\u200dword and ZWNJ\u200c',
-  'control \u0000\u0001\u0007\u001b[31m\u007f\u0085\u2028\u2029 chars',
-  ' '.repeat(70) + 'x' + '\t'.repeat(20) + '\n'.repeat(15) + '   ',
-  '0123456789 99999999999 3.14159e-10 ٠١٢٣ ⅣⅫ ½¾ ²³',
-  'line one\r\nline two\r\n\r\n\rend\r',
-  'lone surrogates: \ud800 and \udfff and \udbff\udbff reversed \udc00\ud800',
-  'special <s> inside</s> text <|endoftext|><|im_start|>user\nhi<|im_end|> <start_of_turn>model\t\t<end_of_turn>',
-  '▁already▁metaspace ▁ ▁▁',
-  ' leading space', '  two leading', '', ' ', '\t\t\ttabs',
-  'é' + 'e\u0301' + 'Å' + 'A\u030a' + 'ﬁ ligature Ⅻ',
-];
 
 function adversarial(): string[] {
   const rng = new Rng(21);
-  const texts = [...ADVERSARIAL];
+  const texts = [...ADVERSARIAL_TEXTS];
   for (let t = 0; t < 150; t++) texts.push(randomUnicode(rng, 1 + rng.int(40)));
   return texts;
 }
