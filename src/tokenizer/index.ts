@@ -1,5 +1,5 @@
 // Public surface of the tokenizer: import from here rather than from the individual files.
-export { Tokenizer, GGUF_TOKEN_TYPE } from './tokenizer.ts';
+export { Tokenizer, GGUF_TOKEN_TYPE, describeTokenizer } from './tokenizer.ts';
 export type { Pipeline, TokenizerSpec, SpecialToken, SpecialRoles, EncodeOptions, TokenType, MergeRule } from './tokenizer.ts';
 export { ChunkCounter, trainBpe, DEFAULT_SPECIALS } from './train.ts';
 export type { TrainOptions, TrainResult } from './train.ts';

@@ -542,3 +542,25 @@ function wrapCaptures(tokens: SpecialToken[]): RegExp {
   };
   return regex;
 }
+
+/** What `lmlab tokenizer inspect` prints: one "kind: component" line per stage, then counts. */
+export function describeTokenizer(tokenizer: Tokenizer): string[] {
+  const summary = tokenizer.pipeline?.summary ?? {};
+  const lines: string[] = [];
+  const fallback: Record<string, string> = {
+    normalizer: 'none',
+    pre_tokenizer: tokenizer.pattern !== '' ? `Split(regex ${JSON.stringify(tokenizer.pattern)}, Isolated) + ByteLevel` : 'none',
+    model: `BPE (${tokenizer.kind === 'bytes' ? 'byte-level' : 'characters'}, ${tokenizer.ordinaryTokenCount} tokens, ${tokenizer.mergeRules().length} merges${tokenizer.ignoreMerges ? ', ignore_merges' : ''})`,
+    decoder: tokenizer.kind === 'bytes' ? 'ByteLevel' : 'none',
+    post_processor: 'none',
+  };
+  for (const kind of ['normalizer', 'pre_tokenizer', 'model', 'decoder', 'post_processor']) {
+    lines.push(`${kind}: ${summary[kind] ?? fallback[kind]}`);
+  }
+  const specials = tokenizer.specialTokens();
+  lines.push(`added tokens: ${specials.length} (${specials.filter((s) => s.special !== false).length} special)`);
+  const role = (id: number | undefined) => (id === undefined ? 'none' : `${id} ${JSON.stringify(tokenizer.tokenString(id))}`);
+  lines.push(`bos: ${role(tokenizer.bosId)}, eos: ${role(tokenizer.eosId)}, pad: ${role(tokenizer.padId)}`);
+  lines.push(`vocabulary: ${tokenizer.vocabSize}`);
+  return lines;
+}
