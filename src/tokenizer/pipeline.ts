@@ -23,7 +23,7 @@ const LEADING_WHITE = /^\p{White_Space}+/u;
 const TRAILING_WHITE = /\p{White_Space}+$/u;
 
 function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** A global Unicode RegExp for a Split/Replace pattern (regex in tokenizer.json syntax, or literal). */

@@ -515,7 +515,7 @@ export class Tokenizer {
 }
 
 function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** A regex whose group 1 is the content of whichever added token matched. */
