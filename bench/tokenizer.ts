@@ -1,13 +1,19 @@
-// Tokenizer benchmark: trains a byte-level BPE vocabulary on generated text (default 50 MB,
-// 16k vocabulary) and measures encode throughput, ours against js-tiktoken with the same
-// cl100k_base ranks side by side. Usage:
-//   node --import tsx bench/tokenizer.ts [--mb 50] [--vocab 16000] [--encode-mb 4] [--lexicon 40000]
-// (a larger --lexicon gives more distinct words, the harder case for the merge phase).
+// Tokenizer benchmark. By default: encoding speed on the bundled corpora (Moby-Dick, State of
+// the Union, SpamAssassin documents taken in turn up to --corpus-mb), lmlab against
+// @huggingface/tokenizers on the same tokenizer.json, for every family layout the parity tests
+// use (GPT-2, cl100k, Llama 3, Qwen2, SmolLM, Llama 2, Mistral, Gemma), with the ratio per style
+// and a check that both produced the same ids. With --train: also trains a byte-level BPE
+// vocabulary on generated text and compares encoding with js-tiktoken on cl100k_base. Usage:
+//   node --import tsx bench/tokenizer.ts [--corpus-mb 4] [--train [--mb 50] [--vocab 16000] [--encode-mb 4] [--lexicon 40000]]
 // Figures are wall-clock on a shared machine: compare ratios from one run, not absolute MB/s.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { ChunkCounter, trainBpe, fromJsTiktokenObject, tokenizerFromTiktoken } from '../src/tokenizer/index.ts';
+import { ChunkCounter, trainBpe, fromHuggingFaceJson, fromJsTiktokenObject, tokenizerFromTiktoken } from '../src/tokenizer/index.ts';
 import { SyntheticText } from '../src/tokenizer/synthetic-text.ts';
+import { FAMILIES } from '../test/tokenizer/families.ts';
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -16,6 +22,59 @@ function flag(name: string, fallback: number): number {
   if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
   return value;
 }
+
+const corpusMb = flag('corpus-mb', 4);
+const seconds0 = (start: number): number => (performance.now() - start) / 1000;
+
+function corpusDocuments(limitBytes: number): string[] {
+  const root = new URL('..', import.meta.url).pathname;
+  const lists = ['datasets-moby-dick', 'datasets-sotu', 'datasets-spam-assassin'].map((name) => {
+    const dir = join(root, 'node_modules', '@stdlib', name, 'data');
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (entry.isDirectory()) walk(join(d, entry.name));
+        else if (!entry.name.endsWith('.json')) files.push(join(d, entry.name));
+      }
+    };
+    walk(dir);
+    return files;
+  });
+  const docs: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < limitBytes && lists.some((l) => i < l.length); i++) {
+    for (const list of lists) {
+      if (i >= list.length || bytes >= limitBytes) continue;
+      const text = readFileSync(list[i], 'utf8');
+      docs.push(text);
+      bytes += Buffer.byteLength(text);
+    }
+  }
+  return docs;
+}
+
+const docs = corpusDocuments(corpusMb * 1e6);
+const docMb = docs.reduce((n, d) => n + Buffer.byteLength(d), 0) / 1e6;
+console.log(`bundled corpora: ${docs.length} documents, ${docMb.toFixed(2)} MB`);
+console.log('style                                      lmlab MB/s  @huggingface/tokenizers MB/s  ratio  same ids');
+for (const family of FAMILIES) {
+  const json = family.json();
+  const ours = fromHuggingFaceJson(JSON.parse(JSON.stringify(json)));
+  const hf = new HfTokenizer(JSON.parse(JSON.stringify(json)), {});
+  const texts = family.jsDeviations ? docs.map((d) => d.replace(family.jsDeviations!, '~')) : docs;
+  let start = performance.now();
+  const a = texts.map((t) => ours.encode(t, { allowSpecial: true, addSpecialTokens: true }));
+  const oursSeconds = seconds0(start);
+  start = performance.now();
+  const b = texts.map((t) => hf.encode(t).ids);
+  const hfSeconds = seconds0(start);
+  const same = a.every((ids, i) => ids.length === b[i].length && ids.every((id, k) => id === b[i][k]));
+  console.log(
+    `${family.name.padEnd(42)} ${(docMb / oursSeconds).toFixed(2).padStart(10)}  ${(docMb / hfSeconds).toFixed(2).padStart(28)}  ` +
+      `${(hfSeconds / oursSeconds).toFixed(1).padStart(4)}x  ${same}`,
+  );
+}
+if (!process.argv.includes('--train')) process.exit(0);
 
 const trainMb = flag('mb', 50);
 const vocabSize = flag('vocab', 16000);

@@ -37,8 +37,6 @@ export const SUBLAYERS = {
 export const ALLOWED = [
   // io/llama-config.ts takes the config type from model/ (model/ will own the config).
   'io/llama-config.ts -> model/config.ts',
-  // tokenizer.ts <-> hf-json.ts import each other (the tokenizer.json reader is being rewritten).
-  'tokenizer/tokenizer.ts -> tokenizer/hf-json.ts',
 ];
 
 const IMPORT_PATTERNS = [

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LmlabError } from './errors.ts';
 import {
-  ChunkCounter, DEFAULT_SPECIALS, loadTokenizer, readCorpus, saveTokenizer, trainBpe, type CorpusStats,
+  ChunkCounter, DEFAULT_SPECIALS, describeTokenizer, loadTokenizer, readCorpus, saveTokenizer, trainBpe, type CorpusStats,
   type SpecialToken, type Tokenizer,
 } from '../tokenizer/index.ts';
 import { decodeUtf8Strict, findInvalidUtf8 } from '../data/utf8.ts';
@@ -28,7 +28,7 @@ interface LoadFlags {
 }
 
 export function registerTokenizerCommands(program: Command): void {
-  const tokenizer = program.command('tokenizer').description('train and inspect byte-level BPE tokenizers');
+  const tokenizer = program.command('tokenizer').description('train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files');
 
   tokenizer
     .command('train')
@@ -49,16 +49,17 @@ export function registerTokenizerCommands(program: Command): void {
   tokenizer
     .command('encode')
     .description('print the token ids of text (from --text, files, or standard input)')
-    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, tiktoken rank file or js-tiktoken rank module')
+    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
     .option('--text <text>', 'text to encode instead of files or standard input')
     .option('--allow-special', 'recognise special token strings in the text')
+    .option('--add-special-tokens', "add the tokenizer's own special tokens around the text (e.g. BOS)")
     .option('--tokens', 'print one token per line: id, then the token text as JSON')
     .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
     .argument('[files...]', 'UTF-8 files to encode (default: standard input)')
-    .action(async (files: string[], flags: LoadFlags & { text?: string; allowSpecial?: boolean; tokens?: boolean }) => {
+    .action(async (files: string[], flags: LoadFlags & { text?: string; allowSpecial?: boolean; addSpecialTokens?: boolean; tokens?: boolean }) => {
       const tok = await load(flags);
       const text = flags.text ?? (await readInput(files));
-      const ids = tok.encode(text, { allowSpecial: flags.allowSpecial === true });
+      const ids = tok.encode(text, { allowSpecial: flags.allowSpecial === true, addSpecialTokens: flags.addSpecialTokens === true });
       if (flags.tokens) {
         for (const id of ids) console.log(`${id}\t${JSON.stringify(new TextDecoder().decode(tok.tokenBytes(id)))}`);
       } else {
@@ -68,9 +69,19 @@ export function registerTokenizerCommands(program: Command): void {
     });
 
   tokenizer
+    .command('inspect')
+    .description('say which normalizer, pre-tokenizer, model, decoder and post-processor a tokenizer uses')
+    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
+    .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
+    .action(async (flags: LoadFlags) => {
+      const tok = await load(flags);
+      for (const line of describeTokenizer(tok)) console.log(line);
+    });
+
+  tokenizer
     .command('decode')
     .description('print the text of token ids (arguments, or whitespace-separated on standard input)')
-    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, tiktoken rank file or js-tiktoken rank module')
+    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
     .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
     .argument('[ids...]', 'token ids')
     .action(async (args: string[], flags: LoadFlags) => {

@@ -1,6 +1,6 @@
 // LLaMA models as GGUF files laid out the way llama.cpp's "llama" architecture loader expects:
 // its metadata keys, its tensor names, Q/K rows permuted for its interleaved RoPE, and a
-// byte-level BPE ("gpt2") tokenizer. Export takes Hugging Face-named float32 tensors plus the
+// tokenizer vocabulary (tokenizer.ggml.*, see gguf-vocab.ts). Export takes Hugging Face-named float32 tensors plus the
 // tokenizer as plain data; import reverses every step. F32 and F16 files are written (norm
 // vectors stay F32 in F16 files, as llama.cpp's own converter does); quantization is not done.
 import { LmlabError } from '../util/errors.ts';
@@ -10,45 +10,11 @@ import { checkLlamaTensors, llamaTensorShapes } from './hf-llama.ts';
 import { headDim, validateLlamaConfig, type LlamaConfig } from './llama-config.ts';
 import { fromInterleavedRope, toInterleavedRope } from './rope-permute.ts';
 import type { NamedTensors, Tensor } from './tensors.ts';
+import { readGgufVocabulary, setGgufVocabulary, type GgufTokenizerData } from './gguf-vocab.ts';
 
-/** llama.cpp token types (tokenizer.ggml.token_type). */
-export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
-
-/**
- * The pre-tokenizer names llama.cpp maps to GPT-4's cl100k split regex (the one our tokenizer
- * uses). llama.cpp's vocabulary loader gives "dbrx" and "llama3" the very same regex; "llama3"
- * additionally turns on ignore_merges (a pre-token found whole in the vocabulary is emitted
- * without running merges) and BOS insertion. So a plain merge-rank BPE is "dbrx", and one that
- * ignores merges for whole-vocabulary words is "llama3" (BOS insertion is set explicitly by
- * tokenizer.ggml.add_bos_token, which overrides the pre-tokenizer's default).
- */
-export const CL100K_PRE_TOKENIZER = 'dbrx';
-export const CL100K_IGNORE_MERGES_PRE_TOKENIZER = 'llama3';
-
-export interface GgufTokenizerData {
-  /** Token strings in GPT-2 byte-level form, as tokenizer.json stores them; index = id. */
-  tokens: string[];
-  /** One llama.cpp token type per token; defaults to NORMAL, CONTROL for the special ids. */
-  tokenTypes?: number[];
-  /** Merges in rank order, each "left right". */
-  merges: string[];
-  bosTokenId?: number;
-  eosTokenId?: number;
-  /** Defaults to the end-of-sequence id. */
-  paddingTokenId?: number;
-  /**
-   * llama.cpp pre-tokenizer name (tokenizer.ggml.pre); defaults to the cl100k one matching
-   * `ignoreMerges`.
-   */
-  pre?: string;
-  /** The BPE emits a pre-token whole when it is in the vocabulary (tokenizer.json ignore_merges). */
-  ignoreMerges?: boolean;
-  /** Whether llama.cpp should prepend BOS when tokenizing a prompt (default false). */
-  addBosToken?: boolean;
-}
-
-/** llama.cpp pre-tokenizer names that switch on ignore_merges. */
-const IGNORE_MERGES_PRE_TOKENIZERS = new Set(['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'tekken']);
+export {
+  TOKEN_TYPE, CL100K_PRE_TOKENIZER, CL100K_IGNORE_MERGES_PRE_TOKENIZER, type GgufTokenizerData,
+} from './gguf-vocab.ts';
 
 export interface LlamaGgufOptions {
   /** Storage of the matrices; 'F16' writes general.file_type 1 (MOSTLY_F16). Default 'F32'. */
@@ -87,47 +53,11 @@ function ropeHeads(hfName: string, config: LlamaConfig): number | undefined {
   return undefined;
 }
 
-function checkTokenizer(tokenizer: GgufTokenizerData, config: LlamaConfig): number[] {
-  const n = tokenizer.tokens.length;
-  if (n !== config.vocabSize) {
-    throw new LmlabError(`GGUF export: the tokenizer has ${n} tokens but the model's vocabulary is ${config.vocabSize}`);
-  }
-  const seen = new Set<string>();
-  tokenizer.tokens.forEach((token, id) => {
-    // llama.cpp maps token text back to ids; an empty or repeated string would corrupt that.
-    if (token.length === 0) throw new LmlabError(`GGUF export: token ${id} is empty`);
-    if (seen.has(token)) throw new LmlabError(`GGUF export: token ${id} ${JSON.stringify(token)} appears twice`);
-    seen.add(token);
-  });
-  tokenizer.merges.forEach((merge, rank) => {
-    if (merge.indexOf(' ', 1) < 0) {
-      throw new LmlabError(`GGUF export: merge ${rank} ${JSON.stringify(merge)} is not "left right"`);
-    }
-  });
-  for (const [what, id] of [
-    ['bos', tokenizer.bosTokenId], ['eos', tokenizer.eosTokenId], ['padding', tokenizer.paddingTokenId],
-  ] as const) {
-    if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0 && id < n)) {
-      throw new LmlabError(`GGUF export: ${what} token id ${id} is outside the vocabulary`);
-    }
-  }
-  if (tokenizer.tokenTypes) {
-    if (tokenizer.tokenTypes.length !== n) throw new LmlabError('GGUF export: tokenTypes must have one entry per token');
-    return tokenizer.tokenTypes;
-  }
-  const types = new Array<number>(n).fill(TOKEN_TYPE.NORMAL);
-  for (const id of [tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.paddingTokenId]) {
-    if (id !== undefined) types[id] = TOKEN_TYPE.CONTROL;
-  }
-  return types;
-}
-
 /** The metadata block of a LLaMA GGUF, in the order llama.cpp's converter writes it. */
 export function llamaGgufMetadata(
   config: LlamaConfig, tokenizer: GgufTokenizerData, options: LlamaGgufOptions = {},
 ): GgufMetadata {
   validateLlamaConfig(config);
-  const tokenTypes = checkTokenizer(tokenizer, config);
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
   const f32 = (value: number): GgufValue => ({ type: 'f32', value });
   const str = (value: string): GgufValue => ({ type: 'string', value });
@@ -145,20 +75,7 @@ export function llamaGgufMetadata(
   meta.set('llama.rope.freq_base', f32(config.ropeTheta));
   meta.set('llama.attention.layer_norm_rms_epsilon', f32(config.normEps));
   meta.set('llama.rope.dimension_count', u32(headDim(config)));
-  meta.set('tokenizer.ggml.model', str('gpt2'));
-  const pre = tokenizer.pre ?? (tokenizer.ignoreMerges ? CL100K_IGNORE_MERGES_PRE_TOKENIZER : CL100K_PRE_TOKENIZER);
-  meta.set('tokenizer.ggml.pre', str(pre));
-  meta.set('tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokenizer.tokens });
-  meta.set('tokenizer.ggml.token_type', { type: 'array', itemType: 'i32', value: tokenTypes });
-  meta.set('tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: tokenizer.merges });
-  const bos = tokenizer.bosTokenId;
-  const eos = tokenizer.eosTokenId;
-  const pad = tokenizer.paddingTokenId ?? eos;
-  if (bos !== undefined) meta.set('tokenizer.ggml.bos_token_id', u32(bos));
-  if (eos !== undefined) meta.set('tokenizer.ggml.eos_token_id', u32(eos));
-  if (pad !== undefined) meta.set('tokenizer.ggml.padding_token_id', u32(pad));
-  meta.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizer.addBosToken ?? false });
-  meta.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: false });
+  setGgufVocabulary(meta, tokenizer, config.vocabSize);
   return meta;
 }
 
@@ -214,20 +131,10 @@ export function importLlamaGguf(path: string): LlamaGguf {
       if (v.type !== 'string') throw new LmlabError(`${path}: metadata ${key} is not a string`);
       return v.value;
     };
-    const strings = (key: string): string[] => {
-      const v = get(key);
-      if (v.type !== 'array' || v.itemType !== 'string') throw new LmlabError(`${path}: metadata ${key} is not a string array`);
-      return v.value as string[];
-    };
     const arch = text('general.architecture');
     if (arch !== 'llama') throw new LmlabError(`${path}: architecture ${JSON.stringify(arch)} is not supported (only "llama")`);
-    const tokenizerModel = text('tokenizer.ggml.model');
-    if (tokenizerModel !== 'gpt2') {
-      throw new LmlabError(
-        `${path}: tokenizer model ${JSON.stringify(tokenizerModel)} is not supported (only byte-level BPE "gpt2")`,
-      );
-    }
-    const tokens = strings('tokenizer.ggml.tokens');
+    const tokenizer = readGgufVocabulary(meta, path);
+    const tokens = tokenizer.tokens;
     const dim = num('llama.embedding_length');
     const heads = num('llama.attention.head_count');
     if (meta.has('llama.rope.dimension_count') && num('llama.rope.dimension_count') !== dim / heads) {
@@ -248,19 +155,6 @@ export function importLlamaGguf(path: string): LlamaGguf {
       maxSeqLen: num('llama.context_length'),
       tieEmbeddings: !file.has('output.weight'),
     };
-    const pre = text('tokenizer.ggml.pre');
-    const tokenizer: GgufTokenizerData = {
-      tokens, merges: strings('tokenizer.ggml.merges'), pre, ignoreMerges: IGNORE_MERGES_PRE_TOKENIZERS.has(pre),
-    };
-    const types = meta.get('tokenizer.ggml.token_type');
-    if (types?.type === 'array') tokenizer.tokenTypes = types.value.map(Number);
-    const ids: [keyof GgufTokenizerData & `${string}Id`, string][] = [
-      ['bosTokenId', 'tokenizer.ggml.bos_token_id'], ['eosTokenId', 'tokenizer.ggml.eos_token_id'],
-      ['paddingTokenId', 'tokenizer.ggml.padding_token_id'],
-    ];
-    for (const [field, key] of ids) if (meta.has(key)) tokenizer[field] = num(key);
-    const addBos = meta.get('tokenizer.ggml.add_bos_token');
-    if (addBos?.type === 'bool') tokenizer.addBosToken = addBos.value;
     validateLlamaConfig(config, path);
 
     const expected = llamaTensorShapes(config);

@@ -1,11 +1,15 @@
-// The byte-level BPE merge engine: turns one pre-split chunk into token ids by repeatedly
-// merging the adjacent pair with the lowest priority (leftmost first on ties), which is both
-// Hugging Face BPE (priority = merge line) and tiktoken (priority = rank of the merged token,
-// every split of every token listed as a pair). Results are cached per chunk string.
-// It does not pre-split text or handle special tokens (see tokenizer.ts).
+// The BPE merge engine: turns one pre-split chunk into token ids by repeatedly merging the
+// adjacent pair with the lowest priority (leftmost first on ties), which is Hugging Face BPE
+// (priority = merge line), tiktoken (priority = rank of the merged token, every split of every
+// token listed as a pair) and SentencePiece (priority = rank of the merged token's score).
+// A chunk starts as its UTF-8 bytes (byte-level BPE) or as its characters (SentencePiece-style
+// BPE: unknown characters become <0xXX> byte tokens or the unknown token, and the
+// continuing-subword prefix / end-of-word suffix are applied). Results are cached per chunk
+// string. It does not pre-split text or handle special tokens (see tokenizer.ts).
 import { SubstringIndex } from './chunk-table.ts';
 import { PairTable } from './pair-table.ts';
 import { findInvalidUtf8, decodeUtf8 } from '../data/utf8.ts';
+import { LmlabError } from '../util/errors.ts';
 
 /** One merge rule: the pair (left, right) becomes result; lower priority merges first. */
 export interface MergeRule {
@@ -15,7 +19,24 @@ export interface MergeRule {
   priority: number;
 }
 
+/** How a chunk becomes its first symbols when the model works on characters, not bytes. */
+export interface CharSymbols {
+  /** Token id of every vocabulary string. */
+  idOf: ReadonlyMap<string, number>;
+  /** <0xXX> token id per byte value (-1 where missing), or null without byte fallback. */
+  byteFallback: Int32Array | null;
+  /** Unknown token id, -1 for none (unknown characters are then dropped). */
+  unk: number;
+  fuseUnk: boolean;
+  /** Put before every character but the first of a chunk (continuing_subword_prefix). */
+  prefix: string;
+  /** Put after the last character of a chunk (end_of_word_suffix). */
+  suffix: string;
+}
+
 export interface BpeCoreOptions {
+  /** Characters instead of bytes (see CharSymbols). */
+  chars?: CharSymbols;
   /** Emit a chunk as one token when it is itself in the vocabulary (tiktoken, Llama 3). */
   ignoreMerges: boolean;
   /** Chunks remembered before the cache is dropped and refilled. */
@@ -39,6 +60,7 @@ export class BpeCore {
     return this.pairs.size;
   }
   private readonly wholeTokens: Map<string, number> | null;
+  private readonly chars: CharSymbols | null;
   private readonly cache = new SubstringIndex();
   private cachePool: Int32Array = new Int32Array(1 << 16);
   private cacheOffset: Int32Array = new Int32Array(1 << 12);
@@ -63,20 +85,23 @@ export class BpeCore {
   ) {
     this.cacheEntries = options.cacheEntries ?? 1 << 17;
     this.heapThreshold = options.heapThreshold ?? 48;
+    this.chars = options.chars ?? null;
     this.byteIds.fill(-1);
-    for (let id = 0; id < tokenBytes.length; id++) {
-      const bytes = tokenBytes[id];
-      if (bytes && bytes.length === 1 && this.byteIds[bytes[0]] < 0) this.byteIds[bytes[0]] = id;
-    }
-    const missing = this.byteIds.indexOf(-1);
-    if (missing >= 0) {
-      throw new Error(`vocabulary has no token for byte 0x${missing.toString(16).padStart(2, '0')}: byte fallback needs all 256`);
+    if (this.chars === null) {
+      for (let id = 0; id < tokenBytes.length; id++) {
+        const bytes = tokenBytes[id];
+        if (bytes && bytes.length === 1 && this.byteIds[bytes[0]] < 0) this.byteIds[bytes[0]] = id;
+      }
+      const missing = this.byteIds.indexOf(-1);
+      if (missing >= 0) {
+        throw new LmlabError(`vocabulary has no token for byte 0x${missing.toString(16).padStart(2, '0')}: byte-level BPE needs all 256`);
+      }
     }
     this.pairs = new PairTable(merges.length);
     this.pairResult = new Int32Array(Math.max(16, merges.length));
     this.pairPriority = new Int32Array(Math.max(16, merges.length));
     for (const merge of merges) this.addMerge(merge);
-    this.wholeTokens = options.ignoreMerges ? buildWholeTokenIndex(tokenBytes) : null;
+    this.wholeTokens = !options.ignoreMerges ? null : this.chars ? new Map(this.chars.idOf) : buildWholeTokenIndex(tokenBytes);
   }
 
   private addMerge(merge: MergeRule): void {
@@ -113,6 +138,8 @@ export class BpeCore {
     if (whole !== undefined) {
       this.syms[0] = whole;
       count = 1;
+    } else if (this.chars !== null) {
+      count = this.mergeChars(chunk, this.chars);
     } else {
       if (this.bytes.length < chunk.length * 3) this.bytes = new Uint8Array(chunk.length * 3);
       count = this.mergeBytes(this.bytes, this.encoder.encodeInto(chunk, this.bytes).written);
@@ -147,6 +174,47 @@ export class BpeCore {
     for (let i = 0; i < length; i++) syms[i] = this.byteIds[bytes[i]];
     if (length < 2) return length;
     return length <= this.heapThreshold ? this.mergeSmall(length) : this.mergeWithHeap(length);
+  }
+
+  /** The first symbols of a chunk made of characters, then merged; returns the count in syms. */
+  private mergeChars(chunk: string, chars: CharSymbols): number {
+    const { idOf, byteFallback, unk, fuseUnk, prefix, suffix } = chars;
+    // At most the UTF-8 bytes of prefix + character + suffix per character (byte fallback).
+    this.ensureWork(chunk.length * (4 + 3 * (prefix.length + suffix.length)) + 2);
+    let n = 0;
+    let unkPending = false; // an unknown token waits, so fuse_unk can extend it
+    for (let i = 0; i < chunk.length; ) {
+      const cp = chunk.codePointAt(i)!;
+      const width = cp > 0xffff ? 2 : 1;
+      let piece = chunk.slice(i, i + width);
+      if (i > 0 && prefix !== '') piece = prefix + piece;
+      i += width;
+      if (i === chunk.length && suffix !== '') piece += suffix;
+      const id = idOf.get(piece);
+      if (id !== undefined) {
+        if (unkPending) this.syms[n++] = unk;
+        unkPending = false;
+        this.syms[n++] = id;
+        continue;
+      }
+      if (byteFallback !== null) {
+        const bytes = this.encoder.encode(piece);
+        let all = true;
+        for (const b of bytes) if (byteFallback[b] < 0) all = false;
+        if (all) {
+          // As Hugging Face does: byte tokens go out before a waiting unknown token.
+          for (const b of bytes) this.syms[n++] = byteFallback[b];
+          continue;
+        }
+      }
+      if (unk >= 0) {
+        if (unkPending && !fuseUnk) this.syms[n++] = unk;
+        unkPending = true;
+      }
+    }
+    if (unkPending) this.syms[n++] = unk;
+    if (n < 2) return n;
+    return n <= this.heapThreshold ? this.mergeSmall(n) : this.mergeWithHeap(n);
   }
 
   private pairSlot(a: number, b: number): number {

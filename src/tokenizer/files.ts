@@ -1,12 +1,16 @@
-// Loading and saving tokenizers on disk: tokenizer.json (Hugging Face) both ways, tiktoken
-// rank files and js-tiktoken rank modules for reading. Chooses the reader from the file's
-// content and name; it does not download anything.
+// Loading and saving tokenizers on disk: tokenizer.json (Hugging Face) both ways, with the
+// add_bos_token / add_eos_token / BOS / EOS of a tokenizer_config.json next to it; the
+// vocabulary inside a GGUF file; tiktoken rank files and js-tiktoken rank modules for reading.
+// Chooses the reader from the file's content and name; it does not download anything.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fromHuggingFaceJson } from './hf-json.ts';
+import { dirname, join } from 'node:path';
+import { LmlabError } from '../util/errors.ts';
+import { GgufFile } from '../io/gguf.ts';
+import { tokenizerFromGguf } from './gguf.ts';
+import { fromHuggingFaceJson, toHuggingFaceJson } from './hf-json.ts';
 import { parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken } from './tiktoken.ts';
 import type { SpecialToken, Tokenizer } from './tokenizer.ts';
-import { LmlabError } from '../util/errors.ts';
 
 export interface LoadOptions {
   /** Special tokens for a tiktoken rank file, which does not list them. */
@@ -20,6 +24,14 @@ export async function loadTokenizer(path: string, options: LoadOptions = {}): Pr
   } catch {
     throw new LmlabError(`tokenizer file not found: ${path}`);
   }
+  if (text.startsWith('GGUF')) {
+    const file = GgufFile.open(path);
+    try {
+      return tokenizerFromGguf(file.metadata, path);
+    } finally {
+      file.close();
+    }
+  }
   if (/\.json$/i.test(path) || text.trimStart().startsWith('{')) {
     let json: unknown;
     try {
@@ -27,7 +39,16 @@ export async function loadTokenizer(path: string, options: LoadOptions = {}): Pr
     } catch {
       throw new LmlabError(`${path} is not valid JSON`);
     }
-    return wrap(path, () => fromHuggingFaceJson(json));
+    const configPath = join(dirname(path), 'tokenizer_config.json');
+    let config: Record<string, unknown> | undefined;
+    if (existsSync(configPath)) {
+      try {
+        config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+      } catch {
+        throw new LmlabError(`${configPath} is not valid JSON`);
+      }
+    }
+    return wrap(path, () => fromHuggingFaceJson(json, { where: path, ...(config ? { config } : {}) }));
   }
   if (/\.(m?js|cjs)$/i.test(path)) return wrap(path, () => tokenizerFromTiktoken(parseJsTiktokenModule(text, path)));
   return wrap(path, () =>
@@ -37,7 +58,7 @@ export async function loadTokenizer(path: string, options: LoadOptions = {}): Pr
 
 export async function saveTokenizer(tokenizer: Tokenizer, path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(tokenizer.toHuggingFaceJson(), null, 1) + '\n');
+  await writeFile(path, JSON.stringify(toHuggingFaceJson(tokenizer), null, 1) + '\n');
 }
 
 function wrap(path: string, load: () => Tokenizer): Tokenizer {

@@ -1,15 +1,19 @@
-// Hugging Face tokenizer.json for byte-level BPE, both ways. Writing produces the Llama-3-style
-// layout (Split with our regex, then ByteLevel without its own regex; BPE model with vocab and
-// merges; special tokens as added_tokens; a TemplateProcessing post-processor that records
-// which tokens are BOS and EOS; padding recording PAD). Reading accepts that layout and GPT-2's
-// (ByteLevel with its built-in regex). It refuses, with a one-line reason, what it cannot
-// reproduce exactly: normalizers, prefix spaces, SentencePiece-style byte fallback, several
-// Split stages, word prefixes/suffixes.
+// Hugging Face tokenizer.json, both ways. Reading builds a Tokenizer from the checked
+// description (src/io/hf-tokenizer.ts decides what is supported): byte-level BPE when the
+// pre-tokenizer ends in ByteLevel, SentencePiece-style BPE over characters otherwise, with the
+// normalizer, pre-tokenizer, decoder and post-processor interpreted by pipeline.ts. Writing
+// produces the Llama-3-style layout for byte-level tokenizers with one split pattern (what
+// lmlab trains): Split then ByteLevel without its regex, special tokens as added_tokens, a
+// TemplateProcessing post-processor recording BOS and EOS, padding recording PAD.
+import { LmlabError } from '../util/errors.ts';
+import {
+  GPT2_SPLIT_PATTERN, describeTokenizerJson, ggufKindOf, pattern as patternOf, stagesOf, summarizeComponent,
+  type TokenizerJsonDescription,
+} from '../io/hf-tokenizer.ts';
 import type { MergeRule } from './bpe.ts';
 import { tokenStringToBytes } from './byte-level.ts';
-import { GPT2_SPLIT_PATTERN } from './pattern.ts';
-import { Tokenizer, type SpecialRoles, type SpecialToken } from './tokenizer.ts';
-import { LmlabError } from '../util/errors.ts';
+import { buildDecoder, buildNormalizer, buildPreTokenizer, buildTemplate } from './pipeline.ts';
+import { Tokenizer, type Pipeline, type SpecialRoles, type SpecialToken, type TokenizerSpec } from './tokenizer.ts';
 
 export interface HuggingFaceAddedToken {
   id: number;
@@ -45,6 +49,10 @@ export interface HuggingFaceTokenizerJson {
 }
 
 export function toHuggingFaceJson(tokenizer: Tokenizer): HuggingFaceTokenizerJson {
+  const p = tokenizer.pipeline;
+  if (tokenizer.kind !== 'bytes' || tokenizer.pattern === '' || (p !== null && (p.normalizer || p.preTokenizer || p.decoder))) {
+    throw new LmlabError('only byte-level BPE tokenizers with one split pattern are written as tokenizer.json');
+  }
   const vocab: Record<string, number> = {};
   const names: string[] = [];
   for (let id = 0; id < tokenizer.vocabSize; id++) {
@@ -131,6 +139,10 @@ function templateProcessing(
 export interface FromHuggingFaceOptions {
   /** Override which special token contents are BOS / EOS / PAD. */
   roles?: { bos?: string; eos?: string; pad?: string };
+  /** tokenizer_config.json content: add_bos_token, add_eos_token, bos_token, eos_token. */
+  config?: Record<string, unknown>;
+  /** Names the file in errors. */
+  where?: string;
 }
 
 const BOS_NAMES = ['<|bos|>', '<|begin_of_text|>', '<s>', '<|startoftext|>', '<bos>'];
@@ -139,112 +151,131 @@ const PAD_NAMES = ['<|pad|>', '<pad>', '[PAD]'];
 
 /** Builds a Tokenizer from parsed tokenizer.json content. */
 export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptions = {}): Tokenizer {
-  const root = asObject(json, 'tokenizer.json');
-  if (root.normalizer !== null && root.normalizer !== undefined) {
-    throw new LmlabError(`tokenizer.json normalizer ${describe(root.normalizer)} is not supported (byte-level BPE needs none)`);
-  }
-  const model = asObject(root.model, 'tokenizer.json "model"');
-  if (model.type !== undefined && model.type !== 'BPE') throw new LmlabError(`tokenizer.json model type ${String(model.type)} is not BPE`);
-  if (model.byte_fallback === true) throw new LmlabError('tokenizer.json uses SentencePiece-style byte_fallback, not byte-level BPE');
-  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
-    if (model[key] !== null && model[key] !== undefined && model[key] !== '') {
-      throw new LmlabError(`tokenizer.json model.${key} is not supported`);
-    }
-  }
-  const pattern = splitPatternOf(root.pre_tokenizer);
-  const added = Array.isArray(root.added_tokens) ? root.added_tokens.map((t, i) => addedToken(t, i)) : [];
-  const addedIds = new Set(added.map((t) => t.id));
+  const where = options.where ?? 'tokenizer.json';
+  const d = describeTokenizerJson(json, where);
+  return new Tokenizer(specFromDescription(d, options, where));
+}
 
-  const vocab = asObject(model.vocab, 'tokenizer.json model.vocab');
-  const tokens: Array<Uint8Array | undefined> = [];
+function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFaceOptions, where: string): TokenizerSpec {
+  const addedIds = new Set(d.addedTokens.map((t) => t.id));
   const idOfString = new Map<string, number>();
-  for (const [text, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw new LmlabError(`tokenizer.json vocab entry ${JSON.stringify(text)} has id ${String(id)}`);
-    const numericId = id as number;
-    idOfString.set(text, numericId);
-    if (addedIds.has(numericId)) continue; // listed again as an added token: it is special
-    const bytes = tokenStringToBytes(text);
-    if (bytes === undefined) throw new LmlabError(`tokenizer.json vocab token ${JSON.stringify(text)} is not a byte-level string`);
-    if (tokens[numericId] !== undefined) throw new LmlabError(`tokenizer.json vocab uses id ${numericId} twice`);
-    tokens[numericId] = bytes;
-  }
-
-  const rawMerges = Array.isArray(model.merges) ? model.merges : [];
-  const merges: MergeRule[] = rawMerges.map((raw, line) => {
-    const [left, right] = mergeParts(raw, line);
+  for (const [text, id] of d.model.vocab) idOfString.set(text, id);
+  const prefix = d.model.continuingSubwordPrefix;
+  const merges: MergeRule[] = d.model.merges.map(([left, right], line) => {
     const leftId = idOfString.get(left);
     const rightId = idOfString.get(right);
-    const result = idOfString.get(left + right);
+    const merged = left + (prefix !== '' && right.startsWith(prefix) ? right.slice(prefix.length) : right);
+    const result = idOfString.get(merged);
     if (leftId === undefined || rightId === undefined || result === undefined) {
-      throw new LmlabError(`tokenizer.json merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`);
+      throw new LmlabError(`${where}: merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`);
     }
     return { left: leftId, right: rightId, result, priority: line };
   });
-
-  const specials: SpecialToken[] = added.map((t) => ({ id: t.id, content: t.content }));
-  return new Tokenizer({
-    pattern,
-    tokens,
-    merges,
-    specials,
-    roles: resolveRoles(root, specials, options),
-    ignoreMerges: model.ignore_merges === true,
+  const specials: SpecialToken[] = d.addedTokens.map((t) => ({
+    id: t.id, content: t.content, special: t.special, lstrip: t.lstrip, rstrip: t.rstrip,
+    singleWord: t.singleWord, normalized: t.normalized,
+  }));
+  const idOf = (content: string): number | undefined =>
+    d.addedTokens.find((t) => t.content === content)?.id ?? idOfString.get(content);
+  const summary = {
+    normalizer: summarizeComponent(d.normalizer),
+    pre_tokenizer: summarizeComponent(d.preTokenizer),
+    model: `BPE (${d.byteLevel ? 'byte-level' : 'characters'}, ${d.model.vocab.length} tokens, ${d.model.merges.length} merges` +
+      `${d.model.byteFallback ? ', byte fallback' : ''}${d.model.ignoreMerges ? ', ignore_merges' : ''}` +
+      `${d.model.unkToken !== null ? `, unk ${JSON.stringify(d.model.unkToken)}${d.model.fuseUnk ? ' fused' : ''}` : ''})`,
+    decoder: summarizeComponent(d.decoder),
+    post_processor: summarizeComponent(d.postProcessor),
+  };
+  const config = options.config ?? {};
+  const configFlag = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? (config[key] as boolean) : undefined);
+  const addBos = configFlag('add_bos_token');
+  const addEos = configFlag('add_eos_token');
+  let template = buildTemplate(d.postProcessor, idOf);
+  if (addBos !== undefined || addEos !== undefined) template = null; // tokenizer_config.json decides
+  const pipeline: Pipeline = {
+    normalizer: buildNormalizer(d.normalizer),
+    preTokenizer: buildPreTokenizer(d.preTokenizer),
+    decoder: buildDecoder(d.decoder),
+    template,
+    summary,
+  };
+  const spec: TokenizerSpec = {
+    pattern: '', tokens: [], merges, specials, roles: resolveRoles(d, specials, options, idOf),
+    ignoreMerges: d.model.ignoreMerges, pipeline, addBos: addBos ?? false, addEos: addEos ?? false,
+  };
+  try {
+    const kind = ggufKindOf(d, where);
+    spec.gguf = kind.model === 'gpt2' ? { pre: kind.pre } : { addSpacePrefix: kind.addSpacePrefix };
+  } catch (err) {
+    spec.gguf = { error: (err as Error).message };
+  }
+  if (d.byteLevel) {
+    const tokens: Array<Uint8Array | undefined> = [];
+    for (const [text, id] of d.model.vocab) {
+      if (addedIds.has(id)) continue; // listed again as an added token
+      if (tokens[id] !== undefined) throw new LmlabError(`${where}: vocab uses id ${id} twice`);
+      tokens[id] = tokenStringToBytes(text) ?? new TextEncoder().encode(text);
+    }
+    spec.tokens = tokens;
+    // Fast paths: one split regex (or GPT-2's built-in one) feeding ByteLevel, no normalizer.
+    const stages = stagesOf(d.preTokenizer);
+    const last = stages[stages.length - 1];
+    if (d.normalizer === null && last.add_prefix_space !== true) {
+      const first = stages[0];
+      if (stages.length === 1 && last.use_regex !== false) spec.pattern = GPT2_SPLIT_PATTERN;
+      if (stages.length === 2 && last.use_regex === false && first.type === 'Split' &&
+        (first.behavior ?? 'Isolated') === 'Isolated' && first.invert !== true) {
+        const p = patternOf(first, where);
+        if ('regex' in p) spec.pattern = p.regex;
+      }
+      if (spec.pattern !== '') pipeline.preTokenizer = null;
+    }
+    if (d.decoder === null || d.decoder.type === 'ByteLevel') pipeline.decoder = null;
+    return spec;
+  }
+  // SentencePiece-style BPE over characters.
+  const strings: Array<string | undefined> = [];
+  for (const [text, id] of d.model.vocab) strings[id] = text;
+  const byteFallback = d.model.byteFallback ? new Int32Array(256).fill(-1) : null;
+  if (byteFallback) {
+    for (let b = 0; b < 256; b++) {
+      const id = idOfString.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+      if (id !== undefined) byteFallback[b] = id;
+    }
+  }
+  const unk = d.model.unkToken === null ? -1 : idOfString.get(d.model.unkToken) ?? -1;
+  if (d.model.unkToken !== null && unk < 0) throw new LmlabError(`${where}: unk_token ${JSON.stringify(d.model.unkToken)} is not in the vocabulary`);
+  // Streaming bytes per token: byte tokens as their byte, ▁ as a space when the decoder says so.
+  const meta = metaspaceOf(d);
+  const encoder = new TextEncoder();
+  spec.tokens = strings.map((text) => {
+    if (text === undefined) return undefined;
+    const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(text);
+    if (byte && byteFallback) return Uint8Array.of(parseInt(byte[1], 16));
+    return encoder.encode(meta === null ? text : text.split(meta).join(' '));
   });
+  spec.chars = {
+    strings, byteFallback, unk, fuseUnk: d.model.fuseUnk, prefix, suffix: d.model.endOfWordSuffix,
+  };
+  return spec;
 }
 
-function splitPatternOf(pre: unknown): string {
-  if (pre === null || pre === undefined) throw new LmlabError('tokenizer.json has no pre_tokenizer; byte-level BPE needs ByteLevel');
-  const node = asObject(pre, 'tokenizer.json pre_tokenizer');
-  if (node.type === 'ByteLevel') {
-    checkByteLevel(node);
-    if (node.use_regex === false) throw new LmlabError('tokenizer.json ByteLevel pre_tokenizer without a regex splits nothing: not supported');
-    return GPT2_SPLIT_PATTERN;
+/** The character the decoder turns back into a space (Metaspace, or Replace ▁ → ' '), if any. */
+function metaspaceOf(d: TokenizerJsonDescription): string | null {
+  for (const node of stagesOf(d.decoder, 'decoders')) {
+    if (node.type === 'Metaspace') return String(node.replacement ?? '▁');
+    if (node.type === 'Replace' && node.content === ' ') {
+      const p = patternOf(node, '');
+      if ('literal' in p) return p.literal;
+    }
   }
-  if (node.type !== 'Sequence' || !Array.isArray(node.pretokenizers)) {
-    throw new LmlabError(`tokenizer.json pre_tokenizer ${describe(node)} is not supported (expected ByteLevel or Sequence[Split, ByteLevel])`);
-  }
-  const stages = node.pretokenizers.map((s, i) => asObject(s, `pre_tokenizer stage ${i}`));
-  const splits = stages.filter((s) => s.type === 'Split');
-  const byteLevels = stages.filter((s) => s.type === 'ByteLevel');
-  if (stages.length !== 2 || splits.length !== 1 || byteLevels.length !== 1 || stages[1].type !== 'ByteLevel') {
-    throw new LmlabError(`tokenizer.json pre_tokenizer stages ${stages.map((s) => String(s.type)).join(', ')} are not supported (expected Split, ByteLevel)`);
-  }
-  const split = splits[0];
-  checkByteLevel(byteLevels[0]);
-  if (byteLevels[0].use_regex === true) throw new LmlabError('tokenizer.json ByteLevel after Split must have use_regex false');
-  if (split.behavior !== 'Isolated' || split.invert === true) {
-    throw new LmlabError(`tokenizer.json Split behavior ${String(split.behavior)}${split.invert ? ' (inverted)' : ''} is not supported (expected Isolated)`);
-  }
-  const patternNode = asObject(split.pattern, 'Split pattern');
-  if (typeof patternNode.Regex === 'string') return patternNode.Regex;
-  if (typeof patternNode.String === 'string') return patternNode.String.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  throw new LmlabError('tokenizer.json Split pattern has neither Regex nor String');
+  return null;
 }
 
-function checkByteLevel(node: Record<string, unknown>): void {
-  if (node.add_prefix_space === true) throw new LmlabError('tokenizer.json ByteLevel add_prefix_space is not supported');
-}
-
-function addedToken(raw: unknown, index: number): SpecialToken {
-  const t = asObject(raw, `added_tokens[${index}]`);
-  if (!Number.isInteger(t.id) || typeof t.content !== 'string' || t.content.length === 0) {
-    throw new LmlabError(`tokenizer.json added_tokens[${index}] needs an integer id and non-empty content`);
-  }
-  return { id: t.id as number, content: t.content };
-}
-
-function mergeParts(raw: unknown, line: number): [string, string] {
-  if (Array.isArray(raw) && raw.length === 2 && typeof raw[0] === 'string' && typeof raw[1] === 'string') {
-    return [raw[0], raw[1]];
-  }
-  if (typeof raw === 'string') {
-    const space = raw.indexOf(' ');
-    if (space > 0 && space === raw.lastIndexOf(' ') && space < raw.length - 1) return [raw.slice(0, space), raw.slice(space + 1)];
-  }
-  throw new LmlabError(`tokenizer.json merge ${line} is neither "a b" nor ["a", "b"]: ${JSON.stringify(raw)}`);
-}
-
-function resolveRoles(root: Record<string, unknown>, specials: SpecialToken[], options: FromHuggingFaceOptions): SpecialRoles {
+function resolveRoles(
+  d: TokenizerJsonDescription, specials: SpecialToken[], options: FromHuggingFaceOptions,
+  idOfAny: (content: string) => number | undefined,
+): SpecialRoles {
   const idOf = (content: string | undefined): number | undefined =>
     content === undefined ? undefined : specials.find((s) => s.content === content)?.id;
   const byName = (names: string[]): number | undefined => {
@@ -255,21 +286,23 @@ function resolveRoles(root: Record<string, unknown>, specials: SpecialToken[], o
     return undefined;
   };
   const roles: SpecialRoles = {};
-  const post = root.post_processor as Record<string, unknown> | null | undefined;
-  if (post && post.type === 'TemplateProcessing' && Array.isArray(post.single)) {
-    const single = post.single as Array<Record<string, { id?: string }>>;
-    const sequenceAt = single.findIndex((p) => 'Sequence' in p);
-    single.forEach((piece, i) => {
-      const id = idOf(piece.SpecialToken?.id);
-      if (id === undefined) return;
-      if (i < sequenceAt && roles.bos === undefined) roles.bos = id;
-      if (i > sequenceAt) roles.eos = id;
-    });
+  const template = buildTemplate(d.postProcessor, idOfAny);
+  if (template) {
+    if (template.before.length > 0) roles.bos = template.before[0];
+    if (template.after.length > 0) roles.eos = template.after[template.after.length - 1];
   }
-  roles.bos ??= byName(BOS_NAMES);
-  roles.eos ??= byName(EOS_NAMES);
-  const padding = root.padding as Record<string, unknown> | null | undefined;
-  roles.pad = idOf(typeof padding?.pad_token === 'string' ? padding.pad_token : undefined) ?? byName(PAD_NAMES);
+  const config = options.config ?? {};
+  const named = (key: string): string | undefined => {
+    const value = config[key];
+    if (typeof value === 'string') return value;
+    if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
+      return (value as { content: string }).content;
+    }
+    return undefined;
+  };
+  roles.bos = idOf(named('bos_token')) ?? roles.bos ?? byName(BOS_NAMES);
+  roles.eos = idOf(named('eos_token')) ?? roles.eos ?? byName(EOS_NAMES);
+  roles.pad = idOf(named('pad_token') ?? d.padToken) ?? byName(PAD_NAMES);
   for (const role of ['bos', 'eos', 'pad'] as const) {
     const wanted = options.roles?.[role];
     if (wanted === undefined) continue;
@@ -279,14 +312,3 @@ function resolveRoles(root: Record<string, unknown>, specials: SpecialToken[], o
   }
   return roles;
 }
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LmlabError(`${what} is not a JSON object`);
-  return value as Record<string, unknown>;
-}
-
-function describe(value: unknown): string {
-  const type = (value as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? type : JSON.stringify(value).slice(0, 60);
-}
-

@@ -1,4 +1,4 @@
-// Pre-split patterns: the GPT-4 (cl100k) and GPT-2 regexes in the form tokenizer.json and
+// Pre-split patterns: the GPT-4 (cl100k), Qwen2 and GPT-2 regexes in the form tokenizer.json and
 // tiktoken write them (Oniguruma / Rust syntax), and a translator to an equivalent JavaScript
 // `u`-mode RegExp. The translator handles exactly what those two families of patterns use:
 // `(?i:...)` groups of literals, possessive quantifiers (`?+ *+ ++ }+`, which never change the
@@ -6,14 +6,8 @@
 // which are Unicode White_Space in Rust and Oniguruma but differ in JS (JS adds U+FEFF and
 // omits U+0085). Anything else is passed to RegExp unchanged; it does not emulate Oniguruma.
 
-/** GPT-4 / cl100k_base pre-split (also Llama 3's): contractions, letters with one leading
- * non-letter, digits in groups of 1-3, punctuation runs, whitespace runs before newlines. */
-export const GPT4_SPLIT_PATTERN =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
-/** GPT-2's pre-split, used by ByteLevel pre-tokenizers with use_regex = true. */
-export const GPT2_SPLIT_PATTERN =
-  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+// The patterns themselves are written once, next to the tokenizer.json description.
+export { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN } from '../io/hf-tokenizer.ts';
 
 const WHITE_SPACE = '\\p{White_Space}';
 const NOT_WHITE_SPACE = '\\P{White_Space}';

@@ -60,15 +60,14 @@ test('tokenizer.json: GPT-2 and SmolLM pre-tokenizers are recognised; SentencePi
   assert.equal(ggufTokenizerFromHf({ ...base, pre_tokenizer: byteLevel }, { vocabSize: 40 }).pre, 'gpt-2');
   const smol = { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel] };
   assert.equal(ggufTokenizerFromHf({ ...base, pre_tokenizer: smol }, { vocabSize: 40 }).pre, 'smollm');
-  const metaspace = { type: 'Metaspace', replacement: '▁' };
-  assert.throws(() => ggufTokenizerFromHf({ ...base, pre_tokenizer: metaspace }, { vocabSize: 40 }),
-    /pre_tokenizer Metaspace is not one llama\.cpp reproduces/);
-  const tinyLlamaModel = { ...(base.model as object), byte_fallback: true };
-  assert.throws(() => ggufTokenizerFromHf({ ...base, model: tinyLlamaModel }, { vocabSize: 40 }),
-    /SentencePiece-style BPE \(byte_fallback\) is not supported/);
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  const spm = ggufTokenizerFromHf({ ...base, pre_tokenizer: metaspace }, { vocabSize: 40 });
+  assert.deepEqual([spm.model, spm.addSpacePrefix, spm.scores!.slice(3, 5)], ['llama', true, [-0, -1]]);
+  assert.throws(() => ggufTokenizerFromHf({ ...base, pre_tokenizer: { type: 'WhitespaceSplit' } }, { vocabSize: 40 }),
+    /is not one llama\.cpp reproduces/);
   assert.throws(() => ggufTokenizerFromHf(base, { vocabSize: 20 }), /33 tokens do not fit the model's vocabulary of 20/);
   assert.throws(() => ggufTokenizerFromHf({ ...base, model: { type: 'Unigram' } }, { vocabSize: 40 }),
-    /model type Unigram is not supported/);
+    /model Unigram is not supported/);
 });
 
 test('a Hugging Face folder converts to GGUF and back without changing a weight', () => {

@@ -17,7 +17,7 @@ import { InferenceSession } from '../../src/model/inference.ts';
 import { LlamaModel } from '../../src/model/llama.ts';
 import { loadModelDir } from '../../src/model/load.ts';
 import { fromNamedTensors, toNamedTensors } from '../../src/model/params.ts';
-import { ChunkCounter, saveTokenizer, trainBpe, type Tokenizer } from '../../src/tokenizer/index.ts';
+import { ChunkCounter, saveTokenizer, tokenizerToGguf, trainBpe, type Tokenizer } from '../../src/tokenizer/index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'lmlab-interop-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -93,7 +93,7 @@ test('GGUF export then parse gives back the config, every weight bit for bit, an
     assert.deepEqual([...parsed.shape], tensor.shape, name);
     sameBits(parsed.data, tensor.data, name);
   }
-  const vocab = tokenizer.toGgufVocabulary();
+  const vocab = tokenizerToGguf(tokenizer);
   assert.deepEqual(back.tokenizer.tokens, vocab.tokens);
   assert.deepEqual(back.tokenizer.merges, vocab.merges);
   assert.equal(back.tokenizer.bosTokenId, tokenizer.specialId('<|bos|>'));

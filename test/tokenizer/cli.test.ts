@@ -56,3 +56,44 @@ test('bad input gives one-line errors and a non-zero exit', () => {
     assert.match(run.stderr, message);
   }
 });
+
+test('inspect, encode and decode a SentencePiece-style tokenizer.json and a GGUF vocabulary', async () => {
+  const { llama2Json, smollmJson } = await import('./families.ts');
+  const { ggufTokenizerFromHf } = await import('../../src/io/hf-tokenizer.ts');
+  const { setGgufVocabulary } = await import('../../src/io/gguf-vocab.ts');
+  const { writeGguf } = await import('../../src/io/gguf.ts');
+  const json = join(dir, 'llama2.json');
+  writeFileSync(json, JSON.stringify(llama2Json()));
+  const inspect = lmlab(['inspect', '-t', json]);
+  assert.equal(inspect.status, 0, inspect.stderr);
+  assert.match(inspect.stdout, /^normalizer: Sequence\[Prepend\("▁"\), Replace\(" " → "▁"\)\]$/m);
+  assert.match(inspect.stdout, /^pre_tokenizer: none$/m);
+  assert.match(inspect.stdout, /^model: BPE \(characters, \d+ tokens, \d+ merges, byte fallback, unk "<unk>" fused\)$/m);
+  assert.match(inspect.stdout, /^decoder: Sequence\[Replace\("▁" → " "\), ByteFallback, Fuse, Strip\(" " start 1 stop 0\)\]$/m);
+  const text = 'Hello there, 12345 ✓ 中文';
+  const encoded = lmlab(['encode', '-t', json, '--add-special-tokens', '--text', text]);
+  assert.equal(encoded.status, 0, encoded.stderr);
+  assert.equal(encoded.stdout.split(' ')[0], '1'); // <s> from the template
+  const decoded = lmlab(['decode', '-t', json], encoded.stdout.split(' ').slice(1).join(' '));
+  assert.equal(decoded.stdout, text);
+
+  const meta = new Map();
+  const u32 = (value: number) => ({ type: 'u32' as const, value });
+  meta.set('general.architecture', { type: 'string', value: 'llama' });
+  meta.set('llama.context_length', u32(64));
+  const data = ggufTokenizerFromHf(smollmJson(), { vocabSize: 704 });
+  setGgufVocabulary(meta, data, 704);
+  const gguf = join(dir, 'vocab.gguf');
+  writeGguf(gguf, meta, []);
+  const ggufInspect = lmlab(['inspect', '-t', gguf]);
+  assert.equal(ggufInspect.status, 0, ggufInspect.stderr);
+  assert.match(ggufInspect.stdout, /^model: GGUF gpt2 \(byte-level BPE, 704 tokens, \d+ merges\)$/m);
+  assert.match(ggufInspect.stdout, /^pre_tokenizer: llama\.cpp "smollm": "\\\\p\{N\}", then /m);
+  const ids = lmlab(['encode', '-t', gguf, '--text', text]);
+  assert.equal(lmlab(['decode', '-t', gguf], ids.stdout).stdout, text);
+
+  writeFileSync(join(dir, 'bert.json'), JSON.stringify({ ...llama2Json(), normalizer: { type: 'BertNormalizer' } }));
+  const bad = lmlab(['inspect', '-t', join(dir, 'bert.json')]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /^lmlab: .*bert\.json: normalizer BertNormalizer is not supported \(supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Strip, Lowercase, Sequence\)\n$/);
+});

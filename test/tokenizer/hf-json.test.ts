@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { Rng } from '../../src/util/rng.ts';
-import { bytesToTokenString, fromHuggingFaceJson, type Tokenizer } from '../../src/tokenizer/index.ts';
+import { bytesToTokenString, fromHuggingFaceJson, toHuggingFaceJson, type Tokenizer } from '../../src/tokenizer/index.ts';
 import { VARIED_TEXT, randomUnicode, smallTokenizer } from './helpers.ts';
 
 function samples(): string[] {
@@ -29,7 +29,7 @@ function assertSameAsHf(ours: Tokenizer, hf: HfTokenizer, jsSpace = false): void
 
 test('our tokenizer.json loads in @huggingface/tokenizers and encodes identically', () => {
   const ours = smallTokenizer();
-  const json = JSON.parse(JSON.stringify(ours.toHuggingFaceJson()));
+  const json = JSON.parse(JSON.stringify(toHuggingFaceJson(ours)));
   const hf = new HfTokenizer(json, {});
   assertSameAsHf(ours, hf);
   // The post-processor frames documents exactly like encodeDocument.
@@ -39,11 +39,11 @@ test('our tokenizer.json loads in @huggingface/tokenizers and encodes identicall
 
 test('tokenizer.json round trip: same encodings, roles and file', () => {
   const ours = smallTokenizer();
-  const json = JSON.parse(JSON.stringify(ours.toHuggingFaceJson()));
+  const json = JSON.parse(JSON.stringify(toHuggingFaceJson(ours)));
   const back = fromHuggingFaceJson(json);
   assert.deepEqual([back.bosId, back.eosId, back.padId], [ours.bosId, ours.eosId, ours.padId]);
   assert.deepEqual(back.encode(VARIED_TEXT), ours.encode(VARIED_TEXT));
-  assert.deepEqual(JSON.parse(JSON.stringify(back.toHuggingFaceJson())), json);
+  assert.deepEqual(JSON.parse(JSON.stringify(toHuggingFaceJson(back))), json);
 });
 
 /** Rewrites our tokenizer in GPT-2's conventions: ids in GPT-2 byte order, "a b" merges,
@@ -83,15 +83,17 @@ test('a GPT-2-convention tokenizer.json loads into ours and encodes like HF', ()
 });
 
 test('unsupported or broken tokenizer.json files give one-line reasons', () => {
-  const good = () => JSON.parse(JSON.stringify(smallTokenizer().toHuggingFaceJson()));
   // biome-ignore lint/suspicious/noExplicitAny: the cases edit arbitrary parts of the JSON
+  const good = () => JSON.parse(JSON.stringify(toHuggingFaceJson(smallTokenizer())));
   const cases: Array<[(j: any) => void, RegExp]> = [
-    [(j) => (j.normalizer = { type: 'NFC' }), /normalizer NFC is not supported/],
-    [(j) => (j.pre_tokenizer.pretokenizers[1].add_prefix_space = true), /add_prefix_space is not supported/],
-    [(j) => (j.model.byte_fallback = true), /byte_fallback/],
+    [(j) => (j.normalizer = { type: 'BertNormalizer' }), /normalizer BertNormalizer is not supported \(supported: NFC, NFD/],
+    [(j) => (j.pre_tokenizer.pretokenizers[0] = { type: 'BertPreTokenizer' }), /pre_tokenizer BertPreTokenizer is not supported/],
+    [(j) => (j.pre_tokenizer.pretokenizers[0].behavior = 'Sideways'), /Split behavior Sideways is not supported \(supported: Removed, Isolated/],
+    [(j) => (j.decoder = { type: 'CTC' }), /decoder CTC is not supported \(supported: ByteLevel, Metaspace/],
+    [(j) => (j.model.dropout = 0.1), /dropout 0\.1 is not supported/],
     [(j) => (j.model.merges[3] = ['Ġ', 'zzzz']), /merge 3 .* missing from the vocabulary/],
     [(j) => (j.model.merges[0] = 42), /merge 0 is neither/],
-    [(j) => (j.model.type = 'WordPiece'), /not BPE/],
+    [(j) => (j.model.type = 'WordPiece'), /model WordPiece is not supported \(supported: BPE\)/],
     [(j) => delete j.model.vocab[bytesToTokenString(Uint8Array.of(7))], /no token for byte 0x07/],
   ];
   for (const [mutate, message] of cases) {

@@ -6,7 +6,7 @@ import { Tiktoken } from 'js-tiktoken/lite';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { Rng } from '../../src/util/rng.ts';
-import {
+import { toHuggingFaceJson,
   fromHuggingFaceJson, fromJsTiktokenObject, parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken,
 } from '../../src/tokenizer/index.ts';
 import { VARIED_TEXT, randomUnicode } from './helpers.ts';
@@ -67,7 +67,7 @@ test('vocabulary accessors: holes are unused, specials are control, byte-level s
 });
 
 test('cl100k_base as tokenizer.json (Llama-3 layout, ignore_merges): HF and our reload match js-tiktoken', () => {
-  const json = JSON.parse(JSON.stringify(ours.toHuggingFaceJson()));
+  const json = JSON.parse(JSON.stringify(toHuggingFaceJson(ours)));
   assert.equal(json.model.ignore_merges, true);
   const expected = reference.encode(VARIED_TEXT);
   assert.deepEqual(new HfTokenizer(json, {}).encode(VARIED_TEXT, { add_special_tokens: false }).ids, expected);

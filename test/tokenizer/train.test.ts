@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
-import { ChunkCounter, Tokenizer, trainBpe } from '../../src/tokenizer/index.ts';
+import { ChunkCounter, Tokenizer, tokenizerToGguf, trainBpe } from '../../src/tokenizer/index.ts';
 import { SyntheticText } from '../../src/tokenizer/synthetic-text.ts';
 import { VARIED_TEXT, randomUnicode, smallCorpus, smallTokenizer } from './helpers.ts';
 
@@ -81,10 +81,10 @@ test('layout: 256 byte tokens, merges in order, then BOS/EOS/PAD and extra speci
   assert.equal(tokenizer.tokenString(32), 'Ġ');
   assert.equal(tokenizer.tokenType(399), 'control');
   assert.equal(tokenizer.mergeStrings().length, 396 - 256);
-  const gguf = tokenizer.toGgufVocabulary();
+  const gguf = tokenizerToGguf(tokenizer);
   assert.equal(gguf.tokens.length, 400);
-  assert.deepEqual([gguf.tokens[32], gguf.tokens[396], gguf.types[32], gguf.types[396]], ['Ġ', '<|bos|>', 1, 3]);
-  assert.deepEqual([gguf.model, gguf.pre, gguf.bos, gguf.eos, gguf.pad], ['gpt2', 'llama-bpe', 396, 397, 398]);
+  assert.deepEqual([gguf.tokens[32], gguf.tokens[396], gguf.tokenTypes![32], gguf.tokenTypes![396]], ['Ġ', '<|bos|>', 1, 3]);
+  assert.deepEqual([gguf.model, gguf.pre, gguf.bosTokenId, gguf.eosTokenId, gguf.paddingTokenId], ['gpt2', 'dbrx', 396, 397, 398]);
   assert.equal(gguf.merges[0], tokenizer.mergeStrings()[0]);
   const doc = tokenizer.encodeDocument('hello');
   assert.deepEqual([doc[0], doc[doc.length - 1]], [396, 397]);
