@@ -203,9 +203,10 @@ export function resolveHfConfig(json: unknown, where = 'config.json'): ResolvedH
     attnSoftcap: cap('attn_logit_softcapping', 50), finalSoftcap: cap('final_logit_softcapping', 30),
     trainable: false,
   };
-  // the backward pass covers the plain LLaMA computation (Llama, Mistral within its window)
-  arch.trainable = (family === 'llama' || family === 'mistral') && !qkvBias && !mlpBias && windows.every((w) => w === 0) &&
-    rope.global.scaling.type === 'default' && rotaryDim === hd;
+  // the backward pass covers the LLaMA computation plus q/k/v biases (Llama, Mistral within its
+  // window, Qwen2) with standard RoPE; every other setting refuses training
+  arch.trainable = (family === 'llama' || family === 'mistral' || family === 'qwen2') && !attentionBias && !mlpBias &&
+    windows.every((w) => w === 0) && rope.global.scaling.type === 'default' && rotaryDim === hd;
   const ids: ResolvedHfConfig = { config, arch };
   const bos = tokenId(hf, 'bos_token_id', where);
   const eos = tokenId(hf, 'eos_token_id', where);

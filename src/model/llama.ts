@@ -212,7 +212,7 @@ export class LlamaModel {
 
   /** Backward from the logits' gradient that forward(…, dlogitsScale) left in ws.logits. */
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
-    if (!this.arch.trainable) throw new LmlabError(`training is not supported for the ${this.arch.family} architecture with these settings (lmlab trains the plain LLaMA shape)`);
+    if (!this.arch.trainable) throw new LmlabError(`training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`);
     const c = this.config;
     const p = this.params;
     const hd = headDim(c);
@@ -244,6 +244,12 @@ export class LlamaModel {
         ops.attentionBackward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse, ws.dAttn, ws.dq, ws.dk, ws.dv);
         ops.ropeBackward(ws.dq, c.heads, hd, batch.positions, c.ropeTheta);
         ops.ropeBackward(ws.dk, c.kvHeads, hd, batch.positions, c.ropeTheta);
+        if (this.arch.qkvBias) {
+          // q = W·n + b before RoPE: the bias gradient is the column sum of the pre-RoPE gradient
+          columnSum(ws.dq, grads.layer(l, 'self_attn.q_proj.bias'));
+          columnSum(ws.dk, grads.layer(l, 'self_attn.k_proj.bias'));
+          columnSum(ws.dv, grads.layer(l, 'self_attn.v_proj.bias'));
+        }
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.q_proj.weight'), ws.dq, ws.dNormed, grads.layer(l, 'self_attn.q_proj.weight'));
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.k_proj.weight'), ws.dk, ws.dNormed, grads.layer(l, 'self_attn.k_proj.weight'), true);
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.v_proj.weight'), ws.dv, ws.dNormed, grads.layer(l, 'self_attn.v_proj.weight'), true);
@@ -253,6 +259,14 @@ export class LlamaModel {
     }
     ops.embeddingBackward(batch.tokens, dRes, grads.get('model.embed_tokens.weight'));
   }
+}
+
+/** into += Σ_rows x (the gradient of a bias added to every row). */
+function columnSum(x: Tensor, into: Tensor): void {
+  const width = into.size;
+  const d = x.data;
+  const o = into.data;
+  for (let r = 0; r < d.length; r += width) for (let j = 0; j < width; j++) o[j] += d[r + j];
 }
 
 function checkBatch(ws: TrainingWorkspace, b: TrainingBatch, c: LlamaConfig): void {

@@ -15,6 +15,7 @@ import { loadModelDir } from '../../src/model/load.ts';
 import { InferenceSession } from '../../src/model/inference.ts';
 import { scoreTokens } from '../../src/model/score.ts';
 import { generate, greedy } from '../../src/model/generate.ts';
+import { TrainingWorkspace } from '../../src/model/llama.ts';
 
 type Json = Record<string, unknown>;
 const TOL = 2e-3;
@@ -431,14 +432,50 @@ test('unsupported checkpoints are refused with the field and what is supported',
 });
 
 test('families the backward pass does not implement refuse training', async () => {
-  const { dir } = writeCheckpoint('qwen2', S, base('qwen2', S, {}), 5);
+  const cfg = base('gemma2', S16, { hidden_activation: 'gelu_pytorch_tanh', sliding_window: 4, tie_word_embeddings: true });
+  const { dir } = writeCheckpoint('gemma2', S16, cfg, 5);
   try {
     const { model } = await loadModelDir(dir);
     assert.equal(model.arch.trainable, false);
-    const { TrainingWorkspace } = await import('../../src/model/llama.ts');
-    const ws = new TrainingWorkspace(model.config, 1, 4);
-    const batch = { tokens: Int32Array.from([1, 2, 3, 4]), targets: Int32Array.from([2, 3, 4, 5]), positions: Int32Array.from([0, 1, 2, 3]), segments: null };
-    assert.throws(() => model.forwardBackward(ws, batch, model.params.like(), 1), /training is not supported for the qwen2 architecture/);
+    const ws = new TrainingWorkspace(model.config, 1, 6);
+    assert.throws(() => model.forwardBackward(ws, smallBatch(), model.params.like(), 1), /gemma2 architecture/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function smallBatch() {
+  return { tokens: Int32Array.from([1, 2, 3, 4, 5, 6]), targets: Int32Array.from([2, 3, 4, 5, 6, 7]), positions: Int32Array.from([0, 1, 2, 3, 4, 5]), segments: null };
+}
+
+test('Qwen2 trains: q/k/v bias gradients match finite differences', async () => {
+  const { dir } = writeCheckpoint('qwen2', S, base('qwen2', S, { rope_theta: 10000 }), 6);
+  try {
+    const { model } = await loadModelDir(dir);
+    assert.equal(model.arch.trainable, true);
+    const ws = new TrainingWorkspace(model.config, 1, 6);
+    const batch = smallBatch();
+    const grads = model.params.like();
+    model.forwardBackward(ws, batch, grads, 1);
+    for (const name of ['q_proj', 'k_proj', 'v_proj']) {
+      const bias = model.params.get(`model.layers.1.self_attn.${name}.bias`).data;
+      const g = grads.get(`model.layers.1.self_attn.${name}.bias`).data;
+      let err = 0;
+      let ref = 0;
+      for (const i of [0, 3, 7]) {
+        const saved = bias[i];
+        const h = 1e-2;
+        bias[i] = saved + h;
+        const plus = model.forward(ws, batch).sum;
+        bias[i] = saved - h;
+        const minus = model.forward(ws, batch).sum;
+        bias[i] = saved;
+        const numeric = (plus - minus) / (2 * h);
+        err += (numeric - g[i]) ** 2;
+        ref += numeric ** 2;
+      }
+      assert.ok(Math.sqrt(err) / Math.max(1e-3, Math.sqrt(ref)) < 3e-2, `${name} bias gradient`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
