@@ -480,3 +480,27 @@ test('Qwen2 trains: q/k/v bias gradients match finite differences', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('AdaSkip calibrates and skips on another family (Gemma 3): skipping changes work done, not the API', async () => {
+  const { calibrate } = await import('../../src/adaskip/calibrate.ts');
+  const { createAdaSkipHooks } = await import('../../src/adaskip/controller.ts');
+  const cfg = base('gemma3_text', S16, { hidden_activation: 'gelu_pytorch_tanh', sliding_window: 4, sliding_window_pattern: 2, query_pre_attn_scalar: 16, tie_word_embeddings: true });
+  const { dir } = writeCheckpoint('gemma3_text', S16, cfg, 8);
+  try {
+    const { model } = await loadModelDir(dir);
+    const profile = calibrate(model, [Int32Array.from(promptIds(12, S16.vocab, 1)), Int32Array.from(promptIds(9, S16.vocab, 2))], { chunk: 4 });
+    assert.equal(profile.attn.similarity.length, S16.layers);
+    const prompt = Int32Array.from(promptIds(10, S16.vocab, 3));
+    const dense = generate(new InferenceSession(model, { chunk: 4 }), prompt, { sampling: greedy, maxTokens: 6 });
+    // nothing skipped: the same tokens as the dense engine
+    const none = createAdaSkipHooks(model, profile, { mode: 'e2e', alpha: 0 });
+    assert.deepEqual(generate(none.newSession(model, 4), prompt, { sampling: greedy, maxTokens: 6 }).tokens, dense.tokens);
+    const some = createAdaSkipHooks(model, profile, { mode: 'e2e', n: 2 });
+    const run = generate(some.newSession(model, 4), prompt, { sampling: greedy, maxTokens: 6 });
+    assert.equal(run.tokens.length, 6);
+    assert.equal(some.stats().offlineCount, 2);
+    assert.ok(some.stats().flopShareSkipped > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
