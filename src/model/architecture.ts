@@ -18,7 +18,9 @@ export type RopeScaling =
   | { type: 'linear'; factor: number }
   | { type: 'dynamic'; factor: number; originalMax: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMax: number }
-  | { type: 'yarn'; factor: number; originalMax: number; betaFast: number; betaSlow: number; attentionFactor: number; truncate: boolean };
+  | { type: 'yarn'; factor: number; originalMax: number; betaFast: number; betaSlow: number; attentionFactor: number; truncate: boolean }
+  /** per-frequency divisors stored in a llama.cpp file (rope_freqs.weight, llama3-style) */
+  | { type: 'factors'; factors: number[] };
 
 export interface RopeSpec {
   theta: number;
@@ -96,7 +98,9 @@ export function ropeFrequencies(spec: RopeSpec, rotaryDim: number, seqLen: numbe
   }
   for (let i = 0; i < half; i++) invFreq[i] = 1 / base ** ((2 * i) / rotaryDim);
   let attentionFactor = 1;
-  if (s.type === 'linear') {
+  if (s.type === 'factors') {
+    for (let i = 0; i < half; i++) invFreq[i] /= s.factors[i] ?? 1;
+  } else if (s.type === 'linear') {
     for (let i = 0; i < half; i++) invFreq[i] /= s.factor;
   } else if (s.type === 'llama3') {
     const lowWavelen = s.originalMax / s.lowFreqFactor;

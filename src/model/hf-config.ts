@@ -11,6 +11,7 @@
 import { LmlabError } from '../errors.ts';
 import type { Architecture, Family, RopeScaling, RopeSpec } from './architecture.ts';
 import { type LlamaConfig, headDim, parseLlamaConfig } from './config.ts';
+import { ParameterSet } from './params.ts';
 
 type Json = Record<string, unknown>;
 
@@ -280,3 +281,25 @@ export function hfTensorLayout(c: LlamaConfig, a: Architecture): StoredTensor[] 
   if (!c.tieEmbeddings) add('lm_head.weight', [c.vocabSize, c.dim]);
   return out;
 }
+
+/**
+ * lmlab parameters from a family's stored tensors (Hugging Face names, float32). Gemma's stored
+ * w becomes 1 + w unless the file already holds 1 + w (foldUnitOffset false: llama.cpp files).
+ */
+export function paramsFromHfTensors(config: LlamaConfig, arch: Architecture, stored: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint', foldUnitOffset = true): ParameterSet {
+  const params = new ParameterSet(config, undefined, arch);
+  for (const t of hfTensorLayout(config, arch)) {
+    const value = stored.get(t.name);
+    if (!value) throw new LmlabError(`${where}: missing tensor ${t.name}`);
+    let offset = 0;
+    for (const target of t.targets) {
+      const dest = params.get(target).data;
+      dest.set(value.data.subarray(offset, offset + dest.length));
+      if (t.unitOffset && foldUnitOffset) for (let i = 0; i < dest.length; i++) dest[i] += 1;
+      offset += dest.length;
+    }
+    if (offset !== value.data.length) throw new LmlabError(`${where}: tensor ${t.name} has ${value.data.length} values, the config needs ${offset}`);
+  }
+  return params;
+}
+

@@ -3,16 +3,14 @@
 // checkpoints and the families hf-config.ts resolves (Llama, Mistral, Qwen2/3, Gemma 2/3,
 // Phi-3). Weights are converted to float32; fused projections are split and Gemma's 1 + w
 // norm scales folded into plain weights on the way in.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LmlabError } from '../errors.ts';
 import { readHfConfigJson, readHfTensors } from '../io/hf-llama.ts';
 import { type Tokenizer, loadTokenizer } from '../tokenizer/index.ts';
-import type { Architecture } from './architecture.ts';
-import type { LlamaConfig } from './config.ts';
-import { hfTensorLayout, resolveHfConfig } from './hf-config.ts';
+import { hfTensorLayout, paramsFromHfTensors, resolveHfConfig } from './hf-config.ts';
+import { loadGguf } from './gguf-load.ts';
 import { LlamaModel } from './llama.ts';
-import { ParameterSet } from './params.ts';
 
 export interface LoadedModel {
   dir: string;
@@ -22,26 +20,10 @@ export interface LoadedModel {
   eosTokenId?: number;
 }
 
-/** lmlab parameters from a family's stored tensors (Hugging Face names, float32). */
-export function paramsFromHfTensors(config: LlamaConfig, arch: Architecture, stored: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint'): ParameterSet {
-  const params = new ParameterSet(config, undefined, arch);
-  for (const t of hfTensorLayout(config, arch)) {
-    const value = stored.get(t.name);
-    if (!value) throw new LmlabError(`${where}: missing tensor ${t.name}`);
-    let offset = 0;
-    for (const target of t.targets) {
-      const dest = params.get(target).data;
-      dest.set(value.data.subarray(offset, offset + dest.length));
-      if (t.unitOffset) for (let i = 0; i < dest.length; i++) dest[i] += 1;
-      offset += dest.length;
-    }
-    if (offset !== value.data.length) throw new LmlabError(`${where}: tensor ${t.name} has ${value.data.length} values, the config needs ${offset}`);
-  }
-  return params;
-}
-
+/** A model folder in Hugging Face layout, or a llama.cpp .gguf file. */
 export async function loadModelDir(dir: string, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModel> {
   if (!existsSync(dir)) throw new LmlabError(`model directory not found: ${dir}`);
+  if (dir.endsWith('.gguf') && statSync(dir).isFile()) return loadGguf(dir);
   const { json, path } = readHfConfigJson(dir);
   const resolved = resolveHfConfig(json, path);
   const { config, arch } = resolved;

@@ -1,0 +1,185 @@
+// Opens a llama.cpp model file (.gguf) as an lmlab model: the architecture metadata of the
+// families lmlab implements (llama — which also covers Mistral —, qwen2, qwen3, gemma2, gemma3,
+// phi3) becomes the equivalent Hugging Face config and goes through the same resolution as a
+// checkpoint folder; tensors in any type gguf.ts decodes are read as float32 and renamed; the
+// llama architecture's Q/K rows come back from llama.cpp's interleaved RoPE order; llama3-style
+// frequency factors (rope_freqs.weight) are applied as stored. Gemma norms are stored by
+// llama.cpp's converter with the 1 already added, so they are used as they are.
+//
+// The byte-level BPE ("gpt2") vocabulary in the file becomes the tokenizer; other vocabulary
+// models are refused here (the tokenizer module may take them over). Not here: GGUF export.
+import { LmlabError } from '../errors.ts';
+import { GgufFile, type GgufValue } from '../io/gguf.ts';
+import { fromInterleavedRope } from '../io/rope-permute.ts';
+import type { NamedTensors } from '../io/tensors.ts';
+import { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, Tokenizer, tokenStringToBytes } from '../tokenizer/index.ts';
+import type { MergeRule, SpecialToken } from '../tokenizer/index.ts';
+import { headDim } from './config.ts';
+import { hfTensorLayout, paramsFromHfTensors, resolveHfConfig } from './hf-config.ts';
+import { LlamaModel } from './llama.ts';
+import type { LoadedModel } from './load.ts';
+
+const MODEL_TYPE: Record<string, string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3: 'gemma3_text', phi3: 'phi3' };
+
+/** HF per-layer tensor suffix for a llama.cpp one (the Gemma names differ, see below). */
+const LAYER_NAMES: Record<string, string> = {
+  'attn_norm.weight': 'input_layernorm.weight',
+  'attn_q.weight': 'self_attn.q_proj.weight', 'attn_k.weight': 'self_attn.k_proj.weight',
+  'attn_v.weight': 'self_attn.v_proj.weight', 'attn_output.weight': 'self_attn.o_proj.weight',
+  'attn_q.bias': 'self_attn.q_proj.bias', 'attn_k.bias': 'self_attn.k_proj.bias', 'attn_v.bias': 'self_attn.v_proj.bias',
+  'attn_output.bias': 'self_attn.o_proj.bias',
+  'attn_q_norm.weight': 'self_attn.q_norm.weight', 'attn_k_norm.weight': 'self_attn.k_norm.weight',
+  'attn_qkv.weight': 'self_attn.qkv_proj.weight',
+  'ffn_norm.weight': 'post_attention_layernorm.weight',
+  'ffn_gate.weight': 'mlp.gate_proj.weight', 'ffn_up.weight': 'mlp.up_proj.weight', 'ffn_down.weight': 'mlp.down_proj.weight',
+  'post_attention_norm.weight': 'post_attention_layernorm.weight',
+  'post_ffw_norm.weight': 'post_feedforward_layernorm.weight',
+};
+
+function hfName(ggufName: string, arch: string): string | null {
+  const fixed: Record<string, string> = { 'token_embd.weight': 'model.embed_tokens.weight', 'output_norm.weight': 'model.norm.weight', 'output.weight': 'lm_head.weight' };
+  if (fixed[ggufName]) return fixed[ggufName];
+  const m = /^blk\.(\d+)\.(.+)$/.exec(ggufName);
+  if (!m) return null;
+  let suffix = LAYER_NAMES[m[2]];
+  if (!suffix) return null;
+  const gemma = arch === 'gemma2' || arch === 'gemma3';
+  if (gemma && m[2] === 'ffn_norm.weight') suffix = 'pre_feedforward_layernorm.weight';
+  if (arch === 'phi3' && m[2] === 'ffn_up.weight') suffix = 'mlp.gate_up_proj.weight';
+  return `model.layers.${m[1]}.${suffix}`;
+}
+
+/** The vocabulary of a "gpt2" (byte-level BPE) GGUF as a tokenizer. */
+function gpt2Tokenizer(file: GgufFile, where: string): Tokenizer {
+  const meta = file.metadata;
+  const strings = (key: string): string[] => {
+    const v = meta.get(key);
+    if (v?.type !== 'array' || v.itemType !== 'string') throw new LmlabError(`${where}: metadata ${key} is missing or not a string array`);
+    return v.value as string[];
+  };
+  const tokens = strings('tokenizer.ggml.tokens');
+  const typesValue = meta.get('tokenizer.ggml.token_type');
+  const types = typesValue?.type === 'array' ? typesValue.value.map(Number) : [];
+  const table: Array<Uint8Array | undefined> = new Array(tokens.length);
+  const specials: SpecialToken[] = [];
+  const ids = new Map<string, number>();
+  tokens.forEach((t, id) => {
+    const type = types[id] ?? 1;
+    const bytes = type === 1 || type === 6 ? tokenStringToBytes(t) : undefined;
+    if (bytes && !ids.has(t)) {
+      table[id] = bytes;
+      ids.set(t, id);
+    } else if (type !== 5 && t.length > 0) {
+      specials.push({ id, content: t });
+    }
+  });
+  const merges: MergeRule[] = [];
+  strings('tokenizer.ggml.merges').forEach((merge, priority) => {
+    const space = merge.indexOf(' ', 1);
+    const left = ids.get(merge.slice(0, space));
+    const right = ids.get(merge.slice(space + 1));
+    const result = ids.get(merge.slice(0, space) + merge.slice(space + 1));
+    if (left !== undefined && right !== undefined && result !== undefined) merges.push({ left, right, result, priority });
+  });
+  const num = (key: string) => (typeof meta.get(key)?.value === 'number' ? (meta.get(key)!.value as number) : undefined);
+  const isSpecial = (id: number | undefined) => id !== undefined && specials.some((s) => s.id === id);
+  const bos = num('tokenizer.ggml.bos_token_id');
+  const eos = num('tokenizer.ggml.eos_token_id');
+  const pre = meta.get('tokenizer.ggml.pre')?.value;
+  const gpt2Style = pre === 'gpt2' || pre === 'default' || pre === undefined;
+  return new Tokenizer({
+    pattern: gpt2Style ? GPT2_SPLIT_PATTERN : GPT4_SPLIT_PATTERN, tokens: table, merges, specials,
+    roles: { ...(isSpecial(bos) ? { bos } : {}), ...(isSpecial(eos) ? { eos } : {}) },
+    ignoreMerges: pre === 'llama3' || pre === 'llama-bpe' || pre === 'llama-v3',
+  });
+}
+
+/** Loads a .gguf model file (every tensor decoded to float32) with its tokenizer. */
+export function loadGguf(path: string): LoadedModel {
+  const file = GgufFile.open(path);
+  try {
+    const meta = file.metadata;
+    const value = (key: string): GgufValue['value'] | undefined => meta.get(key)?.value;
+    const num = (key: string): number | undefined => {
+      const v = value(key);
+      return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+    };
+    const arch = String(value('general.architecture'));
+    const modelType = MODEL_TYPE[arch];
+    if (!modelType) throw new LmlabError(`${path}: general.architecture ${JSON.stringify(arch)} is not supported (supported: ${Object.keys(MODEL_TYPE).join(', ')})`);
+    const tokenizerModel = value('tokenizer.ggml.model');
+    if (tokenizerModel !== 'gpt2') throw new LmlabError(`${path}: tokenizer.ggml.model ${JSON.stringify(tokenizerModel)} is not supported (only byte-level BPE "gpt2")`);
+    const tokenCount = (meta.get('tokenizer.ggml.tokens')?.value as unknown[] | undefined)?.length;
+    const k = (name: string) => num(`${arch}.${name}`);
+    const dim = k('embedding_length');
+    const heads = k('attention.head_count');
+    const layers = k('block_count');
+    const hd = k('attention.key_length') ?? (dim !== undefined && heads !== undefined ? dim / heads : undefined);
+    const rotary = k('rope.dimension_count');
+    const scalingType = value(`${arch}.rope.scaling.type`);
+    let ropeScaling: Record<string, unknown> | null = null;
+    if (scalingType === 'linear') ropeScaling = { rope_type: 'linear', factor: k('rope.scaling.factor') };
+    else if (scalingType === 'yarn') ropeScaling = { rope_type: 'yarn', factor: k('rope.scaling.factor'), original_max_position_embeddings: k('rope.scaling.original_context_length') };
+    else if (scalingType !== undefined && scalingType !== 'none') throw new LmlabError(`${path}: ${arch}.rope.scaling.type ${JSON.stringify(scalingType)} is not supported (none, linear, yarn)`);
+    const gemma = arch === 'gemma2' || arch === 'gemma3';
+    // llama.cpp scales Gemma attention by the head size, except the 27B models (by dim / heads)
+    const qpas = gemma && dim !== undefined && heads !== undefined && hd !== undefined ? (layers === 46 || layers === 62 ? dim / heads : hd) : undefined;
+    const hf: Record<string, unknown> = {
+      model_type: modelType,
+      vocab_size: k('vocab_size') ?? tokenCount,
+      hidden_size: dim, intermediate_size: k('feed_forward_length'), num_hidden_layers: layers,
+      num_attention_heads: heads, num_key_value_heads: k('attention.head_count_kv') ?? heads, head_dim: hd,
+      max_position_embeddings: k('context_length'), rms_norm_eps: k('attention.layer_norm_rms_epsilon'),
+      rope_theta: k('rope.freq_base'), rope_scaling: ropeScaling, tie_word_embeddings: !file.has('output.weight'),
+      sliding_window: k('attention.sliding_window') ?? null,
+      ...(rotary !== undefined && hd !== undefined && rotary !== hd ? { partial_rotary_factor: rotary / hd } : {}),
+      ...(gemma ? { hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: qpas } : { hidden_act: 'silu' }),
+      ...(arch === 'gemma2' ? { attn_logit_softcapping: k('attn_logit_softcapping') ?? null, final_logit_softcapping: k('final_logit_softcapping') ?? null } : {}),
+      ...(arch === 'gemma3' ? { rope_local_base_freq: 10000, sliding_window_pattern: 6, final_logit_softcapping: k('final_logit_softcapping') ?? null } : {}),
+      ...(arch === 'qwen2' || arch === 'qwen3' ? { use_sliding_window: false } : {}),
+      ...(arch === 'llama' && file.has('blk.0.attn_output.bias') ? { attention_bias: true } : {}),
+    };
+    if (arch === 'llama' && !file.has('blk.0.attn_output.bias') && file.has('blk.0.attn_q.bias')) {
+      throw new LmlabError(`${path}: q/k/v biases without an output bias are not supported for the llama architecture`);
+    }
+    const resolved = resolveHfConfig(hf, path);
+    const { config, arch: architecture } = resolved;
+    if (file.has('rope_freqs.weight')) {
+      const factors = Array.from(file.read('rope_freqs.weight').data);
+      architecture.rope = { theta: architecture.rope.theta, scaling: { type: 'factors', factors } };
+      architecture.ropeLocal = architecture.rope;
+      architecture.trainable = false;
+    }
+    const layout = new Map(hfTensorLayout(config, architecture).map((t) => [t.name, t]));
+    const tensors: NamedTensors = new Map();
+    for (const info of file.tensors) {
+      if (info.name === 'rope_freqs.weight') continue;
+      const name = hfName(info.name, arch);
+      const spec = name ? layout.get(name) : undefined;
+      if (!name || !spec) throw new LmlabError(`${path}: unsupported tensor ${info.name} for architecture ${arch}`);
+      const t = file.read(info.name);
+      if (t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+        throw new LmlabError(`${path}: tensor ${info.name} has shape [${t.shape.join(', ')}], the metadata implies [${spec.shape.join(', ')}]`);
+      }
+      // llama.cpp's llama converter interleaves the rotary halves of Q and K rows
+      if (arch === 'llama' && /\.self_attn\.[qk]_proj\.weight$/.test(name)) {
+        const h = name.includes('q_proj') ? config.heads : config.kvHeads;
+        t.data = fromInterleavedRope(t.data, spec.shape[0], spec.shape[1], h);
+      }
+      if (arch === 'llama' && /\.self_attn\.[qk]_proj\.bias$/.test(name)) {
+        const h = name.includes('q_proj') ? config.heads : config.kvHeads;
+        t.data = fromInterleavedRope(t.data, spec.shape[0], 1, h);
+      }
+      tensors.set(name, { shape: spec.shape, data: t.data });
+    }
+    const model = new LlamaModel(config, paramsFromHfTensors(config, architecture, tensors, path, false));
+    if (headDim(config) !== hd) throw new LmlabError(`${path}: head size ${hd} does not match the resolved shape`);
+    const tokenizer = gpt2Tokenizer(file, path);
+    const out: LoadedModel = { dir: path, model, tokenizer };
+    if (tokenizer.bosId !== undefined) out.bosTokenId = tokenizer.bosId;
+    if (tokenizer.eosId !== undefined) out.eosTokenId = tokenizer.eosId;
+    return out;
+  } finally {
+    file.close();
+  }
+}
