@@ -184,6 +184,31 @@ export interface SaveHfOptions extends SpecialTokenIds {
   maxShardBytes?: number;
   /** Contents of tokenizer.json to store alongside, as text. */
   tokenizerJson?: string;
+  /** Texts of the BOS/EOS tokens, for tokenizer_config.json. */
+  bosToken?: string;
+  eosToken?: string;
+  /** Whether tokenizers prepend BOS (tokenizer_config.json add_bos_token; default true when BOS is known). */
+  addBosToken?: boolean;
+}
+
+/**
+ * generation_config.json and tokenizer_config.json carrying the special tokens, so transformers
+ * (and converters reading these files) use the right BOS/EOS; written only for what is known.
+ */
+function writeSpecialTokenFiles(dir: string, config: LlamaConfig, options: SaveHfOptions): void {
+  const ids: Record<string, number> = {};
+  if (options.bosTokenId !== undefined) ids.bos_token_id = options.bosTokenId;
+  if (options.eosTokenId !== undefined) ids.eos_token_id = options.eosTokenId;
+  if (Object.keys(ids).length === 0) return;
+  writeTextAtomic(join(dir, 'generation_config.json'), JSON.stringify({ ...ids, _from_model_config: true }, null, 2) + '\n');
+  if (options.tokenizerJson === undefined) return;
+  const tokenizerConfig: Record<string, unknown> = {
+    tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: config.maxSeqLen, clean_up_tokenization_spaces: false,
+    add_bos_token: options.addBosToken ?? options.bosToken !== undefined, add_eos_token: false,
+  };
+  if (options.bosToken !== undefined) tokenizerConfig.bos_token = options.bosToken;
+  if (options.eosToken !== undefined) tokenizerConfig.eos_token = options.eosToken;
+  writeTextAtomic(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
 }
 
 const TORCH_DTYPE: Record<FloatDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
@@ -237,4 +262,5 @@ export function saveHfCheckpoint(
   }
   writeTextAtomic(join(dir, 'config.json'), JSON.stringify(llamaConfigToHf(config, TORCH_DTYPE[dtype], options), null, 2) + '\n');
   if (options.tokenizerJson !== undefined) writeTextAtomic(join(dir, 'tokenizer.json'), options.tokenizerJson);
+  writeSpecialTokenFiles(dir, config, options);
 }

@@ -11,7 +11,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
-import { loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
+import { type SaveHfOptions, loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
+import { fromHuggingFaceJson } from '../tokenizer/index.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import { ParameterSet, fromNamedTensors, toNamedTensors } from '../model/params.ts';
 import type { AdamW } from './optimizer.ts';
@@ -43,6 +44,18 @@ export function checkpointsDir(runDir: string): string {
   return join(runDir, 'checkpoints');
 }
 
+/** The tokenizer's BOS/EOS (ids and texts), so the checkpoint's config files name them. */
+function specialTokensOf(tokenizerPath: string): SaveHfOptions {
+  const text = readFileSync(tokenizerPath, 'utf8');
+  const tokenizer = fromHuggingFaceJson(JSON.parse(text));
+  const out: SaveHfOptions = { tokenizerJson: text };
+  const bos = tokenizer.bosId;
+  const eos = tokenizer.eosId;
+  if (bos !== undefined) Object.assign(out, { bosTokenId: bos, bosToken: tokenizer.tokenString(bos) });
+  if (eos !== undefined) Object.assign(out, { eosTokenId: eos, eosToken: tokenizer.tokenString(eos) });
+  return out;
+}
+
 export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2, tokenizerPath?: string): string {
   const root = checkpointsDir(runDir);
   mkdirSync(root, { recursive: true });
@@ -50,14 +63,14 @@ export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: 
   const tmp = join(root, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  saveHfCheckpoint(tmp, params.config, toNamedTensors(params));
+  saveHfCheckpoint(tmp, params.config, toNamedTensors(params), tokenizerPath ? specialTokensOf(tokenizerPath) : {});
   const moments = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [prefix, set] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
     for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
   }
   writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
   // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
-  if (tokenizerPath) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
+  if (tokenizerPath && !existsSync(join(tmp, 'tokenizer.json'))) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
   writeFileSync(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
