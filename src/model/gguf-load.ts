@@ -95,7 +95,7 @@ function gpt2Tokenizer(file: GgufFile, where: string): Tokenizer {
 }
 
 /** Loads a .gguf model file (every tensor decoded to float32) with its tokenizer. */
-export function loadGguf(path: string): LoadedModel {
+export function loadGguf(path: string, options: { requireTokenizer?: boolean } = {}): LoadedModel {
   const file = GgufFile.open(path);
   try {
     const meta = file.metadata;
@@ -174,10 +174,19 @@ export function loadGguf(path: string): LoadedModel {
     }
     const model = new LlamaModel(config, paramsFromHfTensors(config, architecture, tensors, path, false));
     if (headDim(config) !== hd) throw new LmlabError(`${path}: head size ${hd} does not match the resolved shape`);
-    const tokenizer = gpt2Tokenizer(file, path);
+    // a vocabulary the tokenizer cannot run (e.g. without all 256 byte tokens) leaves the model
+    // usable on token ids; commands that need text then say there is no tokenizer
+    let tokenizer: Tokenizer | null = null;
+    try {
+      tokenizer = gpt2Tokenizer(file, path);
+    } catch (err) {
+      if (options.requireTokenizer) throw new LmlabError(`${path}: its vocabulary cannot be used as a tokenizer (${(err as Error).message})`);
+    }
     const out: LoadedModel = { dir: path, model, tokenizer };
-    if (tokenizer.bosId !== undefined) out.bosTokenId = tokenizer.bosId;
-    if (tokenizer.eosId !== undefined) out.eosTokenId = tokenizer.eosId;
+    const bos = tokenizer?.bosId ?? num('tokenizer.ggml.bos_token_id');
+    const eos = tokenizer?.eosId ?? num('tokenizer.ggml.eos_token_id');
+    if (bos !== undefined) out.bosTokenId = bos;
+    if (eos !== undefined) out.eosTokenId = eos;
     return out;
   } finally {
     file.close();

@@ -23,7 +23,7 @@ export interface LoadedModel {
 /** A model folder in Hugging Face layout, or a llama.cpp .gguf file. */
 export async function loadModelDir(dir: string, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModel> {
   if (!existsSync(dir)) throw new LmlabError(`model directory not found: ${dir}`);
-  if (dir.endsWith('.gguf') && statSync(dir).isFile()) return loadGguf(dir);
+  if (dir.endsWith('.gguf') && statSync(dir).isFile()) return loadGguf(dir, options);
   const { json, path } = readHfConfigJson(dir);
   const resolved = resolveHfConfig(json, path);
   const { config, arch } = resolved;

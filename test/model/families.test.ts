@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/engine/random.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
+import { type GgufMetadata, type GgufTensorInput, type GgufValue, writeGguf } from '../../src/io/gguf.ts';
 import type { NamedTensors } from '../../src/io/tensors.ts';
 import { loadModelDir } from '../../src/model/load.ts';
 import { InferenceSession } from '../../src/model/inference.ts';
@@ -504,3 +505,65 @@ test('AdaSkip calibrates and skips on another family (Gemma 3): skipping changes
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- the same checkpoints as llama.cpp files -------------------------------------------------
+
+/** A Hugging Face-named checkpoint written as llama.cpp lays out a GGUF of that architecture. */
+function writeLlamaCppGguf(path: string, arch: string, s: Shape, cfg: Json, tensors: NamedTensors): void {
+  const gemma = arch.startsWith('gemma');
+  const u32 = (value: number) => ({ type: 'u32' as const, value });
+  const f32 = (value: number) => ({ type: 'f32' as const, value });
+  const meta: GgufMetadata = new Map<string, GgufValue>([
+    ['general.architecture', { type: 'string', value: arch }],
+    [`${arch}.context_length`, u32(cfg.max_position_embeddings as number)],
+    [`${arch}.embedding_length`, u32(s.dim)], [`${arch}.block_count`, u32(s.layers)],
+    [`${arch}.feed_forward_length`, u32(s.ffn)], [`${arch}.attention.head_count`, u32(s.heads)],
+    [`${arch}.attention.head_count_kv`, u32(s.kvHeads)], [`${arch}.attention.key_length`, u32(s.headDim)],
+    [`${arch}.attention.value_length`, u32(s.headDim)], [`${arch}.rope.freq_base`, f32(cfg.rope_theta as number)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, f32(1e-6)],
+    [`${arch}.rope.dimension_count`, u32(Math.round(s.headDim * ((cfg.partial_rotary_factor as number) ?? 1)))],
+  ]);
+  if (cfg.sliding_window) meta.set(`${arch}.attention.sliding_window`, u32(cfg.sliding_window as number));
+  if (arch === 'gemma2') {
+    meta.set('gemma2.attn_logit_softcapping', f32(cfg.attn_logit_softcapping as number));
+    meta.set('gemma2.final_logit_softcapping', f32(cfg.final_logit_softcapping as number));
+  }
+  const tokens = Array.from({ length: s.vocab }, (_, i) => `t${i}`);
+  meta.set('tokenizer.ggml.model', { type: 'string', value: 'gpt2' });
+  meta.set('tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokens });
+  meta.set('tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: [] });
+  const names: Record<string, string> = {
+    input_layernorm: 'attn_norm', 'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v',
+    'self_attn.o_proj': 'attn_output', 'self_attn.qkv_proj': 'attn_qkv', 'self_attn.q_norm': 'attn_q_norm', 'self_attn.k_norm': 'attn_k_norm',
+    post_attention_layernorm: gemma ? 'post_attention_norm' : 'ffn_norm', pre_feedforward_layernorm: 'ffn_norm',
+    post_feedforward_layernorm: 'post_ffw_norm', 'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.gate_up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+  };
+  const out: GgufTensorInput[] = [];
+  for (const [name, t] of tensors) {
+    const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+    const g = name === 'model.embed_tokens.weight' ? 'token_embd.weight' : name === 'model.norm.weight' ? 'output_norm.weight' : name === 'lm_head.weight' ? 'output.weight' : `blk.${m![1]}.${names[m![2]]}.${m![3]}`;
+    // llama.cpp's converter stores Gemma's norm scales as 1 + w
+    const data = gemma && name.includes('norm') ? t.data.map((v) => v + 1) : t.data;
+    out.push({ name: g, shape: [...t.shape], type: 'F32', data });
+  }
+  writeGguf(path, meta, out);
+}
+
+for (const which of ['Qwen2.5 (q/k/v bias)', 'Qwen3 (q/k norm, head_dim 16 ≠ hidden/heads)', 'Gemma 2 (soft-capping, sandwich norms, alternating windows)', 'Phi-3 (fused qkv and gate_up, sliding window, partial rotary)']) {
+  const c = CASES.find((x) => x.name === which)!;
+  const arch = c.family === 'gemma3_text' ? 'gemma3' : c.family;
+  test(`GGUF in (${arch}): the same weights as a llama.cpp file score like the Hugging Face folder`, async () => {
+    const cfg = arch === 'gemma2' ? { ...c.cfg, query_pre_attn_scalar: c.s.headDim } : c.cfg;
+    const { dir, tensors } = writeCheckpoint(c.family, c.s, cfg, 300, 1);
+    try {
+      const path = join(dir, 'model.gguf');
+      writeLlamaCppGguf(path, arch, c.s, cfg, tensors);
+      const ids = Int32Array.from(promptIds(14, c.s.vocab, 9));
+      const fromHf = scoreTokens((await loadModelDir(dir)).model, ids, 1, 64).logprobs;
+      const fromGguf = scoreTokens((await loadModelDir(path)).model, ids, 1, 64).logprobs;
+      fromHf.forEach((lp, i) => assert.ok(Math.abs(lp - fromGguf[i]) < 1e-4, `${i}: ${lp} vs ${fromGguf[i]}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
