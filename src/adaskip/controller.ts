@@ -16,8 +16,9 @@
 import * as ops from '../engine/ops.ts';
 import { LmlabError } from '../util/errors.ts';
 import { headDim, type LlamaConfig } from '../model/config.ts';
+import type { SublayerHooks, SublayerKind } from '../model/hooks.ts';
 import { InferenceSession } from '../model/inference.ts';
-import type { LlamaModel, SublayerHooks, SublayerKind } from '../model/llama.ts';
+import type { LlamaModel } from '../model/llama.ts';
 import type { Tensor } from '../engine/tensor.ts';
 import { attnFlops, ffnFlops, headFlops } from '../model/flops.ts';
 import { costAwareSet, type SublayerTimes } from './cost.ts';
@@ -128,7 +129,16 @@ export class AdaSkipController {
       const s = scales[layer];
       return s === s ? s : null; // NaN = run the sublayer
     };
-    this.hooks = this.online ? { skip, observe: (l, kind, before, after) => this.observe(l, kind, before, after) } : { skip };
+    // the session drives the request lifecycle through these hooks: a prefill or decode from an
+    // empty context starts a request, each decode step is counted
+    const lifecycle: SublayerHooks = {
+      skip,
+      requestStart: () => this.startRequest(),
+      prefill: (past, n) => this.beginPrefill(past, n),
+      decodeStep: (past) => this.beginDecode(past),
+      decodeStepEnd: () => this.endDecodeStep(),
+    };
+    this.hooks = this.online ? { ...lifecycle, observe: (l, kind, before, after) => this.observe(l, kind, before, after) } : lifecycle;
     this.startRequest();
   }
 
@@ -181,40 +191,9 @@ export class AdaSkipController {
     return steps > 0 ? this.onlineSim[layer] / steps : Number.NaN;
   }
 
-  /**
-   * Makes a session drive this controller's lifecycle itself: a prefill from an empty context
-   * starts a request, decode calls count decode steps. The session must have been created with
-   * this.hooks and this.noCacheLayers (see newSession).
-   */
-  bind(session: InferenceSession): InferenceSession {
-    if (session.hooks !== this.hooks) throw new Error('adaskip: the session was not created with this controller\'s hooks');
-    const prefill = session.prefill.bind(session);
-    const decode = session.decode.bind(session);
-    let decoding = false;
-    session.prefill = (tokens, onLogits) => {
-      if (!decoding) {
-        if (session.length === 0) this.startRequest();
-        this.beginPrefill(session.length, tokens.length);
-      }
-      return prefill(tokens, onLogits);
-    };
-    session.decode = (token) => {
-      if (session.length === 0) this.startRequest();
-      this.beginDecode(session.length);
-      decoding = true;
-      try {
-        return decode(token);
-      } finally {
-        decoding = false;
-        this.endDecodeStep();
-      }
-    };
-    return session;
-  }
-
   /** A new inference session wired to this controller. */
   newSession(model: LlamaModel, chunk?: number): InferenceSession {
-    return this.bind(new InferenceSession(model, { ...(chunk ? { chunk } : {}), hooks: this.hooks, noCacheLayers: this.noCacheLayers }));
+    return new InferenceSession(model, { ...(chunk ? { chunk } : {}), hooks: this.hooks, noCacheLayers: this.noCacheLayers });
   }
 
   stats(): AdaSkipStats {

@@ -255,6 +255,7 @@ export function attentionBackward(
  */
 export function attentionCached(
   q: Tensor, past: number, heads: number, kvHeads: number, headDim: number, kCache: Tensor, vCache: Tensor, out: Tensor,
+  scale = 1 / Math.sqrt(headDim),
 ): void {
   const op = 'attentionCached';
   const [tq] = dims2(op, 'q', q);
@@ -267,5 +268,5 @@ export function attentionCached(
   if (!Number.isInteger(past) || past < 0 || past + tq > capacity) {
     throw new ShapeError(`${op}: ${past} cached + ${tq} new tokens exceed the cache capacity of ${capacity}`);
   }
-  kernels().attentionCached(tq, past, heads, kvHeads, headDim, 1 / Math.sqrt(headDim), q.data, kCache.data, vCache.data, width, out.data);
+  kernels().attentionCached(tq, past, heads, kvHeads, headDim, scale, q.data, kCache.data, vCache.data, width, out.data);
 }

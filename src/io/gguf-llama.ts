@@ -1,8 +1,8 @@
 // LLaMA models as GGUF files laid out the way llama.cpp's "llama" architecture loader expects:
 // its metadata keys, its tensor names, Q/K rows permuted for its interleaved RoPE, and a
-// tokenizer vocabulary (tokenizer.ggml.*, see gguf-vocab.ts). Export takes Hugging Face-named float32 tensors plus the
-// tokenizer as plain data; import reverses every step. F32 and F16 files are written (norm
-// vectors stay F32 in F16 files, as llama.cpp's own converter does); quantization is not done.
+// tokenizer vocabulary (tokenizer.ggml.*, see gguf-vocab.ts). Export takes Hugging Face-named
+// float32 tensors plus the tokenizer as plain data; import reverses every step. F32, F16, Q8_0
+// and Q4_K files are written (norm vectors stay F32, as llama.cpp's own converter does).
 import { LmlabError } from '../util/errors.ts';
 import { GgufFile, type GgufMetadata, type GgufTensorInput, type GgufValue } from './gguf.ts';
 import { writeGguf } from './gguf.ts';
@@ -17,8 +17,12 @@ export {
 } from './gguf-vocab.ts';
 
 export interface LlamaGgufOptions {
-  /** Storage of the matrices; 'F16' writes general.file_type 1 (MOSTLY_F16). Default 'F32'. */
-  fileType?: 'F32' | 'F16';
+  /**
+   * Storage of the matrices; general.file_type follows llama.cpp's numbering (F16 1, Q8_0 7,
+   * Q4_K 15). Quantized matrices need rows of whole blocks (32 values for Q8_0, 256 for Q4_K).
+   * Default 'F32'.
+   */
+  fileType?: 'F32' | 'F16' | 'Q8_0' | 'Q4_K';
   name?: string;
 }
 
@@ -64,7 +68,7 @@ export function llamaGgufMetadata(
   const meta: GgufMetadata = new Map();
   meta.set('general.architecture', str('llama'));
   meta.set('general.name', str(options.name ?? 'lmlab'));
-  meta.set('general.file_type', u32((options.fileType ?? 'F32') === 'F16' ? 1 : 0));
+  meta.set('general.file_type', u32({ F32: 0, F16: 1, Q8_0: 7, Q4_K: 15 }[options.fileType ?? 'F32']));
   meta.set('llama.vocab_size', u32(config.vocabSize));
   meta.set('llama.context_length', u32(config.maxSeqLen));
   meta.set('llama.embedding_length', u32(config.dim));

@@ -4,10 +4,12 @@
 // tensor infos (name, u32 n_dims, u64 dims with the fastest-varying first, u32 ggml type, u64
 // offset into the data section), padding to the alignment, then the data.
 // Shapes cross this API in row-major order (outermost first) and are reversed on disk.
-// Only F32, F16 and BF16 tensor data is encoded and decoded; quantized tensors are listed with
-// their type but refused on read. The LLaMA-specific naming lives in gguf-llama.ts.
+// F32, F16 and BF16 tensor data is encoded and decoded; Q4_0, Q8_0, Q4_K, Q5_K and Q6_K are
+// decoded to float32 on read, and Q8_0 / Q4_K can be written (ggml-quants.ts); other quantized
+// types are listed with their type but refused on read. Model naming lives in gguf-llama.ts.
 import { LmlabError } from '../util/errors.ts';
 import { ReadableFile, bytesOf, writeFileAtomic } from './files.ts';
+import { GGML_QUANT, QUANT_LAYOUT, dequantize, quantizeQ4_K, quantizeQ8_0 } from './ggml-quants.ts';
 import { decodeBf16, decodeF16 } from './half.ts';
 import { writeFloatData } from './safetensors.ts';
 import { numelOf, type FloatDtype, type Tensor } from './tensors.ts';
@@ -41,7 +43,7 @@ const FIXED_WIDTH: Partial<Record<GgufItemType, number>> = {
 /** ggml tensor type codes for the float types this project reads and writes. */
 export const GGML_TYPE = { F32: 0, F16: 1, BF16: 30 } as const;
 const GGML_TYPE_BYTES = new Map<number, number>([[0, 4], [1, 2], [30, 2]]);
-const GGML_TYPE_NAMES = new Map<number, FloatDtype>([[0, 'F32'], [1, 'F16'], [30, 'BF16']]);
+const GGML_TYPE_NAMES = new Map<number, string>([[0, 'F32'], [1, 'F16'], [30, 'BF16'], [2, 'Q4_0'], [8, 'Q8_0'], [12, 'Q4_K'], [13, 'Q5_K'], [14, 'Q6_K']]);
 /** Bytes per block and elements per block of the quantized types, to size their data. */
 const QUANT_BLOCKS = new Map<number, [number, number]>([
   [2, [18, 32]], [3, [20, 32]], [6, [22, 32]], [7, [24, 32]], [8, [34, 32]], [9, [36, 32]],
@@ -142,8 +144,17 @@ export interface GgufTensorInput {
   name: string;
   /** Row-major shape (a linear weight is [out, in]); written reversed as GGUF dims. */
   shape: number[];
-  type: FloatDtype;
+  /** storage type; Q8_0 and Q4_K are encoded here (rows must be whole blocks) */
+  type: FloatDtype | 'Q8_0' | 'Q4_K';
   data: Float32Array;
+}
+
+function encodeQuant(tensor: GgufTensorInput): Uint8Array | null {
+  if (tensor.type !== 'Q8_0' && tensor.type !== 'Q4_K') return null;
+  const per = tensor.type === 'Q8_0' ? 32 : 256;
+  const cols = tensor.shape[tensor.shape.length - 1];
+  if (cols % per !== 0) throw new LmlabError(`GGUF: tensor ${tensor.name} rows of ${cols} are not whole ${tensor.type} blocks of ${per}`);
+  return tensor.type === 'Q8_0' ? quantizeQ8_0(tensor.data) : quantizeQ4_K(tensor.data);
 }
 
 function alignUp(n: number, alignment: number): number {
@@ -180,7 +191,8 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
   }
   const seen = new Set<string>();
   let offset = 0;
-  for (const tensor of tensors) {
+  const encoded = tensors.map(encodeQuant);
+  for (const [i, tensor] of tensors.entries()) {
     if (seen.has(tensor.name)) throw new LmlabError(`GGUF: duplicate tensor name ${tensor.name}`);
     seen.add(tensor.name);
     if (new TextEncoder().encode(tensor.name).length > MAX_TENSOR_NAME_BYTES) {
@@ -195,16 +207,19 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
     header.string(tensor.name);
     header.u32(tensor.shape.length);
     for (let d = tensor.shape.length - 1; d >= 0; d--) header.u64(tensor.shape[d]);
-    header.u32(GGML_TYPE[tensor.type]);
+    const bytes = encoded[i];
+    header.u32(bytes ? GGML_QUANT[tensor.type as 'Q8_0' | 'Q4_K'] : GGML_TYPE[tensor.type as FloatDtype]);
     header.u64(offset);
-    offset = alignUp(offset + tensor.data.length * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type])!, alignment);
+    offset = alignUp(offset + (bytes ? bytes.length : tensor.data.length * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type as FloatDtype])!), alignment);
   }
   writeFileAtomic(path, (out) => {
     out.write(header.result());
     out.padTo(alignment);
     const dataStart = out.written;
-    for (const tensor of tensors) {
-      writeFloatData(out, tensor.data, tensor.type);
+    for (const [i, tensor] of tensors.entries()) {
+      const bytes = encoded[i];
+      if (bytes) out.write(bytes);
+      else writeFloatData(out, tensor.data, tensor.type as FloatDtype);
       out.padTo(alignment);
     }
     if (out.written - dataStart !== offset) throw new LmlabError(`GGUF: internal size mismatch writing ${path}`);
@@ -403,7 +418,7 @@ export class GgufFile {
     return info;
   }
 
-  /** Reads one F32/F16/BF16 tensor as float32 with its row-major shape. */
+  /** Reads one tensor (F32, F16, BF16 or a block-quantized type) as float32, row-major shape. */
   read(name: string): Tensor {
     const info = this.info(name);
     const numel = numelOf(info.shape);
@@ -415,8 +430,12 @@ export class GgufFile {
       this.file.readAt(bytesOf(raw), info.offset, `tensor ${name}`);
       if (info.ggmlType === GGML_TYPE.F16) decodeF16(raw, data);
       else decodeBf16(raw, data);
+    } else if (QUANT_LAYOUT[info.ggmlType]) {
+      const raw = new Uint8Array(info.byteLength);
+      this.file.readAt(raw, info.offset, `tensor ${name}`);
+      dequantize(info.ggmlType, raw, data);
     } else {
-      throw new LmlabError(`${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16 and BF16 can be read`);
+      throw new LmlabError(`${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read`);
     }
     return { shape: [...info.shape], data };
   }

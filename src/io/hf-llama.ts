@@ -44,25 +44,6 @@ function isIgnorable(name: string): boolean {
   return name.endsWith('.rotary_emb.inv_freq');
 }
 
-/**
- * Decides which stored tensor names to load: the expected ones. A tied model may also store
- * lm_head.weight (a copy of the embedding), which is skipped; anything else is an error.
- */
-function selectTensors(config: LlamaConfig, stored: Iterable<string>, where: string): void {
-  const expected = llamaTensorShapes(config);
-  const present = new Set<string>();
-  for (const name of stored) {
-    if (isIgnorable(name) || (config.tieEmbeddings && name === 'lm_head.weight')) continue;
-    if (!expected.has(name)) {
-      throw new LmlabError(`${where}: unsupported tensor ${name} (not part of a LLaMA model of this config)`);
-    }
-    present.add(name);
-  }
-  for (const name of expected.keys()) {
-    if (!present.has(name)) throw new LmlabError(`${where}: missing tensor ${name}`);
-  }
-}
-
 /** Checks in-memory tensors hold exactly the architecture's tensors with the right shapes. */
 export function checkLlamaTensors(config: LlamaConfig, tensors: NamedTensors, where = 'model'): void {
   checkTensors(tensors);
@@ -136,15 +117,27 @@ function locateWeights(dir: string): Map<string, string> {
   );
 }
 
-/** Loads a Hugging Face LLaMA-family checkpoint folder into float32 tensors. */
-export function loadHfCheckpoint(dir: string): HfCheckpoint {
-  const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new LmlabError(`${dir}: no config.json (not a Hugging Face checkpoint folder)`);
-  const configJson = readJson(configPath);
-  const config = llamaConfigFromHf(configJson, configPath);
+/** config.json of a checkpoint folder, parsed but not interpreted. */
+export function readHfConfigJson(dir: string): { json: unknown; path: string } {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new LmlabError(`${dir}: no config.json (not a Hugging Face checkpoint folder)`);
+  return { json: readJson(path), path };
+}
+
+/**
+ * Reads the named float tensors of a checkpoint folder (single file or shards with an index) as
+ * float32, after checking that exactly these names are stored (buffers recomputed from the config
+ * and, when `tiedHead`, a stored copy of the tied head are ignored) with these shapes.
+ */
+export function readHfTensors(dir: string, expected: Map<string, number[]>, options: { tiedHead?: boolean } = {}): NamedTensors {
   const located = locateWeights(dir);
-  selectTensors(config, located.keys(), dir);
-  const expected = llamaTensorShapes(config);
+  for (const name of located.keys()) {
+    if (isIgnorable(name) || (options.tiedHead && name === 'lm_head.weight')) continue;
+    if (!expected.has(name)) throw new LmlabError(`${dir}: unsupported tensor ${name} (not part of a model of this config)`);
+  }
+  for (const name of expected.keys()) {
+    if (!located.has(name)) throw new LmlabError(`${dir}: missing tensor ${name}`);
+  }
   const byFile = new Map<string, string[]>();
   for (const name of expected.keys()) {
     const file = located.get(name) as string;
@@ -170,6 +163,14 @@ export function loadHfCheckpoint(dir: string): HfCheckpoint {
   }
   const tensors: NamedTensors = new Map();
   for (const name of expected.keys()) tensors.set(name, loaded.get(name)!);
+  return tensors;
+}
+
+/** Loads a Hugging Face LLaMA checkpoint folder (the plain shape lmlab writes) into float32 tensors. */
+export function loadHfCheckpoint(dir: string): HfCheckpoint {
+  const { json: configJson, path: configPath } = readHfConfigJson(dir);
+  const config = llamaConfigFromHf(configJson, configPath);
+  const tensors = readHfTensors(dir, llamaTensorShapes(config), { tiedHead: config.tieEmbeddings });
   const tokenizerPath = join(dir, 'tokenizer.json');
   return {
     config, tensors, ...specialTokenIdsFromHf(configJson, configPath),
@@ -183,6 +184,31 @@ export interface SaveHfOptions extends SpecialTokenIds {
   maxShardBytes?: number;
   /** Contents of tokenizer.json to store alongside, as text. */
   tokenizerJson?: string;
+  /** Texts of the BOS/EOS tokens, for tokenizer_config.json. */
+  bosToken?: string;
+  eosToken?: string;
+  /** Whether tokenizers prepend BOS (tokenizer_config.json add_bos_token; default true when BOS is known). */
+  addBosToken?: boolean;
+}
+
+/**
+ * generation_config.json and tokenizer_config.json carrying the special tokens, so transformers
+ * (and converters reading these files) use the right BOS/EOS; written only for what is known.
+ */
+function writeSpecialTokenFiles(dir: string, config: LlamaConfig, options: SaveHfOptions): void {
+  const ids: Record<string, number> = {};
+  if (options.bosTokenId !== undefined) ids.bos_token_id = options.bosTokenId;
+  if (options.eosTokenId !== undefined) ids.eos_token_id = options.eosTokenId;
+  if (Object.keys(ids).length === 0) return;
+  writeTextAtomic(join(dir, 'generation_config.json'), JSON.stringify({ ...ids, _from_model_config: true }, null, 2) + '\n');
+  if (options.tokenizerJson === undefined) return;
+  const tokenizerConfig: Record<string, unknown> = {
+    tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: config.maxSeqLen, clean_up_tokenization_spaces: false,
+    add_bos_token: options.addBosToken ?? options.bosToken !== undefined, add_eos_token: false,
+  };
+  if (options.bosToken !== undefined) tokenizerConfig.bos_token = options.bosToken;
+  if (options.eosToken !== undefined) tokenizerConfig.eos_token = options.eosToken;
+  writeTextAtomic(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2) + '\n');
 }
 
 const TORCH_DTYPE: Record<FloatDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
@@ -236,4 +262,5 @@ export function saveHfCheckpoint(
   }
   writeTextAtomic(join(dir, 'config.json'), JSON.stringify(llamaConfigToHf(config, TORCH_DTYPE[dtype], options), null, 2) + '\n');
   if (options.tokenizerJson !== undefined) writeTextAtomic(join(dir, 'tokenizer.json'), options.tokenizerJson);
+  writeSpecialTokenFiles(dir, config, options);
 }

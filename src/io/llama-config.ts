@@ -4,10 +4,24 @@
 // engine does not implement (RoPE scaling, biases, other activations) are refused with an error
 // naming the config field, rather than loading a model that would compute something else.
 import { LmlabError } from '../util/errors.ts';
-import type { LlamaConfig } from '../model/config.ts';
 
-// One shape type for the whole project: the model's (a type-only import, no runtime dependency).
-export type { LlamaConfig };
+/**
+ * The plain LLaMA shape as the file formats store it. The model's LlamaConfig (src/model/
+ * config.ts) has these fields; this module only reads and writes them.
+ */
+export interface LlamaConfig {
+  vocabSize: number;
+  dim: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  ffnHidden: number;
+  ropeTheta: number;
+  normEps: number;
+  maxSeqLen: number;
+  tieEmbeddings: boolean;
+  headDim?: number | undefined;
+}
 
 /** Token ids a config.json may carry; kept apart from the shape, which the model validates strictly. */
 export interface SpecialTokenIds {
@@ -16,7 +30,7 @@ export interface SpecialTokenIds {
 }
 
 export function headDim(config: LlamaConfig): number {
-  return config.dim / config.heads;
+  return config.headDim ?? config.dim / config.heads;
 }
 
 /** Checks the shape is self-consistent; `source` names where it came from for the message. */

@@ -1,6 +1,7 @@
 // The LLaMA-family architecture description and its validation. One config object drives the
 // model, the checkpoint formats and the CLI; parameter counts are derived from it, not stored.
 import { z } from 'zod';
+import { LmlabError } from '../util/errors.ts';
 
 export const llamaConfigSchema = z
   .object({
@@ -14,11 +15,13 @@ export const llamaConfigSchema = z
     normEps: z.number().positive().default(1e-5),
     maxSeqLen: z.number().int().min(1).default(2048),
     tieEmbeddings: z.boolean().default(false),
+    /** per-head width when it is not dim / heads (Qwen3, Gemma); absent = dim / heads */
+    headDim: z.number().int().min(2).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.dim % c.heads !== 0) ctx.addIssue({ code: 'custom', message: `dim ${c.dim} is not divisible by heads ${c.heads}` });
-    else if ((c.dim / c.heads) % 2 !== 0) ctx.addIssue({ code: 'custom', message: `head dim ${c.dim / c.heads} must be even (RoPE rotates pairs)` });
+    if (c.headDim === undefined && c.dim % c.heads !== 0) ctx.addIssue({ code: 'custom', message: `dim ${c.dim} is not divisible by heads ${c.heads}` });
+    else if (headDim(c) % 2 !== 0) ctx.addIssue({ code: 'custom', message: `head dim ${headDim(c)} must be even (RoPE rotates pairs)` });
     if (c.heads % c.kvHeads !== 0) ctx.addIssue({ code: 'custom', message: `heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}` });
   });
 
@@ -30,7 +33,7 @@ export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, wher
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new Error(`${where}: ${path}${issue.message}`);
+    throw new LmlabError(`${where}: ${path}${issue.message}`);
   }
   return result.data;
 }
@@ -39,8 +42,8 @@ export function parseLlamaConfig(input: unknown, where = 'model config'): LlamaC
   return parseConfig(llamaConfigSchema, input, where);
 }
 
-export function headDim(c: LlamaConfig): number {
-  return c.dim / c.heads;
+export function headDim(c: { dim: number; heads: number; headDim?: number | undefined }): number {
+  return c.headDim ?? c.dim / c.heads;
 }
 
 /** Number of parameters, by the same tensor list the model allocates. */

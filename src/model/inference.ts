@@ -1,8 +1,9 @@
-// Inference over a KV cache: chunked prefill of a prompt, then token-by-token decode, with the
-// same sublayer hooks as training (observe the residual around each sublayer; replace a
-// sublayer by a residual scaling). Each layer's cache is optional: a layer whose attention is
-// skipped for the whole request never computes Q/K/V and stores nothing, while the sequence
-// length is tracked by the session, not by any one cache.
+// Inference over a KV cache: chunked prefill of a prompt, then token-by-token decode, through the
+// same layer body as training (layer.ts) and the same sublayer hooks (observe the residual
+// around each sublayer; replace a sublayer by a residual scaling), plus the request lifecycle
+// events of hooks.ts (request start, prefill, decode step and its end). Each layer's cache is
+// optional: a layer whose attention is skipped for the whole request never computes Q/K/V and
+// stores nothing, while the sequence length is tracked by the session, not by any one cache.
 //
 // Memory is bounded by the prefill chunk (activations) plus the caches, which grow in
 // preallocated blocks (no per-token reallocation). Decode of one token uses the GEMV path with
@@ -13,8 +14,9 @@
 import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { type LlamaConfig, headDim } from './config.ts';
-import type { LlamaModel, SublayerHooks } from './llama.ts';
-import { layerName } from './params.ts';
+import type { SublayerHooks } from './hooks.ts';
+import { type Attention, type LayerBuffers, type ModelWeights, attentionGeneral, embedForward, headForward, layerForward } from './layer.ts';
+import type { LlamaModel } from './llama.ts';
 
 const CACHE_BLOCK = 256;
 
@@ -57,41 +59,7 @@ export interface SessionOptions {
   hooks?: SublayerHooks | null;
 }
 
-/** Per-layer weights and scratch views of the one-token decode path, built once per session. */
-class DecodePlan {
-  readonly qkv: Tensor; // [1, (heads + 2·kvHeads)·headDim]
-  readonly q: Tensor;
-  readonly k: Tensor;
-  readonly v: Tensor;
-  readonly gateUp: Tensor; // [1, 2·ffnHidden]
-  readonly gate: Tensor;
-  readonly up: Tensor;
-  readonly position = new Int32Array(1);
-  readonly token = new Int32Array(1);
-  /** fused [Wq; Wk; Wv] and [Wgate; Wup] per layer (views into the parameters) */
-  readonly qkvWeights: Tensor[] = [];
-  readonly gateUpWeights: Tensor[] = [];
-
-  constructor(model: LlamaModel) {
-    const c = model.config;
-    const p = model.params;
-    const qWidth = c.heads * headDim(c);
-    const kvWidth = c.kvHeads * headDim(c);
-    this.qkv = Tensor.zeros([1, qWidth + 2 * kvWidth]);
-    this.q = new Tensor(this.qkv.data.subarray(0, qWidth), [1, qWidth]);
-    this.k = new Tensor(this.qkv.data.subarray(qWidth, qWidth + kvWidth), [1, kvWidth]);
-    this.v = new Tensor(this.qkv.data.subarray(qWidth + kvWidth), [1, kvWidth]);
-    this.gateUp = Tensor.zeros([1, 2 * c.ffnHidden]);
-    this.gate = new Tensor(this.gateUp.data.subarray(0, c.ffnHidden), [1, c.ffnHidden]);
-    this.up = new Tensor(this.gateUp.data.subarray(c.ffnHidden), [1, c.ffnHidden]);
-    for (let l = 0; l < c.layers; l++) {
-      this.qkvWeights.push(p.stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => layerName(l, `self_attn.${m}.weight`))));
-      this.gateUpWeights.push(p.stacked(['gate_proj', 'up_proj'].map((m) => layerName(l, `mlp.${m}.weight`))));
-    }
-  }
-}
-
-/** Scratch activations for up to `rows` tokens at a time. */
+/** Scratch activations for up to `rows` tokens at a time, as the layer body's buffers. */
 class Scratch {
   readonly x: Tensor;
   readonly mid: Tensor;
@@ -101,17 +69,95 @@ class Scratch {
   readonly branch: Tensor;
   readonly gate: Tensor;
   readonly up: Tensor;
+  /** one-row path: fused [q|k|v] and [gate|up] outputs (q/k/v and gate/up are views) */
+  readonly qkv: Tensor | null;
+  readonly gateUp: Tensor | null;
+  readonly k: Tensor | null;
+  readonly v: Tensor | null;
+  readonly positions: Int32Array;
+  readonly scores: Float64Array;
 
-  constructor(c: LlamaConfig, readonly rows: number) {
+  constructor(c: LlamaConfig, readonly rows: number, maxLen: number) {
     const hd = headDim(c);
+    const qWidth = c.heads * hd;
+    const kvWidth = c.kvHeads * hd;
     this.x = Tensor.zeros([rows, c.dim]);
     this.mid = Tensor.zeros([rows, c.dim]);
     this.normed = Tensor.zeros([rows, c.dim]);
-    this.q = Tensor.zeros([rows, c.heads * hd]);
-    this.attn = Tensor.zeros([rows, c.heads * hd]);
+    this.attn = Tensor.zeros([rows, qWidth]);
     this.branch = Tensor.zeros([rows, c.dim]);
-    this.gate = Tensor.zeros([rows, c.ffnHidden]);
-    this.up = Tensor.zeros([rows, c.ffnHidden]);
+    if (rows === 1) {
+      this.qkv = Tensor.zeros([1, qWidth + 2 * kvWidth]);
+      this.q = new Tensor(this.qkv.data.subarray(0, qWidth), [1, qWidth]);
+      this.k = new Tensor(this.qkv.data.subarray(qWidth, qWidth + kvWidth), [1, kvWidth]);
+      this.v = new Tensor(this.qkv.data.subarray(qWidth + kvWidth), [1, kvWidth]);
+      this.gateUp = Tensor.zeros([1, 2 * c.ffnHidden]);
+      this.gate = new Tensor(this.gateUp.data.subarray(0, c.ffnHidden), [1, c.ffnHidden]);
+      this.up = new Tensor(this.gateUp.data.subarray(c.ffnHidden), [1, c.ffnHidden]);
+    } else {
+      this.qkv = this.gateUp = this.k = this.v = null;
+      this.q = Tensor.zeros([rows, qWidth]);
+      this.gate = Tensor.zeros([rows, c.ffnHidden]);
+      this.up = Tensor.zeros([rows, c.ffnHidden]);
+    }
+    this.positions = new Int32Array(rows);
+    this.scores = new Float64Array(maxLen);
+  }
+
+  /** The layer body's view of the first n rows (built once per pass, not per layer). */
+  buffers(n: number, qkNorm: boolean, c: LlamaConfig): LayerBuffers {
+    const hd = headDim(c);
+    const view = (t: Tensor) => (n === this.rows ? t : t.rows(0, n));
+    const x = view(this.x);
+    const normed = view(this.normed);
+    const q = view(this.q);
+    const gate = view(this.gate);
+    return {
+      x, mid: view(this.mid), out: x, normedAttn: normed, normedFfn: normed, rstdAttn: null, rstdFfn: null,
+      q, qkv: this.qkv, gateUp: this.gateUp, attn: view(this.attn), branch: view(this.branch), gate, up: view(this.up), act: gate,
+      qHeads: qkNorm ? new Tensor(q.data, [n * c.heads, hd]) : null,
+      kHeads: qkNorm ? (this.k ? new Tensor(this.k.data, [c.kvHeads, hd]) : Tensor.zeros([n * c.kvHeads, hd])) : null,
+      positions: this.positions.subarray(0, n), seqLen: 0, fold: this.rows === 1, skipAttn: null, skipFfn: null,
+    };
+  }
+}
+
+/** Attention over the session's KV caches for the tokens of one pass. */
+class CachedAttention implements Attention {
+  past = 0;
+  n = 0;
+  constructor(private readonly session: InferenceSession, private readonly s: Scratch, private readonly w: ModelWeights) {}
+  hasCache(l: number): boolean {
+    return this.session.caches[l] !== null;
+  }
+  keys(l: number): Tensor {
+    if (this.s.k) return this.s.k;
+    const cache = this.reserve(l);
+    return cache.k.rows(this.past, this.past + this.n);
+  }
+  values(l: number): Tensor {
+    if (this.s.v) return this.s.v;
+    return this.session.caches[l]!.v.rows(this.past, this.past + this.n);
+  }
+  attend(l: number, q: Tensor, attn: Tensor): void {
+    const c = this.w.config;
+    const a = this.w.arch;
+    const cache = this.s.k ? this.reserve(l) : this.session.caches[l]!;
+    if (this.s.k && this.s.v) {
+      cache.k.data.set(this.s.k.data, this.past * cache.width);
+      cache.v.data.set(this.s.v.data, this.past * cache.width);
+    }
+    const window = a.windows[l];
+    if (a.attnSoftcap > 0 || (window > 0 && this.past + this.n > window)) {
+      attentionGeneral(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k, cache.v, attn, a.attnScale, window, a.attnSoftcap, this.s.scores);
+    } else {
+      ops.attentionCached(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k, cache.v, attn, a.attnScale);
+    }
+  }
+  private reserve(l: number): LayerCache {
+    const cache = this.session.caches[l]!;
+    cache.reserve(this.past + this.n, this.past);
+    return cache;
   }
 }
 
@@ -123,10 +169,13 @@ export class InferenceSession {
   hooks: SublayerHooks | null;
   private readonly scratch: Scratch;
   private readonly single: Scratch;
-  private readonly plan: DecodePlan;
-  private readonly positions: Int32Array;
+  private readonly attention: CachedAttention;
+  private readonly singleAttention: CachedAttention;
+  private readonly singleBuffers: LayerBuffers;
+  private readonly token = new Int32Array(1);
   private readonly finalNormed: Tensor; // [1, d]
   readonly logits: Tensor; // [1, vocab]
+  private decoding = false;
 
   constructor(readonly model: LlamaModel, options: SessionOptions = {}) {
     const c = model.config;
@@ -135,10 +184,14 @@ export class InferenceSession {
     const width = c.kvHeads * headDim(c);
     this.caches = Array.from({ length: c.layers }, (_, l) => (skipped.has(l) ? null : new LayerCache(width)));
     this.hooks = options.hooks ?? null;
-    this.scratch = new Scratch(c, this.chunk);
-    this.single = this.chunk === 1 ? this.scratch : new Scratch(c, 1);
-    this.plan = new DecodePlan(model);
-    this.positions = new Int32Array(this.chunk);
+    const needsScores = model.arch.attnSoftcap > 0 || model.arch.windows.some((w) => w > 0);
+    const maxLen = needsScores ? c.maxSeqLen : 0;
+    this.scratch = new Scratch(c, this.chunk, maxLen);
+    this.single = this.chunk === 1 ? this.scratch : new Scratch(c, 1, maxLen);
+    const w = model.weights;
+    this.attention = new CachedAttention(this, this.scratch, w);
+    this.singleAttention = this.chunk === 1 ? this.attention : new CachedAttention(this, this.single, w);
+    this.singleBuffers = this.single.buffers(1, model.arch.qkNorm, c);
     this.finalNormed = Tensor.zeros([1, c.dim]);
     this.logits = Tensor.zeros([1, c.vocabSize]);
   }
@@ -173,148 +226,59 @@ export class InferenceSession {
         throw new Error(`token id ${tokens[i]} at ${i} is outside the vocabulary of ${c.vocabSize}`);
       }
     }
+    if (!this.decoding) {
+      if (this.length === 0) this.hooks?.requestStart?.();
+      this.hooks?.prefill?.(this.length, tokens.length);
+    }
+    const w = this.model.weights;
     if (tokens.length === 1 && !onLogits) {
-      this.headOf(this.forwardOne(tokens[0]));
+      headForward(w, this.forward(tokens, this.single, this.singleBuffers, this.singleAttention), this.finalNormed, null, this.logits);
       return this.logits;
     }
     let chunkLogits: Tensor | null = null;
     for (let begin = 0; begin < tokens.length; begin += this.chunk) {
       const n = Math.min(this.chunk, tokens.length - begin);
-      const s = n === 1 ? this.single : this.scratch;
-      const hidden = this.forwardRows(tokens.subarray(begin, begin + n), s, n);
+      const one = n === 1;
+      const s = one ? this.single : this.scratch;
+      const buffers = one ? this.singleBuffers : s.buffers(n, this.model.arch.qkNorm, c);
+      const hidden = this.forward(tokens.subarray(begin, begin + n), s, buffers, one ? this.singleAttention : this.attention);
       if (onLogits) {
         if (!chunkLogits || chunkLogits.shape[0] !== n) chunkLogits = Tensor.zeros([n, c.vocabSize]);
-        const normed = s.normed.rows(0, n);
-        ops.rmsnorm(hidden, this.model.params.get('model.norm.weight'), c.normEps, normed, null);
-        ops.linear(normed, this.model.params.get('lm_head.weight'), chunkLogits);
+        headForward(w, hidden, buffers.normedAttn, null, chunkLogits);
         onLogits(this.length - n, chunkLogits);
       }
-      if (begin + n === tokens.length) this.headOf(n === 1 ? hidden : hidden.rows(n - 1, n));
+      if (begin + n === tokens.length) headForward(w, one ? hidden : hidden.rows(n - 1, n), this.finalNormed, null, this.logits);
     }
     return this.logits;
   }
 
   /** Appends one token and returns the next-token logits [1, vocab]. */
   decode(token: number): Tensor {
-    const tokens = this.plan.token;
-    tokens[0] = token;
-    return this.prefill(tokens);
-  }
-
-  private headOf(lastHidden: Tensor): void {
-    const c = this.model.config;
-    ops.rmsnorm(lastHidden, this.model.params.get('model.norm.weight'), c.normEps, this.finalNormed, null);
-    ops.linear(this.finalNormed, this.model.params.get('lm_head.weight'), this.logits);
-  }
-
-  /** The transformer over one new token at position `length` (the decode path); returns hidden [1, d]. */
-  private forwardOne(token: number): Tensor {
-    const c = this.model.config;
-    const p = this.model.params;
-    const hd = headDim(c);
-    const d = this.plan;
-    const s = this.single;
-    const past = this.length;
-    d.position[0] = past;
-    d.token[0] = token;
-    const { x, mid, normed, attn } = s;
-    ops.embedding(p.get('model.embed_tokens.weight'), d.token, x);
-    const hooks = this.hooks;
-    for (let l = 0; l < c.layers; l++) {
-      const cache = this.caches[l];
-      const planned = hooks?.skip ? hooks.skip(l, 'attn') : null;
-      const skipAttn = cache === null ? (planned ?? 1) : planned;
-      if (skipAttn !== null) {
-        ops.scale(x, skipAttn, mid);
-      } else {
-        const kv = cache!;
-        kv.reserve(past + 1, past);
-        ops.rmsnorm(x, p.layer(l, 'input_layernorm.weight'), c.normEps, normed, null);
-        ops.linear(normed, d.qkvWeights[l], d.qkv);
-        ops.rope(d.q, c.heads, hd, d.position, c.ropeTheta);
-        ops.rope(d.k, c.kvHeads, hd, d.position, c.ropeTheta);
-        kv.k.data.set(d.k.data, past * kv.width);
-        kv.v.data.set(d.v.data, past * kv.width);
-        ops.attentionCached(d.q, past, c.heads, c.kvHeads, hd, kv.k, kv.v, attn);
-        // mid = x + attn·Woᵀ, the residual add folded into the projection
-        mid.data.set(x.data);
-        ops.linear(attn, p.layer(l, 'self_attn.o_proj.weight'), mid, true);
-      }
-      hooks?.observe?.(l, 'attn', x, mid);
-
-      const skipFfn = hooks?.skip ? hooks.skip(l, 'ffn') : null;
-      if (skipFfn !== null) {
-        ops.scale(mid, skipFfn, x);
-      } else {
-        ops.rmsnorm(mid, p.layer(l, 'post_attention_layernorm.weight'), c.normEps, normed, null);
-        ops.linear(normed, d.gateUpWeights[l], d.gateUp);
-        ops.swiglu(d.gate, d.up, d.gate);
-        x.data.set(mid.data);
-        ops.linear(d.gate, p.layer(l, 'mlp.down_proj.weight'), x, true);
-      }
-      hooks?.observe?.(l, 'ffn', mid, x);
+    if (this.length === 0) this.hooks?.requestStart?.();
+    this.hooks?.decodeStep?.(this.length);
+    this.token[0] = token;
+    this.decoding = true;
+    try {
+      return this.prefill(this.token);
+    } finally {
+      this.decoding = false;
+      this.hooks?.decodeStepEnd?.();
     }
-    this.length = past + 1;
-    return x;
   }
 
   /** The transformer over n new tokens at positions length..length+n−1; returns hidden [n, d]. */
-  private forwardRows(tokens: Int32Array, s: Scratch, n: number): Tensor {
+  private forward(tokens: Int32Array, s: Scratch, buf: LayerBuffers, att: CachedAttention): Tensor {
     const c = this.model.config;
-    const p = this.model.params;
-    const hd = headDim(c);
+    const w = this.model.weights;
+    const n = tokens.length;
     const past = this.length;
-    const positions = this.positions.subarray(0, n);
-    for (let i = 0; i < n; i++) positions[i] = past + i;
-    const x = s.x.rows(0, n); // residual at each layer's start
-    const mid = s.mid.rows(0, n); // residual between a layer's two sublayers
-    const normed = s.normed.rows(0, n);
-    const q = s.q.rows(0, n);
-    const attn = s.attn.rows(0, n);
-    const branch = s.branch.rows(0, n);
-    ops.embedding(p.get('model.embed_tokens.weight'), tokens, x);
-    const hooks = this.hooks;
-    for (let l = 0; l < c.layers; l++) {
-      const cache = this.caches[l];
-      // a layer without a cache is skipped for the whole session (scale from the plan, else 1)
-      const planned = hooks?.skip ? hooks.skip(l, 'attn') : null;
-      const skipAttn = cache === null ? (planned ?? 1) : planned;
-      if (skipAttn !== null) {
-        ops.scale(x, skipAttn, mid);
-      } else {
-        const cacheRows = cache!;
-        cacheRows.reserve(past + n, past);
-        const k = cacheRows.k.rows(past, past + n);
-        const v = cacheRows.v.rows(past, past + n);
-        ops.rmsnorm(x, p.layer(l, 'input_layernorm.weight'), c.normEps, normed, null);
-        ops.linear(normed, p.layer(l, 'self_attn.q_proj.weight'), q);
-        ops.linear(normed, p.layer(l, 'self_attn.k_proj.weight'), k);
-        ops.linear(normed, p.layer(l, 'self_attn.v_proj.weight'), v);
-        ops.rope(q, c.heads, hd, positions, c.ropeTheta);
-        ops.rope(k, c.kvHeads, hd, positions, c.ropeTheta);
-        ops.attentionCached(q, past, c.heads, c.kvHeads, hd, cacheRows.k, cacheRows.v, attn);
-        ops.linear(attn, p.layer(l, 'self_attn.o_proj.weight'), branch);
-        ops.add(x, branch, mid);
-      }
-      hooks?.observe?.(l, 'attn', x, mid);
-
-      const skipFfn = hooks?.skip ? hooks.skip(l, 'ffn') : null;
-      if (skipFfn !== null) {
-        ops.scale(mid, skipFfn, x);
-        hooks?.observe?.(l, 'ffn', mid, x);
-      } else {
-        const gate = s.gate.rows(0, n);
-        const up = s.up.rows(0, n);
-        ops.rmsnorm(mid, p.layer(l, 'post_attention_layernorm.weight'), c.normEps, normed, null);
-        ops.linear(normed, p.layer(l, 'mlp.gate_proj.weight'), gate);
-        ops.linear(normed, p.layer(l, 'mlp.up_proj.weight'), up);
-        ops.swiglu(gate, up, gate);
-        ops.linear(gate, p.layer(l, 'mlp.down_proj.weight'), branch);
-        ops.add(mid, branch, x);
-        hooks?.observe?.(l, 'ffn', mid, x);
-      }
-    }
+    for (let i = 0; i < n; i++) buf.positions[i] = past + i;
+    buf.seqLen = past + n;
+    att.past = past;
+    att.n = n;
+    embedForward(w, tokens, buf.x);
+    for (let l = 0; l < c.layers; l++) layerForward(w, l, buf, att, this.hooks);
     this.length = past + n;
-    return x;
+    return buf.x;
   }
 }

@@ -7,24 +7,23 @@
 //               x += FFN(RMSNorm(x))    (SwiGLU: down(silu(gate·x) ⊙ up·x))
 //   logits = RMSNorm(x) · headᵀ                           [N, vocab]
 //
-// Sublayer hooks (what AdaSkip needs): an observer sees the residual stream before and after
-// every attention and FFN sublayer, and a skip plan can replace a sublayer by a scaling of the
-// residual (x_after = s · x_before). With neither set the forward pass does no extra work.
+// The layer itself is layer.ts's layerForward (shared with prefill and decode); this file holds
+// the training workspace, the block-diagonal attention over packed rows, and the backward pass,
+// which exists for the plain LLaMA shape only (architectures that are not `trainable` refuse).
+// Sublayer hooks (hooks.ts) observe the residual around each sublayer and can replace one by a
+// residual scaling (x_after = s · x_before); with none set the forward pass does no extra work.
 //
 // Not here: KV-cache inference (see src/model/inference.ts), sampling, data loading.
 import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { LmlabError } from '../util/errors.ts';
+import type { Architecture } from './architecture.ts';
 import { type LlamaConfig, headDim } from './config.ts';
+import type { SublayerHooks } from './hooks.ts';
+import { type Attention, type LayerBuffers, ModelWeights, embedForward, headForward, layerForward } from './layer.ts';
 import { ParameterSet } from './params.ts';
 
-export type SublayerKind = 'attn' | 'ffn';
-
-export interface SublayerHooks {
-  /** Called with the residual [N, d] before and after each sublayer (read-only views). */
-  observe?(layer: number, kind: SublayerKind, before: Tensor, after: Tensor): void;
-  /** Returns a residual scale to skip the sublayer, or null to run it. */
-  skip?(layer: number, kind: SublayerKind): number | null;
-}
+export type { SublayerHooks, SublayerKind } from './hooks.ts';
 
 /** One micro-batch of packed rows. All arrays have rows · t entries. */
 export interface TrainingBatch {
@@ -79,6 +78,9 @@ export class TrainingWorkspace {
   readonly dGate: Tensor;
   readonly dUp: Tensor;
   readonly branch: Tensor; // forward scratch for a sublayer's output [N, d]
+  /** each layer's buffers as the layer body sees them (views of the activations above) */
+  readonly buffers: LayerBuffers[];
+  readonly attention: TrainingAttention;
 
   constructor(readonly config: LlamaConfig, readonly rows: number, readonly t: number) {
     const c = config;
@@ -112,17 +114,57 @@ export class TrainingWorkspace {
     this.dGate = m(c.ffnHidden);
     this.dUp = m(c.ffnHidden);
     this.branch = m(c.dim);
+    this.buffers = this.layers.map((a, l) => ({
+      x: a.input, mid: a.mid, out: l + 1 < c.layers ? this.layers[l + 1].input : this.output,
+      normedAttn: a.normedAttn, normedFfn: a.normedFfn, rstdAttn: a.rstdAttn, rstdFfn: a.rstdFfn,
+      q: a.q, qkv: null, gateUp: null, attn: a.attn, branch: this.branch, gate: a.gate, up: a.up, act: a.act,
+      qHeads: new Tensor(a.q.data, [n * c.heads, hd]), kHeads: new Tensor(a.k.data, [n * c.kvHeads, hd]),
+      positions: new Int32Array(0), seqLen: t, fold: false, skipAttn: null, skipFfn: null,
+    }));
+    this.attention = new TrainingAttention(this);
+  }
+}
+
+/** Training attention: keys/values in the layer's activations, block-diagonal causal over rows. */
+class TrainingAttention implements Attention {
+  segments: Int32Array | null = null;
+  constructor(private readonly ws: TrainingWorkspace) {}
+  hasCache(): boolean {
+    return true;
+  }
+  keys(l: number): Tensor {
+    return this.ws.layers[l].k;
+  }
+  values(l: number): Tensor {
+    return this.ws.layers[l].v;
+  }
+  attend(l: number, q: Tensor, attn: Tensor): void {
+    const ws = this.ws;
+    const c = ws.config;
+    const a = ws.layers[l];
+    ops.attentionForward({ batch: ws.rows, t: ws.t, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim(c) }, q, a.k, a.v, this.segments, attn, a.lse);
   }
 }
 
 export class LlamaModel {
   readonly params: ParameterSet;
+  private weightsView: ModelWeights | null = null;
 
   constructor(readonly config: LlamaConfig, params?: ParameterSet) {
     this.params = params ?? new ParameterSet(config);
     if (this.params.config !== config && JSON.stringify(this.params.config) !== JSON.stringify(config)) {
       throw new Error('LlamaModel: parameters were made for a different config');
     }
+  }
+
+  get arch(): Architecture {
+    return this.params.arch;
+  }
+
+  /** The weights as the layer body reads them (built once). */
+  get weights(): ModelWeights {
+    this.weightsView ??= new ModelWeights(this.config, this.params.arch, this.params);
+    return this.weightsView;
   }
 
   static initialised(config: LlamaConfig, seed: number): LlamaModel {
@@ -136,49 +178,23 @@ export class LlamaModel {
    */
   forward(ws: TrainingWorkspace, batch: TrainingBatch, hooks: SublayerHooks | null = null, dlogitsScale = 0): { sum: number; count: number } {
     const c = this.config;
-    const p = this.params;
-    const hd = headDim(c);
-    const dims = { batch: ws.rows, t: ws.t, heads: c.heads, kvHeads: c.kvHeads, headDim: hd };
     checkBatch(ws, batch, c);
-
-    ops.embedding(p.get('model.embed_tokens.weight'), batch.tokens, ws.layers.length > 0 ? ws.layers[0].input : ws.output);
-    for (let l = 0; l < c.layers; l++) {
-      const a = ws.layers[l];
-      const next = l + 1 < c.layers ? ws.layers[l + 1].input : ws.output;
-
-      // attention sublayer: a.input -> a.mid
-      a.skipAttn = hooks?.skip ? hooks.skip(l, 'attn') : null;
-      if (a.skipAttn !== null) {
-        ops.scale(a.input, a.skipAttn, a.mid);
-      } else {
-        ops.rmsnorm(a.input, p.layer(l, 'input_layernorm.weight'), c.normEps, a.normedAttn, a.rstdAttn);
-        ops.linear(a.normedAttn, p.layer(l, 'self_attn.q_proj.weight'), a.q);
-        ops.linear(a.normedAttn, p.layer(l, 'self_attn.k_proj.weight'), a.k);
-        ops.linear(a.normedAttn, p.layer(l, 'self_attn.v_proj.weight'), a.v);
-        ops.rope(a.q, c.heads, hd, batch.positions, c.ropeTheta);
-        ops.rope(a.k, c.kvHeads, hd, batch.positions, c.ropeTheta);
-        ops.attentionForward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse);
-        ops.linear(a.attn, p.layer(l, 'self_attn.o_proj.weight'), ws.branch);
-        ops.add(a.input, ws.branch, a.mid);
-      }
-      hooks?.observe?.(l, 'attn', a.input, a.mid);
-
-      // FFN sublayer: a.mid -> next
-      a.skipFfn = hooks?.skip ? hooks.skip(l, 'ffn') : null;
-      if (a.skipFfn !== null) {
-        ops.scale(a.mid, a.skipFfn, next);
-      } else {
-        ops.rmsnorm(a.mid, p.layer(l, 'post_attention_layernorm.weight'), c.normEps, a.normedFfn, a.rstdFfn);
-        ops.linear(a.normedFfn, p.layer(l, 'mlp.gate_proj.weight'), a.gate);
-        ops.linear(a.normedFfn, p.layer(l, 'mlp.up_proj.weight'), a.up);
-        ops.swiglu(a.gate, a.up, a.act);
-        ops.linear(a.act, p.layer(l, 'mlp.down_proj.weight'), ws.branch);
-        ops.add(a.mid, ws.branch, next);
-      }
-      hooks?.observe?.(l, 'ffn', a.mid, next);
+    if (ws.config !== c && JSON.stringify(ws.config) !== JSON.stringify(c)) throw new Error('model forward: the workspace was made for a different config');
+    const w = this.weights;
+    const a = this.arch;
+    if (a.windows.some((x) => x > 0 && x < ws.t) || a.attnSoftcap > 0 || Math.abs(a.attnScale * Math.sqrt(headDim(c)) - 1) > 1e-12) {
+      throw new LmlabError(`the ${a.family} architecture (sliding window, soft-capping or attention scale) has no training forward pass`);
     }
-    ops.rmsnorm(ws.output, p.get('model.norm.weight'), c.normEps, ws.normedFinal, ws.rstdFinal);
-    ops.linear(ws.normedFinal, p.get('lm_head.weight'), ws.logits);
+    ws.attention.segments = batch.segments;
+    embedForward(w, batch.tokens, ws.layers.length > 0 ? ws.layers[0].input : ws.output);
+    for (let l = 0; l < c.layers; l++) {
+      const buf = ws.buffers[l];
+      buf.positions = batch.positions;
+      layerForward(w, l, buf, ws.attention, hooks);
+      ws.layers[l].skipAttn = buf.skipAttn;
+      ws.layers[l].skipFfn = buf.skipFfn;
+    }
+    headForward(w, ws.output, ws.normedFinal, ws.rstdFinal, ws.logits);
     return ops.crossEntropy(
       ws.logits, batch.targets, batch.lossMask ?? null, ws.losses, dlogitsScale !== 0 ? ws.logits : null, dlogitsScale,
     );
@@ -196,6 +212,7 @@ export class LlamaModel {
 
   /** Backward from the logits' gradient that forward(…, dlogitsScale) left in ws.logits. */
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
+    if (!this.arch.trainable) throw new LmlabError(`training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`);
     const c = this.config;
     const p = this.params;
     const hd = headDim(c);
@@ -227,6 +244,12 @@ export class LlamaModel {
         ops.attentionBackward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse, ws.dAttn, ws.dq, ws.dk, ws.dv);
         ops.ropeBackward(ws.dq, c.heads, hd, batch.positions, c.ropeTheta);
         ops.ropeBackward(ws.dk, c.kvHeads, hd, batch.positions, c.ropeTheta);
+        if (this.arch.qkvBias) {
+          // q = W·n + b before RoPE: the bias gradient is the column sum of the pre-RoPE gradient
+          columnSum(ws.dq, grads.layer(l, 'self_attn.q_proj.bias'));
+          columnSum(ws.dk, grads.layer(l, 'self_attn.k_proj.bias'));
+          columnSum(ws.dv, grads.layer(l, 'self_attn.v_proj.bias'));
+        }
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.q_proj.weight'), ws.dq, ws.dNormed, grads.layer(l, 'self_attn.q_proj.weight'));
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.k_proj.weight'), ws.dk, ws.dNormed, grads.layer(l, 'self_attn.k_proj.weight'), true);
         ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.v_proj.weight'), ws.dv, ws.dNormed, grads.layer(l, 'self_attn.v_proj.weight'), true);
@@ -236,6 +259,14 @@ export class LlamaModel {
     }
     ops.embeddingBackward(batch.tokens, dRes, grads.get('model.embed_tokens.weight'));
   }
+}
+
+/** into += Σ_rows x (the gradient of a bias added to every row). */
+function columnSum(x: Tensor, into: Tensor): void {
+  const width = into.size;
+  const d = x.data;
+  const o = into.data;
+  for (let r = 0; r < d.length; r += width) for (let j = 0; j < width; j++) o[j] += d[r + j];
 }
 
 function checkBatch(ws: TrainingWorkspace, b: TrainingBatch, c: LlamaConfig): void {

@@ -3,35 +3,56 @@
 // reads a tensor by name. Gradients and optimiser moments use the same layout.
 import { Tensor } from '../engine/tensor.ts';
 import { Rng } from '../util/rng.ts';
+import { type Architecture, llamaArchitecture } from './architecture.ts';
 import { type LlamaConfig, headDim } from './config.ts';
 
 export interface ParameterSpec {
   name: string;
   shape: number[];
   /** weight decay applies (matrices) or not (norms, embeddings unless asked) */
-  kind: 'matrix' | 'norm' | 'embedding';
+  kind: 'matrix' | 'norm' | 'embedding' | 'bias';
 }
 
 export function layerName(layer: number, suffix: string): string {
   return `model.layers.${layer}.${suffix}`;
 }
 
-/** Every parameter tensor of the architecture, in storage order. */
-export function parameterSpecs(c: LlamaConfig): ParameterSpec[] {
+/**
+ * Every parameter tensor of the architecture, in storage order. Each layer's q/k/v weights and
+ * its gate/up weights stay adjacent (the decode path reads them as one matrix); the optional
+ * tensors of other families (biases, q/k norms, output norms) follow them.
+ */
+export function parameterSpecs(c: LlamaConfig, arch: Architecture = llamaArchitecture(c)): ParameterSpec[] {
   const hd = headDim(c);
   const specs: ParameterSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocabSize, c.dim], kind: 'embedding' }];
   for (let l = 0; l < c.layers; l++) {
-    specs.push(
-      { name: layerName(l, 'input_layernorm.weight'), shape: [c.dim], kind: 'norm' },
-      { name: layerName(l, 'self_attn.q_proj.weight'), shape: [c.heads * hd, c.dim], kind: 'matrix' },
-      { name: layerName(l, 'self_attn.k_proj.weight'), shape: [c.kvHeads * hd, c.dim], kind: 'matrix' },
-      { name: layerName(l, 'self_attn.v_proj.weight'), shape: [c.kvHeads * hd, c.dim], kind: 'matrix' },
-      { name: layerName(l, 'self_attn.o_proj.weight'), shape: [c.dim, c.heads * hd], kind: 'matrix' },
-      { name: layerName(l, 'post_attention_layernorm.weight'), shape: [c.dim], kind: 'norm' },
-      { name: layerName(l, 'mlp.gate_proj.weight'), shape: [c.ffnHidden, c.dim], kind: 'matrix' },
-      { name: layerName(l, 'mlp.up_proj.weight'), shape: [c.ffnHidden, c.dim], kind: 'matrix' },
-      { name: layerName(l, 'mlp.down_proj.weight'), shape: [c.dim, c.ffnHidden], kind: 'matrix' },
-    );
+    const add = (suffix: string, shape: number[], kind: ParameterSpec['kind']) => specs.push({ name: layerName(l, suffix), shape, kind });
+    add('input_layernorm.weight', [c.dim], 'norm');
+    add('self_attn.q_proj.weight', [c.heads * hd, c.dim], 'matrix');
+    add('self_attn.k_proj.weight', [c.kvHeads * hd, c.dim], 'matrix');
+    add('self_attn.v_proj.weight', [c.kvHeads * hd, c.dim], 'matrix');
+    add('self_attn.o_proj.weight', [c.dim, c.heads * hd], 'matrix');
+    if (arch.qkvBias) {
+      add('self_attn.q_proj.bias', [c.heads * hd], 'bias');
+      add('self_attn.k_proj.bias', [c.kvHeads * hd], 'bias');
+      add('self_attn.v_proj.bias', [c.kvHeads * hd], 'bias');
+    }
+    if (arch.oBias) add('self_attn.o_proj.bias', [c.dim], 'bias');
+    if (arch.qkNorm) {
+      add('self_attn.q_norm.weight', [hd], 'norm');
+      add('self_attn.k_norm.weight', [hd], 'norm');
+    }
+    if (arch.postNorms) add('post_attn_output_norm.weight', [c.dim], 'norm');
+    add('post_attention_layernorm.weight', [c.dim], 'norm');
+    add('mlp.gate_proj.weight', [c.ffnHidden, c.dim], 'matrix');
+    add('mlp.up_proj.weight', [c.ffnHidden, c.dim], 'matrix');
+    add('mlp.down_proj.weight', [c.dim, c.ffnHidden], 'matrix');
+    if (arch.mlpBias) {
+      add('mlp.gate_proj.bias', [c.ffnHidden], 'bias');
+      add('mlp.up_proj.bias', [c.ffnHidden], 'bias');
+      add('mlp.down_proj.bias', [c.dim], 'bias');
+    }
+    if (arch.postNorms) add('post_ffn_output_norm.weight', [c.dim], 'norm');
   }
   specs.push({ name: 'model.norm.weight', shape: [c.dim], kind: 'norm' });
   if (!c.tieEmbeddings) specs.push({ name: 'lm_head.weight', shape: [c.vocabSize, c.dim], kind: 'matrix' });
@@ -45,8 +66,11 @@ export class ParameterSet {
   /** [offset, length] of each spec in `flat`, in spec order */
   readonly ranges: Array<[number, number]> = [];
 
-  constructor(readonly config: LlamaConfig, flat?: Float32Array) {
-    this.specs = parameterSpecs(config);
+  readonly arch: Architecture;
+
+  constructor(readonly config: LlamaConfig, flat?: Float32Array, arch?: Architecture) {
+    this.arch = arch ?? llamaArchitecture(config);
+    this.specs = parameterSpecs(config, this.arch);
     const total = this.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
     if (flat && flat.length !== total) throw new Error(`parameters: expected ${total} values for this config, got ${flat.length}`);
     this.flat = flat ?? new Float32Array(total);
@@ -59,6 +83,10 @@ export class ParameterSet {
     }
     // A tied head reads the embedding table under its own name.
     if (config.tieEmbeddings) this.byName.set('lm_head.weight', this.byName.get('model.embed_tokens.weight')!);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
   }
 
   get(name: string): Tensor {
@@ -91,7 +119,7 @@ export class ParameterSet {
 
   /** A zero-filled set with the same layout (gradients, optimiser moments). */
   like(): ParameterSet {
-    return new ParameterSet(this.config);
+    return new ParameterSet(this.config, undefined, this.arch);
   }
 
   /**
@@ -103,8 +131,8 @@ export class ParameterSet {
     const residualScale = 1 / Math.sqrt(2 * this.config.layers);
     for (const spec of this.specs) {
       const data = this.get(spec.name).data;
-      if (spec.kind === 'norm') {
-        data.fill(1);
+      if (spec.kind === 'norm' || spec.kind === 'bias') {
+        data.fill(spec.kind === 'norm' ? 1 : 0);
         continue;
       }
       const std = /o_proj|down_proj/.test(spec.name) ? 0.02 * residualScale : 0.02;
@@ -122,8 +150,8 @@ export function toNamedTensors(params: ParameterSet): Map<string, { shape: numbe
 }
 
 /** Copies named tensors (e.g. read from a checkpoint) into a new ParameterSet for config. */
-export function fromNamedTensors(config: LlamaConfig, named: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint'): ParameterSet {
-  const params = new ParameterSet(config);
+export function fromNamedTensors(config: LlamaConfig, named: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint', arch?: Architecture): ParameterSet {
+  const params = new ParameterSet(config, undefined, arch);
   for (const spec of params.specs) {
     const t = named.get(spec.name);
     if (!t) throw new Error(`${where}: missing tensor ${spec.name}`);

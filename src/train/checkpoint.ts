@@ -15,7 +15,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync 
 import { join } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
-import { loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
+import { type SaveHfOptions, loadHfCheckpoint, saveHfCheckpoint } from '../io/hf-llama.ts';
+import { fromHuggingFaceJson } from '../tokenizer/index.ts';
 import type { LlamaConfig } from '../model/config.ts';
 import { type ParameterSet, fromNamedTensors, toNamedTensors } from '../model/params.ts';
 import { writeAtomic, writeDirAtomic } from '../util/atomic.ts';
@@ -62,6 +63,18 @@ export function listCheckpoints(runDir: string): { name: string; step: number }[
   }).sort((a, b) => b.step - a.step);
 }
 
+/** The tokenizer's BOS/EOS (ids and texts), so the checkpoint's config files name them. */
+function specialTokensOf(tokenizerPath: string): SaveHfOptions {
+  const text = readFileSync(tokenizerPath, 'utf8');
+  const tokenizer = fromHuggingFaceJson(JSON.parse(text));
+  const out: SaveHfOptions = { tokenizerJson: text };
+  const bos = tokenizer.bosId;
+  const eos = tokenizer.eosId;
+  if (bos !== undefined) Object.assign(out, { bosTokenId: bos, bosToken: tokenizer.tokenString(bos) });
+  if (eos !== undefined) Object.assign(out, { eosTokenId: eos, eosToken: tokenizer.tokenString(eos) });
+  return out;
+}
+
 export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2, tokenizerPath?: string): string {
   const root = checkpointsDir(runDir);
   mkdirSync(root, { recursive: true });
@@ -69,14 +82,14 @@ export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: 
   const name = `step-${String(state.step).padStart(6, '0')}`;
   const final = join(root, name);
   writeDirAtomic(final, (tmp) => {
-    saveHfCheckpoint(tmp, params.config, toNamedTensors(params));
+    saveHfCheckpoint(tmp, params.config, toNamedTensors(params), tokenizerPath ? specialTokensOf(tokenizerPath) : {});
     const moments = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [prefix, set] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
       for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
     }
     writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
     // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
-    if (tokenizerPath) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
+    if (tokenizerPath && !existsSync(join(tmp, 'tokenizer.json'))) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     writeAtomic(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
     writeManifest(tmp); // last: a checkpoint with a complete manifest is complete
   });

@@ -53,6 +53,13 @@ test('tokenizer → shards → train → interrupt/resume → generate → score
     assert.equal(losses.length, 12);
     assert.ok(losses[11] < losses[0], `loss falls: ${losses[0]} → ${losses[11]}`);
     const model = join(dir, 'run', 'checkpoints', 'step-000012');
+    // the checkpoint names its special tokens for other tools: config, generation and tokenizer configs
+    const json = (f: string) => JSON.parse(readFileSync(join(model, f), 'utf8'));
+    const ids = [json('config.json').bos_token_id, json('config.json').eos_token_id];
+    assert.ok(ids.every((id) => Number.isInteger(id)), `config.json ids ${ids}`);
+    assert.deepEqual([json('generation_config.json').bos_token_id, json('generation_config.json').eos_token_id], ids);
+    assert.equal(typeof json('tokenizer_config.json').bos_token, 'string');
+    assert.equal(typeof json('tokenizer_config.json').eos_token, 'string');
     r = lmlab('generate', model, '--prompt', 'Document', '-n', '8', '--json', '-t', '0');
     assert.equal(r.code, 0, r.err);
     const g = JSON.parse(r.out);

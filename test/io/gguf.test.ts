@@ -127,19 +127,19 @@ test('damaged files give a clear error naming the file and the problem', () => {
   expectOpenError('bad-type.gguf', badType, /metadata general\.architecture has unknown value type 99/);
 });
 
-test('quantized tensors are listed but refused on read', () => {
+test('quantized tensors of types without a decoder are listed but refused on read', () => {
   const path = join(dir, 'quant.gguf');
   writeGguf(path, new Map(), [{ name: 'q', shape: [2, 32], type: 'F32', data: new Float32Array(64) }]);
   const bytes = Uint8Array.from(readFileSync(path));
-  // Retype the tensor as Q8_0 (type 8: 34 bytes per block of 32): 68 bytes, within the file.
+  // Retype the tensor as Q2_K (type 10: 84 bytes per block of 256): 84 bytes, within the file.
   const typeAt = 24 + 8 + 1 + 4 + 16;
-  new DataView(bytes.buffer).setUint32(typeAt, 8, true);
+  new DataView(bytes.buffer).setUint32(typeAt, 10, true);
   writeFileSync(path, bytes);
   const file = GgufFile.open(path);
   try {
-    assert.equal(file.info('q').typeName, 'type 8');
-    assert.equal(file.info('q').byteLength, 68);
-    assert.throws(() => file.read('q'), /quant\.gguf: tensor q has ggml type 8; only F32, F16 and BF16 can be read/);
+    assert.equal(file.info('q').typeName, 'type 10');
+    assert.equal(file.info('q').byteLength, 84);
+    assert.throws(() => file.read('q'), /quant\.gguf: tensor q has ggml type 10; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read/);
   } finally {
     file.close();
   }

@@ -29,8 +29,17 @@ function assertSameTensors(actual: NamedTensors, expected: NamedTensors): void {
 test('F32 checkpoint round trip is exact and writes a transformers-style folder', () => {
   const dir = folder();
   const tensors = randomTensors(tinyConfig);
-  saveHfCheckpoint(dir, tinyConfig, tensors, { tokenizerJson: '{"model":{}}', bosTokenId: 1, eosTokenId: 2 });
-  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'tokenizer.json']);
+  saveHfCheckpoint(dir, tinyConfig, tensors, { tokenizerJson: '{"model":{}}', bosTokenId: 1, eosTokenId: 2, bosToken: '<s>', eosToken: '</s>' });
+  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  // the special tokens are named wherever transformers and converters look for them
+  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  assert.equal(read('config.json').bos_token_id, 1);
+  assert.equal(read('config.json').eos_token_id, 2);
+  assert.equal(read('generation_config.json').bos_token_id, 1);
+  assert.equal(read('generation_config.json').eos_token_id, 2);
+  assert.equal(read('tokenizer_config.json').bos_token, '<s>');
+  assert.equal(read('tokenizer_config.json').eos_token, '</s>');
+  assert.equal(read('tokenizer_config.json').add_bos_token, true);
   const loaded = loadHfCheckpoint(dir);
   assert.deepEqual(loaded.config, tinyConfig);
   assert.equal(loaded.bosTokenId, 1);
