@@ -64,6 +64,10 @@ export function languageOfFile(file: string): Language {
   return lang;
 }
 
+export function languageAvailable(lang: Language): boolean {
+  return lang.requires.every((path) => existsSync(path));
+}
+
 export function assertLanguageAvailable(lang: Language): void {
   const missing = lang.requires.find((path) => !existsSync(path));
   if (missing) throw new LmlabError(`${lang.name} is not available on this machine (${missing} is missing)`);
