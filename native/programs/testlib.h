@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -327,9 +328,10 @@ class pattern {
         }
     }
 
+    typedef std::function<bool(size_t)> Next;
+
     // Calls `next(end)` for every way `node` (once) matches s from `at`; stops when it returns true.
-    template <typename F>
-    bool matchOnce(const Node &node, const std::string &s, size_t at, F &&next) const {
+    bool matchOnce(const Node &node, const std::string &s, size_t at, const Next &next) const {
         if (node.kind == Node::Set) return at < s.size() && node.chars[(unsigned char)s[at]] && next(at + 1);
         if (node.kind == Node::Alt) {
             for (const Node &choice : node.parts)
@@ -339,16 +341,13 @@ class pattern {
         return matchSeq(node, 0, s, at, next);
     }
 
-    template <typename F>
-    bool matchSeq(const Node &seq, size_t i, const std::string &s, size_t at, F &&next) const {
+    bool matchSeq(const Node &seq, size_t i, const std::string &s, size_t at, const Next &next) const {
         if (i == seq.parts.size()) return next(at);
-        const Node &item = seq.parts[i];
-        return matchItem(item, 0, s, at, [&](size_t end) { return matchSeq(seq, i + 1, s, end, next); });
+        return matchItem(seq.parts[i], 0, s, at, [&](size_t end) { return matchSeq(seq, i + 1, s, end, next); });
     }
 
-    // Greedy repetition with backtracking: count repeats so far, try one more before stopping.
-    template <typename F>
-    bool matchItem(const Node &item, int count, const std::string &s, size_t at, F &&next) const {
+    // Greedy repetition with backtracking: try one more repeat before stopping at this count.
+    bool matchItem(const Node &item, int count, const std::string &s, size_t at, const Next &next) const {
         if (count < item.maxRep) {
             bool done = matchOnce(item, s, at, [&](size_t end) {
                 if (end == at && count >= item.minRep) return false;  // no progress: stop repeating
@@ -359,8 +358,7 @@ class pattern {
         return count >= item.minRep && next(at);
     }
 
-    template <typename F>
-    bool matchNode(const Node &node, const std::string &s, size_t at, F &&next) const {
+    bool matchNode(const Node &node, const std::string &s, size_t at, const Next &next) const {
         Node once = node;
         once.minRep = once.maxRep = 1;
         return matchItem(once, 0, s, at, next);

@@ -46,7 +46,7 @@ const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][
   ['unknown-lang', { solutions: [{ file: 'solutions/a.rs', expected: 'AC' }] }, { 'solutions/a.rs': 'fn main(){}' }, /cannot tell the language/],
   ['bad-rating', { rating: 5000 }, {}, /rating/],
   ['extra-field', { memoryLimitMB: 3 }, {}, /memoryLimitMB|Unrecognized/i],
-  ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching \.ans/],
+  ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching 02\.ans/],
   ['orphan-answer', {}, { 'tests/03.ans': '1' }, /tests\/03\.ans has no matching input file/],
   ['no-section', {}, { 'statement.md': '## Statement\nx\n## Input\nx\n## Examples\n' }, /no '## Output' section/],
 ];
