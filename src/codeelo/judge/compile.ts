@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmlabError } from '../../errors.ts';
-import type { Language } from './languages.ts';
+import { compileStep, runEnv, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import { runningAsRoot, runSandboxed, SANDBOX_UID } from './sandbox.ts';
 import { signalName } from './verdict.ts';
@@ -21,7 +21,7 @@ export interface Artifact {
 }
 
 // The wall limit only catches a compiler that sleeps; a loaded machine must not turn slow compiles into errors.
-export const COMPILE_LIMITS = { cpuMs: 30_000, wallMs: 600_000, memoryKb: 1024 * 1024, procs: 32, outputKb: 256 * 1024, tmpKb: 512 * 1024 };
+export const COMPILE_LIMITS = { cpuMs: 30_000, wallMs: 600_000, memoryKb: 1024 * 1024, procs: 128, outputKb: 256 * 1024, tmpKb: 512 * 1024 };
 const MESSAGE_LIMIT = 4000;
 
 export function cacheRoot(): string {
@@ -67,14 +67,17 @@ export async function compileSource(lang: Language, source: Buffer, extra: Extra
   try {
     const box = join(work, 'box');
     mkdirSync(box);
-    writeFileSync(join(box, lang.sourceName), source);
+    const step = compileStep(lang, source);
+    writeFileSync(join(box, step.sourceName), source);
     for (const f of extra) writeFileSync(join(box, f.name), f.data);
     if (runningAsRoot()) chownSync(box, SANDBOX_UID, SANDBOX_UID);
     chmodSync(work, 0o755);
     const log = join(work, 'compile.log');
-    if (lang.compile) {
+    if (step.compile) {
+      const limits = { ...COMPILE_LIMITS, cpuMs: lang.compileCpuMs ?? COMPILE_LIMITS.cpuMs };
+      const env = runEnv(lang, 1024);
       const report = await judgeSlots.with(1, () =>
-        runSandboxed({ box, boxWritable: true, argv: lang.compile!, stdout: log, stderr: log + '.err', limits: COMPILE_LIMITS }),
+        runSandboxed({ box, boxWritable: true, argv: step.compile!, stdout: log, stderr: log + '.err', limits, ...(env ? { env } : {}) }),
       );
       if (report.internal_error) throw new Error(`compiling in the sandbox failed: ${report.internal_error}`);
       if (report.limit !== 'none' || report.exit_code !== 0) {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { LmlabError } from '../../errors.ts';
 import { compileSource, type Artifact } from './compile.ts';
 import { compileHelper } from './external.ts';
-import { languageOfFile } from './languages.ts';
+import { languageOfFile, runArgv } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import type { Problem } from './problem.ts';
 import { runSandboxed } from './sandbox.ts';
@@ -58,7 +58,7 @@ export async function materializeTests(problem: Problem, testlib: string): Promi
         const lang = languageOfFile(file);
         const artifact = await compileSource(lang, readFileSync(file));
         if (!artifact.ok) throw new LmlabError(`problem ${problem.id}: the main solution does not compile: ${artifact.message.split('\n')[0]}`);
-        main = { artifact, run: lang.run };
+        main = { artifact, run: runArgv(lang, 1024) };
       }
       await runInto(main.artifact, main.run, test.input, test.answer, `problem ${problem.id}: the main solution on test ${test.name}`);
     }

@@ -10,7 +10,7 @@ import { compileSource, type Artifact } from './compile.ts';
 import { compileHelper, ExternalChecker, testlibFor } from './external.ts';
 import { materializeTests } from './generate.ts';
 import { runInteractiveTest } from './interactive.ts';
-import { assertLanguageAvailable, type Language } from './languages.ts';
+import { assertLanguageAvailable, runArgv, runEnv, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import type { Problem, TestCase } from './problem.ts';
 import { assertCanSandbox, runningAsRoot, SANDBOX_LOST, SANDBOX_UID, SandboxSession, type SandboxLimits, type SessionConfig } from './sandbox.ts';
@@ -79,7 +79,7 @@ async function runOneTest(problem: Problem, lang: Language, rig: TestRig, test: 
   const { scratch, limits } = rig;
   if (problem.interactive) {
     const outcome = await judgeSlots.with(2, () => runInteractiveTest({
-      solution: rig.solution, runArgv: lang.run, solutionLimits: limits, timeLimitMs: problem.timeLimitMs,
+      solution: rig.solution, runArgv: runArgv(lang, problem.memoryLimitMb), runEnv: runEnv(lang, problem.memoryLimitMb), solutionLimits: limits, timeLimitMs: problem.timeLimitMs,
       interactor: rig.interactor!, input: test.input, scratch,
     }));
     const s = outcome.solution;
@@ -170,7 +170,11 @@ export async function judgeSubmission(problem: Problem, lang: Language, source: 
     chmodSync(box, 0o755);
     fileBox = { box, input: problem.inputFile ?? null, output: problem.outputFile ?? null };
   }
-  const sessionConfig: SessionConfig = fileBox ? { box: fileBox.box, boxWritable: true, argv: lang.run, limits } : { box: compiled.dir, argv: lang.run, limits };
+  const argv = runArgv(lang, problem.memoryLimitMb);
+  const env = runEnv(lang, problem.memoryLimitMb);
+  const sessionConfig: SessionConfig = {
+    ...(fileBox ? { box: fileBox.box, boxWritable: true } : { box: compiled.dir }), argv, limits, ...(env ? { env } : {}),
+  };
   const rig: TestRig = {
     solution: compiled, interactor: helpers.interactor, scratch, limits, fileBox,
     session: problem.interactive ? null : new SandboxSession(sessionConfig),
