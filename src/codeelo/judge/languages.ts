@@ -64,7 +64,7 @@ export const LANGUAGES: Language[] = [
   },
   {
     id: 'kotlin', name: 'Kotlin (kotlinc, JVM)', extensions: ['.kt'], sourceName: 'main.kt',
-    compile: ['/usr/bin/kotlinc', '-J-Xmx768m', 'main.kt', '-include-runtime', '-d', 'main.jar'],
+    compile: ['/usr/bin/kotlinc', '-J-Xmx768m', '-jvm-target', '1.8', 'main.kt', '-include-runtime', '-d', 'main.jar'],
     run: ['/usr/bin/java', ...JVM, '-jar', '/box/main.jar'], requires: ['/usr/bin/kotlinc', '/usr/bin/java'], procs: 96, compileCpuMs: 180_000,
   },
   {
