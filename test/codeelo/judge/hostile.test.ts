@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { judgeSubmission } from '../../../src/codeelo/judge/judge.ts';
 import { languageById } from '../../../src/codeelo/judge/languages.ts';
 import { loadProblem, type Problem } from '../../../src/codeelo/judge/problem.ts';
+import { launchedPids } from '../../../src/codeelo/judge/sandbox.ts';
 import type { Verdict } from '../../../src/codeelo/judge/verdict.ts';
 import { fixtures, leakedSandboxProcesses, sandboxCgroups, sandboxSkipReason, writeProblem } from './helpers.ts';
 
@@ -107,9 +108,14 @@ test('nothing escaped and the host is as it was', { skip, timeout: 120_000 }, as
   assert.equal(canaryProcess.signalCode, null);
   assert.deepEqual(leakedSandboxProcesses(), [], 'no process of the sandbox user is left outside a live sandbox');
   assert.deepEqual(sandboxCgroups().filter((c) => !cgroupsBefore.has(c) && !launcherAlive(c)), [], 'no sandbox cgroup is left');
-  // Other judgings on the machine (other test files) make and remove roots of their own: a root
-  // of ours would stay, theirs go within their run, so wait for the new ones to go.
-  const newRoots = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('lmlab-sbx-root-') && !sandboxRootsBefore.has(n));
+  // Other judgings on the machine (other test files, other checkouts) make roots of their own.
+  // Roots named with a launcher pid are ours when we started that launcher; unnamed ones go
+  // within their run when they are someone else's, so wait for those to go.
+  const ours = (name: string): boolean => {
+    const pid = /^lmlab-sbx-root-(\d+)-/.exec(name)?.[1];
+    return pid === undefined || launchedPids.has(Number(pid));
+  };
+  const newRoots = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('lmlab-sbx-root-') && !sandboxRootsBefore.has(n) && ours(n));
   for (let waited = 0; newRoots().length > 0 && waited < 60_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(newRoots(), [], 'no sandbox root directory is left in /tmp');
 });
