@@ -184,20 +184,23 @@ static bool __lmlab_isInfinite(double r) {
     return v > 1E300 || v < -1E300;
 }
 
+// testlib's absolute value: x > 0 ? x : -x, so a zero difference prints as -0.0 in messages.
+static inline double __lmlab_abs(double x) { return x > 0 ? x : -x; }
+
 // Absolute or relative error at most maxError (plus 1e-15 of slack); infinities match by sign.
 inline bool doubleCompare(double expected, double result, double maxError) {
     maxError += 1E-15;
     if (__lmlab_isNaN(expected)) return __lmlab_isNaN(result);
     if (__lmlab_isInfinite(expected)) return expected > 0 ? result > 0 && __lmlab_isInfinite(result) : result < 0 && __lmlab_isInfinite(result);
     if (__lmlab_isNaN(result) || __lmlab_isInfinite(result)) return false;
-    if (std::fabs(result - expected) <= maxError) return true;
+    if (__lmlab_abs(result - expected) <= maxError) return true;
     double a = expected * (1.0 - maxError), b = expected * (1.0 + maxError);
     return result >= std::min(a, b) && result <= std::max(a, b);
 }
 
 inline double doubleDelta(double expected, double result) {
-    double absolute = std::fabs(result - expected);
-    if (std::fabs(expected) > 1E-9) return std::min(absolute, std::fabs(absolute / expected));
+    double absolute = __lmlab_abs(result - expected);
+    if (__lmlab_abs(expected) > 1E-9) return std::min(absolute, __lmlab_abs(absolute / expected));
     return absolute;
 }
 
