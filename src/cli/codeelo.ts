@@ -5,6 +5,7 @@
 import { type Command, Option } from 'commander';
 import { LmlabError } from './errors.ts';
 import { readJsonFile } from '../io/json.ts';
+import { importTestDataset } from '../codeelo/harness/dataset-tests.ts';
 import { readRatingChanges, readStandings } from '../codeelo/cf/import.ts';
 import { CodeforcesClient, DEFAULT_BASE_URL } from '../codeelo/cf/client.ts';
 import { codeforcesUpdate } from '../codeelo/rating/codeforces.ts';
@@ -181,6 +182,21 @@ export function registerCodeeloCommands(program: Command): Command {
       }
       savePack(pack, opts.out);
       console.log(`wrote ${opts.out}: contest ${pack.contest.id} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants, ${pack.problems.length} problems`);
+    });
+
+  codeelo
+    .command('import-tests')
+    .description('import problems with their official tests and checkers from a Codeforces test dataset (Parquet or JSON lines) as packages for --packages')
+    .argument('<dataset>', 'dataset file (.parquet, or .jsonl with one problem per line)')
+    .requiredOption('--out <dir>', 'packages directory to write (one folder per problem id)')
+    .option('--contest <ids>', 'only these contests (comma-separated ids)')
+    .action(async (dataset: string, opts: { out: string; contest?: string }) => {
+      const only = opts.contest ? new Set(opts.contest.split(',').map((c) => Number(c.trim()))) : undefined;
+      const summary = await importTestDataset(dataset, opts.out, only);
+      for (const p of summary.imported) console.log(`${p.id}: ${p.tests} tests, ${p.checker === 'custom' ? 'testlib checker' : 'token checker'}`);
+      for (const s of summary.skipped) console.log(`${s.id}: skipped (${s.reason})`);
+      console.log(`imported ${summary.imported.length} problems into ${opts.out}, skipped ${summary.skipped.length}`);
+      if (summary.imported.length === 0) throw new LmlabError(`no problem with tests imported from ${dataset}`);
     });
 
   codeelo

@@ -63,7 +63,7 @@ export function problemFromPackage(dir: string, slot: { contestId: number; index
   return {
     ...slot, title: local.title, rating: slot.rating ?? local.rating, tags: slot.tags?.length ? slot.tags : local.tags,
     statement: { ...statement, timeLimitMs: local.timeLimitMs, memoryLimitMb: local.memoryLimitMb },
-    interactive: local.interactive, localMode: 'tests', local, source: `package ${local.id}`,
+    interactive: local.interactive, localMode: 'tests', local, source: `${local.format === 'polygon' ? 'Polygon package' : 'package'} ${local.id} (full tests)`,
   };
 }
 
@@ -156,7 +156,7 @@ export function resolveProblem(slot: { contestId: number; index: string; name?: 
   const base = { contestId: slot.contestId, index: slot.index, key, ...(slot.rating !== undefined ? { rating: slot.rating } : {}), tags: slot.tags };
   if (sources.packagesDir) {
     const dir = join(sources.packagesDir, key.toLowerCase());
-    if (existsSync(join(dir, 'problem.json'))) return problemFromPackage(dir, base);
+    if (existsSync(join(dir, 'problem.json')) || existsSync(join(dir, 'problem.xml'))) return problemFromPackage(dir, base);
   }
   const item = sources.dataset?.get(key);
   const meta = sources.problemset?.get(key);

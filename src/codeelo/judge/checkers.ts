@@ -1,6 +1,8 @@
 // The standard checkers with testlib's semantics, in TypeScript: tokens (wcmp), lines, exact,
-// ints, float with absolute-or-relative error (rcmp4/6/9) and yes/no. They scan the text in
-// place (no token arrays), so a 64 MB output costs no more than one pass.
+// ints (ncmp), float with absolute-or-relative error (rcmp4/6/9), yes/no (nyesno), and the
+// rest of testlib's standard set: one int (icmp), one YES/NO (yesno), one double (dcmp), a huge
+// integer (hcmp), unordered ints (uncmp), lines as token lists (lcmp), exact lines (fcmp). The
+// token checkers scan the text in place (no token arrays), so a 64 MB output costs one pass.
 // Deliberately not here: custom checkers (external.ts run compiled C++ in the sandbox).
 
 export type CheckerVerdict = 'AC' | 'WA' | 'PE' | 'FAIL';
@@ -14,7 +16,14 @@ export type BuiltinChecker =
   | { type: 'exact' }
   | { type: 'ints' }
   | { type: 'yesno' }
-  | { type: 'float'; eps: number };
+  | { type: 'float'; eps: number }
+  | { type: 'single-int' }
+  | { type: 'single-yesno' }
+  | { type: 'single-float'; eps: number }
+  | { type: 'huge-int' }
+  | { type: 'unordered-ints' }
+  | { type: 'line-tokens' }
+  | { type: 'exact-lines' };
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9 || code === 11 || code === 12;
@@ -167,5 +176,86 @@ export function runBuiltinChecker(checker: BuiltinChecker, output: string, answe
     case 'ints': return checkInts(output, answer);
     case 'yesno': return checkYesNo(output, answer);
     case 'float': return checkFloat(output, answer, checker.eps);
+    case 'single-int': return checkSingle(output, answer, 'an integer', (t) => INTEGER.test(t) && t !== '-0' && Math.abs(Number(t)) <= 2 ** 31,
+      (o, a) => BigInt(o) === BigInt(a));
+    case 'single-yesno': return checkSingle(output, answer, 'YES or NO', (t) => /^(yes|no)$/i.test(t), (o, a) => o.toUpperCase() === a.toUpperCase());
+    case 'single-float': return checkSingle(output, answer, 'a number', (t) => DECIMAL.test(t), (o, a) => doublesMatch(Number(a), Number(o), checker.eps));
+    case 'huge-int': return checkSingle(output, answer, 'an integer', (t) => INTEGER.test(t), (o, a) => o === a, true);
+    case 'unordered-ints': return checkUnorderedInts(output, answer);
+    case 'line-tokens': return checkLineWise(output, answer, (o, a) => {
+      const ot = o.split(/[ \t\r\v\f]+/).filter(Boolean);
+      const at = a.split(/[ \t\r\v\f]+/).filter(Boolean);
+      return ot.length === at.length && ot.every((t, i) => t === at[i]);
+    });
+    case 'exact-lines': return checkLineWise(output, answer, (o, a) => o === a);
   }
+}
+
+/** Whether only whitespace is left (testlib's seekEof). */
+function restIsBlank(reader: TokenReader): boolean {
+  return reader.next() === null;
+}
+
+/**
+ * One value each (icmp, yesno, dcmp, hcmp): the first token of answer and output, then testlib's
+ * "extra information in the output file" (PE) when the output holds anything more.
+ */
+function checkSingle(output: string, answer: string, what: string, valid: (t: string) => boolean,
+  same: (out: string, ans: string) => boolean, answerAlone = false): CheckResult {
+  const ans = new TokenReader(answer);
+  const out = new TokenReader(output);
+  const a = ans.next();
+  if (a === null || !valid(a)) return fail(`answer: ${what} expected, found '${clip(a ?? 'EOF')}'`);
+  if (answerAlone && !restIsBlank(ans)) return fail('expected exactly one token in the answer file');
+  const o = out.next();
+  if (o === null) return pe(`unexpected end of file: ${what} expected`);
+  if (!valid(o)) return pe(`${what} expected, found '${clip(o)}'`);
+  if (!same(o, a)) return wa(`expected '${clip(a)}', found '${clip(o)}'`);
+  if (!restIsBlank(out)) return pe('extra information in the output file');
+  return ok(`answer is '${clip(a)}'`);
+}
+
+/** uncmp: the same multiset of 64-bit integers, in any order. */
+function checkUnorderedInts(output: string, answer: string): CheckResult {
+  const read = (text: string, isAnswer: boolean): bigint[] | CheckResult => {
+    const reader = new TokenReader(text);
+    const values: bigint[] = [];
+    for (let t = reader.next(); t !== null; t = reader.next()) {
+      if (!INTEGER.test(t) || t === '-0' || BigInt(t) >= 2n ** 63n || BigInt(t) < -(2n ** 63n)) {
+        return isAnswer ? fail(`answer holds a non-integer '${clip(t)}'`) : pe(`expected an integer, found '${clip(t)}'`);
+      }
+      values.push(BigInt(t));
+    }
+    return values.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  };
+  const a = read(answer, true);
+  if (!Array.isArray(a)) return a;
+  const o = read(output, false);
+  if (!Array.isArray(o)) return o;
+  if (a.length !== o.length) return wa(`expected ${a.length} elements, but ${o.length} found`);
+  return a.every((v, i) => v === o[i]) ? ok(`${a.length} numbers`) : wa(`expected sequence and output are different (as unordered sequences) [size=${a.length}]`);
+}
+
+/** testlib's lines: split at '\n', a '\r' before it dropped; the empty piece after a final newline is not a line. */
+function testlibLines(text: string): string[] {
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  // The piece after the final newline, then one empty last line (lcmp/fcmp stop at an empty line that ends the file).
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * lcmp/fcmp: every answer line against the output line at the same place (a missing output
+ * line is PE, as testlib's unexpected end of file); output lines beyond are PE unless blank.
+ */
+function checkLineWise(output: string, answer: string, same: (out: string, ans: string) => boolean): CheckResult {
+  const ans = testlibLines(answer);
+  const out = testlibLines(output);
+  for (let i = 0; i < ans.length; i++) {
+    if (i >= out.length) return pe(`unexpected end of file: line ${i + 1} expected`);
+    if (!same(out[i], ans[i])) return wa(`${ordinal(i + 1)} lines differ - expected: '${clip(ans[i])}', found: '${clip(out[i])}'`);
+  }
+  if (out.slice(ans.length).some((l) => l.trim() !== '')) return pe('extra information in the output file');
+  return ok(ans.length === 1 ? `single line: '${clip(ans[0])}'` : `${ans.length} lines`);
 }

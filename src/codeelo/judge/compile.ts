@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
-import type { Language } from './languages.ts';
+import { compileStep, runEnv, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import { runningAsRoot, runSandboxed, SANDBOX_UID } from './sandbox.ts';
 import { signalName } from './verdict.ts';
@@ -20,7 +20,8 @@ export interface Artifact {
   cached: boolean;
 }
 
-export const COMPILE_LIMITS = { cpuMs: 30_000, wallMs: 60_000, memoryKb: 1024 * 1024, procs: 32, outputKb: 256 * 1024, tmpKb: 512 * 1024 };
+// The wall limit only catches a compiler that sleeps; a loaded machine must not turn slow compiles into errors.
+export const COMPILE_LIMITS = { cpuMs: 30_000, wallMs: 600_000, memoryKb: 1024 * 1024, procs: 128, outputKb: 256 * 1024, tmpKb: 512 * 1024 };
 const MESSAGE_LIMIT = 4000;
 
 export function cacheRoot(): string {
@@ -28,8 +29,16 @@ export function cacheRoot(): string {
   return process.env.LMLAB_JUDGE_CACHE ?? join(tmpdir(), `lmlab-judge-cache${own}`);
 }
 
-function artifactKey(lang: Language, source: Buffer): string {
-  return createHash('sha256').update(JSON.stringify([lang.id, lang.compile, lang.run])).update('\0').update(source).digest('hex').slice(0, 32);
+/** Files placed beside the source before compiling (testlib.h for checkers and generators). */
+export interface ExtraFile {
+  name: string;
+  data: Buffer;
+}
+
+function artifactKey(lang: Language, source: Buffer, extra: ExtraFile[]): string {
+  const h = createHash('sha256').update(JSON.stringify([lang.id, lang.compile, lang.run])).update('\0').update(source);
+  for (const f of extra) h.update('\0').update(f.name).update('\0').update(f.data);
+  return h.digest('hex').slice(0, 32);
 }
 
 /**
@@ -46,9 +55,9 @@ function safeCacheRoot(): string {
   return root;
 }
 
-export async function compileSource(lang: Language, source: Buffer): Promise<Artifact> {
+export async function compileSource(lang: Language, source: Buffer, extra: ExtraFile[] = []): Promise<Artifact> {
   const root = safeCacheRoot();
-  const key = artifactKey(lang, source);
+  const key = artifactKey(lang, source, extra);
   const okDir = join(root, `${lang.id}-${key}`);
   const failedLog = join(root, `${lang.id}-${key}.ce`);
   if (existsSync(okDir)) return { ok: true, dir: okDir, message: '', cached: true };
@@ -58,13 +67,17 @@ export async function compileSource(lang: Language, source: Buffer): Promise<Art
   try {
     const box = join(work, 'box');
     mkdirSync(box);
-    writeFileSync(join(box, lang.sourceName), source);
+    const step = compileStep(lang, source);
+    writeFileSync(join(box, step.sourceName), source);
+    for (const f of extra) writeFileSync(join(box, f.name), f.data);
     if (runningAsRoot()) chownSync(box, SANDBOX_UID, SANDBOX_UID);
     chmodSync(work, 0o755);
     const log = join(work, 'compile.log');
-    if (lang.compile) {
+    if (step.compile) {
+      const limits = { ...COMPILE_LIMITS, cpuMs: lang.compileCpuMs ?? COMPILE_LIMITS.cpuMs };
+      const env = runEnv(lang, 1024);
       const report = await judgeSlots.with(1, () =>
-        runSandboxed({ box, boxWritable: true, argv: lang.compile!, stdout: log, stderr: log + '.err', limits: COMPILE_LIMITS }),
+        runSandboxed({ box, boxWritable: true, argv: step.compile!, stdout: log, stderr: log + '.err', limits, ...(env ? { env } : {}) }),
       );
       if (report.internal_error) throw new Error(`compiling in the sandbox failed: ${report.internal_error}`);
       if (report.limit !== 'none' || report.exit_code !== 0) {

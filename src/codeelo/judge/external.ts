@@ -2,8 +2,10 @@
 // through the same cache as solutions and run in the sandbox like any untrusted code, with the
 // testlib command line and exit codes (0 OK, 1 WA, 2 PE, 3 FAIL, 7 points).
 // Deliberately not here: the pipes between interactor and solution (interactive.ts).
-import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LmlabError } from '../../util/errors.ts';
 import type { CheckResult } from './checkers.ts';
 import { compileSource, type Artifact } from './compile.ts';
 import { languageById } from './languages.ts';
@@ -11,11 +13,26 @@ import { judgeSlots } from './limiter.ts';
 import { SandboxSession } from './sandbox.ts';
 import { signalName } from './verdict.ts';
 
-export const HELPER_LIMITS = { cpuMs: 10_000, wallMs: 20_000, memoryKb: 1024 * 1024, procs: 8, outputKb: 64 * 1024 };
+export const HELPER_LIMITS = { cpuMs: 10_000, wallMs: 120_000, memoryKb: 1024 * 1024, procs: 8, outputKb: 64 * 1024 };
 
-/** Compiles a checker/interactor source; a compile error is the problem's fault: it throws. */
-export async function compileHelper(sourcePath: string, role: string): Promise<Artifact> {
-  const artifact = await compileSource(languageById('cpp'), readFileSync(sourcePath));
+const ownTestlib = fileURLToPath(new URL('../../../native/programs/testlib.h', import.meta.url));
+
+/**
+ * The testlib.h a problem's checker, interactor and generators compile with: the problem's own
+ * (Polygon's files/testlib.h), else the one the user names (--testlib, LMLAB_TESTLIB), else
+ * lmlab's own testlib-compatible header.
+ */
+export function testlibFor(problemTestlib: string | null | undefined, userTestlib?: string): string {
+  const chosen = problemTestlib ?? userTestlib ?? process.env.LMLAB_TESTLIB ?? ownTestlib;
+  if (!existsSync(chosen)) throw new LmlabError(`testlib header ${chosen} does not exist`);
+  return chosen;
+}
+
+/** Compiles a checker/interactor/generator source with testlib.h beside it; a compile error is the problem's fault: it throws. */
+export async function compileHelper(sourcePath: string, role: string, testlib?: string): Promise<Artifact> {
+  const extra = [{ name: 'testlib.h', data: readFileSync(testlib ?? testlibFor(null)) }];
+  const lang = sourcePath.endsWith('.c') ? languageById('c') : languageById('cpp');
+  const artifact = await compileSource(lang, readFileSync(sourcePath), extra);
   if (!artifact.ok) throw new Error(`the ${role} ${sourcePath} does not compile: ${artifact.message.split('\n').slice(0, 3).join(' | ')}`);
   return artifact;
 }

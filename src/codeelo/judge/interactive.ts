@@ -26,7 +26,7 @@ function makeFifo(path: string): void {
 }
 
 export async function runInteractiveTest(opts: {
-  solution: Artifact; runArgv: string[]; solutionLimits: SandboxLimits; timeLimitMs: number;
+  solution: Artifact; runArgv: string[]; runEnv?: Record<string, string>; solutionLimits: SandboxLimits; timeLimitMs: number;
   interactor: Artifact; input: string; scratch: string;
 }): Promise<InteractiveOutcome> {
   const { scratch } = opts;
@@ -43,7 +43,7 @@ export async function runInteractiveTest(opts: {
   const interactorErr = join(scratch, 'interactor.err');
   const wallMs = opts.solutionLimits.wallMs;
   const [solution, interactor] = await Promise.all([
-    runSandboxed({ box: opts.solution.dir, argv: opts.runArgv, stdin: toSolution, stdout: fromSolution, limits: opts.solutionLimits }),
+    runSandboxed({ box: opts.solution.dir, argv: opts.runArgv, ...(opts.runEnv ? { env: opts.runEnv } : {}), stdin: toSolution, stdout: fromSolution, limits: opts.solutionLimits }),
     runSandboxed({
       box, boxWritable: true, bindReadOnly: [{ host: opts.interactor.dir, inside: '/interactor' }], argv: ['/interactor/main', 'input.txt', 'output.txt'],
       stdin: fromSolution, stdout: toSolution, stdoutFirst: true, stderr: interactorErr,

@@ -2,17 +2,18 @@
 // sandbox (one timed run per core at a time), check each output, stop at the first failure
 // unless asked to run everything. Deliberately not here: sandbox mechanics (sandbox.ts),
 // output comparison (checkers.ts, external.ts), FIFOs (interactive.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBuiltinChecker, type CheckResult } from './checkers.ts';
 import { compileSource, type Artifact } from './compile.ts';
-import { compileHelper, ExternalChecker } from './external.ts';
+import { compileHelper, ExternalChecker, testlibFor } from './external.ts';
+import { materializeTests } from './generate.ts';
 import { runInteractiveTest } from './interactive.ts';
-import { assertLanguageAvailable, type Language } from './languages.ts';
+import { assertLanguageAvailable, runArgv, runEnv, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import type { Problem, TestCase } from './problem.ts';
-import { assertCanSandbox, SANDBOX_LOST, SandboxSession, type SandboxLimits, type SessionConfig } from './sandbox.ts';
+import { assertCanSandbox, runningAsRoot, SANDBOX_LOST, SANDBOX_UID, SandboxSession, type SandboxLimits, type SessionConfig } from './sandbox.ts';
 import { runVerdict, type JudgeResult, type TestResult, type Verdict } from './verdict.ts';
 
 export interface JudgeOptions {
@@ -21,6 +22,8 @@ export interface JudgeOptions {
   /** output limit for the solution (OLE beyond it) */
   outputLimitKb?: number;
   onTest?: (result: TestResult) => void;
+  /** testlib.h for checkers, interactors and generators when the problem ships none */
+  testlib?: string;
 }
 
 export const DEFAULT_OUTPUT_LIMIT_KB = 64 * 1024;
@@ -46,10 +49,10 @@ interface Helpers {
   interactor: Artifact | null;
 }
 
-async function prepareHelpers(problem: Problem): Promise<Helpers> {
+async function prepareHelpers(problem: Problem, testlib: string): Promise<Helpers> {
   return {
-    checker: problem.checker.type === 'custom' ? await compileHelper(problem.checker.source, 'checker') : null,
-    interactor: problem.interactor ? await compileHelper(problem.interactor, 'interactor') : null,
+    checker: problem.checker.type === 'custom' ? await compileHelper(problem.checker.source, 'checker', testlib) : null,
+    interactor: problem.interactor ? await compileHelper(problem.interactor, 'interactor', testlib) : null,
   };
 }
 
@@ -62,6 +65,8 @@ interface TestRig {
   checker: ExternalChecker | null;
   scratch: string;
   limits: SandboxLimits;
+  /** a writable copy of the program's box for problems that name input/output files */
+  fileBox: { box: string; input: string | null; output: string | null } | null;
 }
 
 async function checkOutput(problem: Problem, rig: TestRig, test: TestCase, outputPath: string): Promise<CheckResult> {
@@ -74,22 +79,37 @@ async function runOneTest(problem: Problem, lang: Language, rig: TestRig, test: 
   const { scratch, limits } = rig;
   if (problem.interactive) {
     const outcome = await judgeSlots.with(2, () => runInteractiveTest({
-      solution: rig.solution, runArgv: lang.run, solutionLimits: limits, timeLimitMs: problem.timeLimitMs,
+      solution: rig.solution, runArgv: runArgv(lang, problem.memoryLimitMb), runEnv: runEnv(lang, problem.memoryLimitMb), solutionLimits: limits, timeLimitMs: problem.timeLimitMs,
       interactor: rig.interactor!, input: test.input, scratch,
     }));
     const s = outcome.solution;
     return { ...base, verdict: outcome.verdict, timeMs: s.cpu_ms, wallMs: s.wall_ms, memoryKb: s.memory_kb, message: outcome.message };
   }
-  const outputPath = join(scratch, 'output.txt');
+  let outputPath = join(scratch, 'output.txt');
+  let stdin = test.input;
+  if (rig.fileBox) {
+    // Polygon problems with input-file/output-file: the program reads and writes in its box.
+    const { box, input, output } = rig.fileBox;
+    if (output) rmSync(join(box, output), { force: true });
+    if (input) {
+      copyFileSync(test.input, join(box, input));
+      chmodSync(join(box, input), 0o644);
+      stdin = '/dev/null';
+    }
+  }
   const session = rig.session!;
-  let report = await judgeSlots.with(1, () => session.run(test.input, outputPath, join(scratch, 'stderr.txt')));
+  let report = await judgeSlots.with(1, () => session.run(stdin, outputPath, join(scratch, 'stderr.txt')));
   if (report.internal_error?.startsWith(SANDBOX_LOST)) {
     // The launcher has given this sandbox up; a judging machine under pressure can lose one,
     // so the test gets one more run in a fresh sandbox before it is an internal error.
     await session.close().catch(() => undefined);
     const fresh = new SandboxSession(rig.sessionConfig);
     rig.session = fresh;
-    report = await judgeSlots.with(1, () => fresh.run(test.input, outputPath, join(scratch, 'stderr.txt')));
+    report = await judgeSlots.with(1, () => fresh.run(stdin, outputPath, join(scratch, 'stderr.txt')));
+  }
+  if (rig.fileBox?.output) {
+    outputPath = join(rig.fileBox.box, rig.fileBox.output);
+    if (!existsSync(outputPath)) writeFileSync(outputPath, '');
   }
   const measured = { timeMs: report.cpu_ms, wallMs: report.wall_ms, memoryKb: report.memory_kb };
   const failure = runVerdict(report, problem.timeLimitMs);
@@ -133,16 +153,30 @@ export async function judgeSubmission(problem: Problem, lang: Language, source: 
   }
   let helpers: Helpers;
   try {
-    helpers = await prepareHelpers(problem);
+    const testlib = testlibFor(problem.testlib, options.testlib);
+    await materializeTests(problem, testlib);
+    helpers = await prepareHelpers(problem, testlib);
   } catch (e) {
     return { ...result, verdict: 'IE', compileMessage: (e as Error).message };
   }
   const limits = solutionLimits(problem, lang, options.outputLimitKb ?? DEFAULT_OUTPUT_LIMIT_KB);
   sweepStaleScratch();
   const scratch = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
-  const sessionConfig: SessionConfig = { box: compiled.dir, argv: lang.run, limits };
+  let fileBox: TestRig['fileBox'] = null;
+  if ((problem.inputFile || problem.outputFile) && !problem.interactive) {
+    const box = join(scratch, 'box');
+    cpSync(compiled.dir, box, { recursive: true });
+    if (runningAsRoot()) chownSync(box, SANDBOX_UID, SANDBOX_UID);
+    chmodSync(box, 0o755);
+    fileBox = { box, input: problem.inputFile ?? null, output: problem.outputFile ?? null };
+  }
+  const argv = runArgv(lang, problem.memoryLimitMb);
+  const env = runEnv(lang, problem.memoryLimitMb);
+  const sessionConfig: SessionConfig = {
+    ...(fileBox ? { box: fileBox.box, boxWritable: true } : { box: compiled.dir }), argv, limits, ...(env ? { env } : {}),
+  };
   const rig: TestRig = {
-    solution: compiled, interactor: helpers.interactor, scratch, limits,
+    solution: compiled, interactor: helpers.interactor, scratch, limits, fileBox,
     session: problem.interactive ? null : new SandboxSession(sessionConfig),
     sessionConfig,
     checker: helpers.checker ? new ExternalChecker(helpers.checker, scratch) : null,

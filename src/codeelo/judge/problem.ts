@@ -1,5 +1,7 @@
-// Loads and validates a problem package (problem.json, statement.md, tests/, solutions/ and the
-// optional checker/interactor/generator/validator sources) with one clear error per problem.
+// Loads and validates a problem: lmlab's own package (problem.json, tests/, and optionally
+// statement.md, solutions/, checker/interactor/generator/validator sources), a Polygon package
+// (polygon.ts) or a plain folder of tests (plain.ts), with one clear error per problem. Only the
+// tests and limits are needed to judge; statement and solutions serve prompting and the selftest.
 // Deliberately does not compile or run anything: that is the judge's and the selftest's job.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -7,6 +9,9 @@ import { z } from 'zod';
 import { LmlabError } from '../../util/errors.ts';
 import type { BuiltinChecker } from './checkers.ts';
 import { languageOfFile } from './languages.ts';
+import { loadPlainFolder, problemError, problemIdOf } from './plain.ts';
+import { loadPolygonPackage } from './polygon.ts';
+import { listTestFiles, type TestCase } from './testfiles.ts';
 import { EXPECTABLE_VERDICTS, type ExpectableVerdict } from './verdict.ts';
 
 const relativeFile = z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the problem directory');
@@ -22,27 +27,23 @@ const checkerSchema = z.discriminatedUnion('type', [
 ]);
 
 const problemSchema = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+'),
-  title: z.string().min(1),
+  id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+').optional(),
+  title: z.string().min(1).optional(),
   timeLimitMs: z.number().int().min(100).max(20_000),
   memoryLimitMb: z.number().int().min(16).max(2048),
-  rating: z.number().int().min(800).max(3500),
-  tags: z.array(z.string().min(1)),
-  checker: checkerSchema,
-  interactive: z.boolean(),
+  rating: z.number().int().min(800).max(3500).optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  checker: checkerSchema.default({ type: 'tokens' }),
+  interactive: z.boolean().default(false),
   interactor: relativeFile.optional(),
   generator: relativeFile.optional(),
   validator: relativeFile.optional(),
-  solutions: z.array(z.object({ file: relativeFile, expected: z.enum(EXPECTABLE_VERDICTS) }).strict()).min(1),
+  solutions: z.array(z.object({ file: relativeFile, expected: z.enum(EXPECTABLE_VERDICTS) }).strict()).default([]),
 }).strict();
 
+/** A custom checker: C++ source, compiled with testlib.h (the problem's, the user's or lmlab's) beside it. */
 export type CheckerSpec = BuiltinChecker | { type: 'custom'; source: string };
-
-export interface TestCase {
-  name: string;
-  input: string;
-  answer: string;
-}
+export type { TestCase };
 
 export interface Problem {
   dir: string;
@@ -60,43 +61,56 @@ export interface Problem {
   validator: string | null;
   solutions: { file: string; expected: ExpectableVerdict }[];
   tests: TestCase[];
+  /** statement.md text, empty when the problem has none (judging does not need it) */
   statement: string;
+  /** file names the solution reads and writes instead of stdin/stdout (Polygon), null for stdio */
+  inputFile?: string | null;
+  outputFile?: string | null;
+  /** testlib.h the problem ships for its checker/interactor (null: --testlib, LMLAB_TESTLIB or lmlab's own) */
+  testlib?: string | null;
+  /** the reference solution that writes missing answers of generated tests (Polygon's "main") */
+  mainSolution?: string | null;
+  /** where the problem came from: lmlab package, Polygon package or a plain test folder */
+  format?: 'lmlab' | 'polygon' | 'plain';
 }
 
-const TEST_NAME = /^(\d{2,3})\.in$/;
 // Interactive statements describe the dialogue under "## Interaction"; their "## Input" is optional.
 const REQUIRED_SECTIONS = { plain: ['## Statement', '## Input', '## Output', '## Examples'], interactive: ['## Statement', '## Interaction', '## Examples'] };
 
-function problemError(dir: string, message: string): LmlabError {
-  return new LmlabError(`problem ${basename(dir)}: ${message}`);
-}
-
 function listTests(dir: string, interactive: boolean): TestCase[] {
-  const testsDir = join(dir, 'tests');
-  if (!existsSync(testsDir) || !statSync(testsDir).isDirectory()) throw problemError(dir, 'has no tests/ directory');
-  const names = readdirSync(testsDir);
-  const tests: TestCase[] = [];
-  for (const name of names) {
-    if (name.endsWith('.ans') && !names.includes(name.replace(/\.ans$/, '.in'))) throw problemError(dir, `tests/${name} has no matching .in file`);
-    const match = TEST_NAME.exec(name);
-    if (!match) continue;
-    const answer = join(testsDir, `${match[1]}.ans`);
-    if (!existsSync(answer)) {
-      if (!interactive) throw problemError(dir, `tests/${name} has no matching .ans file`);
-    }
-    tests.push({ name: match[1], input: join(testsDir, name), answer });
+  try {
+    return listTestFiles(join(dir, 'tests'), 'tests', interactive);
+  } catch (e) {
+    throw problemError(dir, (e as Error).message);
   }
-  if (tests.length === 0) throw problemError(dir, 'tests/ holds no NN.in files');
-  tests.sort((a, b) => Number(a.name) - Number(b.name));
-  for (let i = 1; i < tests.length; i++) {
-    if (Number(tests[i].name) === Number(tests[i - 1].name)) throw problemError(dir, `tests ${tests[i - 1].name} and ${tests[i].name} have the same number`);
-  }
-  return tests;
 }
 
-/** Loads one problem directory, throwing a one-line error naming the problem and the fault. */
-export function loadProblem(problemDir: string): Problem {
-  const dir = resolve(problemDir);
+export interface LoadOptions {
+  /** limits for a plain test folder (a package states its own) */
+  timeLimitMs?: number;
+  memoryLimitMb?: number;
+  /** checker for a plain test folder: a built-in name (wcmp, ncmp, rcmp6, ...) or a C++ source */
+  checker?: string;
+}
+
+/**
+ * Loads a problem from a path: a Polygon package (problem.xml, directory or .zip), an lmlab
+ * package (problem.json) or a plain folder of tests. Throws a one-line error naming the fault.
+ */
+export function loadProblem(path: string, options: LoadOptions = {}): Problem {
+  const dir = resolve(path);
+  if (!existsSync(dir)) throw problemError(dir, 'does not exist');
+  if (statSync(dir).isFile()) {
+    if (!dir.toLowerCase().endsWith('.zip')) throw problemError(dir, 'is a file, not a problem directory or a Polygon .zip');
+    return loadPolygonPackage(dir);
+  }
+  if (existsSync(join(dir, 'problem.xml'))) return loadPolygonPackage(dir);
+  if (existsSync(join(dir, 'problem.json'))) return loadLmlabPackage(dir);
+  return loadPlainFolder(dir, options);
+}
+
+/** Loads an lmlab package directory (problem.json). */
+export function loadLmlabPackage(dir: string): Problem {
   const metaPath = join(dir, 'problem.json');
   if (!existsSync(metaPath)) throw problemError(dir, 'problem.json is missing');
   let raw: unknown;
@@ -111,7 +125,7 @@ export function loadProblem(problemDir: string): Problem {
     throw problemError(dir, `problem.json: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const meta = parsed.data;
-  if (meta.id !== basename(dir)) throw problemError(dir, `problem.json id '${meta.id}' differs from the directory name`);
+  if (meta.id !== undefined && meta.id !== basename(dir)) throw problemError(dir, `problem.json id '${meta.id}' differs from the directory name`);
   const mustExist = (rel: string, what: string): string => {
     const path = join(dir, rel);
     if (!existsSync(path)) throw problemError(dir, `${what} ${rel} does not exist`);
@@ -127,10 +141,10 @@ export function loadProblem(problemDir: string): Problem {
     if (!source.endsWith('.cpp')) throw problemError(dir, 'a custom checker must be a C++ source (.cpp)');
     checker = { type: 'custom', source };
   }
-  const statementPath = mustExist('statement.md', 'statement');
-  const statement = readFileSync(statementPath, 'utf8');
+  const statementPath = join(dir, 'statement.md');
+  const statement = existsSync(statementPath) ? readFileSync(statementPath, 'utf8') : '';
   const sections = meta.interactive ? REQUIRED_SECTIONS.interactive : REQUIRED_SECTIONS.plain;
-  const missing = sections.find((s) => !new RegExp(`^${s}\\s*$`, 'm').test(statement));
+  const missing = statement === '' ? undefined : sections.find((s) => !new RegExp(`^${s}\\s*$`, 'm').test(statement));
   if (missing) throw problemError(dir, `statement.md has no '${missing}' section`);
   const solutions = meta.solutions.map((s) => {
     const file = mustExist(s.file, 'solution');
@@ -142,19 +156,19 @@ export function loadProblem(problemDir: string): Problem {
     return { file, expected: s.expected };
   });
   return {
-    dir, id: meta.id, title: meta.title, timeLimitMs: meta.timeLimitMs, memoryLimitMb: meta.memoryLimitMb,
-    rating: meta.rating, tags: meta.tags, checker, interactive: meta.interactive, interactor,
+    dir, id: meta.id ?? problemIdOf(dir), title: meta.title ?? basename(dir), timeLimitMs: meta.timeLimitMs, memoryLimitMb: meta.memoryLimitMb,
+    rating: meta.rating ?? 800, tags: meta.tags, format: 'lmlab', checker, interactive: meta.interactive, interactor,
     generator: meta.generator ? mustExist(meta.generator, 'generator') : null,
     validator: meta.validator ? mustExist(meta.validator, 'validator') : null,
     solutions, tests: listTests(dir, meta.interactive), statement,
   };
 }
 
-/** Every problem directory (one holding problem.json) directly under `root`, sorted by name. */
+/** Every problem directory (one holding problem.json or problem.xml) directly under `root`, sorted by name. */
 export function listProblemDirs(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .map((name) => join(root, name))
-    .filter((path) => statSync(path).isDirectory() && existsSync(join(path, 'problem.json')))
+    .filter((path) => statSync(path).isDirectory() && (existsSync(join(path, 'problem.json')) || existsSync(join(path, 'problem.xml'))))
     .sort();
 }

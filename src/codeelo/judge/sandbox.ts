@@ -156,11 +156,15 @@ export function parseReport(stdout: string): SandboxReport {
   return r;
 }
 
+/** Pids of the launchers this process started (their sandbox roots and cgroups carry the pid). */
+export const launchedPids = new Set<number>();
+
 /** Runs one program in the sandbox. Never rejects for the program's behaviour, only for ours. */
 export function runSandboxed(run: SandboxRun): Promise<SandboxReport> {
   assertCanSandbox();
   return new Promise((resolve, reject) => {
     const child = spawn(launcherPath(), launcherArgs(run), { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid) launchedPids.add(child.pid);
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -207,6 +211,7 @@ export class SandboxSession {
     assertCanSandbox();
     const args = launcherArgs({ ...config, stdin: undefined, stdout: undefined, stderr: undefined });
     this.child = spawn(launcherPath(), ['--session', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (this.child.pid) launchedPids.add(this.child.pid);
     let stderr = '';
     this.child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-500); });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk.toString()));

@@ -29,20 +29,37 @@ test('judge prints a JSON verdict with per-test results', { skip }, () => {
 
 test('judge --lang overrides the extension and text output names the failing test', { skip }, () => {
   const run = lmlab('judge', join(fixtures, 'sum'), join(fixtures, 'sum', 'solutions', 'wa.cpp'), '--lang', 'cpp', '--all-tests');
-  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.status, 1, `a rejected solution exits 1: ${run.stderr}`);
   assert.match(run.stdout, /^WA on test 02 \(3 of 3 tests run/m);
 });
 
-test('bad input gives one line on stderr and a non-zero exit', () => {
+test('bad input gives one line on stderr and exit code 2', () => {
   const missing = lmlab('judge', join(root, 'no-such-problem'), 'x.cpp');
-  assert.notEqual(missing.status, 0);
+  assert.equal(missing.status, 2);
   assert.equal(missing.stderr.trim().split('\n').length, 1);
   assert.match(missing.stderr, /^lmlab: /);
   const usage = lmlab('judge');
-  assert.notEqual(usage.status, 0);
-  assert.match(usage.stderr, /^lmlab: usage: lmlab judge PROBLEM_DIR SOLUTION_FILE/);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /^lmlab: usage: lmlab judge PROBLEM SOLUTION_FILE/);
+  assert.equal(lmlab('judge', '--no-such-flag').status, 2);
   const lang = lmlab('judge', join(fixtures, 'sum'), join(fixtures, 'sum', 'solutions', 'ac.py'), '--lang', 'cobol');
   assert.match(lang.stderr, /^lmlab: unknown language 'cobol'/);
+  assert.equal(lang.status, 2);
+});
+
+test('a checker that does not compile is an internal error: exit 3 with the reason on stderr', { skip }, () => {
+  const dir = writeProblem(root, 'broken-checker', { checker: { type: 'custom', source: 'checker.cpp' } }, { 'checker.cpp': 'int main( {' });
+  const run = lmlab('judge', dir, join(fixtures, 'sum', 'solutions', 'ac.py'));
+  assert.equal(run.status, 3, run.stdout + run.stderr);
+  assert.match(run.stderr, /^lmlab: internal error: the checker .*checker\.cpp does not compile/m);
+});
+
+test('--languages lists every language and whether it is installed', () => {
+  const run = lmlab('judge', '--languages', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const rows = JSON.parse(run.stdout) as { id: string; installed: boolean }[];
+  assert.ok(rows.some((r) => r.id === 'cpp' && r.installed));
+  assert.ok(rows.some((r) => r.id === 'py'));
 });
 
 test('--selftest passes when every expectation holds and fails when one does not', { skip }, () => {

@@ -47,6 +47,37 @@ export function sandboxUserProcesses(): number[] {
   return pids;
 }
 
+function procField(pid: number, field: string): string | null {
+  try {
+    return new RegExp(`^${field}:\\s+(\\S+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Processes of the sandbox user that no live sandbox launcher holds: what a run left behind.
+ * Processes of other judgings running at the same time (other tests, other checkouts) descend
+ * from their launcher and are not counted, so the check holds on a busy machine.
+ */
+export function leakedSandboxProcesses(): number[] {
+  return sandboxUserProcesses().filter((pid) => {
+    for (let at = pid, hops = 0; at > 1 && hops < 64; hops++) {
+      let argv0 = '';
+      try {
+        argv0 = readFileSync(`/proc/${at}/cmdline`, 'utf8').split('\0')[0];
+      } catch {
+        return false; // ended while we looked: not a leftover
+      }
+      if (/(^|\/)sandbox$/.test(argv0) && Number(procField(at, 'Uid')) !== SANDBOX_UID) return false;
+      const parent = Number(procField(at, 'PPid'));
+      if (!parent) return false;
+      at = parent;
+    }
+    return true;
+  });
+}
+
 /** Names of sandbox cgroups (lmlab-sbx-*) present in the v1 hierarchies we use. */
 export function sandboxCgroups(): string[] {
   const found: string[] = [];

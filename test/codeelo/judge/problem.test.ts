@@ -1,7 +1,7 @@
 // Problem package loader: a valid package loads with sorted tests and absolute paths; every
 // kind of broken package is refused with one line naming the problem and the fault.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -46,8 +46,8 @@ const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][
   ['unknown-lang', { solutions: [{ file: 'solutions/a.rs', expected: 'AC' }] }, { 'solutions/a.rs': 'fn main(){}' }, /cannot tell the language/],
   ['bad-rating', { rating: 5000 }, {}, /rating/],
   ['extra-field', { memoryLimitMB: 3 }, {}, /memoryLimitMB|Unrecognized/i],
-  ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching \.ans/],
-  ['orphan-answer', {}, { 'tests/03.ans': '1' }, /tests\/03\.ans has no matching \.in/],
+  ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching 02\.ans/],
+  ['orphan-answer', {}, { 'tests/03.ans': '1' }, /tests\/03\.ans has no matching input file/],
   ['no-section', {}, { 'statement.md': '## Statement\nx\n## Input\nx\n## Examples\n' }, /no '## Output' section/],
 ];
 
@@ -63,9 +63,45 @@ for (const [id, meta, files, message] of broken) {
   });
 }
 
-test('refuses a directory without problem.json and a problem.json that is not JSON', () => {
-  assert.throws(() => loadProblem(join(root, 'nowhere')), /problem nowhere: problem\.json is missing/);
+test('refuses a missing path, a folder without tests and a problem.json that is not JSON', () => {
+  assert.throws(() => loadProblem(join(root, 'nowhere')), /problem nowhere: does not exist/);
+  mkdirSync(join(root, 'empty'));
+  assert.throws(() => loadProblem(join(root, 'empty')), /problem empty: \. holds no tests/);
   const dir = writeProblem(root, 'not-json', {}, {});
   writeProblem(root, 'not-json', {}, { 'problem.json': '{oops' });
   assert.throws(() => loadProblem(dir), /not valid JSON/);
+});
+
+test('problem.json needs only limits and tests: id, title, statement and solutions are optional', () => {
+  const dir = join(root, 'Minimal_Problem');
+  mkdirSync(join(dir, 'tests'), { recursive: true });
+  writeFileSync(join(dir, 'problem.json'), JSON.stringify({ timeLimitMs: 1000, memoryLimitMb: 64 }));
+  writeFileSync(join(dir, 'tests', '01.in'), '1\n');
+  writeFileSync(join(dir, 'tests', '01.ans'), '1\n');
+  const problem = loadProblem(dir);
+  assert.equal(problem.id, 'minimal_problem'.replace('_', '-'));
+  assert.deepEqual(problem.checker, { type: 'tokens' });
+  assert.deepEqual(problem.solutions, []);
+  assert.equal(problem.statement, '');
+});
+
+test('plain folders: NN.in/NN.ans, name.in/name.out and Polygon NN/NN.a; limits and checker from the caller', () => {
+  const a = join(root, 'plain-a');
+  mkdirSync(a);
+  for (const [n, t] of [['1.in', '1'], ['1.ans', '1'], ['2.in', '2'], ['2.out', '2']]) writeFileSync(join(a, n), t);
+  const p = loadProblem(a, { timeLimitMs: 3000, memoryLimitMb: 128, checker: 'lcmp' });
+  assert.deepEqual(p.tests.map((t) => t.name), ['1', '2']);
+  assert.ok(p.tests[1].answer.endsWith('2.out'));
+  assert.equal(p.timeLimitMs, 3000);
+  assert.deepEqual(p.checker, { type: 'line-tokens' });
+  const b = join(root, 'plain-b');
+  mkdirSync(join(b, 'tests'), { recursive: true });
+  for (const [n, t] of [['01', '1'], ['01.a', '1'], ['10', '2'], ['10.a', '2'], ['2', '3'], ['2.a', '3']]) writeFileSync(join(b, 'tests', n), t);
+  const q = loadProblem(b);
+  assert.deepEqual(q.tests.map((t) => t.name), ['01', '2', '10']);
+  assert.equal(q.timeLimitMs, 2000);
+  assert.equal(q.memoryLimitMb, 256);
+  assert.throws(() => loadProblem(b, { checker: 'nosuch' }), /--checker must be/);
+  writeFileSync(join(b, 'tests', '11'), '4');
+  assert.throws(() => loadProblem(b), /tests\/11 has no matching 11\.a/);
 });
