@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
 import type { BuiltinChecker } from './checkers.ts';
-import type { CheckerSpec, LoadOptions, Problem } from './problem.ts';
+import type { CheckerSpec, LoadOptions, Problem } from './problem-types.ts';
 import { listTestFiles } from './testfiles.ts';
 
 export const DEFAULT_TIME_LIMIT_MS = 2000;

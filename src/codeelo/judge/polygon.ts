@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { cacheRoot } from './compile.ts';
 import { languageOfFile } from './languages.ts';
 import { problemError, problemIdOf, STANDARD_CHECKERS } from './plain.ts';
-import type { CheckerSpec, Problem } from './problem.ts';
+import type { CheckerSpec, Problem } from './problem-types.ts';
 import type { TestCase } from './testfiles.ts';
 import type { ExpectableVerdict } from './verdict.ts';
 import { child, children, parseXml, type XmlElement } from './xml.ts';

@@ -41,38 +41,8 @@ const problemSchema = z.object({
   solutions: z.array(z.object({ file: relativeFile, expected: z.enum(EXPECTABLE_VERDICTS) }).strict()).default([]),
 }).strict();
 
-/** A custom checker: C++ source, compiled with testlib.h (the problem's, the user's or lmlab's) beside it. */
-export type CheckerSpec = BuiltinChecker | { type: 'custom'; source: string };
-export type { TestCase };
-
-export interface Problem {
-  dir: string;
-  id: string;
-  title: string;
-  timeLimitMs: number;
-  memoryLimitMb: number;
-  rating: number;
-  tags: string[];
-  checker: CheckerSpec;
-  interactive: boolean;
-  /** absolute paths */
-  interactor: string | null;
-  generator: string | null;
-  validator: string | null;
-  solutions: { file: string; expected: ExpectableVerdict }[];
-  tests: TestCase[];
-  /** statement.md text, empty when the problem has none (judging does not need it) */
-  statement: string;
-  /** file names the solution reads and writes instead of stdin/stdout (Polygon), null for stdio */
-  inputFile?: string | null;
-  outputFile?: string | null;
-  /** testlib.h the problem ships for its checker/interactor (null: --testlib, LMLAB_TESTLIB or lmlab's own) */
-  testlib?: string | null;
-  /** the reference solution that writes missing answers of generated tests (Polygon's "main") */
-  mainSolution?: string | null;
-  /** where the problem came from: lmlab package, Polygon package or a plain test folder */
-  format?: 'lmlab' | 'polygon' | 'plain';
-}
+export type { CheckerSpec, LoadOptions, Problem, TestCase } from './problem-types.ts';
+import type { CheckerSpec, LoadOptions, Problem } from './problem-types.ts';
 
 // Interactive statements describe the dialogue under "## Interaction"; their "## Input" is optional.
 const REQUIRED_SECTIONS = { plain: ['## Statement', '## Input', '## Output', '## Examples'], interactive: ['## Statement', '## Interaction', '## Examples'] };
@@ -85,13 +55,6 @@ function listTests(dir: string, interactive: boolean): TestCase[] {
   }
 }
 
-export interface LoadOptions {
-  /** limits for a plain test folder (a package states its own) */
-  timeLimitMs?: number;
-  memoryLimitMb?: number;
-  /** checker for a plain test folder: a built-in name (wcmp, ncmp, rcmp6, ...) or a C++ source */
-  checker?: string;
-}
 
 /**
  * Loads a problem from a path: a Polygon package (problem.xml, directory or .zip), an lmlab
