@@ -22,7 +22,7 @@ run() { # name, timeout seconds, trainer arguments...
   PORT=$((PORT + 1))
   echo "== $name" >&2
   timeout "$limit" $PY -m torch.distributed.run --nproc_per_node 1 --master_port "$PORT" "$HERE/train.py" \
-    --config "$IN/config.json" --run "$OUT/$name" --stage-data "0=$IN/mds-0" --stage-data "1=$IN/mds-1" \
+    --config "$IN/config.json" --run-dir "$OUT/$name" --stage-data "0=$IN/mds-0" --stage-data "1=$IN/mds-1" \
     --device cuda --tokenizer "$IN/tokenizer.json" "$@" >"$OUT/$name.log" 2>&1
   local rc=$?
   [ $rc -eq 0 ] || { echo "$name failed (exit $rc), last lines of $OUT/$name.log:" >&2; tail -n 5 "$OUT/$name.log" >&2; }

@@ -1,4 +1,4 @@
-"""Entry point for torchrun: `torchrun --nproc_per_node N scale/torch/train.py --config C --run R ...`
+"""Entry point for torchrun: `torchrun --nproc_per_node N scale/torch/train.py --config C --run-dir R ...`
 (the same as `python -m lmlab_torch.train` with scale/torch on PYTHONPATH)."""
 import os
 import sys

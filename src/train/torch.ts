@@ -98,7 +98,7 @@ export async function runTorchTrainer(o: TorchRunOptions): Promise<{ steps: Torc
   const args = ['-m', 'torch.distributed.run', '--nproc_per_node', String(o.processes ?? 1), '--master_port', o.env?.MASTER_PORT ?? String(29500 + (process.pid % 2000)),
     // torch 1.x's launcher cannot parse its default output settings ("0") under Python ≥ 3.11
     ...(torchVersion.startsWith('1.') ? ['--redirects', '1', '--tee', '1', '--log_dir', `${o.runDir}/torchrun-logs`] : []),
-    TORCH_TRAINER, '--config', o.configPath, '--run', o.runDir];
+    TORCH_TRAINER, '--config', o.configPath, '--run-dir', o.runDir];
   if (o.init) args.push('--init', o.init);
   if (o.resume) args.push('--resume');
   for (const [i, dir] of Object.entries(o.stageData ?? {})) args.push('--stage-data', `${i}=${dir}`);

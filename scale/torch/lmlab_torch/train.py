@@ -31,7 +31,7 @@ from .model import HAS_SDPA, DecoderLayer, Llama, parameter_kind
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="lmlab_torch.train", description=__doc__.split("\n")[0])
     p.add_argument("--config", required=True, help="lmlab training config (JSON)")
-    p.add_argument("--run", required=True, help="run directory: metrics.jsonl, checkpoints/")
+    p.add_argument("--run-dir", dest="run", required=True, help="run directory: metrics.jsonl, checkpoints/ (not --run: torchrun would take it for its own --run-path)")
     p.add_argument("--init", help="model folder with the initial weights (e.g. lmlab train --init-only's step-000000)")
     p.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
     p.add_argument("--stage-data", action="append", default=[], metavar="I=DIR",
