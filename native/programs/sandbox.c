@@ -496,7 +496,8 @@ static int init_sock = -1, init_err = -1;
 
 /* Starts the namespaces, init and cgroups. */
 static void start_sandbox(void) {
-  snprintf(new_root, sizeof new_root, "/tmp/lmlab-sbx-root-XXXXXX");
+  /* The launcher pid in the name tells whose root it is (stale ones: their launcher has ended). */
+  snprintf(new_root, sizeof new_root, "/tmp/lmlab-sbx-root-%d-XXXXXX", (int)getpid());
   if (!mkdtemp(new_root)) FAIL("cannot create the sandbox root directory: %s", strerror(errno));
   if (!rootless) cgroups_setup();
   int sv[2], err_pipe[2], maps_pipe[2];
