@@ -496,7 +496,7 @@ static int init_sock = -1, init_err = -1;
 
 /* Starts the namespaces, init and cgroups. */
 static void start_sandbox(void) {
-  /* the launcher's pid in the name: a later run removes the root of a killed launcher */
+  /* The launcher pid in the name tells whose root it is (stale ones: their launcher has ended). */
   snprintf(new_root, sizeof new_root, "/tmp/lmlab-sbx-root-%d-XXXXXX", (int)getpid());
   if (!mkdtemp(new_root)) FAIL("cannot create the sandbox root directory: %s", strerror(errno));
   if (!rootless) cgroups_setup();

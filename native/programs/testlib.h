@@ -184,8 +184,10 @@ static bool __lmlab_isInfinite(double r) {
     return v > 1E300 || v < -1E300;
 }
 
-// testlib's absolute value: x > 0 ? x : -x, so a zero difference prints as -0.0 in messages.
-static inline double __lmlab_abs(double x) { return x > 0 ? x : -x; }
+// testlib's absolute value and minimum, with its signed zeros: a zero error relative to a
+// negative answer prints as -0.0 in messages.
+static inline double __lmlab_abs(double x) { return x < 0 ? -x : x; }
+static inline double __lmlab_min(double a, double b) { return a < b ? a : b; }
 
 // Absolute or relative error at most maxError (plus 1e-15 of slack); infinities match by sign.
 inline bool doubleCompare(double expected, double result, double maxError) {
@@ -200,7 +202,7 @@ inline bool doubleCompare(double expected, double result, double maxError) {
 
 inline double doubleDelta(double expected, double result) {
     double absolute = __lmlab_abs(result - expected);
-    if (__lmlab_abs(expected) > 1E-9) return std::min(absolute, __lmlab_abs(absolute / expected));
+    if (__lmlab_abs(expected) > 1E-9) return __lmlab_min(absolute, __lmlab_abs(absolute / expected));
     return absolute;
 }
 

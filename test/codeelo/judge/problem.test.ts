@@ -43,7 +43,7 @@ const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][
   ['no-interactor', { interactive: true }, {}, /need "interactor"/],
   ['bad-verdict', { solutions: [{ file: 'solutions/a.cpp', expected: 'OK' }] }, {}, /solutions\.0\.expected/],
   ['missing-solution', { solutions: [{ file: 'solutions/none.cpp', expected: 'AC' }] }, {}, /solution solutions\/none\.cpp does not exist/],
-  ['unknown-lang', { solutions: [{ file: 'solutions/a.rs', expected: 'AC' }] }, { 'solutions/a.rs': 'fn main(){}' }, /cannot tell the language/],
+  ['unknown-lang', { solutions: [{ file: 'solutions/a.cob', expected: 'AC' }] }, { 'solutions/a.cob': 'DISPLAY 1.' }, /cannot tell the language/],
   ['bad-rating', { rating: 5000 }, {}, /rating/],
   ['extra-field', { memoryLimitMB: 3 }, {}, /memoryLimitMB|Unrecognized/i],
   ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching 02\.ans/],
