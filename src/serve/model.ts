@@ -2,17 +2,17 @@
 // tokens a generation stops at, the AdaSkip profiles it may skip with and the server's default
 // skip settings. Turns a completion prompt or a chat conversation into token ids and makes the
 // inference session of one request (dense, or wired to its own skip controller).
-// A model folder in Hugging Face layout is what loads; a GGUF file is recognised and refused
-// with the conversion to use until its vocabulary can be tokenized (loadServedModel is the one
-// place a GGUF loader plugs in). Not here: HTTP, sampling, queueing.
+// A model folder in Hugging Face layout or a llama.cpp GGUF file loads (the GGUF's own vocabulary
+// and its tokenizer.chat_template). Not here: HTTP, sampling, queueing.
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
+import { GgufFile } from '../io/gguf.ts';
 import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { loadModelDir } from '../model/load.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
-import { type ChatMessage, type ChatTemplate, chatStopTokens, configuredEosIds, loadChatTemplate } from '../tokenizer/chat-template.ts';
+import { type ChatMessage, ChatTemplate, chatStopTokens, configuredEosIds, loadChatTemplate } from '../tokenizer/chat-template.ts';
 import { createAdaSkipHooks, type AdaSkipController } from '../adaskip/controller.ts';
 import { checkAlpha, type SkipMethod, type SkipMode } from '../adaskip/plan.ts';
 import { checkProfileMatches, loadProfile, type AdaSkipProfile } from '../adaskip/profile.ts';
@@ -121,14 +121,30 @@ export interface LoadServedOptions {
   chunk?: number;
 }
 
-/** Loads a model folder for serving. */
+/** The chat template and configured EOS ids: tokenizer_config.json and generation_config.json in a
+ * folder, `tokenizer.chat_template` and `tokenizer.ggml.eos_token_id` in a GGUF file. */
+function chatSettings(path: string, tokenizer: Tokenizer): { template: ChatTemplate | null; eosIds: number[] } {
+  if (!statSync(path).isFile()) return { template: loadChatTemplate(path), eosIds: configuredEosIds(path) };
+  const file = GgufFile.open(path);
+  try {
+    const source = file.metadata.get('tokenizer.chat_template')?.value;
+    const name = (id: number | undefined) => (id === undefined ? undefined : tokenizer.tokenString(id));
+    const bosToken = name(tokenizer.bosId);
+    const eosToken = name(tokenizer.eosId);
+    const template = typeof source === 'string'
+      ? new ChatTemplate(source, { ...(bosToken !== undefined ? { bosToken } : {}), ...(eosToken !== undefined ? { eosToken } : {}) })
+      : null;
+    return { template, eosIds: tokenizer.eosId === undefined ? [] : [tokenizer.eosId] };
+  } finally {
+    file.close();
+  }
+}
+
+/** Loads a model folder or GGUF file for serving. */
 export async function loadServedModel(path: string, options: LoadServedOptions = {}): Promise<ServedModel> {
   if (!existsSync(path)) throw new LmlabError(`model not found: ${path}`);
   if (statSync(path).isFile()) {
-    if (/\.gguf$/i.test(path)) {
-      throw new LmlabError(`${path}: serving a GGUF file directly is not supported yet; convert it with lmlab weights from-gguf and add its tokenizer.json`);
-    }
-    throw new LmlabError(`${path}: expected a model folder (config.json, model.safetensors, tokenizer.json)`);
+    if (!/\.gguf$/i.test(path)) throw new LmlabError(`${path}: expected a model folder (config.json, model.safetensors, tokenizer.json)`);
   }
   const loaded = await loadModelDir(path, { requireTokenizer: true });
   const profiles = new Map<string, AdaSkipProfile>();
@@ -140,7 +156,7 @@ export async function loadServedModel(path: string, options: LoadServedOptions =
   }
   return new ServedModel({
     id: options.id ?? (basename(path.replace(/[\\/]+$/, '')) || 'model'),
-    model: loaded.model, tokenizer: loaded.tokenizer!, template: loadChatTemplate(path), eosIds: configuredEosIds(path),
+    model: loaded.model, tokenizer: loaded.tokenizer!, ...chatSettings(path, loaded.tokenizer!),
     profiles, defaultSkip: options.defaultSkip ?? null, ...(options.chunk ? { chunk: options.chunk } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunStore } from '../../src/codeelo/harness/store.ts';
+import { loadServedModel } from '../../src/serve/model.ts';
 import { writeTinyChatModel } from './helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/lmlab.js', import.meta.url));
@@ -68,7 +69,8 @@ test('lmlab serve: one-line errors', () => {
   const gguf = join(work, 'model.gguf');
   writeFileSync(gguf, 'GGUF');
   const g = spawnSync(process.execPath, [bin, 'serve', gguf], { encoding: 'utf8', timeout: 60_000 });
-  assert.match(g.stderr, /^lmlab: .*model\.gguf: serving a GGUF file directly is not supported yet/);
+  assert.notEqual(g.status, 0);
+  assert.match(g.stderr, /^lmlab: .*model\.gguf.*\n$/);
   const port = spawnSync(process.execPath, [bin, 'serve', modelDir, '--port', '70000'], { encoding: 'utf8', timeout: 60_000 });
   assert.match(port.stderr, /^lmlab: --port must be a whole number in \[0, 65535\], got "70000"\n$/);
 });
@@ -102,4 +104,19 @@ test('codeelo run --provider local equals --base-url at lmlab serve (same seed, 
   const b = answers(join(work, 'served.sqlite'));
   assert.ok(a.length > 0);
   assert.deepEqual(a, b);
+});
+
+test('lmlab serve: a GGUF export of a model serves with the same tokens and logits as its folder', async () => {
+  const gguf = join(work, 'tiny.gguf');
+  const r = spawnSync(process.execPath, [bin, 'weights', 'to-gguf', modelDir, gguf], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const folder = await loadServedModel(modelDir);
+  const file = await loadServedModel(gguf);
+  const ids = folder.encodeText('The judge reads the input.');
+  assert.deepEqual([...file.encodeText('The judge reads the input.')], [...ids]);
+  const a = folder.newSession().session.prefill(ids).data;
+  const b = file.newSession().session.prefill(ids).data;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst < 1e-3, `largest logit difference ${worst}`);
 });
