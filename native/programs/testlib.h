@@ -186,7 +186,7 @@ static bool __lmlab_isInfinite(double r) {
 
 // testlib's absolute value and minimum, with its signed zeros: a zero error relative to a
 // negative answer prints as -0.0 in messages.
-static inline double __lmlab_abs(double x) { return x < 0 ? -x : x; }
+static inline double __lmlab_abs(double x) { return x > 0 ? x : -x; }
 static inline double __lmlab_min(double a, double b) { return a < b ? a : b; }
 
 // Absolute or relative error at most maxError (plus 1e-15 of slack); infinities match by sign.
