@@ -40,12 +40,12 @@ export const AREAS: Area[] = [
   },
   {
     commands: [
-      ['judge', 'judge [options] [problem-dir] [solution-file]', 'judge a solution in the sandbox (CE/RE/TLE/MLE/OLE/WA/PE/AC), or --selftest the bundled problems'],
+      ['judge', 'judge [options] [problem] [solution-file]', 'judge a solution in the sandbox (exit 0 accepted, 1 rejected, 2 usage, 3 internal error), list --languages, or --selftest'],
     ],
     load: async () => (await import('./judge.ts')).registerJudgeCommands,
   },
   {
-    commands: [['tokenizer', 'tokenizer', 'train and inspect byte-level BPE tokenizers']],
+    commands: [['tokenizer', 'tokenizer', 'train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files']],
     load: async () => (await import('./tokenizer.ts')).registerTokenizerCommands,
   },
   {
