@@ -11,6 +11,7 @@
 //   Q6_K  256 / 210: 128 bytes low nibbles, 64 bytes of 2 high bits, 16 int8 scales, f16 d;
 //         x = d·sc·(q − 32)
 // Not here: the GGUF container (gguf.ts).
+import { LmlabError } from '../util/errors.ts';
 import { f16ToF32Bits, f32BitsToF16 } from './half.ts';
 
 export const GGML_QUANT = { Q4_0: 2, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14 } as const;
@@ -44,10 +45,10 @@ function scaleMin(b: Uint8Array, q: number, j: number): [number, number] {
 /** Decodes `count` values of ggml type `type` from `src` into `out`. */
 export function dequantize(type: number, src: Uint8Array, out: Float32Array): void {
   const layout = QUANT_LAYOUT[type];
-  if (!layout) throw new Error(`dequantize: ggml type ${type} is not supported`);
+  if (!layout) throw new LmlabError(`dequantize: ggml type ${type} is not supported`);
   const [bytes, per] = layout;
   const blocks = out.length / per;
-  if (!Number.isInteger(blocks) || src.length < blocks * bytes) throw new Error(`dequantize: ${out.length} values do not fill whole blocks of ${per}`);
+  if (!Number.isInteger(blocks) || src.length < blocks * bytes) throw new LmlabError(`dequantize: ${out.length} values do not fill whole blocks of ${per}`);
   for (let blk = 0; blk < blocks; blk++) {
     const b = blk * bytes;
     const y = blk * per;
@@ -123,7 +124,7 @@ export function dequantize(type: number, src: Uint8Array, out: Float32Array): vo
 /** Q8_0 encoding of x (length a multiple of 32): d = max|x|/127, q = round(x/d). */
 export function quantizeQ8_0(x: Float32Array): Uint8Array {
   const blocks = x.length / 32;
-  if (!Number.isInteger(blocks)) throw new Error('quantizeQ8_0: length must be a multiple of 32');
+  if (!Number.isInteger(blocks)) throw new LmlabError('quantizeQ8_0: length must be a multiple of 32');
   const out = new Uint8Array(blocks * 34);
   for (let blk = 0; blk < blocks; blk++) {
     let amax = 0;
@@ -142,7 +143,7 @@ export function quantizeQ8_0(x: Float32Array): Uint8Array {
  */
 export function quantizeQ4_K(x: Float32Array): Uint8Array {
   const blocks = x.length / 256;
-  if (!Number.isInteger(blocks)) throw new Error('quantizeQ4_K: length must be a multiple of 256');
+  if (!Number.isInteger(blocks)) throw new LmlabError('quantizeQ4_K: length must be a multiple of 256');
   const out = new Uint8Array(blocks * 144);
   const scales = new Float64Array(8);
   const mins = new Float64Array(8);

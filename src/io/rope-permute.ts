@@ -4,13 +4,14 @@
 // output rows so that row 2i+j of the interleaved layout is row j·d/2 + i of the rotate-half
 // layout makes both compute the same attention scores. Only the row order changes; values are
 // copied untouched.
+import { LmlabError } from '../util/errors.ts';
 
 function checkLayout(weight: Float32Array, rows: number, cols: number, heads: number): number {
   if (rows * cols !== weight.length) {
-    throw new Error(`RoPE permutation: ${rows}×${cols} does not match ${weight.length} values`);
+    throw new LmlabError(`RoPE permutation: ${rows}×${cols} does not match ${weight.length} values`);
   }
   if (rows % heads !== 0 || (rows / heads) % 2 !== 0) {
-    throw new Error(`RoPE permutation: ${rows} rows do not split into ${heads} heads of even size`);
+    throw new LmlabError(`RoPE permutation: ${rows} rows do not split into ${heads} heads of even size`);
   }
   return rows / heads;
 }

@@ -2,6 +2,7 @@
 // repetition penalty, seeded), stop tokens and stop strings, streaming of the decoded text, and
 // timings (time to first token, decode tokens/s). Scratch for sampling is allocated once per
 // call, not per token. Not here: tokenization (the caller passes encode/decode functions).
+import { LmlabError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import type { InferenceSession } from './inference.ts';
 
@@ -20,11 +21,11 @@ export interface SamplingOptions {
 export const greedy: SamplingOptions = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };
 
 export function checkSampling(s: SamplingOptions): void {
-  if (!(s.temperature >= 0) || !Number.isFinite(s.temperature)) throw new Error(`temperature must be ≥ 0, got ${s.temperature}`);
-  if (!Number.isInteger(s.topK) || s.topK < 0) throw new Error(`top-k must be a whole number ≥ 0, got ${s.topK}`);
-  if (!(s.topP > 0 && s.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${s.topP}`);
-  if (!(s.repetitionPenalty > 0) || !Number.isFinite(s.repetitionPenalty)) throw new Error(`repetition penalty must be > 0, got ${s.repetitionPenalty}`);
-  if (!Number.isInteger(s.seed)) throw new Error(`seed must be an integer, got ${s.seed}`);
+  if (!(s.temperature >= 0) || !Number.isFinite(s.temperature)) throw new LmlabError(`temperature must be ≥ 0, got ${s.temperature}`);
+  if (!Number.isInteger(s.topK) || s.topK < 0) throw new LmlabError(`top-k must be a whole number ≥ 0, got ${s.topK}`);
+  if (!(s.topP > 0 && s.topP <= 1)) throw new LmlabError(`top-p must be in (0, 1], got ${s.topP}`);
+  if (!(s.repetitionPenalty > 0) || !Number.isFinite(s.repetitionPenalty)) throw new LmlabError(`repetition penalty must be > 0, got ${s.repetitionPenalty}`);
+  if (!Number.isInteger(s.seed)) throw new LmlabError(`seed must be an integer, got ${s.seed}`);
 }
 
 export type StopReason = 'eos' | 'stop-token' | 'stop-string' | 'max-tokens' | 'context';
@@ -128,7 +129,7 @@ export function heldBack(text: string, stops: string[]): number {
 
 export function generate(session: InferenceSession, prompt: Int32Array, options: GenerateOptions): GenerateResult {
   const c = session.model.config;
-  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new Error(`max tokens must be ≥ 1, got ${options.maxTokens}`);
+  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new LmlabError(`max tokens must be ≥ 1, got ${options.maxTokens}`);
   const stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
   if (stopStrings.length > 0 && !options.tokenBytes) throw new Error('stop strings need a decoder');
   // holds an unfinished UTF-8 character between tokens, exactly as decoding all bytes at once

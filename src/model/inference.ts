@@ -11,6 +11,7 @@
 // stored contiguously — so a token needs 4 parallel regions per layer instead of 7), residual
 // adds folded into the projections, and no allocation per token.
 // Not here: sampling and stopping (src/model/generate.ts), tokenization.
+import { LmlabError } from '../util/errors.ts';
 import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { type LlamaConfig, headDim } from './config.ts';
@@ -219,11 +220,11 @@ export class InferenceSession {
     const c = this.model.config;
     if (tokens.length === 0) throw new Error('prefill: no tokens');
     if (this.length + tokens.length > c.maxSeqLen) {
-      throw new Error(`the context of ${this.length + tokens.length} tokens exceeds the model's maximum of ${c.maxSeqLen}`);
+      throw new LmlabError(`the context of ${this.length + tokens.length} tokens exceeds the model's maximum of ${c.maxSeqLen}`);
     }
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= c.vocabSize || !Number.isInteger(tokens[i])) {
-        throw new Error(`token id ${tokens[i]} at ${i} is outside the vocabulary of ${c.vocabSize}`);
+        throw new LmlabError(`token id ${tokens[i]} at ${i} is outside the vocabulary of ${c.vocabSize}`);
       }
     }
     if (!this.decoding) {

@@ -1,6 +1,7 @@
 // Model parameters as named views into ONE flat Float32Array (Hugging Face LLaMA names), so that
 // the optimiser, gradient norm and checkpoint code work on a single buffer, while the model code
 // reads a tensor by name. Gradients and optimiser moments use the same layout.
+import { LmlabError } from '../util/errors.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { Rng } from '../util/rng.ts';
 import { type Architecture, llamaArchitecture } from './architecture.ts';
@@ -154,9 +155,9 @@ export function fromNamedTensors(config: LlamaConfig, named: Map<string, { shape
   const params = new ParameterSet(config, undefined, arch);
   for (const spec of params.specs) {
     const t = named.get(spec.name);
-    if (!t) throw new Error(`${where}: missing tensor ${spec.name}`);
+    if (!t) throw new LmlabError(`${where}: missing tensor ${spec.name}`);
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-      throw new Error(`${where}: tensor ${spec.name} has shape [${t.shape.join(', ')}], the config needs [${spec.shape.join(', ')}]`);
+      throw new LmlabError(`${where}: tensor ${spec.name} has shape [${t.shape.join(', ')}], the config needs [${spec.shape.join(', ')}]`);
     }
     params.get(spec.name).data.set(t.data);
   }

@@ -1,6 +1,7 @@
 // Scoring: the log-probability of each token of a text given everything before it, computed
 // chunk by chunk over the KV cache (memory bounded by the chunk, not the text length). A prefix
 // (context, e.g. MeCo's "URL: domain\n\n") conditions the text but is not scored.
+import { LmlabError } from '../util/errors.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { InferenceSession } from './inference.ts';
 import type { LlamaModel } from './llama.ts';
@@ -50,9 +51,9 @@ export function scoreText(model: LlamaModel, tokenizer: Tokenizer, text: string,
   const head: number[] = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
   if (options.prefix) head.push(...tokenizer.encode(options.prefix));
   const body = tokenizer.encode(text);
-  if (body.length === 0) throw new Error('score: the text is empty');
+  if (body.length === 0) throw new LmlabError('score: the text is empty');
   if (head.length === 0) {
-    if (body.length < 2) throw new Error('score: without a BOS token or prefix, a text needs at least 2 tokens');
+    if (body.length < 2) throw new LmlabError('score: without a BOS token or prefix, a text needs at least 2 tokens');
     return scoreTokens(model, Int32Array.from(body), 1, options.chunk, options.session);
   }
   return scoreTokens(model, Int32Array.from([...head, ...body]), head.length, options.chunk, options.session);

@@ -5,6 +5,7 @@
 // result of these patterns because each atom cannot also match what follows), and `\s`/`\S`,
 // which are Unicode White_Space in Rust and Oniguruma but differ in JS (JS adds U+FEFF and
 // omits U+0085). Anything else is passed to RegExp unchanged; it does not emulate Oniguruma.
+import { LmlabError } from '../util/errors.ts';
 
 // The patterns themselves are written once, next to the tokenizer.json description.
 export { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN } from '../io/hf-tokenizer.ts';
@@ -24,12 +25,12 @@ export function toJsPattern(pattern: string): string {
     afterQuantifier = false;
     if (c === '\\') {
       const next = pattern[i + 1];
-      if (next === undefined) throw new Error(`pre-split pattern ends with a lone backslash: ${pattern}`);
+      if (next === undefined) throw new LmlabError(`pre-split pattern ends with a lone backslash: ${pattern}`);
       if (next === 's') out += WHITE_SPACE;
       else if (next === 'S') out += NOT_WHITE_SPACE;
       else if ((next === 'p' || next === 'P') && pattern[i + 2] === '{') {
         const close = pattern.indexOf('}', i + 3);
-        if (close < 0) throw new Error(`unterminated \\${next}{ in pre-split pattern ${JSON.stringify(pattern)}`);
+        if (close < 0) throw new LmlabError(`unterminated \\${next}{ in pre-split pattern ${JSON.stringify(pattern)}`);
         out += pattern.slice(i, close + 1);
         i = close + 1;
         continue;
@@ -89,7 +90,7 @@ export function compileSplitPattern(pattern: string): RegExp {
   try {
     return new RegExp(toJsPattern(pattern), 'gu');
   } catch (err) {
-    throw new Error(`unsupported pre-split pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+    throw new LmlabError(`unsupported pre-split pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`);
   }
 }
 
@@ -101,7 +102,7 @@ function findGroupEnd(pattern: string, open: number): number {
     else if (c === '(') depth++;
     else if (c === ')' && --depth === 0) return i;
   }
-  throw new Error(`unbalanced parenthesis in pre-split pattern ${JSON.stringify(pattern)}`);
+  throw new LmlabError(`unbalanced parenthesis in pre-split pattern ${JSON.stringify(pattern)}`);
 }
 
 function caseInsensitiveLiterals(body: string, whole: string): string {
@@ -109,13 +110,13 @@ function caseInsensitiveLiterals(body: string, whole: string): string {
   let inClass = false;
   for (const ch of body) {
     if (ch === '[' || ch === ']') {
-      if (inClass === (ch === '[')) throw new Error(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
+      if (inClass === (ch === '[')) throw new LmlabError(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
       inClass = ch === '[';
       out += ch;
       continue;
     }
     if (/[\\(){}?*+.^$]/.test(ch)) {
-      throw new Error(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
+      throw new LmlabError(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
     }
     const lower = ch.toLowerCase();
     const upper = ch.toUpperCase();

@@ -3,6 +3,7 @@
 // five delimiter behaviours and invert), decoders (token strings → text) and the post-processor
 // template. Each is built once from a checked description (src/io/hf-tokenizer.ts) into plain
 // functions. It does not run BPE (bpe.ts) or match added tokens (tokenizer.ts).
+import { LmlabError } from '../util/errors.ts';
 import { pattern as patternOf, stagesOf, type Component } from '../io/hf-tokenizer.ts';
 import { tokenStringToBytes } from './byte-level.ts';
 import { GPT2_SPLIT_PATTERN, compileSplitPattern } from './pattern.ts';
@@ -308,7 +309,7 @@ export function buildTemplate(node: Component | null, idOf: (content: string) =>
     if (name === undefined) continue;
     const ids = specials[name]?.ids ?? [idOf(name)];
     for (const id of ids) {
-      if (id === undefined) throw new Error(`TemplateProcessing names ${JSON.stringify(name)}, which is not a token`);
+      if (id === undefined) throw new LmlabError(`TemplateProcessing names ${JSON.stringify(name)}, which is not a token`);
       (seenSequence ? result.after : result.before).push(id);
     }
   }

@@ -3,6 +3,7 @@
 // merge updates only the pairs next to the merged occurrences (no recount per merge). The
 // best pair comes from a max-heap with lazy invalidation; ties go to the smaller (left,
 // right) ids so training is deterministic. It does not read files (corpus.ts).
+import { LmlabError } from '../util/errors.ts';
 import type { MergeRule } from './bpe.ts';
 import { ChunkTable } from './chunk-table.ts';
 import { PairTable } from './pair-table.ts';
@@ -73,12 +74,12 @@ export function trainBpe(counter: ChunkCounter, options: TrainOptions): TrainRes
     options.padToken ?? DEFAULT_SPECIALS.pad,
     ...(options.extraSpecialTokens ?? []),
   ];
-  if (new Set(specialContents).size !== specialContents.length) throw new Error('special tokens must be distinct');
+  if (new Set(specialContents).size !== specialContents.length) throw new LmlabError('special tokens must be distinct');
   const minimum = 256 + specialContents.length;
   if (!Number.isInteger(options.vocabSize) || options.vocabSize < minimum) {
-    throw new Error(`vocabulary size ${options.vocabSize} is smaller than 256 byte tokens + ${specialContents.length} special tokens = ${minimum}`);
+    throw new LmlabError(`vocabulary size ${options.vocabSize} is smaller than 256 byte tokens + ${specialContents.length} special tokens = ${minimum}`);
   }
-  if (counter.chunks === 0) throw new Error('the corpus is empty: there is no text to train on');
+  if (counter.chunks === 0) throw new LmlabError('the corpus is empty: there is no text to train on');
   const target = options.vocabSize - minimum;
   const trainer = new PairTrainer(counter, options.minFrequency ?? 2);
   const merges = trainer.run(target, options.onProgress);

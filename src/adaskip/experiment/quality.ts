@@ -144,7 +144,7 @@ function answer(session: InferenceSession, prompt: Prompt, eos: number | undefin
  * own prefill and decode paths, so a skipping session is measured in the phases it skips in.
  */
 export function answerLoss(session: InferenceSession, prompt: Int32Array, answer: Int32Array): number {
-  if (answer.length === 0) throw new Error('answer loss: the answer is empty');
+  if (answer.length === 0) throw new LmlabError('answer loss: the answer is empty');
   session.reset();
   for (const cache of session.caches) cache?.reserve(prompt.length + answer.length + 1, 0);
   let logits = session.prefill(prompt).data;

@@ -34,7 +34,7 @@ export function parseTask(name: string): TaskName {
 /** Natural-text haystack: consecutive paragraphs from a random starting point. */
 export class Haystack {
   constructor(private readonly paragraphs: string[]) {
-    if (paragraphs.length === 0) throw new Error('the haystack needs at least one paragraph of text');
+    if (paragraphs.length === 0) throw new LmlabError('the haystack needs at least one paragraph of text');
   }
 
   /** About `chars` characters of whole sentences, as paragraphs. */

@@ -5,6 +5,7 @@
 // status is reported with the API's own comment; successful responses are cached on disk so a
 // contest is fetched once. The base URL is configurable (tests point it at a local server).
 // It does not build contest packs; see ../rating/pack.ts.
+import { LmlabError } from '../../util/errors.ts';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -95,7 +96,7 @@ export class CodeforcesClient {
         lastError = err;
       }
     }
-    throw new Error(`${lastError!.message} (gave up after ${this.retries + 1} attempts)`);
+    throw new LmlabError(`${lastError!.message} (gave up after ${this.retries + 1} attempts)`);
   }
 
   private unwrap(text: string, what: string): unknown {
@@ -145,10 +146,10 @@ export class CodeforcesClient {
       try {
         data = JSON.parse(body);
       } catch {
-        throw new Error(`${what}: HTTP ${response.status} ${response.statusText}`.trim());
+        throw new LmlabError(`${what}: HTTP ${response.status} ${response.statusText}`.trim());
       }
       unwrapEnvelope(data, what);
-      throw new Error(`${what}: HTTP ${response.status} ${response.statusText}`.trim());
+      throw new LmlabError(`${what}: HTTP ${response.status} ${response.statusText}`.trim());
     }
     return body;
   }

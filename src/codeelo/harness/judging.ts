@@ -95,14 +95,14 @@ export class RemoteBackend implements JudgeBackend {
         signal: AbortSignal.timeout(60_000),
       });
     } catch (err) {
-      throw new Error(`remote judge ${path.split('?')[0]}: ${(err as Error).message}`);
+      throw new LmlabError(`remote judge ${path.split('?')[0]}: ${(err as Error).message}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new Error(`remote judge ${path.split('?')[0]}: HTTP ${response.status} ${text.slice(0, 120)}`);
+    if (!response.ok) throw new LmlabError(`remote judge ${path.split('?')[0]}: HTTP ${response.status} ${text.slice(0, 120)}`);
     try {
       return JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new Error(`remote judge ${path.split('?')[0]}: response is not JSON`);
+      throw new LmlabError(`remote judge ${path.split('?')[0]}: response is not JSON`);
     }
   }
 
@@ -121,7 +121,7 @@ export class RemoteBackend implements JudgeBackend {
     if (!remoteLang) throw new LmlabError(`the remote judge takes no ${lang} submissions`);
     const submitted = await this.call('/submit_code', { method: 'POST', body: { prob: problem.key, lang: remoteLang, code, tag } });
     const id = submitted.submission_id;
-    if (typeof id !== 'string' && typeof id !== 'number') throw new Error('remote judge /submit_code: no submission_id in the response');
+    if (typeof id !== 'string' && typeof id !== 'number') throw new LmlabError('remote judge /submit_code: no submission_id in the response');
     const deadline = started + this.options.verdictTimeoutMs;
     for (;;) {
       const status = await this.call(`/check_status?submission_id=${encodeURIComponent(String(id))}`);

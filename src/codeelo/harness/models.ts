@@ -220,7 +220,7 @@ export class LocalModelClient implements ModelClient {
       ? Int32Array.from(tk.encode(this.template.render([{ role: 'user', content: request.prompt }]), { allowSpecial: true }))
       : Int32Array.from([...(tk.bosId === undefined ? [] : [tk.bosId]), ...tk.encode(request.prompt)]);
     const room = this.llama.config.maxSeqLen - prompt.length;
-    if (room < 1) throw new Error(`the prompt has ${prompt.length} tokens; the model's context is ${this.llama.config.maxSeqLen}`);
+    if (room < 1) throw new LmlabError(`the prompt has ${prompt.length} tokens; the model's context is ${this.llama.config.maxSeqLen}`);
     const s = this.options.sampling;
     const sampling: SamplingOptions = { temperature: s.temperature, topP: s.topP, topK: s.topK, repetitionPenalty: s.repetitionPenalty, seed: request.seed ?? 0 };
     const session = new InferenceSession(this.llama, { chunk: this.options.chunk ?? 512 });

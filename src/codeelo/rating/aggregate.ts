@@ -23,7 +23,7 @@ export class RatingDistribution {
 
   constructor(counts: Map<number, number>) {
     const sorted = [...counts.entries()].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
-    if (sorted.length === 0) throw new Error('the rating distribution is empty');
+    if (sorted.length === 0) throw new LmlabError('the rating distribution is empty');
     this.values = Float64Array.from(sorted.map(([r]) => r));
     this.below = new Float64Array(sorted.length);
     let running = 0;
