@@ -7,31 +7,19 @@
 // the README's docs/codeelo-leaderboard.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { sandboxSkipReason } from './helpers.ts';
+import { lmlab, sandboxSkipReason } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'lmlab.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'codeelo-browser');
 const CHROMIUM = '/usr/bin/chromium';
 const MAX_PAGE_BYTES = 1.5 * 1024 * 1024;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function lmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Opens a file:// page, recording console errors, page errors and any request that is not a local file. */
 async function open(context: BrowserContext, file: string): Promise<{ page: Page; errors: string[] }> {

@@ -2,6 +2,8 @@
 // behaviour per request is scripted by the test (SSE answers, slow streams, 429 with
 // retry-after, 500, hangs), a small contest over the fastest bundled problems with a simulated
 // field, and answers built from the bundled solutions.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,4 +127,18 @@ export function packagesDir(root: string, contestId: number, map: Record<string,
   mkdirSync(dir, { recursive: true });
   for (const [index, problem] of Object.entries(map)) symlinkSync(join(BUNDLED_PROBLEMS_DIR, problem), join(dir, `${contestId}${index.toLowerCase()}`));
   return dir;
+}
+
+const LMLAB_BIN = fileURLToPath(new URL('../../../bin/lmlab.js', import.meta.url));
+
+/** Runs the lmlab command line (asynchronously, so in-process servers keep answering). */
+export function lmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [LMLAB_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

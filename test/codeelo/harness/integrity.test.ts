@@ -3,27 +3,15 @@
 // damaged database (empty, corrupted, WAL cut short) is refused with its name, never restarted.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RunStore } from '../../../src/codeelo/harness/store.ts';
+import { lmlab } from './helpers.ts';
 import { LmlabError } from '../../../src/util/errors.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/lmlab.js', import.meta.url));
 
-function lmlab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
