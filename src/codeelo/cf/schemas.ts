@@ -96,7 +96,7 @@ export function describeZodError(what: string, error: z.ZodError): string {
 /** Validates `data` or throws one readable line. */
 export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, As: new (message: string) => LmlabError = LmlabError): T {
   const result = schema.safeParse(data);
-  if (!result.success) throw new LmlabError(describeZodError(what, result.error));
+  if (!result.success) throw new As(describeZodError(what, result.error));
   return result.data;
 }
 
