@@ -5,7 +5,13 @@
 //   --quick (smoke size)  --shape dim=..,layers=..  --contexts 512,2048  --alphas 0.25
 //   --methods adaskip,random  --decode-tokens N  --repeats N  --calibration N
 //   --calibration-tokens N  --json
-import { formatBenchTable, parseShape, QUICK_SHAPE, REFERENCE_SHAPE, runAdaSkipBench } from '../src/adaskip/experiment/bench.ts';
+import {
+  formatBenchTable,
+  parseShape,
+  QUICK_SHAPE,
+  REFERENCE_SHAPE,
+  runAdaSkipBench,
+} from '../src/adaskip/experiment/bench.ts';
 import { checkAlpha, METHODS, parseMethod } from '../src/adaskip/plan.ts';
 
 const args = process.argv.slice(2);
@@ -36,6 +42,8 @@ const report = runAdaSkipBench({
 });
 if (json) console.log(JSON.stringify(report));
 else {
-  console.log(`${report.model}; statistics collection: ${(report.collection.observerShare * 100).toFixed(2)}% of prefill time in the observer (wall clock ${(report.collection.overhead * 100).toFixed(1)}% vs without, interleaved)`);
+  console.log(
+    `${report.model}; statistics collection: ${(report.collection.observerShare * 100).toFixed(2)}% of prefill time in the observer (wall clock ${(report.collection.overhead * 100).toFixed(1)}% vs without, interleaved)`,
+  );
   console.log(formatBenchTable(report).join('\n'));
 }

@@ -32,7 +32,24 @@ if (rates.some((r) => !(r > 0)) || !(steps >= 1)) {
   process.exit(1);
 }
 
-const WORDS = ['apple', 'river', 'candle', 'falcon', 'marble', 'violet', 'harbor', 'copper', 'meadow', 'lantern', 'pepper', 'tiger', 'willow', 'saddle', 'comet', 'glacier'];
+const WORDS = [
+  'apple',
+  'river',
+  'candle',
+  'falcon',
+  'marble',
+  'violet',
+  'harbor',
+  'copper',
+  'meadow',
+  'lantern',
+  'pepper',
+  'tiger',
+  'willow',
+  'saddle',
+  'comet',
+  'glacier',
+];
 function copyList(rng: Rng): { prompt: string; copy: string } {
   const list = Array.from({ length: 3 + rng.int(6) }, () => WORDS[rng.int(WORDS.length)]).join(' ');
   return { prompt: `List: ${list}. Again:`, copy: ` ${list}.` };
@@ -48,21 +65,62 @@ try {
   const { tokenizer } = trainBpe(counter, { vocabSize: 300 });
   const tokenizerPath = join(root, 'tokenizer.json');
   await saveTokenizer(tokenizer, tokenizerPath);
-  await tokenizeCorpus([join(root, 'train.jsonl')], join(root, 'data'), tokenizer, { meta: { tokenizer: tokenizerPath } });
+  await tokenizeCorpus([join(root, 'train.jsonl')], join(root, 'data'), tokenizer, {
+    meta: { tokenizer: tokenizerPath },
+  });
 
-  const model = { vocabSize: tokenizer.vocabSize, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 176, ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 256, tieEmbeddings: false };
+  const model = {
+    vocabSize: tokenizer.vocabSize,
+    dim: 64,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffnHidden: 176,
+    ropeTheta: 10000,
+    normEps: 1e-5,
+    maxSeqLen: 256,
+    tieEmbeddings: false,
+  };
   const test = Array.from({ length: quick ? 10 : 100 }, () => copyList(new Rng(1_000_000 + rng.int(1 << 30))));
   const results: Array<{ lr: number; copied: number; copyLoss: number; finalTrainLoss: number; seconds: number }> = [];
   for (const lr of rates) {
     const run = join(root, `run-${lr}`);
-    const config = parseTrainConfig({
-      model, stages: [{ name: 'copy', data: join(root, 'data') }], tokenizer: tokenizerPath, rows: 8, seqLen: 256, steps, seed: 1, overflow: 'carry',
-      optimizer: { lr, warmup: 0.03, floor: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.033, clip: 1, decayEmbeddings: false },
-      evalEvery: steps + 1, evalBatches: 1, checkpointEvery: steps + 1, logEvery: 1,
-    }, 'bench:induction');
+    const config = parseTrainConfig(
+      {
+        model,
+        stages: [{ name: 'copy', data: join(root, 'data') }],
+        tokenizer: tokenizerPath,
+        rows: 8,
+        seqLen: 256,
+        steps,
+        seed: 1,
+        overflow: 'carry',
+        optimizer: {
+          lr,
+          warmup: 0.03,
+          floor: 0.1,
+          beta1: 0.9,
+          beta2: 0.95,
+          eps: 1e-8,
+          weightDecay: 0.033,
+          clip: 1,
+          decayEmbeddings: false,
+        },
+        evalEvery: steps + 1,
+        evalBatches: 1,
+        checkpointEvery: steps + 1,
+        logEvery: 1,
+      },
+      'bench:induction',
+    );
     const t0 = performance.now();
     let last = NaN;
-    await train(config, run, { onStep: (m) => { last = m.loss; if (!json && m.step % 100 === 0) process.stderr.write(`lr ${lr}: step ${m.step} loss ${m.loss.toFixed(3)}\n`); } });
+    await train(config, run, {
+      onStep: (m) => {
+        last = m.loss;
+        if (!json && m.step % 100 === 0) process.stderr.write(`lr ${lr}: step ${m.step} loss ${m.loss.toFixed(3)}\n`);
+      },
+    });
     const seconds = (performance.now() - t0) / 1000;
     const trained: LlamaModel = (await loadModelDir(latestCheckpoint(run)!)).model;
     let copied = 0;
@@ -82,11 +140,18 @@ try {
     console.log(JSON.stringify({ steps, tokensPerStep: 8 * 256, results }));
   } else {
     console.log(`2-layer × 64 model, ${steps} steps of 8 × 256 tokens, same data and seed per learning rate`);
-    console.log('| lr | 4th copied token p > 0.5 | loss of the copied half (nats/token) | final train loss | train s |');
+    console.log(
+      '| lr | 4th copied token p > 0.5 | loss of the copied half (nats/token) | final train loss | train s |',
+    );
     console.log('|---:|---:|---:|---:|---:|');
-    for (const r of results) console.log(`| ${r.lr} | ${(100 * r.copied).toFixed(0)}% | ${r.copyLoss.toFixed(3)} | ${r.finalTrainLoss.toFixed(3)} | ${r.seconds.toFixed(0)} |`);
+    for (const r of results)
+      console.log(
+        `| ${r.lr} | ${(100 * r.copied).toFixed(0)}% | ${r.copyLoss.toFixed(3)} | ${r.finalTrainLoss.toFixed(3)} | ${r.seconds.toFixed(0)} |`,
+      );
     const best = results.reduce((a, b) => (b.copyLoss < a.copyLoss ? b : a));
-    for (const r of results) if (r !== best) console.log(`copied-half loss at lr ${r.lr} ÷ at lr ${best.lr}: ${(r.copyLoss / best.copyLoss).toFixed(2)}×`);
+    for (const r of results)
+      if (r !== best)
+        console.log(`copied-half loss at lr ${r.lr} ÷ at lr ${best.lr}: ${(r.copyLoss / best.copyLoss).toFixed(2)}×`);
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

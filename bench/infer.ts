@@ -35,10 +35,20 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, model: null, reps: 3, longReps: 1, decode: 32, contexts: [512, 2048, 8192], peer: true, rss: true };
+  const o: Options = {
+    json: false,
+    model: null,
+    reps: 3,
+    longReps: 1,
+    decode: 32,
+    contexts: [512, 2048, 8192],
+    peer: true,
+    rss: true,
+  };
   const number = (flag: string, text: string | undefined, min: number, max: number): number => {
     const v = Number(text);
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${flag} must be a whole number in ${min}..${max}, got ${text}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`${flag} must be a whole number in ${min}..${max}, got ${text}`);
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -156,20 +166,35 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
       const cacheResident = stepBytes < CACHE_RESIDENT_BYTES;
       const same = peer ? ours[0].tokens.filter((t, i) => t === theirs[0].tokens[i]).length : null;
       rows.push({
-        bench: 'prefill', model: m.name, ctx, tokens_per_s: ctx / (ttft / 1000), peer: peer ? 'llama.cpp' : null,
+        bench: 'prefill',
+        model: m.name,
+        ctx,
+        tokens_per_s: ctx / (ttft / 1000),
+        peer: peer ? 'llama.cpp' : null,
         peer_tokens_per_s: peerTtft === null ? null : ctx / (peerTtft / 1000),
-        ratio: peerTtft === null ? null : peerTtft / ttft, ttft_ms: ttft, peer_ttft_ms: peerTtft,
+        ratio: peerTtft === null ? null : peerTtft / ttft,
+        ttft_ms: ttft,
+        peer_ttft_ms: peerTtft,
       });
       rows.push({
-        bench: 'decode', model: m.name, ctx, tokens_per_s: tps, peer: peer ? 'llama.cpp' : null,
-        peer_tokens_per_s: peerTps, ratio: peerTps === null ? null : tps / peerTps,
-        roof_fraction: tps / roof, peer_roof_fraction: peerTps === null ? null : peerTps / roof, cache_resident: cacheResident,
+        bench: 'decode',
+        model: m.name,
+        ctx,
+        tokens_per_s: tps,
+        peer: peer ? 'llama.cpp' : null,
+        peer_tokens_per_s: peerTps,
+        ratio: peerTps === null ? null : tps / peerTps,
+        roof_fraction: tps / roof,
+        peer_roof_fraction: peerTps === null ? null : peerTps / roof,
+        cache_resident: cacheResident,
       });
-      say(`  ctx ${String(ctx).padStart(5)}: TTFT ${fmt(ttft, 0)} ms vs ${fmt(peerTtft, 0)} ms (ratio ${fmt(peerTtft && peerTtft / ttft, 2)}), ` +
-        `decode ${fmt(tps)} vs ${fmt(peerTps)} tok/s (ratio ${fmt(peerTps && tps / peerTps, 2)}); roof ${fmt(roof, 0)} tok/s, ` +
-        `ours ${fmt((100 * tps) / roof, 0)}% / llama.cpp ${fmt(peerTps && (100 * peerTps) / roof, 0)}%` +
-        `${cacheResident ? ' (fits in cache: the DRAM roof does not apply)' : ''}; ` +
-        `${reps} rep(s)${same === null ? '' : `, greedy tokens equal ${same}/${o.decode}`}`);
+      say(
+        `  ctx ${String(ctx).padStart(5)}: TTFT ${fmt(ttft, 0)} ms vs ${fmt(peerTtft, 0)} ms (ratio ${fmt(peerTtft && peerTtft / ttft, 2)}), ` +
+          `decode ${fmt(tps)} vs ${fmt(peerTps)} tok/s (ratio ${fmt(peerTps && tps / peerTps, 2)}); roof ${fmt(roof, 0)} tok/s, ` +
+          `ours ${fmt((100 * tps) / roof, 0)}% / llama.cpp ${fmt(peerTps && (100 * peerTps) / roof, 0)}%` +
+          `${cacheResident ? ' (fits in cache: the DRAM roof does not apply)' : ''}; ` +
+          `${reps} rep(s)${same === null ? '' : `, greedy tokens equal ${same}/${o.decode}`}`,
+      );
     }
   } finally {
     await peer?.close();
@@ -185,26 +210,39 @@ function rssProbe(ctx: number): void {
   session.prefill(promptTokens(ctx, model.config.vocabSize, ctx));
   const ms = performance.now() - start;
   const weights = model.params.flat.length * 4;
-  process.stdout.write(JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, weights, kv: session.kvBytes() }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, weights, kv: session.kvBytes() }) + '\n',
+  );
 }
 
 function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: number; kv: number } {
   const self = fileURLToPath(import.meta.url);
   const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx)], {
-    encoding: 'utf8', timeout: 900_000, env: process.env,
+    encoding: 'utf8',
+    timeout: 900_000,
+    env: process.env,
   });
-  if (child.status !== 0) throw new Error(`RSS probe failed: ${(child.stderr || child.error?.message || '').trim().split('\n').pop()}`);
+  if (child.status !== 0)
+    throw new Error(`RSS probe failed: ${(child.stderr || child.error?.message || '').trim().split('\n').pop()}`);
   return JSON.parse(child.stdout.trim().split('\n').pop()!);
 }
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]));
   const o = parseArgs(process.argv.slice(2));
-  const say = (s: string): void => { if (!o.json) console.log(s); };
-  const emit = (row: object): void => { if (o.json) console.log(JSON.stringify(row)); };
+  const say = (s: string): void => {
+    if (!o.json) console.log(s);
+  };
+  const emit = (row: object): void => {
+    if (o.json) console.log(JSON.stringify(row));
+  };
   const info = nativeInfo();
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
-  say(`lmlab inference benchmark — ${availableParallelism()} cores, our pool ${info.threads} threads (${info.simd}), load average ${load}`);
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  say(
+    `lmlab inference benchmark — ${availableParallelism()} cores, our pool ${info.threads} threads (${info.simd}), load average ${load}`,
+  );
   if (o.peer && !peerInstalled()) say(`(${PEER_SETUP_HINT}; measuring ours alone)`);
   if (o.json && o.peer && !peerInstalled()) console.error(`bench:infer: ${PEER_SETUP_HINT}; measuring ours alone`);
 
@@ -215,15 +253,21 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'lmlab-bench-infer-'));
   try {
     const models: Array<() => Promise<BenchModel>> = [
-      async () => exportReference(referenceModel(1, 1, Math.max(8448, Math.max(...o.contexts) + o.decode + 8)), join(work, 'reference-f32.gguf')),
+      async () =>
+        exportReference(
+          referenceModel(1, 1, Math.max(8448, Math.max(...o.contexts) + o.decode + 8)),
+          join(work, 'reference-f32.gguf'),
+        ),
     ];
     if (o.model) models.push(() => exportTrained(o.model!, work));
     else say('(no --model DIR: the trained-model rows are skipped; pass a checkpoint folder from `lmlab train`)');
     for (const load of models) {
       const m = await load();
       const c = m.model.config;
-      say(`\n${m.name}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads, FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
-        `${(m.model.params.flat.length * 4 / 1e6).toFixed(0)} MB F32; decode ${o.decode} greedy tokens after each prompt`);
+      say(
+        `\n${m.name}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads, FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
+          `${((m.model.params.flat.length * 4) / 1e6).toFixed(0)} MB F32; decode ${o.decode} greedy tokens after each prompt`,
+      );
       for (const row of await benchModel(m, o, bandwidth, say)) emit(row);
     }
   } finally {
@@ -233,11 +277,24 @@ async function main(): Promise<void> {
   if (o.rss) {
     const ctx = Math.max(...o.contexts);
     const r = measureRss(ctx);
-    say(`\npeak RSS of a process prefilling ${ctx} tokens (reference shape): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
-      `(weights ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`);
-    emit({ bench: 'rss', model: 'reference', ctx, max_rss_bytes: r.maxRssBytes, weight_bytes: r.weights, kv_bytes: r.kv });
+    say(
+      `\npeak RSS of a process prefilling ${ctx} tokens (reference shape): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
+        `(weights ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`,
+    );
+    emit({
+      bench: 'rss',
+      model: 'reference',
+      ctx,
+      max_rss_bytes: r.maxRssBytes,
+      weight_bytes: r.weights,
+      kv_bytes: r.kv,
+    });
   }
-  say(`\nload average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  say(
+    `\nload average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -22,10 +22,20 @@ int main() { long long a, b; if (std::scanf("%lld %lld", &a, &b) != 2) return 1;
 function writeProblem(root: string): string {
   const dir = join(root, 'bench-sum');
   mkdirSync(join(dir, 'tests'), { recursive: true });
-  writeFileSync(join(dir, 'problem.json'), JSON.stringify({
-    id: 'bench-sum', title: 'Bench Sum', timeLimitMs: 1000, memoryLimitMb: 256, rating: 800, tags: ['math'],
-    checker: { type: 'ints' }, interactive: false, solutions: [{ file: 'solutions/sum.cpp', expected: 'AC' }],
-  }));
+  writeFileSync(
+    join(dir, 'problem.json'),
+    JSON.stringify({
+      id: 'bench-sum',
+      title: 'Bench Sum',
+      timeLimitMs: 1000,
+      memoryLimitMb: 256,
+      rating: 800,
+      tags: ['math'],
+      checker: { type: 'ints' },
+      interactive: false,
+      solutions: [{ file: 'solutions/sum.cpp', expected: 'AC' }],
+    }),
+  );
   writeFileSync(join(dir, 'statement.md'), '## Statement\nAdd.\n## Input\na b\n## Output\na+b\n## Examples\n');
   mkdirSync(join(dir, 'solutions'));
   writeFileSync(join(dir, 'solutions', 'sum.cpp'), SOLUTION);
@@ -77,7 +87,8 @@ async function main(): Promise<void> {
       const start = performance.now();
       const result = await judgeSubmission(problem, lang, source);
       const elapsed = performance.now() - start;
-      if (result.verdict !== 'AC' || result.tests.length !== TESTS) throw new Error(`unexpected verdict ${result.verdict}`);
+      if (result.verdict !== 'AC' || result.tests.length !== TESTS)
+        throw new Error(`unexpected verdict ${result.verdict}`);
       if (elapsed < judgeMs) {
         judgeMs = elapsed;
         programWallMs = result.tests.reduce((sum, t) => sum + t.wallMs, 0) / TESTS;
@@ -92,19 +103,32 @@ async function main(): Promise<void> {
     const singleStart = performance.now();
     for (let i = 0; i < singleRuns; i++) {
       const test = problem.tests[i];
-      await runSandboxed({ box: dirname(binary), argv: ['/box/main'], stdin: test.input, stdout: join(root, 'single.out'),
-        limits: { cpuMs: 1000, wallMs: 5000, memoryKb: 256 * 1024 } });
+      await runSandboxed({
+        box: dirname(binary),
+        argv: ['/box/main'],
+        stdin: test.input,
+        stdout: join(root, 'single.out'),
+        limits: { cpuMs: 1000, wallMs: 5000, memoryKb: 256 * 1024 },
+      });
     }
     const perSingleRun = (performance.now() - singleStart) / singleRuns;
     const perTestJudge = judgeMs / TESTS;
     const perTestDirect = directMs / TESTS;
-    console.log(`judge bench: ${TESTS} tests, trivial C++ solution, best of ${rounds} rounds (first judging incl. compile: ${compileAndFirstMs.toFixed(0)} ms)`);
+    console.log(
+      `judge bench: ${TESTS} tests, trivial C++ solution, best of ${rounds} rounds (first judging incl. compile: ${compileAndFirstMs.toFixed(0)} ms)`,
+    );
     console.log(`  judged (sandbox, checker, bookkeeping) : ${perTestJudge.toFixed(2)} ms per test`);
-    console.log(`  program's own run (sandbox report)     : ${programWallMs.toFixed(2)} ms wall, ${programCpuMs.toFixed(2)} ms CPU per test`);
-    console.log(`  per-test overhead beyond the program   : ${(perTestJudge - programCpuMs).toFixed(2)} ms beyond its CPU time, ${(perTestJudge - programWallMs).toFixed(2)} ms beyond its sandboxed wall time (target: well under 20 ms)`);
+    console.log(
+      `  program's own run (sandbox report)     : ${programWallMs.toFixed(2)} ms wall, ${programCpuMs.toFixed(2)} ms CPU per test`,
+    );
+    console.log(
+      `  per-test overhead beyond the program   : ${(perTestJudge - programCpuMs).toFixed(2)} ms beyond its CPU time, ${(perTestJudge - programWallMs).toFixed(2)} ms beyond its sandboxed wall time (target: well under 20 ms)`,
+    );
     console.log(`  same binary run directly (Node spawn)  : ${perTestDirect.toFixed(2)} ms per test`);
     console.log(`  ratio judged / direct                  : ${(perTestJudge / perTestDirect).toFixed(2)}x`);
-    console.log(`  one launcher per run (interactive path): ${perSingleRun.toFixed(2)} ms per run (${singleRuns} runs)`);
+    console.log(
+      `  one launcher per run (interactive path): ${perSingleRun.toFixed(2)} ms per run (${singleRuns} runs)`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -30,9 +30,11 @@ interface GemmCase {
 
 const LAYOUT_LABEL: Record<Layout, string> = { nn: 'A·B', nt: 'A·Bᵀ', tn: 'Aᵀ·B' };
 const GEMM_CASES: GemmCase[] = [
-  ...[[512, 512, 1536], [2048, 512, 512], [1024, 1024, 1024]].flatMap(([m, k, n]) =>
-    (['nn', 'nt', 'tn'] as Layout[]).map((layout) => ({ m, k, n, layout })),
-  ),
+  ...[
+    [512, 512, 1536],
+    [2048, 512, 512],
+    [1024, 1024, 1024],
+  ].flatMap(([m, k, n]) => (['nn', 'nt', 'tn'] as Layout[]).map((layout) => ({ m, k, n, layout }))),
   // The decode GEMV: x[1, K] · W[N, K]ᵀ, weights stored [out][in].
   { m: 1, k: 512, n: 1536, layout: 'nt' },
   { m: 1, k: 2048, n: 2048, layout: 'nt' },
@@ -129,7 +131,9 @@ function ourProduct(c: GemmCase, rng: Rng): () => void {
   const g: GemmArgs = {
     transA: layout === 'tn',
     transB: layout === 'nt',
-    m, n, k,
+    m,
+    n,
+    k,
     alpha: 1,
     a: random(rng, m * k),
     lda: layout === 'tn' ? m : k,
@@ -182,8 +186,15 @@ async function benchGemm(peer: Peer | undefined): Promise<void> {
     const ratio = peerGflops === null ? null : gflops / peerGflops;
     const shape = `${c.m}x${c.k}x${c.n}`;
     emit({
-      bench: 'gemm', shape, layout: c.layout, ms: oursMs, gflops,
-      peer: peer ? peer.label : null, peer_ms: peerMs, peer_gflops: peerGflops, ratio,
+      bench: 'gemm',
+      shape,
+      layout: c.layout,
+      ms: oursMs,
+      gflops,
+      peer: peer ? peer.label : null,
+      peer_ms: peerMs,
+      peer_gflops: peerGflops,
+      ratio,
     });
     say(
       `${shape.padEnd(16)} ${LAYOUT_LABEL[c.layout].padEnd(5)} ${oursMs.toFixed(3).padStart(9)} ${gflops.toFixed(1).padStart(8)}` +
@@ -215,7 +226,7 @@ function benchAttention(): void {
     const out = new Float32Array(t * width);
     const lse = new Float32Array(heads * t);
     // Causal: about half of the T² score and value products, two matmuls of D each.
-    const flops = 2 * 2 * heads * headDim * (t * (t + 1)) / 2;
+    const flops = (2 * 2 * heads * headDim * (t * (t + 1))) / 2;
     let ms: number;
     try {
       if (missing) throw new Error('attentionForward is not in this build of the native addon');
@@ -230,7 +241,9 @@ function benchAttention(): void {
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const gflops = flops / ms / 1e6;
     emit({ bench: 'attention', t, ms, gflops, peak_rss_mb: peakRssMb });
-    say(`${String(t).padEnd(6)} ${ms.toFixed(2).padStart(9)} ${gflops.toFixed(1).padStart(10)} ${peakRssMb.toFixed(0).padStart(13)}`);
+    say(
+      `${String(t).padEnd(6)} ${ms.toFixed(2).padStart(9)} ${gflops.toFixed(1).padStart(10)} ${peakRssMb.toFixed(0).padStart(13)}`,
+    );
   }
 }
 
@@ -239,7 +252,9 @@ async function main(): Promise<void> {
   note(`lmlab kernels: ${info.simd}, ${info.threads} threads`);
   const load = loadavg()[0];
   if (load > availableParallelism()) {
-    note(`note: the machine is busy (load ${load.toFixed(1)} on ${availableParallelism()} cores): absolute figures are noisy, ratios less so`);
+    note(
+      `note: the machine is busy (load ${load.toFixed(1)} on ${availableParallelism()} cores): absolute figures are noisy, ratios less so`,
+    );
   }
   const peer = await startPeer(info.threads);
   try {

@@ -64,18 +64,27 @@ function compare(label: string, field: RatedField, official?: number[]): void {
     const a = time(() => codeforcesUpdate(field, { method: 'exact' }));
     const b = time(() => codeforcesUpdate(field, { method: 'fft' }));
     const c = time(() => codeforcesUpdatePlain(field));
-    exact.push(a.ms); fft.push(b.ms); plain.push(c.ms);
-    deltasFast = a.result.deltas; deltasFft = b.result.deltas; deltasPlain = c.result.deltas;
+    exact.push(a.ms);
+    fft.push(b.ms);
+    plain.push(c.ms);
+    deltasFast = a.result.deltas;
+    deltasFft = b.result.deltas;
+    deltasPlain = c.result.deltas;
   }
-  const same = (x?: Int32Array, y?: ArrayLike<number>): boolean => !!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]);
+  const same = (x?: Int32Array, y?: ArrayLike<number>): boolean =>
+    !!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]);
   const n = field.ratings.length;
   console.log(`${label}: ${n} participants, median of ${rounds} rounds`);
   console.log(`  fast, exact histogram sums: ${median(exact).toFixed(1)} ms`);
   console.log(`  fast, FFT seeds:            ${median(fft).toFixed(1)} ms`);
   console.log(`  plain O(n²):                ${median(plain).toFixed(1)} ms`);
-  console.log(`  ratio plain / fast: ${(median(plain) / median(exact)).toFixed(1)}× (exact), ${(median(plain) / median(fft)).toFixed(1)}× (FFT)`);
-  console.log(`  deltas agree: fast = plain ${same(deltasFast, deltasPlain)}, FFT = plain ${same(deltasFft, deltasPlain)}` +
-    (official ? `, fast = official ${same(deltasFast, official)}` : ''));
+  console.log(
+    `  ratio plain / fast: ${(median(plain) / median(exact)).toFixed(1)}× (exact), ${(median(plain) / median(fft)).toFixed(1)}× (FFT)`,
+  );
+  console.log(
+    `  deltas agree: fast = plain ${same(deltasFast, deltasPlain)}, FFT = plain ${same(deltasFft, deltasPlain)}` +
+      (official ? `, fast = official ${same(deltasFast, official)}` : ''),
+  );
 }
 
 console.log(`rating-update benchmark (node ${process.version})`);
@@ -83,19 +92,32 @@ const big = syntheticField(participants, 2024);
 compare(`synthetic field`, big);
 
 const roundsDir = join(new URL('..', import.meta.url).pathname, 'test', 'fixtures', 'codeforces', 'rounds');
-for (const name of readdirSync(roundsDir).filter((f) => f.endsWith('.json')).sort()) {
+for (const name of readdirSync(roundsDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const rows = JSON.parse(readFileSync(join(roundsDir, name), 'utf8')) as [string, number, number, number, number][];
-  compare(name, { points: rows.map((r) => r[1]), penalty: rows.map((r) => r[2]), ratings: rows.map((r) => r[3]) }, rows.map((r) => r[4]));
+  compare(
+    name,
+    { points: rows.map((r) => r[1]), penalty: rows.map((r) => r[2]), ratings: rows.map((r) => r[3]) },
+    rows.map((r) => r[4]),
+  );
 }
 
 // A model's rating for every possible place in the big field (corrected mode, real root).
 const pack: ContestPack = {
-  format: 'lmlab-contest-pack', version: 1,
-  contest: { id: 1, name: 'synthetic (Div. 2)', division: 'Div. 2' }, scoring: 'points', ratings: 'effective',
-  problems: [], field: { points: Array.from(big.points), penalty: Array.from(big.penalty), oldRating: Array.from(big.ratings) },
+  format: 'lmlab-contest-pack',
+  version: 1,
+  contest: { id: 1, name: 'synthetic (Div. 2)', division: 'Div. 2' },
+  scoring: 'points',
+  ratings: 'effective',
+  problems: [],
+  field: { points: Array.from(big.points), penalty: Array.from(big.penalty), oldRating: Array.from(big.ratings) },
 };
 const places = time(() => {
   const rater = new ContestRater(pack, { mode: 'corrected' });
-  for (let ahead = 0; ahead <= participants; ahead += Math.max(1, Math.floor(participants / 1000))) rater.rateAheadOrTied(ahead);
+  for (let ahead = 0; ahead <= participants; ahead += Math.max(1, Math.floor(participants / 1000)))
+    rater.rateAheadOrTied(ahead);
 });
-console.log(`corrected mode: seed table + 1,001 distinct places of a model in the synthetic field: ${places.ms.toFixed(1)} ms`);
+console.log(
+  `corrected mode: seed table + 1,001 distinct places of a model in the synthetic field: ${places.ms.toFixed(1)} ms`,
+);

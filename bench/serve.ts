@@ -21,10 +21,28 @@ import { LlamaModel } from '../src/model/llama.ts';
 import { ChunkCounter, trainBpe } from '../src/tokenizer/index.ts';
 import { LmlabServer, ServedModel } from '../src/serve/index.ts';
 
-interface Options { json: boolean; dim: number; layers: number; vocab: number; prompt: number; maxTokens: number; requests: number; concurrency: number[] }
+interface Options {
+  json: boolean;
+  dim: number;
+  layers: number;
+  vocab: number;
+  prompt: number;
+  maxTokens: number;
+  requests: number;
+  concurrency: number[];
+}
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, dim: 512, layers: 8, vocab: 8192, prompt: 128, maxTokens: 32, requests: 2, concurrency: [1, 4, 16] };
+  const o: Options = {
+    json: false,
+    dim: 512,
+    layers: 8,
+    vocab: 8192,
+    prompt: 128,
+    maxTokens: 32,
+    requests: 2,
+    concurrency: [1, 4, 16],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -58,7 +76,16 @@ function servedModel(config: LlamaConfig): ServedModel {
   return new ServedModel({ id: 'bench', model: LlamaModel.initialised(config, 1), tokenizer, template: null });
 }
 
-interface Result { concurrency: number; maxActive: number; requests: number; refused: number; tokens: number; seconds: number; ttft: number[]; latency: number[] }
+interface Result {
+  concurrency: number;
+  maxActive: number;
+  requests: number;
+  refused: number;
+  tokens: number;
+  seconds: number;
+  ttft: number[];
+  latency: number[];
+}
 
 async function scenario(model: ServedModel, o: Options, concurrency: number, maxActive: number): Promise<Result> {
   const server = new LmlabServer(model, { maxActive, maxQueued: 64 });
@@ -74,8 +101,16 @@ async function scenario(model: ServedModel, o: Options, concurrency: number, max
       const prompt = Array.from({ length: o.prompt }, (_, i) => (c * 131 + r * 17 + i * 7) % 300);
       const start = performance.now();
       const res = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'bench', prompt, max_tokens: o.maxTokens, temperature: 0, stream: true, stream_options: { include_usage: true } }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'bench',
+          prompt,
+          max_tokens: o.maxTokens,
+          temperature: 0,
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
       });
       if (res.status === 429) {
         refused++;
@@ -135,9 +170,11 @@ function batchedDecodeCase(config: LlamaConfig, model: LlamaModel, b: number): {
   let gemv = 0;
   let gemm = 0;
   one.forEach((m, i) => {
-    gemv += weight(i) * timeMs(() => {
-      for (let k = 0; k < b; k++) ops.linear(m.x, m.w, m.y);
-    });
+    gemv +=
+      weight(i) *
+      timeMs(() => {
+        for (let k = 0; k < b; k++) ops.linear(m.x, m.w, m.y);
+      });
   });
   many.forEach((m, i) => {
     gemm += weight(i) * timeMs(() => ops.linear(m.x, m.w, m.y));
@@ -147,7 +184,15 @@ function batchedDecodeCase(config: LlamaConfig, model: LlamaModel, b: number): {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const config = parseLlamaConfig({ vocabSize: o.vocab, dim: o.dim, layers: o.layers, heads: 8, kvHeads: 8, ffnHidden: Math.round((o.dim * 8) / 3 / 32) * 32, maxSeqLen: 4096 });
+  const config = parseLlamaConfig({
+    vocabSize: o.vocab,
+    dim: o.dim,
+    layers: o.layers,
+    heads: 8,
+    kvHeads: 8,
+    ffnHidden: Math.round((o.dim * 8) / 3 / 32) * 32,
+    maxSeqLen: 4096,
+  });
   const model = servedModel(config);
   const info = nativeInfo();
   const header = `serve benchmark: dim ${o.dim}, ${o.layers} layers, vocab ${o.vocab}; prompt ${o.prompt} tokens, ${o.maxTokens} new tokens greedy, ${o.requests} requests per client; ${availableParallelism()} cores (${info.simd}, ${info.threads} threads), load ${loadavg()[0].toFixed(2)}`;
@@ -161,18 +206,41 @@ async function main(): Promise<void> {
       const tps = r.tokens / r.seconds;
       const pct = (xs: number[]) => [50, 90, 99].map((p) => percentile(xs, p));
       if (o.json) {
-        console.log(JSON.stringify({ kind: 'load', clients: c, maxActive, requests: r.requests, refused: r.refused, tokensPerSecond: tps, ttftMs: pct(r.ttft), latencyMs: pct(r.latency) }));
+        console.log(
+          JSON.stringify({
+            kind: 'load',
+            clients: c,
+            maxActive,
+            requests: r.requests,
+            refused: r.refused,
+            tokensPerSecond: tps,
+            ttftMs: pct(r.ttft),
+            latencyMs: pct(r.latency),
+          }),
+        );
       } else {
-        const f = (xs: number[]) => pct(xs).map((v) => v.toFixed(0)).join(' / ');
-        console.log(`${String(c).padStart(7)}  ${String(maxActive).padStart(10)}  ${String(r.requests).padStart(8)}  ${String(r.refused).padStart(3)}  ${tps.toFixed(1).padStart(8)}   ${f(r.ttft).padEnd(26)} ${f(r.latency)}`);
+        const f = (xs: number[]) =>
+          pct(xs)
+            .map((v) => v.toFixed(0))
+            .join(' / ');
+        console.log(
+          `${String(c).padStart(7)}  ${String(maxActive).padStart(10)}  ${String(r.requests).padStart(8)}  ${String(r.refused).padStart(3)}  ${tps.toFixed(1).padStart(8)}   ${f(r.ttft).padEnd(26)} ${f(r.latency)}`,
+        );
       }
     }
   }
-  if (!o.json) console.log('\nbatched decode, upper bound: matrix products of one decode step for B tokens, B GEMVs vs one GEMM');
+  if (!o.json)
+    console.log('\nbatched decode, upper bound: matrix products of one decode step for B tokens, B GEMVs vs one GEMM');
   for (const b of [4, 16]) {
     const { gemv, gemm } = batchedDecodeCase(config, model.model, b);
-    if (o.json) console.log(JSON.stringify({ kind: 'batched-products', batch: b, gemvMs: gemv, gemmMs: gemm, ratio: gemv / gemm }));
-    else console.log(`  B = ${String(b).padStart(2)}: ${gemv.toFixed(2)} ms as GEMVs, ${gemm.toFixed(2)} ms as one GEMM: ${(gemv / gemm).toFixed(2)}×`);
+    if (o.json)
+      console.log(
+        JSON.stringify({ kind: 'batched-products', batch: b, gemvMs: gemv, gemmMs: gemm, ratio: gemv / gemm }),
+      );
+    else
+      console.log(
+        `  B = ${String(b).padStart(2)}: ${gemv.toFixed(2)} ms as GEMVs, ${gemm.toFixed(2)} ms as one GEMM: ${(gemv / gemm).toFixed(2)}×`,
+      );
   }
 }
 

@@ -47,5 +47,7 @@ const median = (xs: number[]): number => {
 console.log(`start-up, ${runs} runs each (median, min–max seconds):`);
 for (const v of variants) {
   const xs = times.get(v.name)!;
-  console.log(`  ${v.name.padEnd(32)} ${median(xs).toFixed(3)}  (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`);
+  console.log(
+    `  ${v.name.padEnd(32)} ${median(xs).toFixed(3)}  (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`,
+  );
 }

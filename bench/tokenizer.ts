@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { Tiktoken } from 'js-tiktoken/lite';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
-import { ChunkCounter, trainBpe, fromHuggingFaceJson, fromJsTiktokenObject, tokenizerFromTiktoken } from '../src/tokenizer/index.ts';
+import {
+  ChunkCounter,
+  trainBpe,
+  fromHuggingFaceJson,
+  fromJsTiktokenObject,
+  tokenizerFromTiktoken,
+} from '../src/tokenizer/index.ts';
 import { SyntheticText } from '../src/tokenizer/synthetic-text.ts';
 import { FAMILIES } from '../test/tokenizer/families.ts';
 

@@ -43,8 +43,14 @@ function measurePeakGflops(): number {
 
 function ours(): { tokensPerSecond: number; secondsPerStep: number } {
   const config = parseLlamaConfig({
-    vocabSize: shape.vocab, dim: shape.dim, layers: shape.layers, heads: shape.heads, kvHeads: shape.kvHeads,
-    ffnHidden: shape.ffn, maxSeqLen: shape.t, ropeTheta: 10000,
+    vocabSize: shape.vocab,
+    dim: shape.dim,
+    layers: shape.layers,
+    heads: shape.heads,
+    kvHeads: shape.kvHeads,
+    ffnHidden: shape.ffn,
+    maxSeqLen: shape.t,
+    ropeTheta: 10000,
   });
   const model = LlamaModel.initialised(config, 1);
   const ws = new TrainingWorkspace(config, shape.rows, shape.t);
@@ -78,21 +84,41 @@ function torchPeer(): { tokensPerSecond: number; python: string; version: string
   const script = fileURLToPath(new URL('./peers/torch_train.py', import.meta.url));
   const threads = nativeInfo().threads;
   const r = spawnSync(python, [script, JSON.stringify({ ...shape, threads, steps, warmup })], {
-    env: peerEnv(threads), encoding: 'utf8', timeout: 30 * 60_000,
+    env: peerEnv(threads),
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
   });
-  if (r.status !== 0) return { error: `torch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  if (r.status !== 0)
+    return { error: `torch peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokens_per_s: number; torch: string };
   return { tokensPerSecond: out.tokens_per_s, python, version: out.torch };
 }
 
 const info = nativeInfo();
-log(`reference model: dim ${shape.dim}, ${shape.layers} layers, ${shape.heads} heads, FFN ${shape.ffn}, vocab ${shape.vocab}, ${shape.rows}×${shape.t} tokens per step; ${info.threads} threads, ${info.simd}`);
+log(
+  `reference model: dim ${shape.dim}, ${shape.layers} layers, ${shape.heads} heads, FFN ${shape.ffn}, vocab ${shape.vocab}, ${shape.rows}×${shape.t} tokens per step; ${info.threads} threads, ${info.simd}`,
+);
 const peak = measurePeakGflops();
 log(`measured GEMM peak (1024³): ${peak.toFixed(1)} GFLOPS`);
 const mine = ours();
-const flops = 3 * flopsPerToken(parseLlamaConfig({ vocabSize: shape.vocab, dim: shape.dim, layers: shape.layers, heads: shape.heads, kvHeads: shape.kvHeads, ffnHidden: shape.ffn, maxSeqLen: shape.t }), shape.t);
+const flops =
+  3 *
+  flopsPerToken(
+    parseLlamaConfig({
+      vocabSize: shape.vocab,
+      dim: shape.dim,
+      layers: shape.layers,
+      heads: shape.heads,
+      kvHeads: shape.kvHeads,
+      ffnHidden: shape.ffn,
+      maxSeqLen: shape.t,
+    }),
+    shape.t,
+  );
 const mfu = (mine.tokensPerSecond * flops) / (peak * 1e9);
-log(`lmlab:   ${mine.tokensPerSecond.toFixed(0)} tokens/s (${mine.secondsPerStep.toFixed(2)} s/step), MFU ${(100 * mfu).toFixed(1)}% of the measured peak`);
+log(
+  `lmlab:   ${mine.tokensPerSecond.toFixed(0)} tokens/s (${mine.secondsPerStep.toFixed(2)} s/step), MFU ${(100 * mfu).toFixed(1)}% of the measured peak`,
+);
 const peer = torchPeer();
 if ('error' in peer) {
   log(`PyTorch: unavailable — ${peer.error}`);
@@ -102,9 +128,15 @@ if ('error' in peer) {
 }
 if (json) {
   const ok = !('error' in peer);
-  console.log(JSON.stringify({
-    bench: 'train', tokens_per_s: mine.tokensPerSecond, mfu, peak_gflops: peak,
-    peer: ok ? 'torch' : null, peer_tokens_per_s: ok ? peer.tokensPerSecond : null,
-    ratio: ok ? mine.tokensPerSecond / peer.tokensPerSecond : null,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'train',
+      tokens_per_s: mine.tokensPerSecond,
+      mfu,
+      peak_gflops: peak,
+      peer: ok ? 'torch' : null,
+      peer_tokens_per_s: ok ? peer.tokensPerSecond : null,
+      ratio: ok ? mine.tokensPerSecond / peer.tokensPerSecond : null,
+    }),
+  );
 }

@@ -20,10 +20,15 @@ function fail(message) {
 }
 
 for (const tool of ['make', 'g++', 'cc', 'python3']) {
-  if (!have(tool)) fail(`'${tool}' is not on PATH; the native kernels are compiled at install time and need make, g++, cc and python3 (node-gyp).`);
+  if (!have(tool))
+    fail(
+      `'${tool}' is not on PATH; the native kernels are compiled at install time and need make, g++, cc and python3 (node-gyp).`,
+    );
 }
-if (!existsSync(join(process.env.npm_config_nodedir || '/usr', 'include', 'node', 'node_api.h')) &&
-    !existsSync('/usr/include/node/node_api.h')) {
+if (
+  !existsSync(join(process.env.npm_config_nodedir || '/usr', 'include', 'node', 'node_api.h')) &&
+  !existsSync('/usr/include/node/node_api.h')
+) {
   console.warn('lmlab build: Node.js headers not found under nodedir; node-gyp may try to download them.');
 }
 
@@ -34,14 +39,19 @@ const built = spawnSync(gypCommand[0], [...gypCommand.slice(1), 'rebuild'], {
   stdio: ['ignore', 'inherit', 'inherit'],
   env: process.env,
 });
-if (built.error) fail(`could not run node-gyp (${built.error.message}); run the install through npm so that npm's bundled node-gyp is used.`);
+if (built.error)
+  fail(
+    `could not run node-gyp (${built.error.message}); run the install through npm so that npm's bundled node-gyp is used.`,
+  );
 if (built.status !== 0) fail('compiling the native kernels failed (see the compiler output above).');
 
 const programsDir = join(root, 'native', 'programs');
 if (existsSync(programsDir)) {
   const outDir = join(root, 'build', 'programs');
   mkdirSync(outDir, { recursive: true });
-  for (const file of readdirSync(programsDir).filter((f) => f.endsWith('.c')).sort()) {
+  for (const file of readdirSync(programsDir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()) {
     const out = join(outDir, basename(file, '.c'));
     const cc = spawnSync('cc', ['-O2', '-Wall', '-o', out, join(programsDir, file)], { stdio: 'inherit' });
     if (cc.status !== 0) fail(`compiling native/programs/${file} failed (see the compiler output above).`);

@@ -32,8 +32,10 @@ export async function readBandwidth(threads: number, bytes = 256 << 20, rounds =
   new Uint8Array(a).fill(0x5a);
   new Uint8Array(b).fill(0x5a);
   const share = Math.floor(bytes / threads / 4096) * 4096;
-  const workers = Array.from({ length: threads }, (_, i) =>
-    new Worker(WORKER, { eval: true, workerData: { a, b, begin: i * share, length: share, rounds } }));
+  const workers = Array.from(
+    { length: threads },
+    (_, i) => new Worker(WORKER, { eval: true, workerData: { a, b, begin: i * share, length: share, rounds } }),
+  );
   try {
     await Promise.all(workers.map((w) => once<string>(w)));
     const done = workers.map((w) => once<number>(w));

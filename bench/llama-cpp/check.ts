@@ -36,7 +36,11 @@ function parseArgs(argv: string[]): { model: string | null; tokens: number } {
 }
 
 /** Compares greedy continuations of each prompt; returns the number of disagreeing prompts. */
-async function checkModel(m: BenchModel, prompts: Array<{ label: string; ids: Int32Array }>, n: number): Promise<number> {
+async function checkModel(
+  m: BenchModel,
+  prompts: Array<{ label: string; ids: Int32Array }>,
+  n: number,
+): Promise<number> {
   const longest = Math.max(...prompts.map((p) => p.ids.length));
   const peer = await LlamaCppPeer.start(m.gguf, longest + n + 8, 2);
   let failures = 0;
@@ -49,8 +53,10 @@ async function checkModel(m: BenchModel, prompts: Array<{ label: string; ids: In
       while (agree < n && ours[agree] === theirs[agree]) agree++;
       const ok = agree === n;
       if (!ok) failures++;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${m.name} ${p.label} (${p.ids.length} prompt tokens): ${agree}/${n} equal` +
-        (ok ? '' : `; first difference at ${agree}: ours ${ours[agree]}, llama.cpp ${theirs[agree]}`));
+      console.log(
+        `${ok ? 'ok  ' : 'FAIL'} ${m.name} ${p.label} (${p.ids.length} prompt tokens): ${agree}/${n} equal` +
+          (ok ? '' : `; first difference at ${agree}: ours ${ours[agree]}, llama.cpp ${theirs[agree]}`),
+      );
     }
   } finally {
     await peer.close();
@@ -69,17 +75,25 @@ async function main(): Promise<void> {
   let checked = 0;
   try {
     const reference = exportReference(referenceModel(7, 4, 2048), join(work, 'reference-f32.gguf'));
-    const idPrompts = [3, 17, 130, 700].map((len, i) => ({ label: `random ids #${i + 1}`, ids: promptTokens(len, 8192, 100 + i) }));
+    const idPrompts = [3, 17, 130, 700].map((len, i) => ({
+      label: `random ids #${i + 1}`,
+      ids: promptTokens(len, 8192, 100 + i),
+    }));
     failures += await checkModel(reference, idPrompts, args.tokens);
     checked += idPrompts.length;
     if (args.model) {
       const trained = await exportTrained(args.model, work);
       const tokenizer = trained.tokenizer!;
-      const textPrompts = TEXT_PROMPTS.map((text) => ({ label: JSON.stringify(text), ids: Int32Array.from(tokenizer.encode(text)) }));
+      const textPrompts = TEXT_PROMPTS.map((text) => ({
+        label: JSON.stringify(text),
+        ids: Int32Array.from(tokenizer.encode(text)),
+      }));
       failures += await checkModel(trained, textPrompts, args.tokens);
       checked += textPrompts.length;
     } else {
-      console.log('(no --model DIR: only the reference shape was checked; pass a checkpoint folder from `lmlab train`)');
+      console.log(
+        '(no --model DIR: only the reference shape was checked; pass a checkpoint folder from `lmlab train`)',
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -66,7 +66,9 @@ export function exportReference(model: LlamaModel, path: string): BenchModel {
 /** Loads a trained model directory and writes its GGUF F32 next to the other bench files. */
 export async function exportTrained(dir: string, workDir: string): Promise<BenchModel> {
   if (!existsSync(join(dir, 'config.json'))) {
-    throw new Error(`${dir} is not a model directory (no config.json); pass a checkpoint folder such as RUN/checkpoints/step-000150`);
+    throw new Error(
+      `${dir} is not a model directory (no config.json); pass a checkpoint folder such as RUN/checkpoints/step-000150`,
+    );
   }
   const loaded = await loadModelDir(dir, { requireTokenizer: true });
   const gguf = join(workDir, 'trained-f32.gguf');

@@ -36,14 +36,19 @@ export class LlamaCppPeer {
   static async start(gguf: string, contextSize: number, threads: number, timeoutMs = 120_000): Promise<LlamaCppPeer> {
     if (!peerInstalled()) throw new Error(PEER_SETUP_HINT);
     const child = spawn(process.execPath, [`${folder}peer.mjs`, gguf, String(contextSize), String(threads)], {
-      cwd: folder, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: folder,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
     const peer = new LlamaCppPeer(child);
     const hello = await peer.next(timeoutMs).catch((err: Error) => {
       child.kill();
-      throw new Error(`llama.cpp peer did not start: ${err.message}${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`);
+      throw new Error(
+        `llama.cpp peer did not start: ${err.message}${stderr ? ` (${stderr.trim().split('\n').pop()})` : ''}`,
+      );
     });
     peer.threads = Number(hello.threads ?? threads);
     return peer;

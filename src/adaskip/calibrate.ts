@@ -58,7 +58,10 @@ export function readPrompts(path: string, tokenizer: Tokenizer | null, vocabSize
       throw new LmlabError(`${path}:${i + 1}: not a JSON line`);
     }
     if (typeof record?.text === 'string') {
-      if (!tokenizer) throw new LmlabError(`${path}:${i + 1}: a "text" prompt needs a tokenizer (the model has no tokenizer.json; give "tokens" instead)`);
+      if (!tokenizer)
+        throw new LmlabError(
+          `${path}:${i + 1}: a "text" prompt needs a tokenizer (the model has no tokenizer.json; give "tokens" instead)`,
+        );
       prompts.push(Int32Array.from(tokenizer.encode(record.text)));
     } else if (Array.isArray(record?.tokens)) {
       const ids = record.tokens as unknown[];

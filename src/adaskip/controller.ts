@@ -22,7 +22,15 @@ import type { LlamaModel } from '../model/llama.ts';
 import type { Tensor } from '../engine/tensor.ts';
 import { attnFlops, ffnFlops, headFlops } from '../model/flops.ts';
 import { costAwareSet, type SublayerTimes } from './cost.ts';
-import { countSkipped, describeSet, selectSkipSet, type Budget, type SkipMethod, type SkipMode, type SkipSet } from './plan.ts';
+import {
+  countSkipped,
+  describeSet,
+  selectSkipSet,
+  type Budget,
+  type SkipMethod,
+  type SkipMode,
+  type SkipSet,
+} from './plan.ts';
 import { checkProfileMatches, type AdaSkipProfile } from './profile.ts';
 
 export const ONLINE_STEPS = 20;
@@ -104,7 +112,11 @@ export class AdaSkipController {
   private kvBytesSaved = 0;
   private readonly accounts = { prefill: newAccount(), decode: newAccount() };
 
-  constructor(model: LlamaModel, readonly set: SkipSet, options: AdaSkipOptions) {
+  constructor(
+    model: LlamaModel,
+    readonly set: SkipSet,
+    options: AdaSkipOptions,
+  ) {
     const c = model.config;
     this.config = c;
     this.method = options.method ?? 'adaskip';
@@ -125,7 +137,14 @@ export class AdaSkipController {
     this.onlineTau = set.tau;
     this.noCacheLayers = skipsPrefill ? set.attn.flatMap((s, l) => (s !== null ? [l] : [])) : [];
     const skip = (layer: number, kind: SublayerKind): number | null => {
-      const scales = this.phase === 'prefill' ? (kind === 'attn' ? this.prefillAttn : this.prefillFfn) : kind === 'attn' ? this.decodeAttn : this.decodeFfn;
+      const scales =
+        this.phase === 'prefill'
+          ? kind === 'attn'
+            ? this.prefillAttn
+            : this.prefillFfn
+          : kind === 'attn'
+            ? this.decodeAttn
+            : this.decodeFfn;
       const s = scales[layer];
       return s === s ? s : null; // NaN = run the sublayer
     };
@@ -138,7 +157,9 @@ export class AdaSkipController {
       decodeStep: (past) => this.beginDecode(past),
       decodeStepEnd: () => this.endDecodeStep(),
     };
-    this.hooks = this.online ? { ...lifecycle, observe: (l, kind, before, after) => this.observe(l, kind, before, after) } : lifecycle;
+    this.hooks = this.online
+      ? { ...lifecycle, observe: (l, kind, before, after) => this.observe(l, kind, before, after) }
+      : lifecycle;
     this.startRequest();
   }
 
@@ -193,7 +214,11 @@ export class AdaSkipController {
 
   /** A new inference session wired to this controller. */
   newSession(model: LlamaModel, chunk?: number): InferenceSession {
-    return new InferenceSession(model, { ...(chunk ? { chunk } : {}), hooks: this.hooks, noCacheLayers: this.noCacheLayers });
+    return new InferenceSession(model, {
+      ...(chunk ? { chunk } : {}),
+      hooks: this.hooks,
+      noCacheLayers: this.noCacheLayers,
+    });
   }
 
   stats(): AdaSkipStats {
@@ -201,10 +226,17 @@ export class AdaSkipController {
     const d = this.accounts.decode;
     const flops = p.flops + d.flops;
     return {
-      method: this.method, mode: this.mode, offline: describeSet(this.set), offlineCount: countSkipped(this.set),
-      tau: this.set.tau, onlineAdded: [...this.onlineAdded], prefill: { ...p }, decode: { ...d },
+      method: this.method,
+      mode: this.mode,
+      offline: describeSet(this.set),
+      offlineCount: countSkipped(this.set),
+      tau: this.set.tau,
+      onlineAdded: [...this.onlineAdded],
+      prefill: { ...p },
+      decode: { ...d },
       flopShareSkipped: flops > 0 ? (p.flopsSkipped + d.flopsSkipped) / flops : 0,
-      kvBytesSaved: this.kvBytesSaved, noCacheLayers: [...this.noCacheLayers],
+      kvBytesSaved: this.kvBytesSaved,
+      noCacheLayers: [...this.noCacheLayers],
     };
   }
 
@@ -251,13 +283,18 @@ export class AdaSkipController {
  * Builds the skip controller for a model: checks that the profile belongs to it, selects the
  * set of the method (cost-aware needs measured sublayer times and a time budget).
  */
-export function createAdaSkipHooks(model: LlamaModel, profile: AdaSkipProfile | null, options: AdaSkipOptions): AdaSkipController {
+export function createAdaSkipHooks(
+  model: LlamaModel,
+  profile: AdaSkipProfile | null,
+  options: AdaSkipOptions,
+): AdaSkipController {
   if (profile) checkProfileMatches(profile, model);
   const method = options.method ?? 'adaskip';
   let set: SkipSet;
   if (method === 'cost-aware') {
     if (!profile) throw new LmlabError('method cost-aware needs a calibration profile (lmlab adaskip calibrate)');
-    if (!options.sublayerTimes || options.timeBudget === undefined) throw new LmlabError('method cost-aware needs measured sublayer times and a time budget');
+    if (!options.sublayerTimes || options.timeBudget === undefined)
+      throw new LmlabError('method cost-aware needs measured sublayer times and a time budget');
     set = costAwareSet(profile, options.sublayerTimes, options.timeBudget);
   } else {
     set = selectSkipSet(method, model.config.layers, profile, options);

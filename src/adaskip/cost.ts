@@ -71,17 +71,28 @@ export function measureSublayerTimes(model: LlamaModel, contextLength: number, o
     },
   });
   const rng = new Rng(options.seed ?? 7);
-  const prompt = Int32Array.from({ length: options.phase === 'prefill' ? contextLength : Math.max(1, contextLength - 1) }, () => rng.int(c.vocabSize));
-  const run = options.phase === 'prefill'
-    ? () => { session.reset(); session.prefill(prompt); }
-    // stay at the requested length: decode over the same position again
-    : () => { session.length = Math.max(0, contextLength - 1); session.decode(rng.int(c.vocabSize)); };
+  const prompt = Int32Array.from(
+    { length: options.phase === 'prefill' ? contextLength : Math.max(1, contextLength - 1) },
+    () => rng.int(c.vocabSize),
+  );
+  const run =
+    options.phase === 'prefill'
+      ? () => {
+          session.reset();
+          session.prefill(prompt);
+        }
+      : // stay at the requested length: decode over the same position again
+        () => {
+          session.length = Math.max(0, contextLength - 1);
+          session.decode(rng.int(c.vocabSize));
+        };
   if (options.phase === 'decode') session.prefill(prompt);
   const warmStart = clock();
   run();
   const warmMs = Math.max(1e-3, clock() - warmStart);
   const repeats = options.repeats ?? Math.min(15, Math.max(3, Math.round(2000 / warmMs)));
-  if (!Number.isInteger(repeats) || repeats < 1) throw new LmlabError(`timing repeats must be a whole number ≥ 1, got ${repeats}`);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new LmlabError(`timing repeats must be a whole number ≥ 1, got ${repeats}`);
   for (let r = 0; r < repeats; r++) {
     pass.fill(0);
     timing = true;
@@ -107,15 +118,20 @@ export function measureSublayerTimes(model: LlamaModel, contextLength: number, o
  * favour of cheaper ones later in the order. Skipped sublayers are compensated like AdaSkip's.
  */
 export function costAwareSet(profile: AdaSkipProfile, times: SublayerTimes, timeBudget: number): SkipSet {
-  if (!Number.isFinite(timeBudget) || timeBudget < 0 || timeBudget >= 1) throw new LmlabError(`the time budget must be in [0, 1), got ${timeBudget}`);
+  if (!Number.isFinite(timeBudget) || timeBudget < 0 || timeBudget >= 1)
+    throw new LmlabError(`the time budget must be in [0, 1), got ${timeBudget}`);
   const layers = profile.attn.similarity.length;
-  if (times.attn.length !== layers) throw new LmlabError(`sublayer times cover ${times.attn.length} layers, the profile ${layers}`);
+  if (times.attn.length !== layers)
+    throw new LmlabError(`sublayer times cover ${times.attn.length} layers, the profile ${layers}`);
   const time = (i: number) => Math.max(1e-6, (i % 2 === 0 ? times.attn : times.ffn)[i >> 1]);
-  const importance = (i: number) => Math.max(1e-6, 1 - (i % 2 === 0 ? profile.attn.similarity : profile.ffn.similarity)[i >> 1]);
+  const importance = (i: number) =>
+    Math.max(1e-6, 1 - (i % 2 === 0 ? profile.attn.similarity : profile.ffn.similarity)[i >> 1]);
   let total = 0;
   for (let l = 0; l < layers; l++) total += times.attn[l] + times.ffn[l];
   const target = timeBudget * total;
-  const order = Array.from({ length: 2 * layers }, (_, i) => i).sort((a, b) => importance(a) / time(a) - importance(b) / time(b) || a - b);
+  const order = Array.from({ length: 2 * layers }, (_, i) => i).sort(
+    (a, b) => importance(a) / time(a) - importance(b) / time(b) || a - b,
+  );
   const set = emptySet(layers);
   let saved = 0;
   for (const i of order) {

@@ -16,18 +16,29 @@ import { LmlabError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import type { AdaSkipProfile } from './profile.ts';
 
-export const METHODS = ['adaskip', 'static', 'early-exit', 'skipdecode', 'unified', 'shortgpt', 'random', 'cost-aware'] as const;
+export const METHODS = [
+  'adaskip',
+  'static',
+  'early-exit',
+  'skipdecode',
+  'unified',
+  'shortgpt',
+  'random',
+  'cost-aware',
+] as const;
 export type SkipMethod = (typeof METHODS)[number];
 export const MODES = ['prefill', 'decode', 'e2e'] as const;
 export type SkipMode = (typeof MODES)[number];
 
 export function parseMethod(value: string): SkipMethod {
-  if (!(METHODS as readonly string[]).includes(value)) throw new LmlabError(`unknown skipping method "${value}" (expected one of ${METHODS.join(', ')})`);
+  if (!(METHODS as readonly string[]).includes(value))
+    throw new LmlabError(`unknown skipping method "${value}" (expected one of ${METHODS.join(', ')})`);
   return value as SkipMethod;
 }
 
 export function parseMode(value: string): SkipMode {
-  if (!(MODES as readonly string[]).includes(value)) throw new LmlabError(`unknown AdaSkip mode "${value}" (expected prefill, decode or e2e)`);
+  if (!(MODES as readonly string[]).includes(value))
+    throw new LmlabError(`unknown AdaSkip mode "${value}" (expected prefill, decode or e2e)`);
   return value as SkipMode;
 }
 
@@ -50,7 +61,9 @@ export function checkAlpha(alpha: number): number {
 export function sublayerBudget(layers: number, budget: Budget): number {
   if (budget.n !== undefined) {
     if (!Number.isInteger(budget.n) || budget.n < 0 || budget.n >= 2 * layers) {
-      throw new LmlabError(`the number of skipped sublayers must be a whole number in [0, ${2 * layers}), got ${budget.n}`);
+      throw new LmlabError(
+        `the number of skipped sublayers must be a whole number in [0, ${2 * layers}), got ${budget.n}`,
+      );
     }
     return budget.n;
   }
@@ -162,7 +175,12 @@ export interface SelectOptions extends Budget {
 }
 
 /** The static skip set of a method (cost-aware selection lives in cost.ts). */
-export function selectSkipSet(method: Exclude<SkipMethod, 'cost-aware'>, layers: number, profile: AdaSkipProfile | null, options: SelectOptions): SkipSet {
+export function selectSkipSet(
+  method: Exclude<SkipMethod, 'cost-aware'>,
+  layers: number,
+  profile: AdaSkipProfile | null,
+  options: SelectOptions,
+): SkipSet {
   const needProfile = (): AdaSkipProfile => {
     if (!profile) throw new LmlabError(`method ${method} needs a calibration profile (lmlab adaskip calibrate)`);
     return profile;
@@ -172,7 +190,11 @@ export function selectSkipSet(method: Exclude<SkipMethod, 'cost-aware'>, layers:
     case 'static':
       return similaritySet(needProfile(), sublayerBudget(layers, options));
     case 'random':
-      return skipSublayers(profile, layers, randomSublayers(layers, sublayerBudget(layers, options), options.seed ?? 1));
+      return skipSublayers(
+        profile,
+        layers,
+        randomSublayers(layers, sublayerBudget(layers, options), options.seed ?? 1),
+      );
     case 'early-exit':
       return skipLayers(layers, earlyExitLayers(layers, layerBudget(layers, options)));
     case 'skipdecode':

@@ -49,7 +49,8 @@ export function fingerprintModel(model: LlamaModel): ModelFingerprint {
 
 export function profileFromStatistics(model: LlamaModel, stats: SublayerStatistics): AdaSkipProfile {
   const layers = model.config.layers;
-  const pick = (values: Float64Array, offset: number) => Array.from({ length: layers }, (_, l) => values[2 * l + offset]);
+  const pick = (values: Float64Array, offset: number) =>
+    Array.from({ length: layers }, (_, l) => values[2 * l + offset]);
   return {
     format: PROFILE_FORMAT,
     version: 1,
@@ -62,13 +63,17 @@ export function profileFromStatistics(model: LlamaModel, stats: SublayerStatisti
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const perLayer = z.object({ similarity: z.array(finite), ratio: z.array(finite.refine((r) => r > 0, 'ratios must be > 0')) }).strict();
+const perLayer = z
+  .object({ similarity: z.array(finite), ratio: z.array(finite.refine((r) => r > 0, 'ratios must be > 0')) })
+  .strict();
 const profileSchema = z
   .object({
     format: z.literal(PROFILE_FORMAT),
     version: z.literal(1),
     model: z.object({ config: z.record(z.string(), z.unknown()), weights: z.string() }).strict(),
-    calibration: z.object({ requests: z.number().int().min(1), tokens: z.number().int().min(1), createdAt: z.string() }).strict(),
+    calibration: z
+      .object({ requests: z.number().int().min(1), tokens: z.number().int().min(1), createdAt: z.string() })
+      .strict(),
     attn: perLayer,
     ffn: perLayer,
     layerSimilarity: z.array(finite),
@@ -85,7 +90,9 @@ export function parseProfile(input: unknown, where = 'profile'): AdaSkipProfile 
   }
   const p = result.data as AdaSkipProfile;
   const layers = (p.model.config as { layers?: unknown }).layers;
-  const lengths = [p.attn.similarity, p.attn.ratio, p.ffn.similarity, p.ffn.ratio, p.layerSimilarity].map((a) => a.length);
+  const lengths = [p.attn.similarity, p.attn.ratio, p.ffn.similarity, p.ffn.ratio, p.layerSimilarity].map(
+    (a) => a.length,
+  );
   if (typeof layers !== 'number' || lengths.some((n) => n !== layers)) {
     throw new LmlabError(`${where}: per-layer arrays (${lengths.join('/')}) do not match its ${String(layers)} layers`);
   }
@@ -97,16 +104,22 @@ export function checkProfileMatches(profile: AdaSkipProfile, model: LlamaModel, 
   const mine = model.config;
   const theirs = profile.model.config as Record<string, unknown>;
   if (theirs.layers !== mine.layers) {
-    throw new LmlabError(`${where} was calibrated for a ${String(theirs.layers)}-layer model; this model has ${mine.layers} layers`);
+    throw new LmlabError(
+      `${where} was calibrated for a ${String(theirs.layers)}-layer model; this model has ${mine.layers} layers`,
+    );
   }
   for (const key of Object.keys(mine) as Array<keyof LlamaConfig>) {
     if (theirs[key] !== mine[key]) {
-      throw new LmlabError(`${where} was calibrated for another model (${key} ${String(theirs[key])}, this model ${String(mine[key])})`);
+      throw new LmlabError(
+        `${where} was calibrated for another model (${key} ${String(theirs[key])}, this model ${String(mine[key])})`,
+      );
     }
   }
   const weights = fingerprintModel(model).weights;
   if (weights !== profile.model.weights) {
-    throw new LmlabError(`${where} was calibrated for another model with the same shape (weight fingerprint ${profile.model.weights}, this model ${weights})`);
+    throw new LmlabError(
+      `${where} was calibrated for another model with the same shape (weight fingerprint ${profile.model.weights}, this model ${weights})`,
+    );
   }
 }
 

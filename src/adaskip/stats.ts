@@ -50,14 +50,20 @@ export class SublayerStatsCollector {
   private layerInputStore: Float32Array = new Float32Array(0);
   private readonly scratchByRows = new Map<number, RowScratch>();
 
-  constructor(readonly layers: number, readonly dim: number) {
+  constructor(
+    readonly layers: number,
+    readonly dim: number,
+  ) {
     const n = 2 * layers;
     this.cosSum = new Float64Array(n);
     this.sqBefore = new Float64Array(n);
     this.sqAfter = new Float64Array(n);
     this.layerCosSum = new Float64Array(layers);
     this.mean = {
-      requests: 0, tokens: 0, similarity: new Float64Array(n), ratio: new Float64Array(n),
+      requests: 0,
+      tokens: 0,
+      similarity: new Float64Array(n),
+      ratio: new Float64Array(n),
       layerSimilarity: new Float64Array(layers),
     };
     this.hooks = { observe: (layer, kind, before, after) => this.observe(layer, kind, before, after) };
@@ -96,8 +102,11 @@ export class SublayerStatsCollector {
   statistics(): SublayerStatistics {
     const m = this.mean;
     return {
-      requests: m.requests, tokens: m.tokens, similarity: Float64Array.from(m.similarity),
-      ratio: Float64Array.from(m.ratio), layerSimilarity: Float64Array.from(m.layerSimilarity),
+      requests: m.requests,
+      tokens: m.tokens,
+      similarity: Float64Array.from(m.similarity),
+      ratio: Float64Array.from(m.ratio),
+      layerSimilarity: Float64Array.from(m.layerSimilarity),
     };
   }
 
@@ -106,9 +115,12 @@ export class SublayerStatsCollector {
     if (s) return s;
     if (this.layerInputStore.length < rows * this.dim) this.layerInputStore = new Float32Array(rows * this.dim);
     // every cached layerInput view must point at the current store
-    for (const [r, old] of this.scratchByRows) old.layerInput = new Tensor(this.layerInputStore.subarray(0, r * this.dim), [r, this.dim]);
+    for (const [r, old] of this.scratchByRows)
+      old.layerInput = new Tensor(this.layerInputStore.subarray(0, r * this.dim), [r, this.dim]);
     s = {
-      cos: new Float32Array(rows), normBefore: new Float32Array(rows), normAfter: new Float32Array(rows),
+      cos: new Float32Array(rows),
+      normBefore: new Float32Array(rows),
+      normAfter: new Float32Array(rows),
       layerInput: new Tensor(this.layerInputStore.subarray(0, rows * this.dim), [rows, this.dim]),
     };
     this.scratchByRows.set(rows, s);

@@ -35,12 +35,21 @@ export function adaskipFromFlags(model: LlamaModel, flags: AdaSkipFlags): AdaSki
   }
   const mode = parseMode(flags.mode ?? 'e2e');
   const n = flags.skipCount !== undefined ? numberFlag('--skip-count', flags.skipCount) : undefined;
-  const alpha = flags.alpha !== undefined ? checkAlpha(numberFlag('--alpha', flags.alpha)) : n === undefined ? DEFAULT_ALPHA : undefined;
-  if (method === 'cost-aware') throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
+  const alpha =
+    flags.alpha !== undefined
+      ? checkAlpha(numberFlag('--alpha', flags.alpha))
+      : n === undefined
+        ? DEFAULT_ALPHA
+        : undefined;
+  if (method === 'cost-aware')
+    throw new LmlabError('cost-aware selection needs measured sublayer times: use lmlab adaskip bench');
   const profile = flags.adaskip !== undefined ? loadProfile(flags.adaskip, model) : null;
   return createAdaSkipHooks(model, profile, {
-    method, mode, compat: flags.adaskipCompat ?? false,
-    ...(n !== undefined ? { n } : {}), ...(alpha !== undefined ? { alpha } : {}),
+    method,
+    mode,
+    compat: flags.adaskipCompat ?? false,
+    ...(n !== undefined ? { n } : {}),
+    ...(alpha !== undefined ? { alpha } : {}),
     ...(flags.skipSeed !== undefined ? { seed: numberFlag('--skip-seed', flags.skipSeed) } : {}),
   });
 }

@@ -17,7 +17,10 @@ export function checkArgvUtf8(): void {
   while (start < raw.length) {
     let end = raw.indexOf(0, start);
     if (end < 0) end = raw.length;
-    decodeUtf8Strict(raw.subarray(start, end), `command-line argument ${JSON.stringify(raw.subarray(start, end).toString('utf8'))}`);
+    decodeUtf8Strict(
+      raw.subarray(start, end),
+      `command-line argument ${JSON.stringify(raw.subarray(start, end).toString('utf8'))}`,
+    );
     start = end + 1;
   }
 }

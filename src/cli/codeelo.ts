@@ -10,12 +10,23 @@ import { readRatingChanges, readStandings } from '../codeelo/cf/import.ts';
 import { CodeforcesClient, DEFAULT_BASE_URL } from '../codeelo/cf/client.ts';
 import { codeforcesUpdate } from '../codeelo/rating/codeforces.ts';
 import {
-  contestIdFromFileName, DIVISIONS, loadPackDir, packFromApi, packFromRoundsArray, savePack,
-  type ContestPack, type Division,
+  contestIdFromFileName,
+  DIVISIONS,
+  loadPackDir,
+  packFromApi,
+  packFromRoundsArray,
+  savePack,
+  type ContestPack,
+  type Division,
 } from '../codeelo/rating/pack.ts';
 import {
-  DEFAULT_MIN_PARTICIPANTS, DEFAULT_NEWCOMER_RATING, FIRST_CONTEST_DISPLAY_BONUS, modeRatings, newcomerRuleApplies,
-  RATING_MODES, type RatingMode,
+  DEFAULT_MIN_PARTICIPANTS,
+  DEFAULT_NEWCOMER_RATING,
+  FIRST_CONTEST_DISPLAY_BONUS,
+  modeRatings,
+  newcomerRuleApplies,
+  RATING_MODES,
+  type RatingMode,
 } from '../codeelo/rating/contest-rating.ts';
 import { RatingDistribution } from '../codeelo/rating/aggregate.ts';
 import { loadResults } from '../codeelo/rating/results.ts';
@@ -47,11 +58,13 @@ interface FieldSourceOptions {
 /** A pack from either API files (--standings + --rating-changes) or a rounds array (--round). */
 function packFromOptions(opts: FieldSourceOptions): ContestPack {
   if (opts.round) {
-    if (opts.standings || opts.ratingChanges) throw new LmlabError('give either --round or --standings with --rating-changes, not both');
+    if (opts.standings || opts.ratingChanges)
+      throw new LmlabError('give either --round or --standings with --rating-changes, not both');
     const id = opts.id ?? contestIdFromFileName(opts.round);
     if (id === undefined) throw new LmlabError(`cannot tell the contest id from ${opts.round}: pass --id`);
     return packFromRoundsArray(readJsonFile(opts.round), {
-      id, where: opts.round,
+      id,
+      where: opts.round,
       ...(opts.name ? { name: opts.name } : {}),
       ...(opts.division ? { division: opts.division } : {}),
       ...(opts.scoring ? { scoring: opts.scoring } : {}),
@@ -61,7 +74,10 @@ function packFromOptions(opts: FieldSourceOptions): ContestPack {
     throw new LmlabError('give --standings and --rating-changes (Codeforces API JSON files), or --round');
   }
   const { pack, unratedRows } = packFromApi(readStandings(opts.standings), readRatingChanges(opts.ratingChanges));
-  if (unratedRows > 0) process.stderr.write(`note: ${unratedRows} standings rows have no rating change and are not part of the rated field\n`);
+  if (unratedRows > 0)
+    process.stderr.write(
+      `note: ${unratedRows} standings rows have no rating change and are not part of the rated field\n`,
+    );
   return pack;
 }
 
@@ -73,7 +89,9 @@ function addFieldSourceOptions(command: Command): Command {
     .option('--id <n>', 'contest id for --round (default: from the file name)', integer('--id', 1))
     .option('--name <text>', 'contest name for --round')
     .addOption(new Option('--division <div>', 'division for --round').choices([...DIVISIONS]))
-    .addOption(new Option('--scoring <type>', 'scoring for --round (default: icpc if any penalty)').choices(['points', 'icpc']));
+    .addOption(
+      new Option('--scoring <type>', 'scoring for --round (default: icpc if any penalty)').choices(['points', 'icpc']),
+    );
 }
 
 export function registerCodeeloCommands(program: Command): Command {
@@ -88,50 +106,77 @@ export function registerCodeeloCommands(program: Command): Command {
   )
     .option('--json', 'one JSON line per participant: {"handle","oldRating","delta","performance"}')
     .option('--check', "compare with the file's real new ratings; exit non-zero on any mismatch")
-    .option('--newcomer-rating <n>', 'effective rating of displayed-0 newcomers (API data after mid-2020)', integer('--newcomer-rating'), DEFAULT_NEWCOMER_RATING)
+    .option(
+      '--newcomer-rating <n>',
+      'effective rating of displayed-0 newcomers (API data after mid-2020)',
+      integer('--newcomer-rating'),
+      DEFAULT_NEWCOMER_RATING,
+    )
     .addOption(new Option('--seed-method <m>', 'how seeds are computed').choices(['exact', 'fft']).default('exact'))
-    .action((opts: FieldSourceOptions & { json?: boolean; check?: boolean; newcomerRating: number; seedMethod: SeedMethod }) => {
-      exitQuietlyOnClosedPipe();
-      const pack = packFromOptions(opts);
-      const ratings = modeRatings(pack, { mode: 'codeforces', newcomerRating: opts.newcomerRating });
-      const started = performance.now();
-      const update = codeforcesUpdate(
-        { points: pack.field.points, penalty: pack.field.penalty, ratings },
-        { method: opts.seedMethod, performance: true },
-      );
-      const ms = performance.now() - started;
-      const { field } = pack;
-      const handle = (i: number): string => field.handles?.[i] ?? `#${i + 1}`;
-      const out: string[] = [];
-      for (let i = 0; i < ratings.length; i++) {
-        if (opts.json) {
-          out.push(JSON.stringify({ handle: handle(i), oldRating: field.oldRating[i], delta: update.deltas[i], performance: update.performances![i] }));
-        } else {
-          out.push(`${String(update.places[i]).padStart(6)}  ${handle(i).padEnd(24)} ${String(field.oldRating[i]).padStart(5)} ${(update.deltas[i] > 0 ? '+' : '') + update.deltas[i]}`.padEnd(50) + `perf ${update.performances![i]}`);
-        }
-      }
-      if (!opts.json) {
-        out.unshift(`contest ${pack.contest.id}: ${ratings.length} rated participants, corrections ${update.inc} and ${update.inc2}, computed in ${ms.toFixed(1)} ms`);
-        out.unshift(`${'place'.padStart(6)}  ${'handle'.padEnd(24)} ${'old'.padStart(5)} delta`);
-      }
-      process.stdout.write(out.join('\n') + '\n');
-      if (opts.check) {
-        if (!field.newRating) throw new LmlabError('--check needs the real new ratings (contest.ratingChanges or a rounds array)');
-        const wrong: string[] = [];
-        const newcomers = newcomerRuleApplies(pack, {});
+    .action(
+      (
+        opts: FieldSourceOptions & { json?: boolean; check?: boolean; newcomerRating: number; seedMethod: SeedMethod },
+      ) => {
+        exitQuietlyOnClosedPipe();
+        const pack = packFromOptions(opts);
+        const ratings = modeRatings(pack, { mode: 'codeforces', newcomerRating: opts.newcomerRating });
+        const started = performance.now();
+        const update = codeforcesUpdate(
+          { points: pack.field.points, penalty: pack.field.penalty, ratings },
+          { method: opts.seedMethod, performance: true },
+        );
+        const ms = performance.now() - started;
+        const { field } = pack;
+        const handle = (i: number): string => field.handles?.[i] ?? `#${i + 1}`;
+        const out: string[] = [];
         for (let i = 0; i < ratings.length; i++) {
-          // A first-timer's displayed change also carries the +500 display bonus.
-          const bonus = newcomers && field.oldRating[i] === 0 ? FIRST_CONTEST_DISPLAY_BONUS : 0;
-          const real = field.newRating[i] - field.oldRating[i] - bonus;
-          if (real !== update.deltas[i]) wrong.push(`${handle(i)} (predicted ${update.deltas[i]}, real ${real})`);
+          if (opts.json) {
+            out.push(
+              JSON.stringify({
+                handle: handle(i),
+                oldRating: field.oldRating[i],
+                delta: update.deltas[i],
+                performance: update.performances![i],
+              }),
+            );
+          } else {
+            out.push(
+              `${String(update.places[i]).padStart(6)}  ${handle(i).padEnd(24)} ${String(field.oldRating[i]).padStart(5)} ${(update.deltas[i] > 0 ? '+' : '') + update.deltas[i]}`.padEnd(
+                50,
+              ) + `perf ${update.performances![i]}`,
+            );
+          }
         }
-        if (wrong.length) {
-          const hint = newcomers ? ' (displayed ratings of users in their first 6 contests understate their effective rating, which the API does not give)' : '';
-          throw new LmlabError(`${wrong.length} of ${ratings.length} deltas differ from the real ones: ${wrong.slice(0, 5).join(', ')}${wrong.length > 5 ? ', ...' : ''}${hint}`);
+        if (!opts.json) {
+          out.unshift(
+            `contest ${pack.contest.id}: ${ratings.length} rated participants, corrections ${update.inc} and ${update.inc2}, computed in ${ms.toFixed(1)} ms`,
+          );
+          out.unshift(`${'place'.padStart(6)}  ${'handle'.padEnd(24)} ${'old'.padStart(5)} delta`);
         }
-        process.stderr.write(`check: all ${ratings.length} deltas match the real rating changes\n`);
-      }
-    });
+        process.stdout.write(out.join('\n') + '\n');
+        if (opts.check) {
+          if (!field.newRating)
+            throw new LmlabError('--check needs the real new ratings (contest.ratingChanges or a rounds array)');
+          const wrong: string[] = [];
+          const newcomers = newcomerRuleApplies(pack, {});
+          for (let i = 0; i < ratings.length; i++) {
+            // A first-timer's displayed change also carries the +500 display bonus.
+            const bonus = newcomers && field.oldRating[i] === 0 ? FIRST_CONTEST_DISPLAY_BONUS : 0;
+            const real = field.newRating[i] - field.oldRating[i] - bonus;
+            if (real !== update.deltas[i]) wrong.push(`${handle(i)} (predicted ${update.deltas[i]}, real ${real})`);
+          }
+          if (wrong.length) {
+            const hint = newcomers
+              ? ' (displayed ratings of users in their first 6 contests understate their effective rating, which the API does not give)'
+              : '';
+            throw new LmlabError(
+              `${wrong.length} of ${ratings.length} deltas differ from the real ones: ${wrong.slice(0, 5).join(', ')}${wrong.length > 5 ? ', ...' : ''}${hint}`,
+            );
+          }
+          process.stderr.write(`check: all ${ratings.length} deltas match the real rating changes\n`);
+        }
+      },
+    );
 
   codeelo
     .command('rate')
@@ -142,35 +187,59 @@ export function registerCodeeloCommands(program: Command): Command {
     .option('--distribution <file>', 'human ratings for the percentile: rating,count CSV or user.ratedList JSON')
     .option('--bootstrap <n>', 'bootstrap resamples per interval (0 = none)', integer('--bootstrap', 0), 1000)
     .option('--seed <n>', 'seed of the bootstrap resampling', integer('--seed'), 1)
-    .option('--min-participants <n>', 'a contest counts only with more rated participants than this', integer('--min-participants', 0), DEFAULT_MIN_PARTICIPANTS)
-    .option('--newcomer-rating <n>', 'effective rating of displayed-0 newcomers (corrected, codeforces)', integer('--newcomer-rating'), DEFAULT_NEWCOMER_RATING)
+    .option(
+      '--min-participants <n>',
+      'a contest counts only with more rated participants than this',
+      integer('--min-participants', 0),
+      DEFAULT_MIN_PARTICIPANTS,
+    )
+    .option(
+      '--newcomer-rating <n>',
+      'effective rating of displayed-0 newcomers (corrected, codeforces)',
+      integer('--newcomer-rating'),
+      DEFAULT_NEWCOMER_RATING,
+    )
     .addOption(new Option('--seed-method <m>', 'how seeds are computed').choices(['exact', 'fft']).default('exact'))
     .option('--json', 'print the full report as JSON')
-    .option('--allow-incomplete', 'rate contests listed as incomplete in RESULTS.json anyway (unjudged problems count as failed)')
-    .action((resultsPath: string, opts: {
-      contests: string; mode: RatingMode; distribution?: string; bootstrap: number; seed: number;
-      minParticipants: number; newcomerRating: number; seedMethod: SeedMethod; json?: boolean; allowIncomplete?: boolean;
-    }) => {
-      const results = loadResults(resultsPath);
-      const packs = loadPackDir(opts.contests);
-      const report = rateResults(results, packs, {
-        mode: opts.mode,
-        minParticipants: opts.minParticipants,
-        newcomerRating: opts.newcomerRating,
-        seedMethod: opts.seedMethod,
-        bootstrap: opts.bootstrap,
-        seed: opts.seed,
-        allowIncomplete: Boolean(opts.allowIncomplete),
-        ...(opts.distribution ? { distribution: RatingDistribution.fromFile(opts.distribution) } : {}),
-      });
-      if (opts.json) console.log(JSON.stringify(report, null, 2));
-      else console.log(formatReport(report));
-    });
+    .option(
+      '--allow-incomplete',
+      'rate contests listed as incomplete in RESULTS.json anyway (unjudged problems count as failed)',
+    )
+    .action(
+      (
+        resultsPath: string,
+        opts: {
+          contests: string;
+          mode: RatingMode;
+          distribution?: string;
+          bootstrap: number;
+          seed: number;
+          minParticipants: number;
+          newcomerRating: number;
+          seedMethod: SeedMethod;
+          json?: boolean;
+          allowIncomplete?: boolean;
+        },
+      ) => {
+        const results = loadResults(resultsPath);
+        const packs = loadPackDir(opts.contests);
+        const report = rateResults(results, packs, {
+          mode: opts.mode,
+          minParticipants: opts.minParticipants,
+          newcomerRating: opts.newcomerRating,
+          seedMethod: opts.seedMethod,
+          bootstrap: opts.bootstrap,
+          seed: opts.seed,
+          allowIncomplete: Boolean(opts.allowIncomplete),
+          ...(opts.distribution ? { distribution: RatingDistribution.fromFile(opts.distribution) } : {}),
+        });
+        if (opts.json) console.log(JSON.stringify(report, null, 2));
+        else console.log(formatReport(report));
+      },
+    );
 
   addFieldSourceOptions(
-    codeelo
-      .command('pack')
-      .description('build a contest pack from API JSON files or a rounds array'),
+    codeelo.command('pack').description('build a contest pack from API JSON files or a rounds array'),
   )
     .requiredOption('--out <file>', 'where to write the pack (.json or .json.gz)')
     .option('--minimal', 'leave out handles and new ratings (only what rating a model needs)')
@@ -181,19 +250,24 @@ export function registerCodeeloCommands(program: Command): Command {
         delete pack.field.newRating;
       }
       savePack(pack, opts.out);
-      console.log(`wrote ${opts.out}: contest ${pack.contest.id} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants, ${pack.problems.length} problems`);
+      console.log(
+        `wrote ${opts.out}: contest ${pack.contest.id} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants, ${pack.problems.length} problems`,
+      );
     });
 
   codeelo
     .command('import-tests')
-    .description('import problems with their official tests and checkers from a Codeforces test dataset (Parquet or JSON lines) as packages for --packages')
+    .description(
+      'import problems with their official tests and checkers from a Codeforces test dataset (Parquet or JSON lines) as packages for --packages',
+    )
     .argument('<dataset>', 'dataset file (.parquet, or .jsonl with one problem per line)')
     .requiredOption('--out <dir>', 'packages directory to write (one folder per problem id)')
     .option('--contest <ids>', 'only these contests (comma-separated ids)')
     .action(async (dataset: string, opts: { out: string; contest?: string }) => {
       const only = opts.contest ? new Set(opts.contest.split(',').map((c) => Number(c.trim()))) : undefined;
       const summary = await importTestDataset(dataset, opts.out, only);
-      for (const p of summary.imported) console.log(`${p.id}: ${p.tests} tests, ${p.checker === 'custom' ? 'testlib checker' : 'token checker'}`);
+      for (const p of summary.imported)
+        console.log(`${p.id}: ${p.tests} tests, ${p.checker === 'custom' ? 'testlib checker' : 'token checker'}`);
       for (const s of summary.skipped) console.log(`${s.id}: skipped (${s.reason})`);
       console.log(`imported ${summary.imported.length} problems into ${opts.out}, skipped ${summary.skipped.length}`);
       if (summary.imported.length === 0) throw new LmlabError(`no problem with tests imported from ${dataset}`);
@@ -209,13 +283,17 @@ export function registerCodeeloCommands(program: Command): Command {
     .option('--min-interval <ms>', 'minimum time between requests', integer('--min-interval', 0), 2000)
     .action(async (contestId: number, opts: { out: string; cache?: string; baseUrl: string; minInterval: number }) => {
       const client = new CodeforcesClient({
-        baseUrl: opts.baseUrl, minIntervalMs: opts.minInterval, ...(opts.cache ? { cacheDir: opts.cache } : {}),
+        baseUrl: opts.baseUrl,
+        minIntervalMs: opts.minInterval,
+        ...(opts.cache ? { cacheDir: opts.cache } : {}),
       });
       const standings = await client.contestStandings(contestId);
       const changes = await client.contestRatingChanges(contestId);
       const { pack, unratedRows } = packFromApi(standings, changes);
       savePack(pack, opts.out);
-      console.log(`wrote ${opts.out}: contest ${contestId} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants (${unratedRows} unrated rows left out), ${client.requests} requests`);
+      console.log(
+        `wrote ${opts.out}: contest ${contestId} (${pack.contest.division}), ${pack.field.oldRating.length} rated participants (${unratedRows} unrated rows left out), ${client.requests} requests`,
+      );
     });
 
   registerCodeeloRunCommands(codeelo);

@@ -23,7 +23,15 @@ function describe(range: NumberRange): string {
 function check(value: string, range: NumberRange): number | null {
   const n = Number(value);
   const { min = -Infinity, max = Infinity } = range;
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (range.positive && n <= 0) || (range.integer && !Number.isInteger(n))) return null;
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    n > max ||
+    (range.positive && n <= 0) ||
+    (range.integer && !Number.isInteger(n))
+  )
+    return null;
   return n;
 }
 
@@ -41,7 +49,8 @@ export function integerFlag(name: string, value: string, min = -Infinity): numbe
 /** A comma-separated list of numbers, each checked against `range`. */
 export function numberListFlag(name: string, value: string, range: NumberRange = {}): number[] {
   const parts = value.split(',').map((v) => v.trim());
-  if (parts.some((v) => v === '')) throw new LmlabError(`${name} must be a comma-separated list of numbers, got "${value}"`);
+  if (parts.some((v) => v === ''))
+    throw new LmlabError(`${name} must be a comma-separated list of numbers, got "${value}"`);
   return parts.map((v) => numberFlag(name, v, range));
 }
 

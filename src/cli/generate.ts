@@ -31,8 +31,14 @@ function addSkipOptions(command: Command): Command {
     .option('--alpha <a>', `fraction of the 2·layers sublayers to skip, in [0, 1) (default ${DEFAULT_ALPHA})`)
     .option('--skip-count <n>', 'skip exactly this many sublayers instead of --alpha')
     .option('--mode <mode>', 'where to skip: prefill | decode | e2e (default e2e)')
-    .option('--adaskip-compat', "reset τ to 1.0 per request, as the paper's public code does (disables online learning)")
-    .option('--skip-method <m>', 'adaskip (default) or a baseline: static | early-exit | skipdecode | unified | shortgpt | random')
+    .option(
+      '--adaskip-compat',
+      "reset τ to 1.0 per request, as the paper's public code does (disables online learning)",
+    )
+    .option(
+      '--skip-method <m>',
+      'adaskip (default) or a baseline: static | early-exit | skipdecode | unified | shortgpt | random',
+    )
     .option('--skip-seed <n>', 'seed of the random baseline');
 }
 
@@ -74,47 +80,66 @@ export function registerGenerateCommands(program: Command): void {
     .option('--stop-token <id...>', 'stop at this token id', [])
     .option('--chunk <n>', 'prefill chunk size in tokens (bounds memory)', '512')
     .option('--json', 'print one JSON object (tokens, text, timings, stop reason) instead of streaming')
-    .option('--url <domain-or-url>', 'MeCo conditioning: prepend "URL: <domain>\\n\\n" (tokenized on its own, as in training)');
+    .option(
+      '--url <domain-or-url>',
+      'MeCo conditioning: prepend "URL: <domain>\\n\\n" (tokenized on its own, as in training)',
+    );
   addSkipOptions(generateCommand).action(async (modelDir: string, f: GenerateFlags) => {
-      if ((f.prompt === undefined) === (f.promptFile === undefined)) throw new LmlabError('give exactly one of --prompt or --prompt-file');
-      const sampling: SamplingOptions = {
-        temperature: number('--temperature', f.temperature), topK: integer('--top-k', f.topK), topP: number('--top-p', f.topP),
-        repetitionPenalty: number('--repetition-penalty', f.repetitionPenalty), seed: integer('--seed', f.seed),
-      };
-      checkSampling(sampling);
-      const maxTokens = integer('--max-tokens', f.maxTokens);
-      if (maxTokens < 1) throw new LmlabError('--max-tokens must be at least 1');
-      const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
-      const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
-      const tk = tokenizer!;
-      const promptText = f.prompt ?? decodeUtf8Strict(readInputFile(f.promptFile!), f.promptFile!);
-      const bos = tk.bosId;
-      const metadata = f.url === undefined ? [] : tk.encode(metadataTemplate(extractDomain(f.url)));
-      const prompt = Int32Array.from([...(bos === undefined ? [] : [bos]), ...metadata, ...tk.encode(promptText)]);
-      const { adaskip, session } = sessionFor(model, f, integer('--chunk', f.chunk));
-      const result = generate(session, prompt, {
-        sampling, maxTokens, eosToken: tk.eosId ?? null, stopTokens, stopStrings: f.stop,
-        tokenBytes: (id) => tk.decodeBytes([id]),
-        onText: f.json ? undefined : (piece) => process.stdout.write(piece),
-      });
-      if (f.json) {
-        console.log(JSON.stringify({
-          prompt_tokens: result.promptTokens, tokens: result.tokens, text: result.text, stop_reason: result.stopReason,
-          time_to_first_token_ms: result.timeToFirstTokenMs, decode_tokens_per_s: result.decodeTokensPerSecond,
-          ...(adaskip ? { adaskip: adaskip.stats() } : {}),
-        }));
-      } else {
-        process.stdout.write('\n');
-        process.stderr.write(
-          `[${result.tokens.length} tokens, stop: ${result.stopReason}, first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ` +
-            `${result.decodeTokensPerSecond.toFixed(1)} tokens/s]\n`,
-        );
-        if (adaskip) {
-          const st = adaskip.stats();
-          process.stderr.write(`[adaskip ${st.method}/${st.mode}: skipped ${st.offline || 'nothing'}; ${(100 * st.flopShareSkipped).toFixed(1)}% of FLOPs]\n`);
-        }
-      }
+    if ((f.prompt === undefined) === (f.promptFile === undefined))
+      throw new LmlabError('give exactly one of --prompt or --prompt-file');
+    const sampling: SamplingOptions = {
+      temperature: number('--temperature', f.temperature),
+      topK: integer('--top-k', f.topK),
+      topP: number('--top-p', f.topP),
+      repetitionPenalty: number('--repetition-penalty', f.repetitionPenalty),
+      seed: integer('--seed', f.seed),
+    };
+    checkSampling(sampling);
+    const maxTokens = integer('--max-tokens', f.maxTokens);
+    if (maxTokens < 1) throw new LmlabError('--max-tokens must be at least 1');
+    const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
+    const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
+    const tk = tokenizer!;
+    const promptText = f.prompt ?? decodeUtf8Strict(readInputFile(f.promptFile!), f.promptFile!);
+    const bos = tk.bosId;
+    const metadata = f.url === undefined ? [] : tk.encode(metadataTemplate(extractDomain(f.url)));
+    const prompt = Int32Array.from([...(bos === undefined ? [] : [bos]), ...metadata, ...tk.encode(promptText)]);
+    const { adaskip, session } = sessionFor(model, f, integer('--chunk', f.chunk));
+    const result = generate(session, prompt, {
+      sampling,
+      maxTokens,
+      eosToken: tk.eosId ?? null,
+      stopTokens,
+      stopStrings: f.stop,
+      tokenBytes: (id) => tk.decodeBytes([id]),
+      onText: f.json ? undefined : (piece) => process.stdout.write(piece),
     });
+    if (f.json) {
+      console.log(
+        JSON.stringify({
+          prompt_tokens: result.promptTokens,
+          tokens: result.tokens,
+          text: result.text,
+          stop_reason: result.stopReason,
+          time_to_first_token_ms: result.timeToFirstTokenMs,
+          decode_tokens_per_s: result.decodeTokensPerSecond,
+          ...(adaskip ? { adaskip: adaskip.stats() } : {}),
+        }),
+      );
+    } else {
+      process.stdout.write('\n');
+      process.stderr.write(
+        `[${result.tokens.length} tokens, stop: ${result.stopReason}, first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ` +
+          `${result.decodeTokensPerSecond.toFixed(1)} tokens/s]\n`,
+      );
+      if (adaskip) {
+        const st = adaskip.stats();
+        process.stderr.write(
+          `[adaskip ${st.method}/${st.mode}: skipped ${st.offline || 'nothing'}; ${(100 * st.flopShareSkipped).toFixed(1)}% of FLOPs]\n`,
+        );
+      }
+    }
+  });
 
   const scoreCommand = program
     .command('score')
@@ -125,8 +150,13 @@ export function registerGenerateCommands(program: Command): void {
     .option('--prefix <text>', 'context before each text that is not scored')
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
     .option('--json', 'one JSON line per text with every token and its log-probability');
-  addSkipOptions(scoreCommand).action(async (modelDir: string, f: AdaSkipFlags & { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean }) => {
-      if ((f.text === undefined) === (f.file === undefined)) throw new LmlabError('give exactly one of --text or --file');
+  addSkipOptions(scoreCommand).action(
+    async (
+      modelDir: string,
+      f: AdaSkipFlags & { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean },
+    ) => {
+      if ((f.text === undefined) === (f.file === undefined))
+        throw new LmlabError('give exactly one of --text or --file');
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });
       const chunk = integer('--chunk', f.chunk);
       const { session } = sessionFor(model, f, chunk);
@@ -135,7 +165,7 @@ export function registerGenerateCommands(program: Command): void {
       else {
         for await (const doc of readDocuments([f.file!])) {
           const p = doc.record.prefix;
-          items.push({ text: doc.text, prefix: typeof p === 'string' ? p : f.prefix ?? '' });
+          items.push({ text: doc.text, prefix: typeof p === 'string' ? p : (f.prefix ?? '') });
         }
       }
       let totalNll = 0;
@@ -144,11 +174,27 @@ export function registerGenerateCommands(program: Command): void {
         const r = scoreText(model, tokenizer!, item.text, { prefix: item.prefix, chunk, session });
         totalNll += r.nll;
         totalTokens += r.tokens.length;
-        if (f.json) console.log(JSON.stringify({ tokens: r.tokens, logprobs: r.logprobs, nll: r.nll, count: r.tokens.length, mean_nll: r.nll / Math.max(1, r.tokens.length) }));
+        if (f.json)
+          console.log(
+            JSON.stringify({
+              tokens: r.tokens,
+              logprobs: r.logprobs,
+              nll: r.nll,
+              count: r.tokens.length,
+              mean_nll: r.nll / Math.max(1, r.tokens.length),
+            }),
+          );
       }
       if (items.length === 0) throw new LmlabError(`nothing to score: ${f.file} holds no text`);
-      if (totalTokens === 0) throw new LmlabError('nothing to score: the text(s) give no token to predict (empty, or a single token without a BOS)');
+      if (totalTokens === 0)
+        throw new LmlabError(
+          'nothing to score: the text(s) give no token to predict (empty, or a single token without a BOS)',
+        );
       const mean = totalNll / totalTokens;
-      if (!f.json) console.log(`${items.length} text(s), ${totalTokens} scored tokens: mean loss ${mean.toFixed(4)} nats/token, perplexity ${Math.exp(mean).toFixed(3)}`);
-    });
+      if (!f.json)
+        console.log(
+          `${items.length} text(s), ${totalTokens} scored tokens: mean loss ${mean.toFixed(4)} nats/token, perplexity ${Math.exp(mean).toFixed(3)}`,
+        );
+    },
+  );
 }

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LmlabError } from './errors.ts';
 import { judgeSubmission } from '../codeelo/judge/judge.ts';
-import { assertLanguageAvailable, languageAvailable, languageById, languageOfFile, LANGUAGES } from '../codeelo/judge/languages.ts';
+import {
+  assertLanguageAvailable,
+  languageAvailable,
+  languageById,
+  languageOfFile,
+  LANGUAGES,
+} from '../codeelo/judge/languages.ts';
 import { loadProblem } from '../codeelo/judge/problem.ts';
 import { assertCanSandbox, runningAsRoot } from '../codeelo/judge/sandbox.ts';
 import { runSelftest, type SelftestCase } from '../codeelo/judge/selftest.ts';
@@ -46,35 +52,57 @@ async function selftest(flags: JudgeFlags): Promise<void> {
   if (flags.json) console.log(JSON.stringify({ passed: cases.length - failed.length, failed: failed.length, cases }));
   else console.log(`selftest: ${cases.length - failed.length} passed, ${failed.length} failed`);
   if (cases.length === 0) throw new LmlabError(`no problems found under ${root}`, JUDGE_EXIT.usage);
-  if (failed.length > 0) throw new LmlabError(`selftest failed: ${failed.length} of ${cases.length} checks did not get their expected result`, JUDGE_EXIT.rejected);
+  if (failed.length > 0)
+    throw new LmlabError(
+      `selftest failed: ${failed.length} of ${cases.length} checks did not get their expected result`,
+      JUDGE_EXIT.rejected,
+    );
 }
 
 function listLanguages(json: boolean | undefined): void {
-  const rows = LANGUAGES.map((l) => ({ id: l.id, name: l.name, installed: languageAvailable(l), extensions: l.extensions }));
+  const rows = LANGUAGES.map((l) => ({
+    id: l.id,
+    name: l.name,
+    installed: languageAvailable(l),
+    extensions: l.extensions,
+  }));
   if (json) {
     console.log(JSON.stringify(rows));
     return;
   }
-  for (const r of rows) console.log(`${r.id.padEnd(8)} ${r.installed ? 'installed' : 'missing  '}  ${r.name}${r.extensions.length ? ` (${r.extensions.join(' ')})` : ''}`);
+  for (const r of rows)
+    console.log(
+      `${r.id.padEnd(8)} ${r.installed ? 'installed' : 'missing  '}  ${r.name}${r.extensions.length ? ` (${r.extensions.join(' ')})` : ''}`,
+    );
 }
 
 function numberFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new LmlabError(`${flag} must be a positive number (got '${value}')`, JUDGE_EXIT.usage);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new LmlabError(`${flag} must be a positive number (got '${value}')`, JUDGE_EXIT.usage);
   return n;
 }
 
-async function judgeOne(problemDir: string | undefined, solutionFile: string | undefined, flags: JudgeFlags): Promise<number> {
+async function judgeOne(
+  problemDir: string | undefined,
+  solutionFile: string | undefined,
+  flags: JudgeFlags,
+): Promise<number> {
   if (!problemDir || !solutionFile) {
-    throw new LmlabError('usage: lmlab judge PROBLEM SOLUTION_FILE [--lang ID] [--json] [--all-tests], or lmlab judge --selftest, or lmlab judge --languages', JUDGE_EXIT.usage);
+    throw new LmlabError(
+      'usage: lmlab judge PROBLEM SOLUTION_FILE [--lang ID] [--json] [--all-tests], or lmlab judge --selftest, or lmlab judge --languages',
+      JUDGE_EXIT.usage,
+    );
   }
-  let problem;
-  let lang;
+  let problem: ReturnType<typeof loadProblem>;
+  let lang: ReturnType<typeof languageOfFile>;
   let source: Buffer;
   try {
     problem = loadProblem(problemDir, {
-      timeLimitMs: numberFlag(flags.timeLimit, '--time-limit'), memoryLimitMb: numberFlag(flags.memoryLimit, '--memory-limit'), checker: flags.checker,
+      timeLimitMs: numberFlag(flags.timeLimit, '--time-limit'),
+      memoryLimitMb: numberFlag(flags.memoryLimit, '--memory-limit'),
+      checker: flags.checker,
     });
     lang = flags.lang ? languageById(flags.lang) : languageOfFile(solutionFile);
     assertLanguageAvailable(lang);
@@ -85,14 +113,17 @@ async function judgeOne(problemDir: string | undefined, solutionFile: string | u
     throw new LmlabError(message, JUDGE_EXIT.usage);
   }
   const result = await judgeSubmission(problem, lang, source, {
-    allTests: flags.allTests, testlib: flags.testlib,
+    allTests: flags.allTests,
+    testlib: flags.testlib,
     onTest: flags.json ? undefined : (t) => console.log(formatTest(t)),
   });
   if (flags.json) console.log(JSON.stringify({ problem: problem.id, language: lang.id, ...result }));
   else {
     if (result.verdict === 'CE') console.log(result.compileMessage);
     const where = result.failedTest ? ` on test ${result.failedTest}` : '';
-    console.log(`${result.verdict}${where} (${result.tests.length} of ${problem.tests.length} tests run, max ${result.maxTimeMs} ms, ${result.maxMemoryKb} KB)`);
+    console.log(
+      `${result.verdict}${where} (${result.tests.length} of ${problem.tests.length} tests run, max ${result.maxTimeMs} ms, ${result.maxMemoryKb} KB)`,
+    );
   }
   if (result.verdict === 'IE') {
     const failed = result.tests.find((t) => t.verdict === 'IE');
@@ -106,16 +137,27 @@ async function judgeOne(problemDir: string | undefined, solutionFile: string | u
 export function registerJudgeCommands(program: Command): void {
   program
     .command('judge')
-    .description('judge a solution in the sandbox (exit 0 accepted, 1 rejected, 2 usage, 3 internal error), list --languages, or --selftest')
-    .argument('[problem]', 'lmlab package (problem.json), Polygon package (problem.xml, or its .zip) or a folder of tests (NN.in + NN.ans, or NN + NN.a)')
+    .description(
+      'judge a solution in the sandbox (exit 0 accepted, 1 rejected, 2 usage, 3 internal error), list --languages, or --selftest',
+    )
+    .argument(
+      '[problem]',
+      'lmlab package (problem.json), Polygon package (problem.xml, or its .zip) or a folder of tests (NN.in + NN.ans, or NN + NN.a)',
+    )
     .argument('[solution-file]', 'solution source (language from the extension, or --lang)')
     .option('--lang <id>', `language: ${LANGUAGES.map((l) => l.id).join(', ')} (default: from the file extension)`)
     .option('--json', 'print the result as JSON')
     .option('--all-tests', 'run every test instead of stopping at the first failure')
     .option('--time-limit <ms>', 'CPU time limit for a plain folder of tests (default 2000)')
     .option('--memory-limit <mb>', 'memory limit for a plain folder of tests (default 256)')
-    .option('--checker <name|file.cpp>', 'checker for a plain folder: wcmp (default), ncmp, lcmp, fcmp, rcmp4/6/9, yesno, nyesno, hcmp, uncmp, dcmp, icmp, or a testlib C++ checker')
-    .option('--testlib <path>', 'testlib.h for checkers/interactors/generators when the problem ships none (also LMLAB_TESTLIB; default: lmlab\'s own)')
+    .option(
+      '--checker <name|file.cpp>',
+      'checker for a plain folder: wcmp (default), ncmp, lcmp, fcmp, rcmp4/6/9, yesno, nyesno, hcmp, uncmp, dcmp, icmp, or a testlib C++ checker',
+    )
+    .option(
+      '--testlib <path>',
+      "testlib.h for checkers/interactors/generators when the problem ships none (also LMLAB_TESTLIB; default: lmlab's own)",
+    )
     .option('--languages', 'list the judge languages and whether each is installed')
     .option('--selftest', 'judge every listed solution of every bundled problem against its expected verdict')
     .option('--problems <dir>', 'problems root for --selftest (default: the bundled problems/)')
@@ -131,8 +173,10 @@ export function registerJudgeCommands(program: Command): void {
         throw new LmlabError((e as Error).message, JUDGE_EXIT.internal);
       }
       if (!runningAsRoot()) {
-        process.stderr.write('lmlab: warning: not root, judging in a reduced sandbox (user namespace; memory, CPU and ' +
-          'process limits by rlimits only): verdicts may differ from the rooted judge\n');
+        process.stderr.write(
+          'lmlab: warning: not root, judging in a reduced sandbox (user namespace; memory, CPU and ' +
+            'process limits by rlimits only): verdicts may differ from the rooted judge\n',
+        );
       }
       if (flags.selftest) return selftest(flags);
       let code: number;

@@ -24,13 +24,27 @@ export const AREAS: Area[] = [
     load: async () => (await import('./data.ts')).registerDataCommands,
   },
   {
-    commands: [['train', 'train [options] <config>', 'train a LLaMA-style model on tokenized shards (see the README for the config format)']],
+    commands: [
+      [
+        'train',
+        'train [options] <config>',
+        'train a LLaMA-style model on tokenized shards (see the README for the config format)',
+      ],
+    ],
     load: async () => (await import('./train.ts')).registerTrainCommands,
   },
   {
     commands: [
-      ['generate', 'generate [options] <model>', 'generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)'],
-      ['score', 'score [options] <model>', 'per-token log-probabilities of texts under a model (perplexity), with an optional unscored prefix'],
+      [
+        'generate',
+        'generate [options] <model>',
+        'generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)',
+      ],
+      [
+        'score',
+        'score [options] <model>',
+        'per-token log-probabilities of texts under a model (perplexity), with an optional unscored prefix',
+      ],
     ],
     load: async () => (await import('./generate.ts')).registerGenerateCommands,
   },
@@ -40,28 +54,58 @@ export const AREAS: Area[] = [
   },
   {
     commands: [
-      ['judge', 'judge [options] [problem] [solution-file]', 'judge a solution in the sandbox (exit 0 accepted, 1 rejected, 2 usage, 3 internal error), list --languages, or --selftest'],
+      [
+        'judge',
+        'judge [options] [problem] [solution-file]',
+        'judge a solution in the sandbox (exit 0 accepted, 1 rejected, 2 usage, 3 internal error), list --languages, or --selftest',
+      ],
     ],
     load: async () => (await import('./judge.ts')).registerJudgeCommands,
   },
   {
-    commands: [['tokenizer', 'tokenizer', 'train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files']],
+    commands: [
+      [
+        'tokenizer',
+        'tokenizer',
+        'train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files',
+      ],
+    ],
     load: async () => (await import('./tokenizer.ts')).registerTokenizerCommands,
   },
   {
-    commands: [['weights', 'weights', 'inspect and convert model weight files (safetensors, Hugging Face folders, GGUF)']],
+    commands: [
+      ['weights', 'weights', 'inspect and convert model weight files (safetensors, Hugging Face folders, GGUF)'],
+    ],
     load: async () => (await import('./weights.ts')).registerWeightsCommands,
   },
   {
-    commands: [['adaskip', 'adaskip', 'AdaSkip: adaptive sublayer skipping (calibrate a profile, inspect it, benchmark skipping)']],
+    commands: [
+      [
+        'adaskip',
+        'adaskip',
+        'AdaSkip: adaptive sublayer skipping (calibrate a profile, inspect it, benchmark skipping)',
+      ],
+    ],
     load: async () => (await import('./adaskip.ts')).registerAdaskipCommands,
   },
   {
-    commands: [['meco', 'meco', 'MeCo: metadata conditioning then cooldown (corpus, training config, scoring, MDS export, experiment)']],
+    commands: [
+      [
+        'meco',
+        'meco',
+        'MeCo: metadata conditioning then cooldown (corpus, training config, scoring, MDS export, experiment)',
+      ],
+    ],
     load: async () => (await import('./meco.ts')).registerMecoCommands,
   },
   {
-    commands: [['serve', 'serve [options] <model>', 'serve a model over the OpenAI HTTP API (/v1/completions, /v1/chat/completions, /v1/models, /health)']],
+    commands: [
+      [
+        'serve',
+        'serve [options] <model>',
+        'serve a model over the OpenAI HTTP API (/v1/completions, /v1/chat/completions, /v1/models, /health)',
+      ],
+    ],
     load: async () => (await import('./serve.ts')).registerServeCommands,
   },
 ];

@@ -15,7 +15,10 @@ export class ProgressLine {
   private lastLength = 0;
   private readonly tty: boolean;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly intervalMs = 5000) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = 5000,
+  ) {
     this.tty = Boolean(stream.isTTY);
   }
 

@@ -27,7 +27,8 @@ interface ServeFlags {
 function defaultSkip(f: ServeFlags): SkipSettings | null {
   const method = f.skipMethod !== undefined ? parseMethod(f.skipMethod) : undefined;
   if (f.adaskip.length === 0 && method === undefined) {
-    if (f.alpha !== undefined || f.mode !== undefined) throw new LmlabError('--alpha and --mode need --adaskip PROFILE or --skip-method');
+    if (f.alpha !== undefined || f.mode !== undefined)
+      throw new LmlabError('--alpha and --mode need --adaskip PROFILE or --skip-method');
     return null;
   }
   return {
@@ -41,7 +42,10 @@ export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('serve a model over the OpenAI HTTP API (/v1/completions, /v1/chat/completions, /v1/models, /health)')
-    .argument('<model>', 'model folder (config.json, model.safetensors, tokenizer.json; tokenizer_config.json for chat)')
+    .argument(
+      '<model>',
+      'model folder (config.json, model.safetensors, tokenizer.json; tokenizer_config.json for chat)',
+    )
     .option('--host <host>', 'address to bind (loopback by default)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '8080')
     .option('--model-name <name>', 'the model id clients send (default: the folder name)')
@@ -50,29 +54,42 @@ export function registerServeCommands(program: Command): void {
     .option('--max-queued <n>', 'requests waiting beyond those; more get HTTP 429', '16')
     .option('--max-body-bytes <n>', 'largest request body', String(1 << 20))
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
-    .option('--adaskip <profile...>', 'AdaSkip profiles requests may use (by file name, or NAME=PATH); the first is the default', [])
+    .option(
+      '--adaskip <profile...>',
+      'AdaSkip profiles requests may use (by file name, or NAME=PATH); the first is the default',
+      [],
+    )
     .option('--alpha <a>', 'default skip budget: fraction of the 2·layers sublayers (default 0.25)')
     .option('--mode <mode>', 'default skip mode: prefill | decode | e2e (default e2e)')
-    .option('--skip-method <m>', 'default skip method: adaskip or a baseline (static | early-exit | skipdecode | unified | shortgpt | random)')
+    .option(
+      '--skip-method <m>',
+      'default skip method: adaskip or a baseline (static | early-exit | skipdecode | unified | shortgpt | random)',
+    )
     .option('--quiet', 'no log lines')
     .action(async (modelPath: string, f: ServeFlags) => {
       const port = numberFlag('--port', f.port, { integer: true, min: 0, max: 65535 });
       const apiKey = f.apiKey ?? process.env.LMLAB_API_KEY;
       const log = f.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
       const model = await loadServedModel(modelPath, {
-        ...(f.modelName ? { id: f.modelName } : {}), profiles: f.adaskip, defaultSkip: defaultSkip(f),
+        ...(f.modelName ? { id: f.modelName } : {}),
+        profiles: f.adaskip,
+        defaultSkip: defaultSkip(f),
         chunk: integerFlag('--chunk', f.chunk, 1),
       });
       const server = new LmlabServer(model, {
         ...(apiKey ? { apiKey } : {}),
-        maxActive: integerFlag('--max-active', f.maxActive, 1), maxQueued: integerFlag('--max-queued', f.maxQueued, 0),
-        maxBodyBytes: integerFlag('--max-body-bytes', f.maxBodyBytes, 1), log,
+        maxActive: integerFlag('--max-active', f.maxActive, 1),
+        maxQueued: integerFlag('--max-queued', f.maxQueued, 0),
+        maxBodyBytes: integerFlag('--max-body-bytes', f.maxBodyBytes, 1),
+        log,
       });
       const bound = await server.listen(port, f.host);
       const shown = f.host.includes(':') ? `[${f.host}]` : f.host;
       // one machine-readable line on stdout, so scripts can find an ephemeral port
       console.log(`lmlab serve: ${model.id} on http://${shown}:${bound}/v1`);
-      log(`context ${model.contextLength} tokens, chat template: ${model.template ? 'yes' : 'none'}, stop tokens ${model.stopTokens.join(', ') || 'none'}${apiKey ? ', API key required' : ''}`);
+      log(
+        `context ${model.contextLength} tokens, chat template: ${model.template ? 'yes' : 'none'}, stop tokens ${model.stopTokens.join(', ') || 'none'}${apiKey ? ', API key required' : ''}`,
+      );
       const stop = () => {
         log('lmlab serve: shutting down');
         void server.close().then(() => process.exit(0));

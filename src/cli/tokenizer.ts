@@ -5,8 +5,16 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { LmlabError } from './errors.ts';
 import {
-  ChunkCounter, DEFAULT_SPECIALS, describeTokenizer, loadTokenizer, readCorpus, saveTokenizer, trainBpe, type CorpusStats,
-  type SpecialToken, type Tokenizer,
+  ChunkCounter,
+  DEFAULT_SPECIALS,
+  describeTokenizer,
+  loadTokenizer,
+  readCorpus,
+  saveTokenizer,
+  trainBpe,
+  type CorpusStats,
+  type SpecialToken,
+  type Tokenizer,
 } from '../tokenizer/index.ts';
 import { decodeUtf8Strict, findInvalidUtf8 } from '../data/utf8.ts';
 import { integerFlag } from './flags.ts';
@@ -28,12 +36,17 @@ interface LoadFlags {
 }
 
 export function registerTokenizerCommands(program: Command): void {
-  const tokenizer = program.command('tokenizer').description('train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files');
+  const tokenizer = program
+    .command('tokenizer')
+    .description('train byte-level BPE tokenizers; encode, decode and inspect tokenizer.json, GGUF and tiktoken files');
 
   tokenizer
     .command('train')
     .description('train a byte-level BPE tokenizer (GPT-4 pre-split) and save it as tokenizer.json')
-    .argument('<paths...>', 'text files, JSONL ({"text": ...} per line), JSON ({"text": ...} or an array) or directories')
+    .argument(
+      '<paths...>',
+      'text files, JSONL ({"text": ...} per line), JSON ({"text": ...} or an array) or directories',
+    )
     .option('-v, --vocab-size <n>', 'total vocabulary size: 256 bytes + merges + special tokens', '16000')
     .option('-o, --output <file>', 'where to write tokenizer.json', 'tokenizer.json')
     .option('--min-frequency <n>', 'never merge a pair seen fewer times than this', '2')
@@ -49,29 +62,43 @@ export function registerTokenizerCommands(program: Command): void {
   tokenizer
     .command('encode')
     .description('print the token ids of text (from --text, files, or standard input)')
-    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
+    .requiredOption(
+      '-t, --tokenizer <file>',
+      'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module',
+    )
     .option('--text <text>', 'text to encode instead of files or standard input')
     .option('--allow-special', 'recognise special token strings in the text')
     .option('--add-special-tokens', "add the tokenizer's own special tokens around the text (e.g. BOS)")
     .option('--tokens', 'print one token per line: id, then the token text as JSON')
     .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
     .argument('[files...]', 'UTF-8 files to encode (default: standard input)')
-    .action(async (files: string[], flags: LoadFlags & { text?: string; allowSpecial?: boolean; addSpecialTokens?: boolean; tokens?: boolean }) => {
-      const tok = await load(flags);
-      const text = flags.text ?? (await readInput(files));
-      const ids = tok.encode(text, { allowSpecial: flags.allowSpecial === true, addSpecialTokens: flags.addSpecialTokens === true });
-      if (flags.tokens) {
-        for (const id of ids) console.log(`${id}\t${JSON.stringify(new TextDecoder().decode(tok.tokenBytes(id)))}`);
-      } else {
-        console.log(ids.join(' '));
-      }
-      process.stderr.write(`${ids.length} tokens, ${Buffer.byteLength(text)} bytes\n`);
-    });
+    .action(
+      async (
+        files: string[],
+        flags: LoadFlags & { text?: string; allowSpecial?: boolean; addSpecialTokens?: boolean; tokens?: boolean },
+      ) => {
+        const tok = await load(flags);
+        const text = flags.text ?? (await readInput(files));
+        const ids = tok.encode(text, {
+          allowSpecial: flags.allowSpecial === true,
+          addSpecialTokens: flags.addSpecialTokens === true,
+        });
+        if (flags.tokens) {
+          for (const id of ids) console.log(`${id}\t${JSON.stringify(new TextDecoder().decode(tok.tokenBytes(id)))}`);
+        } else {
+          console.log(ids.join(' '));
+        }
+        process.stderr.write(`${ids.length} tokens, ${Buffer.byteLength(text)} bytes\n`);
+      },
+    );
 
   tokenizer
     .command('inspect')
     .description('say which normalizer, pre-tokenizer, model, decoder and post-processor a tokenizer uses')
-    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
+    .requiredOption(
+      '-t, --tokenizer <file>',
+      'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module',
+    )
     .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
     .action(async (flags: LoadFlags) => {
       const tok = await load(flags);
@@ -81,7 +108,10 @@ export function registerTokenizerCommands(program: Command): void {
   tokenizer
     .command('decode')
     .description('print the text of token ids (arguments, or whitespace-separated on standard input)')
-    .requiredOption('-t, --tokenizer <file>', 'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module')
+    .requiredOption(
+      '-t, --tokenizer <file>',
+      'tokenizer.json, GGUF file, tiktoken rank file or js-tiktoken rank module',
+    )
     .option('--special <name=id...>', 'special tokens of a tiktoken rank file', [])
     .argument('[ids...]', 'token ids')
     .action(async (args: string[], flags: LoadFlags) => {
@@ -104,7 +134,9 @@ async function runTrain(paths: string[], flags: TrainFlags): Promise<void> {
   };
   const minimum = 256 + 3 + flags.special.length;
   if (vocabSize < minimum) {
-    throw new LmlabError(`--vocab-size ${vocabSize} is smaller than 256 byte tokens + ${minimum - 256} special tokens = ${minimum}`);
+    throw new LmlabError(
+      `--vocab-size ${vocabSize} is smaller than 256 byte tokens + ${minimum - 256} special tokens = ${minimum}`,
+    );
   }
   const started = performance.now();
   const stats: CorpusStats = { files: 0, bytes: 0, documents: 0 };
@@ -140,7 +172,8 @@ async function load(flags: LoadFlags): Promise<Tokenizer> {
   const specials: SpecialToken[] = flags.special.map((entry) => {
     const at = entry.lastIndexOf('=');
     const id = Number(entry.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(id) || id < 0) throw new LmlabError(`--special expects name=id, got ${JSON.stringify(entry)}`);
+    if (at <= 0 || !Number.isInteger(id) || id < 0)
+      throw new LmlabError(`--special expects name=id, got ${JSON.stringify(entry)}`);
     return { content: entry.slice(0, at), id };
   });
   return loadTokenizer(flags.tokenizer, { specials });

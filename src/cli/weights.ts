@@ -33,11 +33,13 @@ export function registerWeightsCommands(program: Command): void {
     .option('--pre <name>', 'llama.cpp pre-tokenizer name, instead of detecting it')
     .option('--name <name>', 'general.name to record')
     .action((dir: string, out: string, opts: { f16?: boolean; pre?: string; name?: string }) => {
-      console.log(hfToGguf(dir, out, {
-        fileType: opts.f16 ? 'F16' : 'F32',
-        ...(opts.pre ? { pre: opts.pre } : {}),
-        ...(opts.name ? { name: opts.name } : {}),
-      }));
+      console.log(
+        hfToGguf(dir, out, {
+          fileType: opts.f16 ? 'F16' : 'F32',
+          ...(opts.pre ? { pre: opts.pre } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+        }),
+      );
     });
 
   weights

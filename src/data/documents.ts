@@ -90,7 +90,10 @@ async function readWholeText(file: string, stats: DocumentStats): Promise<string
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export async function* readDocuments(paths: readonly string[], options: ReadDocumentsOptions = {}): AsyncGenerator<CorpusDocument> {
+export async function* readDocuments(
+  paths: readonly string[],
+  options: ReadDocumentsOptions = {},
+): AsyncGenerator<CorpusDocument> {
   const stats = options.stats ?? emptyStats();
   const field = options.textField ?? 'text';
   const skip = (reason: string, message: string): void => {

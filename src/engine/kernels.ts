@@ -78,7 +78,12 @@ export interface Kernels {
   swiglu(n: number, gate: Float32Array, up: Float32Array, out: Float32Array): void;
   /** dgate = dout ⊙ up ⊙ silu'(gate), dup = dout ⊙ silu(gate) (overwritten, not accumulated) */
   swigluBackward(
-    n: number, gate: Float32Array, up: Float32Array, dout: Float32Array, dgate: Float32Array, dup: Float32Array,
+    n: number,
+    gate: Float32Array,
+    up: Float32Array,
+    dout: Float32Array,
+    dgate: Float32Array,
+    dup: Float32Array,
   ): void;
 
   // ---- normalisation ----------------------------------------------------------------------
@@ -87,13 +92,24 @@ export interface Kernels {
    * rstd [rows] receives 1/sqrt(mean(x²)+eps) for the backward pass (may be null at inference).
    */
   rmsnorm(
-    rows: number, dim: number, x: Float32Array, weight: Float32Array, eps: number,
-    out: Float32Array, rstd: Float32Array | null,
+    rows: number,
+    dim: number,
+    x: Float32Array,
+    weight: Float32Array,
+    eps: number,
+    out: Float32Array,
+    rstd: Float32Array | null,
   ): void;
   /** dx [rows, dim] is overwritten; dweight [dim] is ACCUMULATED into (+=). */
   rmsnormBackward(
-    rows: number, dim: number, x: Float32Array, weight: Float32Array, rstd: Float32Array,
-    dout: Float32Array, dx: Float32Array, dweight: Float32Array,
+    rows: number,
+    dim: number,
+    x: Float32Array,
+    weight: Float32Array,
+    rstd: Float32Array,
+    dout: Float32Array,
+    dx: Float32Array,
+    dweight: Float32Array,
   ): void;
 
   // ---- rotary position embedding ----------------------------------------------------------
@@ -104,13 +120,23 @@ export interface Kernels {
    * angle = pos · theta^(−2i/headDim) for i < headDim/2.
    */
   rope(
-    tokens: number, heads: number, headDim: number, x: Float32Array, ld: number,
-    positions: Int32Array, theta: number,
+    tokens: number,
+    heads: number,
+    headDim: number,
+    x: Float32Array,
+    ld: number,
+    positions: Int32Array,
+    theta: number,
   ): void;
   /** In-place backward of rope (rotation by the negative angle) on a gradient with the same layout. */
   ropeBackward(
-    tokens: number, heads: number, headDim: number, dx: Float32Array, ld: number,
-    positions: Int32Array, theta: number,
+    tokens: number,
+    heads: number,
+    headDim: number,
+    dx: Float32Array,
+    ld: number,
+    positions: Int32Array,
+    theta: number,
   ): void;
 
   // ---- softmax ----------------------------------------------------------------------------
@@ -122,7 +148,12 @@ export interface Kernels {
   embedding(tokens: number, dim: number, vocab: number, table: Float32Array, ids: Int32Array, out: Float32Array): void;
   /** dtable[ids[t], :] += dout[t, :] (scatter-add; repeated ids accumulate). */
   embeddingBackward(
-    tokens: number, dim: number, vocab: number, ids: Int32Array, dout: Float32Array, dtable: Float32Array,
+    tokens: number,
+    dim: number,
+    vocab: number,
+    ids: Int32Array,
+    dout: Float32Array,
+    dtable: Float32Array,
   ): void;
 
   // ---- loss -------------------------------------------------------------------------------
@@ -135,8 +166,14 @@ export interface Kernels {
    * targets is Σlosses / count (count 0 → the caller reports loss 0).
    */
   crossEntropy(
-    tokens: number, vocab: number, logits: Float32Array, targets: Int32Array, mask: Uint8Array | null,
-    losses: Float32Array, dlogits: Float32Array | null, gradScale: number,
+    tokens: number,
+    vocab: number,
+    logits: Float32Array,
+    targets: Int32Array,
+    mask: Uint8Array | null,
+    losses: Float32Array,
+    dlogits: Float32Array | null,
+    gradScale: number,
   ): number;
 
   // ---- optimiser --------------------------------------------------------------------------
@@ -147,8 +184,18 @@ export interface Kernels {
    * step counts from 1. gradScale multiplies g first (used for clipping: g·min(1, clip/‖g‖)).
    */
   adamw(
-    n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
-    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number, gradScale: number,
+    n: number,
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+    gradScale: number,
   ): void;
 
   // ---- reductions (used for gradient norms and for AdaSkip's sublayer statistics) ---------
@@ -161,8 +208,13 @@ export interface Kernels {
    * (0 when either row is all zeros), and optionally the per-row L2 norms normA, normB [rows].
    */
   rowCosine(
-    rows: number, dim: number, a: Float32Array, b: Float32Array, out: Float32Array,
-    normA: Float32Array | null, normB: Float32Array | null,
+    rows: number,
+    dim: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    normA: Float32Array | null,
+    normB: Float32Array | null,
   ): void;
 
   // ---- attention --------------------------------------------------------------------------
@@ -174,13 +226,27 @@ export interface Kernels {
    * receives the log-sum-exp of each query's scaled scores, for the backward pass.
    */
   attentionForward(
-    shape: AttentionShape, q: Float32Array, k: Float32Array, v: Float32Array, segments: Int32Array | null,
-    out: Float32Array, lse: Float32Array,
+    shape: AttentionShape,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    segments: Int32Array | null,
+    out: Float32Array,
+    lse: Float32Array,
   ): void;
   /** Gradients of attentionForward; dq, dk, dv are overwritten. */
   attentionBackward(
-    shape: AttentionShape, q: Float32Array, k: Float32Array, v: Float32Array, segments: Int32Array | null,
-    out: Float32Array, lse: Float32Array, dout: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    shape: AttentionShape,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    segments: Int32Array | null,
+    out: Float32Array,
+    lse: Float32Array,
+    dout: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
   ): void;
   /**
    * Inference attention over a KV cache. The cache of one layer holds `past + tq` tokens
@@ -190,7 +256,16 @@ export interface Kernels {
    * (past = 0, tq = prompt length, also chunked prefill) and decode (tq = 1). out [tq, heads·D].
    */
   attentionCached(
-    tq: number, past: number, heads: number, kvHeads: number, headDim: number, scale: number,
-    q: Float32Array, kCache: Float32Array, vCache: Float32Array, ldKv: number, out: Float32Array,
+    tq: number,
+    past: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    scale: number,
+    q: Float32Array,
+    kCache: Float32Array,
+    vCache: Float32Array,
+    ldKv: number,
+    out: Float32Array,
   ): void;
 }

@@ -46,8 +46,23 @@ export function createNativeKernels(): Kernels {
     name: 'native',
     gemm: (g: GemmArgs) =>
       void a.gemm(
-        g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc,
-        g.batch ?? 1, g.strideA ?? 0, g.strideB ?? 0, g.strideC ?? 0,
+        g.transA,
+        g.transB,
+        g.m,
+        g.n,
+        g.k,
+        g.alpha,
+        g.a,
+        g.lda,
+        g.b,
+        g.ldb,
+        g.beta,
+        g.c,
+        g.ldc,
+        g.batch ?? 1,
+        g.strideA ?? 0,
+        g.strideB ?? 0,
+        g.strideC ?? 0,
       ),
     gemv: (n, k, w, ldw, x, beta, y) => void a.gemv(n, k, w, ldw, x, beta, y),
     add: (n, x, y, out) => void a.add(n, x, y, out),
@@ -57,7 +72,8 @@ export function createNativeKernels(): Kernels {
     swiglu: (n, gate, up, out) => void a.swiglu(n, gate, up, out),
     swigluBackward: (n, gate, up, dout, dgate, dup) => void a.swigluBackward(n, gate, up, dout, dgate, dup),
     rmsnorm: (rows, dim, x, w, eps, out, rstd) => void a.rmsnorm(rows, dim, x, w, eps, out, rstd),
-    rmsnormBackward: (rows, dim, x, w, rstd, dout, dx, dw) => void a.rmsnormBackward(rows, dim, x, w, rstd, dout, dx, dw),
+    rmsnormBackward: (rows, dim, x, w, rstd, dout, dx, dw) =>
+      void a.rmsnormBackward(rows, dim, x, w, rstd, dout, dx, dw),
     rope: (tokens, heads, hd, x, ld, pos, theta) => void a.rope(tokens, heads, hd, x, ld, pos, theta),
     ropeBackward: (tokens, heads, hd, dx, ld, pos, theta) => void a.ropeBackward(tokens, heads, hd, dx, ld, pos, theta),
     softmax: (rows, n, x, out) => void a.softmax(rows, n, x, out),
@@ -71,7 +87,8 @@ export function createNativeKernels(): Kernels {
     sumSquares: (n, x) => a.sumSquares(n, x) as number,
     dot: (n, x, y) => a.dot(n, x, y) as number,
     rowCosine: (rows, dim, x, y, out, nx, ny) => void a.rowCosine(rows, dim, x, y, out, nx, ny),
-    attentionForward: (s, q, k, v, seg, out, lse) => void a.attentionForward(...attentionArgs(s), q, k, v, seg, out, lse),
+    attentionForward: (s, q, k, v, seg, out, lse) =>
+      void a.attentionForward(...attentionArgs(s), q, k, v, seg, out, lse),
     attentionBackward: (s, q, k, v, seg, out, lse, dout, dq, dk, dv) =>
       void a.attentionBackward(...attentionArgs(s), q, k, v, seg, out, lse, dout, dq, dk, dv),
     attentionCached: (tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out) =>

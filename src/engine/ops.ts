@@ -29,7 +29,9 @@ export function linear(x: Tensor, w: Tensor, y: Tensor, accumulate = false): voi
   const [n, inF] = dims2('linear', 'x', x);
   const [outF, inW] = dims2('linear', 'weight', w);
   if (inW !== inF) {
-    throw new ShapeError(`linear: x ${shapeString(x.shape)} does not match weight ${shapeString(w.shape)} (inner dims ${inF} vs ${inW})`);
+    throw new ShapeError(
+      `linear: x ${shapeString(x.shape)} does not match weight ${shapeString(w.shape)} (inner dims ${inF} vs ${inW})`,
+    );
   }
   expectShape('linear', 'output', y, [n, outF]);
   if (n === 1) {
@@ -37,8 +39,19 @@ export function linear(x: Tensor, w: Tensor, y: Tensor, accumulate = false): voi
     return;
   }
   kernels().gemm({
-    transA: false, transB: true, m: n, n: outF, k: inF, alpha: 1,
-    a: x.data, lda: inF, b: w.data, ldb: inF, beta: accumulate ? 1 : 0, c: y.data, ldc: outF,
+    transA: false,
+    transB: true,
+    m: n,
+    n: outF,
+    k: inF,
+    alpha: 1,
+    a: x.data,
+    lda: inF,
+    b: w.data,
+    ldb: inF,
+    beta: accumulate ? 1 : 0,
+    c: y.data,
+    ldc: outF,
   });
 }
 
@@ -47,7 +60,14 @@ export function linear(x: Tensor, w: Tensor, y: Tensor, accumulate = false): voi
  * accumulateDx — used where two branches feed the same input) and dw[out, in] += dyᵀ · x.
  * Pass dx = null to skip the input gradient (e.g. for the first layer's embedding input).
  */
-export function linearBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, accumulateDx = false): void {
+export function linearBackward(
+  x: Tensor,
+  w: Tensor,
+  dy: Tensor,
+  dx: Tensor | null,
+  dw: Tensor,
+  accumulateDx = false,
+): void {
   const [n, inF] = dims2('linearBackward', 'x', x);
   const [outF] = dims2('linearBackward', 'weight', w);
   expectShape('linearBackward', 'weight', w, [outF, inF]);
@@ -57,13 +77,35 @@ export function linearBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | nu
   if (dx) {
     expectShape('linearBackward', 'dx', dx, [n, inF]);
     k.gemm({
-      transA: false, transB: false, m: n, n: inF, k: outF, alpha: 1,
-      a: dy.data, lda: outF, b: w.data, ldb: inF, beta: accumulateDx ? 1 : 0, c: dx.data, ldc: inF,
+      transA: false,
+      transB: false,
+      m: n,
+      n: inF,
+      k: outF,
+      alpha: 1,
+      a: dy.data,
+      lda: outF,
+      b: w.data,
+      ldb: inF,
+      beta: accumulateDx ? 1 : 0,
+      c: dx.data,
+      ldc: inF,
     });
   }
   k.gemm({
-    transA: true, transB: false, m: outF, n: inF, k: n, alpha: 1,
-    a: dy.data, lda: outF, b: x.data, ldb: inF, beta: 1, c: dw.data, ldc: inF,
+    transA: true,
+    transB: false,
+    m: outF,
+    n: inF,
+    k: n,
+    alpha: 1,
+    a: dy.data,
+    lda: outF,
+    b: x.data,
+    ldb: inF,
+    beta: 1,
+    c: dw.data,
+    ldc: inF,
   });
 }
 
@@ -101,19 +143,26 @@ export function rmsnorm(x: Tensor, weight: Tensor, eps: number, out: Tensor, rst
   const [rows, dim] = dims2('rmsnorm', 'x', x);
   expectShape('rmsnorm', 'weight', weight, [dim]);
   expectShape('rmsnorm', 'output', out, [rows, dim]);
-  if (rstd && rstd.length !== rows) throw new ShapeError(`rmsnorm: rstd must have ${rows} elements, got ${rstd.length}`);
+  if (rstd && rstd.length !== rows)
+    throw new ShapeError(`rmsnorm: rstd must have ${rows} elements, got ${rstd.length}`);
   kernels().rmsnorm(rows, dim, x.data, weight.data, eps, out.data, rstd);
 }
 
 export function rmsnormBackward(
-  x: Tensor, weight: Tensor, rstd: Float32Array, dout: Tensor, dx: Tensor, dweight: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  rstd: Float32Array,
+  dout: Tensor,
+  dx: Tensor,
+  dweight: Tensor,
 ): void {
   const [rows, dim] = dims2('rmsnormBackward', 'x', x);
   expectShape('rmsnormBackward', 'weight', weight, [dim]);
   expectShape('rmsnormBackward', 'dout', dout, [rows, dim]);
   expectShape('rmsnormBackward', 'dx', dx, [rows, dim]);
   expectShape('rmsnormBackward', 'dweight', dweight, [dim]);
-  if (rstd.length !== rows) throw new ShapeError(`rmsnormBackward: rstd must have ${rows} elements, got ${rstd.length}`);
+  if (rstd.length !== rows)
+    throw new ShapeError(`rmsnormBackward: rstd must have ${rows} elements, got ${rstd.length}`);
   kernels().rmsnormBackward(rows, dim, x.data, weight.data, rstd, dout.data, dx.data, dweight.data);
 }
 
@@ -166,18 +215,34 @@ export function embeddingBackward(ids: Int32Array, dout: Tensor, dtable: Tensor)
  * Returns the sum of kept losses and their count.
  */
 export function crossEntropy(
-  logits: Tensor, targets: Int32Array, mask: Uint8Array | null, losses: Float32Array,
-  dlogits: Tensor | null, gradScale: number,
+  logits: Tensor,
+  targets: Int32Array,
+  mask: Uint8Array | null,
+  losses: Float32Array,
+  dlogits: Tensor | null,
+  gradScale: number,
 ): { sum: number; count: number } {
   const [tokens, vocab] = dims2('crossEntropy', 'logits', logits);
   expectInts('crossEntropy', 'targets', targets, tokens);
-  if (mask && mask.length !== tokens) throw new ShapeError(`crossEntropy: mask must have ${tokens} elements, got ${mask.length}`);
-  if (losses.length !== tokens) throw new ShapeError(`crossEntropy: losses must have ${tokens} elements, got ${losses.length}`);
+  if (mask && mask.length !== tokens)
+    throw new ShapeError(`crossEntropy: mask must have ${tokens} elements, got ${mask.length}`);
+  if (losses.length !== tokens)
+    throw new ShapeError(`crossEntropy: losses must have ${tokens} elements, got ${losses.length}`);
   if (dlogits) expectShape('crossEntropy', 'dlogits', dlogits, [tokens, vocab]);
   for (let i = 0; i < tokens; i++) {
-    if (targets[i] >= vocab) throw new ShapeError(`crossEntropy: target ${targets[i]} at ${i} is outside the vocabulary of ${vocab}`);
+    if (targets[i] >= vocab)
+      throw new ShapeError(`crossEntropy: target ${targets[i]} at ${i} is outside the vocabulary of ${vocab}`);
   }
-  const count = kernels().crossEntropy(tokens, vocab, logits.data, targets, mask, losses, dlogits ? dlogits.data : null, gradScale);
+  const count = kernels().crossEntropy(
+    tokens,
+    vocab,
+    logits.data,
+    targets,
+    mask,
+    losses,
+    dlogits ? dlogits.data : null,
+    gradScale,
+  );
   let sum = 0;
   for (let i = 0; i < tokens; i++) sum += losses[i];
   return { sum, count };
@@ -195,11 +260,22 @@ export function dot(a: Tensor, b: Tensor): number {
 }
 
 /** Per-row cosine similarity of two [rows, dim] tensors, optionally with the row norms. */
-export function rowCosine(a: Tensor, b: Tensor, out: Float32Array, normA: Float32Array | null = null, normB: Float32Array | null = null): void {
+export function rowCosine(
+  a: Tensor,
+  b: Tensor,
+  out: Float32Array,
+  normA: Float32Array | null = null,
+  normB: Float32Array | null = null,
+): void {
   const [rows, dim] = dims2('rowCosine', 'a', a);
   expectShape('rowCosine', 'b', b, [rows, dim]);
-  for (const [name, arr] of [['out', out], ['normA', normA], ['normB', normB]] as const) {
-    if (arr && arr.length !== rows) throw new ShapeError(`rowCosine: ${name} must have ${rows} elements, got ${arr.length}`);
+  for (const [name, arr] of [
+    ['out', out],
+    ['normA', normA],
+    ['normB', normB],
+  ] as const) {
+    if (arr && arr.length !== rows)
+      throw new ShapeError(`rowCosine: ${name} must have ${rows} elements, got ${arr.length}`);
   }
   kernels().rowCosine(rows, dim, a.data, b.data, out, normA, normB);
 }
@@ -214,7 +290,14 @@ export interface AttentionDims {
   headDim: number;
 }
 
-function checkAttention(op: string, d: AttentionDims, q: Tensor, k: Tensor, v: Tensor, segments: Int32Array | null): void {
+function checkAttention(
+  op: string,
+  d: AttentionDims,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  segments: Int32Array | null,
+): void {
   if (d.kvHeads <= 0 || d.heads % d.kvHeads !== 0) {
     throw new ShapeError(`${op}: ${d.heads} query heads are not a multiple of ${d.kvHeads} key/value heads`);
   }
@@ -227,25 +310,66 @@ function checkAttention(op: string, d: AttentionDims, q: Tensor, k: Tensor, v: T
 
 /** Causal (block-diagonal when segments are given) attention; lse [batch·heads·t] is saved. */
 export function attentionForward(
-  d: AttentionDims, q: Tensor, k: Tensor, v: Tensor, segments: Int32Array | null, out: Tensor, lse: Float32Array,
+  d: AttentionDims,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  segments: Int32Array | null,
+  out: Tensor,
+  lse: Float32Array,
 ): void {
   checkAttention('attentionForward', d, q, k, v, segments);
   expectShape('attentionForward', 'output', out, q.shape);
-  if (lse.length !== d.batch * d.heads * d.t) throw new ShapeError(`attentionForward: lse must have ${d.batch * d.heads * d.t} elements, got ${lse.length}`);
-  kernels().attentionForward({ ...d, scale: 1 / Math.sqrt(d.headDim) }, q.data, k.data, v.data, segments, out.data, lse);
+  if (lse.length !== d.batch * d.heads * d.t)
+    throw new ShapeError(`attentionForward: lse must have ${d.batch * d.heads * d.t} elements, got ${lse.length}`);
+  kernels().attentionForward(
+    { ...d, scale: 1 / Math.sqrt(d.headDim) },
+    q.data,
+    k.data,
+    v.data,
+    segments,
+    out.data,
+    lse,
+  );
 }
 
 export function attentionBackward(
-  d: AttentionDims, q: Tensor, k: Tensor, v: Tensor, segments: Int32Array | null, out: Tensor, lse: Float32Array,
-  dout: Tensor, dq: Tensor, dk: Tensor, dv: Tensor,
+  d: AttentionDims,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  segments: Int32Array | null,
+  out: Tensor,
+  lse: Float32Array,
+  dout: Tensor,
+  dq: Tensor,
+  dk: Tensor,
+  dv: Tensor,
 ): void {
   checkAttention('attentionBackward', d, q, k, v, segments);
-  for (const [name, t, like] of [['output', out, q], ['dout', dout, q], ['dq', dq, q], ['dk', dk, k], ['dv', dv, v]] as const) {
+  for (const [name, t, like] of [
+    ['output', out, q],
+    ['dout', dout, q],
+    ['dq', dq, q],
+    ['dk', dk, k],
+    ['dv', dv, v],
+  ] as const) {
     expectShape('attentionBackward', name, t, like.shape);
   }
-  if (lse.length !== d.batch * d.heads * d.t) throw new ShapeError(`attentionBackward: lse must have ${d.batch * d.heads * d.t} elements, got ${lse.length}`);
+  if (lse.length !== d.batch * d.heads * d.t)
+    throw new ShapeError(`attentionBackward: lse must have ${d.batch * d.heads * d.t} elements, got ${lse.length}`);
   kernels().attentionBackward(
-    { ...d, scale: 1 / Math.sqrt(d.headDim) }, q.data, k.data, v.data, segments, out.data, lse, dout.data, dq.data, dk.data, dv.data,
+    { ...d, scale: 1 / Math.sqrt(d.headDim) },
+    q.data,
+    k.data,
+    v.data,
+    segments,
+    out.data,
+    lse,
+    dout.data,
+    dq.data,
+    dk.data,
+    dv.data,
   );
 }
 
@@ -254,19 +378,40 @@ export function attentionBackward(
  * each [capacity, kvHeads·headDim]); the new keys/values are already in the cache.
  */
 export function attentionCached(
-  q: Tensor, past: number, heads: number, kvHeads: number, headDim: number, kCache: Tensor, vCache: Tensor, out: Tensor,
+  q: Tensor,
+  past: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  kCache: Tensor,
+  vCache: Tensor,
+  out: Tensor,
   scale = 1 / Math.sqrt(headDim),
 ): void {
   const op = 'attentionCached';
   const [tq] = dims2(op, 'q', q);
-  if (kvHeads <= 0 || heads % kvHeads !== 0) throw new ShapeError(`${op}: ${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
+  if (kvHeads <= 0 || heads % kvHeads !== 0)
+    throw new ShapeError(`${op}: ${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
   expectShape(op, 'q', q, [tq, heads * headDim]);
   expectShape(op, 'output', out, [tq, heads * headDim]);
   const [capacity, width] = dims2(op, 'kCache', kCache);
   expectShape(op, 'vCache', vCache, [capacity, width]);
-  if (width !== kvHeads * headDim) throw new ShapeError(`${op}: cache rows of ${width} do not hold ${kvHeads} heads × ${headDim}`);
+  if (width !== kvHeads * headDim)
+    throw new ShapeError(`${op}: cache rows of ${width} do not hold ${kvHeads} heads × ${headDim}`);
   if (!Number.isInteger(past) || past < 0 || past + tq > capacity) {
     throw new ShapeError(`${op}: ${past} cached + ${tq} new tokens exceed the cache capacity of ${capacity}`);
   }
-  kernels().attentionCached(tq, past, heads, kvHeads, headDim, scale, q.data, kCache.data, vCache.data, width, out.data);
+  kernels().attentionCached(
+    tq,
+    past,
+    heads,
+    kvHeads,
+    headDim,
+    scale,
+    q.data,
+    kCache.data,
+    vCache.data,
+    width,
+    out.data,
+  );
 }

@@ -27,8 +27,10 @@ export function hfToGguf(dir: string, outPath: string, options: HfToGgufOptions 
     ...(options.pre !== undefined ? { pre: options.pre } : {}),
   });
   exportLlamaGguf(outPath, checkpoint.config, checkpoint.tensors, tokenizer, options);
-  return `${outPath}: llama, ${checkpoint.config.layers} layers, dim ${checkpoint.config.dim}, ` +
-    `vocab ${checkpoint.config.vocabSize}, ${options.fileType ?? 'F32'}, pre-tokenizer ${tokenizer.pre}`;
+  return (
+    `${outPath}: llama, ${checkpoint.config.layers} layers, dim ${checkpoint.config.dim}, ` +
+    `vocab ${checkpoint.config.vocabSize}, ${options.fileType ?? 'F32'}, pre-tokenizer ${tokenizer.pre}`
+  );
 }
 
 /** Converts a float LLaMA GGUF into a Hugging Face folder (weights and config.json). */
@@ -71,16 +73,16 @@ function moreLine(shown: number, total: number): string[] {
 /** Lines describing a safetensors or GGUF file: metadata (arrays summarised) and tensors. */
 export function describeWeightsFile(path: string, maxTensors = 40): string[] {
   const lines: string[] = [];
-  const tensorLine = (name: string, type: string, shape: number[]) =>
-    `  ${name}  ${type} ${shapeText(shape)}`;
+  const tensorLine = (name: string, type: string, shape: number[]) => `  ${name}  ${type} ${shapeText(shape)}`;
   if (formatOf(path) === 'gguf') {
     const file = GgufFile.open(path);
     try {
       lines.push(`${path}: GGUF v${file.version}, ${file.metadata.size} metadata keys, ${file.tensors.length} tensors`);
       for (const [key, entry] of file.metadata) {
-        const value = entry.type === 'array'
-          ? `[${entry.itemType} × ${entry.value.length}]`
-          : JSON.stringify(typeof entry.value === 'bigint' ? entry.value.toString() : entry.value);
+        const value =
+          entry.type === 'array'
+            ? `[${entry.itemType} × ${entry.value.length}]`
+            : JSON.stringify(typeof entry.value === 'bigint' ? entry.value.toString() : entry.value);
         lines.push(`  ${key} = ${value}`);
       }
       for (const t of file.tensors.slice(0, maxTensors)) lines.push(tensorLine(t.name, t.typeName, t.shape));

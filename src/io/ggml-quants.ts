@@ -16,7 +16,13 @@ import { f16ToF32Bits, f32BitsToF16 } from './half.ts';
 
 export const GGML_QUANT = { Q4_0: 2, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14 } as const;
 /** [bytes per block, values per block] */
-export const QUANT_LAYOUT: Record<number, [number, number]> = { 2: [18, 32], 8: [34, 32], 12: [144, 256], 13: [176, 256], 14: [210, 256] };
+export const QUANT_LAYOUT: Record<number, [number, number]> = {
+  2: [18, 32],
+  8: [34, 32],
+  12: [144, 256],
+  13: [176, 256],
+  14: [210, 256],
+};
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -48,7 +54,8 @@ export function dequantize(type: number, src: Uint8Array, out: Float32Array): vo
   if (!layout) throw new LmlabError(`dequantize: ggml type ${type} is not supported`);
   const [bytes, per] = layout;
   const blocks = out.length / per;
-  if (!Number.isInteger(blocks) || src.length < blocks * bytes) throw new LmlabError(`dequantize: ${out.length} values do not fill whole blocks of ${per}`);
+  if (!Number.isInteger(blocks) || src.length < blocks * bytes)
+    throw new LmlabError(`dequantize: ${out.length} values do not fill whole blocks of ${per}`);
   for (let blk = 0; blk < blocks; blk++) {
     const b = blk * bytes;
     const y = blk * per;

@@ -13,7 +13,10 @@ import type { NamedTensors, Tensor } from './tensors.ts';
 import { readGgufVocabulary, setGgufVocabulary, type GgufTokenizerData } from './gguf-vocab.ts';
 
 export {
-  TOKEN_TYPE, CL100K_PRE_TOKENIZER, CL100K_IGNORE_MERGES_PRE_TOKENIZER, type GgufTokenizerData,
+  TOKEN_TYPE,
+  CL100K_PRE_TOKENIZER,
+  CL100K_IGNORE_MERGES_PRE_TOKENIZER,
+  type GgufTokenizerData,
 } from './gguf-vocab.ts';
 
 export interface LlamaGgufOptions {
@@ -59,7 +62,9 @@ function ropeHeads(hfName: string, config: LlamaConfig): number | undefined {
 
 /** The metadata block of a LLaMA GGUF, in the order llama.cpp's converter writes it. */
 export function llamaGgufMetadata(
-  config: LlamaConfig, tokenizer: GgufTokenizerData, options: LlamaGgufOptions = {},
+  config: LlamaConfig,
+  tokenizer: GgufTokenizerData,
+  options: LlamaGgufOptions = {},
 ): GgufMetadata {
   validateLlamaConfig(config);
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
@@ -85,7 +90,10 @@ export function llamaGgufMetadata(
 
 /** Writes a LLaMA model (Hugging Face-named float32 tensors) as a GGUF file llama.cpp loads. */
 export function exportLlamaGguf(
-  path: string, config: LlamaConfig, tensors: NamedTensors, tokenizer: GgufTokenizerData,
+  path: string,
+  config: LlamaConfig,
+  tensors: NamedTensors,
+  tokenizer: GgufTokenizerData,
   options: LlamaGgufOptions = {},
 ): void {
   checkLlamaTensors(config, tensors);
@@ -136,7 +144,8 @@ export function importLlamaGguf(path: string): LlamaGguf {
       return v.value;
     };
     const arch = text('general.architecture');
-    if (arch !== 'llama') throw new LmlabError(`${path}: architecture ${JSON.stringify(arch)} is not supported (only "llama")`);
+    if (arch !== 'llama')
+      throw new LmlabError(`${path}: architecture ${JSON.stringify(arch)} is not supported (only "llama")`);
     const tokenizer = readGgufVocabulary(meta, path);
     const tokens = tokenizer.tokens;
     const dim = num('llama.embedding_length');

@@ -15,7 +15,15 @@ export type GgufTokenizerModel = (typeof GGUF_TOKENIZER_MODELS)[number];
 
 /** llama.cpp pre-tokenizer names (tokenizer.ggml.pre) of "gpt2" vocabularies that lmlab reproduces. */
 export const GGUF_PRE_TOKENIZERS = [
-  'default', 'gpt-2', 'llama3', 'llama-v3', 'llama-bpe', 'dbrx', 'smaug-bpe', 'qwen2', 'smollm',
+  'default',
+  'gpt-2',
+  'llama3',
+  'llama-v3',
+  'llama-bpe',
+  'dbrx',
+  'smaug-bpe',
+  'qwen2',
+  'smollm',
 ] as const;
 
 /** Of those, the names under which llama.cpp emits a pre-token found whole in the vocabulary. */
@@ -66,13 +74,17 @@ export function checkGgufVocabulary(data: GgufTokenizerData, vocabSize: number):
     seen.add(token);
   });
   data.merges.forEach((merge, rank) => {
-    if (merge.indexOf(' ', 1) < 0) throw new LmlabError(`GGUF export: merge ${rank} ${JSON.stringify(merge)} is not "left right"`);
+    if (merge.indexOf(' ', 1) < 0)
+      throw new LmlabError(`GGUF export: merge ${rank} ${JSON.stringify(merge)} is not "left right"`);
   });
   if ((data.model ?? 'gpt2') === 'llama' && (data.scores === undefined || data.scores.length !== n)) {
     throw new LmlabError('GGUF export: a "llama" vocabulary needs one score per token');
   }
   for (const [what, id] of [
-    ['bos', data.bosTokenId], ['eos', data.eosTokenId], ['padding', data.paddingTokenId], ['unknown', data.unknownTokenId],
+    ['bos', data.bosTokenId],
+    ['eos', data.eosTokenId],
+    ['padding', data.paddingTokenId],
+    ['unknown', data.unknownTokenId],
   ] as const) {
     if (id !== undefined && !(Number.isSafeInteger(id) && id >= 0 && id < n)) {
       throw new LmlabError(`GGUF export: ${what} token id ${id} is outside the vocabulary`);
@@ -83,7 +95,8 @@ export function checkGgufVocabulary(data: GgufTokenizerData, vocabSize: number):
     return data.tokenTypes;
   }
   const types = new Array<number>(n).fill(TOKEN_TYPE.NORMAL);
-  for (const id of [data.bosTokenId, data.eosTokenId, data.paddingTokenId]) if (id !== undefined) types[id] = TOKEN_TYPE.CONTROL;
+  for (const id of [data.bosTokenId, data.eosTokenId, data.paddingTokenId])
+    if (id !== undefined) types[id] = TOKEN_TYPE.CONTROL;
   if (data.unknownTokenId !== undefined) types[data.unknownTokenId] = TOKEN_TYPE.UNKNOWN;
   return types;
 }
@@ -111,7 +124,8 @@ export function setGgufVocabulary(meta: GgufMetadata, data: GgufTokenizerData, v
   if (pad !== undefined) meta.set('tokenizer.ggml.padding_token_id', u32(pad));
   meta.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: data.addBosToken ?? false });
   meta.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: data.addEosToken ?? false });
-  if (model === 'llama') meta.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: data.addSpacePrefix ?? true });
+  if (model === 'llama')
+    meta.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: data.addSpacePrefix ?? true });
 }
 
 /** Reads the tokenizer.ggml.* keys; `where` names the file in errors. */
@@ -135,7 +149,8 @@ export function readGgufVocabulary(meta: GgufMetadata, where = 'GGUF file'): Ggu
     const v = get(key);
     if (v === undefined) return undefined;
     const value = typeof v.value === 'bigint' ? Number(v.value) : v.value;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new LmlabError(`${where}: metadata ${key} is not an integer`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new LmlabError(`${where}: metadata ${key} is not an integer`);
     return value;
   };
   const flag = (key: string): boolean | undefined => {
@@ -145,7 +160,9 @@ export function readGgufVocabulary(meta: GgufMetadata, where = 'GGUF file'): Ggu
   const model = text('tokenizer.ggml.model');
   if (model === undefined) throw new LmlabError(`${where}: no tokenizer (metadata tokenizer.ggml.model is missing)`);
   if (!(GGUF_TOKENIZER_MODELS as readonly string[]).includes(model)) {
-    throw new LmlabError(`${where}: tokenizer.ggml.model ${JSON.stringify(model)} is not supported (supported: ${GGUF_TOKENIZER_MODELS.join(', ')})`);
+    throw new LmlabError(
+      `${where}: tokenizer.ggml.model ${JSON.stringify(model)} is not supported (supported: ${GGUF_TOKENIZER_MODELS.join(', ')})`,
+    );
   }
   const tokens = array('tokenizer.ggml.tokens', 'string') as string[] | undefined;
   if (tokens === undefined) throw new LmlabError(`${where}: metadata tokenizer.ggml.tokens is missing`);
@@ -161,15 +178,18 @@ export function readGgufVocabulary(meta: GgufMetadata, where = 'GGUF file'): Ggu
     data.ignoreMerges = IGNORE_MERGES_PRE_TOKENIZERS.has(data.pre);
   }
   const ids: Array<[keyof GgufTokenizerData & `${string}Id`, string]> = [
-    ['bosTokenId', 'tokenizer.ggml.bos_token_id'], ['eosTokenId', 'tokenizer.ggml.eos_token_id'],
-    ['unknownTokenId', 'tokenizer.ggml.unknown_token_id'], ['paddingTokenId', 'tokenizer.ggml.padding_token_id'],
+    ['bosTokenId', 'tokenizer.ggml.bos_token_id'],
+    ['eosTokenId', 'tokenizer.ggml.eos_token_id'],
+    ['unknownTokenId', 'tokenizer.ggml.unknown_token_id'],
+    ['paddingTokenId', 'tokenizer.ggml.padding_token_id'],
   ];
   for (const [field, key] of ids) {
     const value = id(key);
     if (value !== undefined) data[field] = value;
   }
   const flags: Array<['addBosToken' | 'addEosToken' | 'addSpacePrefix', string]> = [
-    ['addBosToken', 'tokenizer.ggml.add_bos_token'], ['addEosToken', 'tokenizer.ggml.add_eos_token'],
+    ['addBosToken', 'tokenizer.ggml.add_bos_token'],
+    ['addEosToken', 'tokenizer.ggml.add_eos_token'],
     ['addSpacePrefix', 'tokenizer.ggml.add_space_prefix'],
   ];
   for (const [field, key] of flags) {

@@ -28,27 +28,79 @@ export type GgufValue =
 export type GgufMetadata = Map<string, GgufValue>;
 
 const VALUE_TYPE_CODES: Record<GgufItemType | 'array', number> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9,
-  u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 };
 const INTEGER_RANGE: Partial<Record<GgufNumberType, [number, number]>> = {
-  u8: [0, 0xff], i8: [-0x80, 0x7f], u16: [0, 0xffff], i16: [-0x8000, 0x7fff],
-  u32: [0, 0xffffffff], i32: [-0x80000000, 0x7fffffff],
+  u8: [0, 0xff],
+  i8: [-0x80, 0x7f],
+  u16: [0, 0xffff],
+  i16: [-0x8000, 0x7fff],
+  u32: [0, 0xffffffff],
+  i32: [-0x80000000, 0x7fffffff],
 };
 const VALUE_TYPE_NAMES = new Map(Object.entries(VALUE_TYPE_CODES).map(([k, v]) => [v, k]));
 const FIXED_WIDTH: Partial<Record<GgufItemType, number>> = {
-  u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, bool: 1, u64: 8, i64: 8, f64: 8,
+  u8: 1,
+  i8: 1,
+  u16: 2,
+  i16: 2,
+  u32: 4,
+  i32: 4,
+  f32: 4,
+  bool: 1,
+  u64: 8,
+  i64: 8,
+  f64: 8,
 };
 
 /** ggml tensor type codes for the float types this project reads and writes. */
 export const GGML_TYPE = { F32: 0, F16: 1, BF16: 30 } as const;
-const GGML_TYPE_BYTES = new Map<number, number>([[0, 4], [1, 2], [30, 2]]);
-const GGML_TYPE_NAMES = new Map<number, string>([[0, 'F32'], [1, 'F16'], [30, 'BF16'], [2, 'Q4_0'], [8, 'Q8_0'], [12, 'Q4_K'], [13, 'Q5_K'], [14, 'Q6_K']]);
+const GGML_TYPE_BYTES = new Map<number, number>([
+  [0, 4],
+  [1, 2],
+  [30, 2],
+]);
+const GGML_TYPE_NAMES = new Map<number, string>([
+  [0, 'F32'],
+  [1, 'F16'],
+  [30, 'BF16'],
+  [2, 'Q4_0'],
+  [8, 'Q8_0'],
+  [12, 'Q4_K'],
+  [13, 'Q5_K'],
+  [14, 'Q6_K'],
+]);
 /** Bytes per block and elements per block of the quantized types, to size their data. */
 const QUANT_BLOCKS = new Map<number, [number, number]>([
-  [2, [18, 32]], [3, [20, 32]], [6, [22, 32]], [7, [24, 32]], [8, [34, 32]], [9, [36, 32]],
-  [10, [84, 256]], [11, [110, 256]], [12, [144, 256]], [13, [176, 256]], [14, [210, 256]],
-  [15, [292, 256]], [24, [1, 1]], [25, [2, 1]], [26, [4, 1]], [27, [8, 1]], [28, [8, 1]],
+  [2, [18, 32]],
+  [3, [20, 32]],
+  [6, [22, 32]],
+  [7, [24, 32]],
+  [8, [34, 32]],
+  [9, [36, 32]],
+  [10, [84, 256]],
+  [11, [110, 256]],
+  [12, [144, 256]],
+  [13, [176, 256]],
+  [14, [210, 256]],
+  [15, [292, 256]],
+  [24, [1, 1]],
+  [25, [2, 1]],
+  [26, [4, 1]],
+  [27, [8, 1]],
+  [28, [8, 1]],
 ]);
 
 const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
@@ -113,7 +165,10 @@ class ByteSink {
       if (typeof value !== 'boolean') throw bad();
       v.setUint8(at, value ? 1 : 0);
     } else if (type === 'u64' || type === 'i64') {
-      if (typeof value !== 'bigint' || (type === 'u64' ? BigInt.asUintN(64, value) : BigInt.asIntN(64, value)) !== value) {
+      if (
+        typeof value !== 'bigint' ||
+        (type === 'u64' ? BigInt.asUintN(64, value) : BigInt.asIntN(64, value)) !== value
+      ) {
         throw bad();
       }
       if (type === 'u64') v.setBigUint64(at, value, true);
@@ -153,7 +208,8 @@ function encodeQuant(tensor: GgufTensorInput): Uint8Array | null {
   if (tensor.type !== 'Q8_0' && tensor.type !== 'Q4_K') return null;
   const per = tensor.type === 'Q8_0' ? 32 : 256;
   const cols = tensor.shape[tensor.shape.length - 1];
-  if (cols % per !== 0) throw new LmlabError(`GGUF: tensor ${tensor.name} rows of ${cols} are not whole ${tensor.type} blocks of ${per}`);
+  if (cols % per !== 0)
+    throw new LmlabError(`GGUF: tensor ${tensor.name} rows of ${cols} are not whole ${tensor.type} blocks of ${per}`);
   return tensor.type === 'Q8_0' ? quantizeQ8_0(tensor.data) : quantizeQ4_K(tensor.data);
 }
 
@@ -210,7 +266,10 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
     const bytes = encoded[i];
     header.u32(bytes ? GGML_QUANT[tensor.type as 'Q8_0' | 'Q4_K'] : GGML_TYPE[tensor.type as FloatDtype]);
     header.u64(offset);
-    offset = alignUp(offset + (bytes ? bytes.length : tensor.data.length * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type as FloatDtype])!), alignment);
+    offset = alignUp(
+      offset + (bytes ? bytes.length : tensor.data.length * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type as FloatDtype])!),
+      alignment,
+    );
   }
   writeFileAtomic(path, (out) => {
     out.write(header.result());
@@ -290,16 +349,26 @@ class HeaderCursor {
     const at = this.take(FIXED_WIDTH[type]!, what);
     const v = this.view;
     switch (type) {
-      case 'u8': return v.getUint8(at);
-      case 'i8': return v.getInt8(at);
-      case 'u16': return v.getUint16(at, true);
-      case 'i16': return v.getInt16(at, true);
-      case 'u32': return v.getUint32(at, true);
-      case 'i32': return v.getInt32(at, true);
-      case 'f32': return v.getFloat32(at, true);
-      case 'f64': return v.getFloat64(at, true);
-      case 'u64': return v.getBigUint64(at, true);
-      case 'i64': return v.getBigInt64(at, true);
+      case 'u8':
+        return v.getUint8(at);
+      case 'i8':
+        return v.getInt8(at);
+      case 'u16':
+        return v.getUint16(at, true);
+      case 'i16':
+        return v.getInt16(at, true);
+      case 'u32':
+        return v.getUint32(at, true);
+      case 'i32':
+        return v.getInt32(at, true);
+      case 'f32':
+        return v.getFloat32(at, true);
+      case 'f64':
+        return v.getFloat64(at, true);
+      case 'u64':
+        return v.getBigUint64(at, true);
+      case 'i64':
+        return v.getBigInt64(at, true);
       case 'bool': {
         const b = v.getUint8(at);
         if (b > 1) throw new LmlabError(`${this.file.path}: ${what} is a bool with value ${b}`);
@@ -388,8 +457,12 @@ export class GgufFile {
       const offset = cursor.size(`tensor ${name} offset`);
       if (offset % alignment !== 0) throw new LmlabError(`${where}: tensor ${name} offset ${offset} is not aligned`);
       infos.push({
-        name, shape: dims.reverse(), ggmlType, typeName: GGML_TYPE_NAMES.get(ggmlType) ?? `type ${ggmlType}`,
-        offset, byteLength: tensorBytes(where, name, ggmlType, dims),
+        name,
+        shape: dims.reverse(),
+        ggmlType,
+        typeName: GGML_TYPE_NAMES.get(ggmlType) ?? `type ${ggmlType}`,
+        offset,
+        byteLength: tensorBytes(where, name, ggmlType, dims),
       });
     }
     const dataStart = alignUp(cursor.position, alignment);
@@ -435,7 +508,9 @@ export class GgufFile {
       this.file.readAt(raw, info.offset, `tensor ${name}`);
       dequantize(info.ggmlType, raw, data);
     } else {
-      throw new LmlabError(`${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read`);
+      throw new LmlabError(
+        `${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read`,
+      );
     }
     return { shape: [...info.shape], data };
   }

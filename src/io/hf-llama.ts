@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
 import { writeFileAtomic } from './files.ts';
 import {
-  headDim, llamaConfigFromHf, llamaConfigToHf, specialTokenIdsFromHf, type LlamaConfig,
+  headDim,
+  llamaConfigFromHf,
+  llamaConfigToHf,
+  specialTokenIdsFromHf,
+  type LlamaConfig,
   type SpecialTokenIds,
 } from './llama-config.ts';
 import { SafetensorsFile, writeSafetensors } from './safetensors.ts';
-import {
-  checkTensors, sameShape, shapeText, type FloatDtype, type NamedTensors,
-} from './tensors.ts';
+import { checkTensors, sameShape, shapeText, type FloatDtype, type NamedTensors } from './tensors.ts';
 
 /** Every tensor a checkpoint of this shape holds, in the canonical order, with its shape. */
 export function llamaTensorShapes(config: LlamaConfig): Map<string, number[]> {
@@ -52,7 +54,9 @@ export function checkLlamaTensors(config: LlamaConfig, tensors: NamedTensors, wh
     const shape = expected.get(name);
     if (!shape) throw new LmlabError(`${where}: unsupported tensor ${name}`);
     if (!sameShape(shape, tensor.shape)) {
-      throw new LmlabError(`${where}: tensor ${name} has shape ${shapeText(tensor.shape)}, expected ${shapeText(shape)}`);
+      throw new LmlabError(
+        `${where}: tensor ${name} has shape ${shapeText(tensor.shape)}, expected ${shapeText(shape)}`,
+      );
     }
   }
   for (const name of expected.keys()) {
@@ -129,11 +133,16 @@ export function readHfConfigJson(dir: string): { json: unknown; path: string } {
  * float32, after checking that exactly these names are stored (buffers recomputed from the config
  * and, when `tiedHead`, a stored copy of the tied head are ignored) with these shapes.
  */
-export function readHfTensors(dir: string, expected: Map<string, number[]>, options: { tiedHead?: boolean } = {}): NamedTensors {
+export function readHfTensors(
+  dir: string,
+  expected: Map<string, number[]>,
+  options: { tiedHead?: boolean } = {},
+): NamedTensors {
   const located = locateWeights(dir);
   for (const name of located.keys()) {
     if (isIgnorable(name) || (options.tiedHead && name === 'lm_head.weight')) continue;
-    if (!expected.has(name)) throw new LmlabError(`${dir}: unsupported tensor ${name} (not part of a model of this config)`);
+    if (!expected.has(name))
+      throw new LmlabError(`${dir}: unsupported tensor ${name} (not part of a model of this config)`);
   }
   for (const name of expected.keys()) {
     if (!located.has(name)) throw new LmlabError(`${dir}: missing tensor ${name}`);
@@ -153,7 +162,9 @@ export function readHfTensors(dir: string, expected: Map<string, number[]>, opti
         const shape = file.entry(name).shape;
         const want = expected.get(name) as number[];
         if (!sameShape(shape, want)) {
-          throw new LmlabError(`${path}: tensor ${name} has shape ${shapeText(shape)}, config implies ${shapeText(want)}`);
+          throw new LmlabError(
+            `${path}: tensor ${name} has shape ${shapeText(shape)}, config implies ${shapeText(want)}`,
+          );
         }
       }
       for (const name of names) loaded.set(name, file.read(name));
@@ -173,7 +184,9 @@ export function loadHfCheckpoint(dir: string): HfCheckpoint {
   const tensors = readHfTensors(dir, llamaTensorShapes(config), { tiedHead: config.tieEmbeddings });
   const tokenizerPath = join(dir, 'tokenizer.json');
   return {
-    config, tensors, ...specialTokenIdsFromHf(configJson, configPath),
+    config,
+    tensors,
+    ...specialTokenIdsFromHf(configJson, configPath),
     ...(existsSync(tokenizerPath) ? { tokenizerPath } : {}),
   };
 }
@@ -200,11 +213,17 @@ function writeSpecialTokenFiles(dir: string, config: LlamaConfig, options: SaveH
   if (options.bosTokenId !== undefined) ids.bos_token_id = options.bosTokenId;
   if (options.eosTokenId !== undefined) ids.eos_token_id = options.eosTokenId;
   if (Object.keys(ids).length === 0) return;
-  writeTextAtomic(join(dir, 'generation_config.json'), JSON.stringify({ ...ids, _from_model_config: true }, null, 2) + '\n');
+  writeTextAtomic(
+    join(dir, 'generation_config.json'),
+    JSON.stringify({ ...ids, _from_model_config: true }, null, 2) + '\n',
+  );
   if (options.tokenizerJson === undefined) return;
   const tokenizerConfig: Record<string, unknown> = {
-    tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: config.maxSeqLen, clean_up_tokenization_spaces: false,
-    add_bos_token: options.addBosToken ?? options.bosToken !== undefined, add_eos_token: false,
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    model_max_length: config.maxSeqLen,
+    clean_up_tokenization_spaces: false,
+    add_bos_token: options.addBosToken ?? options.bosToken !== undefined,
+    add_eos_token: false,
   };
   if (options.bosToken !== undefined) tokenizerConfig.bos_token = options.bosToken;
   if (options.eosToken !== undefined) tokenizerConfig.eos_token = options.eosToken;
@@ -220,7 +239,10 @@ function writeTextAtomic(path: string, text: string): void {
 
 /** Writes a checkpoint folder (which must exist) that Hugging Face transformers can load. */
 export function saveHfCheckpoint(
-  dir: string, config: LlamaConfig, tensors: NamedTensors, options: SaveHfOptions = {},
+  dir: string,
+  config: LlamaConfig,
+  tensors: NamedTensors,
+  options: SaveHfOptions = {},
 ): void {
   const dtype = options.dtype ?? 'F32';
   checkLlamaTensors(config, tensors);
@@ -260,7 +282,10 @@ export function saveHfCheckpoint(
     const index = { metadata: { total_size: totalBytes }, weight_map: weightMap };
     writeTextAtomic(join(dir, 'model.safetensors.index.json'), JSON.stringify(index, null, 2) + '\n');
   }
-  writeTextAtomic(join(dir, 'config.json'), JSON.stringify(llamaConfigToHf(config, TORCH_DTYPE[dtype], options), null, 2) + '\n');
+  writeTextAtomic(
+    join(dir, 'config.json'),
+    JSON.stringify(llamaConfigToHf(config, TORCH_DTYPE[dtype], options), null, 2) + '\n',
+  );
   if (options.tokenizerJson !== undefined) writeTextAtomic(join(dir, 'tokenizer.json'), options.tokenizerJson);
   writeSpecialTokenFiles(dir, config, options);
 }

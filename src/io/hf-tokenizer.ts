@@ -15,13 +15,21 @@ export const GPT4_SPLIT_PATTERN =
 export const QWEN2_SPLIT_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 /** GPT-2's pre-split, built into ByteLevel pre-tokenizers with use_regex = true. */
-export const GPT2_SPLIT_PATTERN =
-  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export const GPT2_SPLIT_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /** Every component type lmlab interprets, by kind. */
 export const SUPPORTED = {
   normalizer: ['NFC', 'NFD', 'NFKC', 'NFKD', 'Prepend', 'Replace', 'Strip', 'Lowercase', 'Sequence'],
-  pre_tokenizer: ['Split', 'ByteLevel', 'Digits', 'Metaspace', 'Punctuation', 'Whitespace', 'WhitespaceSplit', 'Sequence'],
+  pre_tokenizer: [
+    'Split',
+    'ByteLevel',
+    'Digits',
+    'Metaspace',
+    'Punctuation',
+    'Whitespace',
+    'WhitespaceSplit',
+    'Sequence',
+  ],
   model: ['BPE'],
   decoder: ['ByteLevel', 'Metaspace', 'ByteFallback', 'Fuse', 'Strip', 'Replace', 'Sequence'],
   post_processor: ['TemplateProcessing', 'ByteLevel', 'Sequence'],
@@ -79,7 +87,8 @@ export function unsupported(kind: ComponentKind, type: unknown, where: string): 
 
 function component(value: unknown, kind: ComponentKind, where: string): Component | null {
   if (value === null || value === undefined) return null;
-  if (!isObject(value) || typeof value.type !== 'string') throw new LmlabError(`${where}: ${kind} is not an object with a "type"`);
+  if (!isObject(value) || typeof value.type !== 'string')
+    throw new LmlabError(`${where}: ${kind} is not an object with a "type"`);
   if (!(SUPPORTED[kind] as readonly string[]).includes(value.type)) throw unsupported(kind, value.type, where);
   const node = value as Component;
   const children = (key: string): Component[] => {
@@ -88,12 +97,18 @@ function component(value: unknown, kind: ComponentKind, where: string): Componen
     return list.map((child) => component(child, kind, where)).filter((c): c is Component => c !== null);
   };
   if (node.type === 'Sequence') {
-    const key = { normalizer: 'normalizers', pre_tokenizer: 'pretokenizers', decoder: 'decoders', post_processor: 'processors' }[kind as string];
+    const key = {
+      normalizer: 'normalizers',
+      pre_tokenizer: 'pretokenizers',
+      decoder: 'decoders',
+      post_processor: 'processors',
+    }[kind as string];
     if (key) return { ...node, [key]: children(key) };
   }
   if (kind === 'pre_tokenizer' && node.type === 'Split') {
     const behavior = node.behavior ?? 'Isolated';
-    if (!(SUPPORTED['Split behavior'] as readonly string[]).includes(String(behavior))) throw unsupported('Split behavior', behavior, where);
+    if (!(SUPPORTED['Split behavior'] as readonly string[]).includes(String(behavior)))
+      throw unsupported('Split behavior', behavior, where);
     pattern(node, where);
   }
   if ((kind === 'pre_tokenizer' || kind === 'decoder') && node.type === 'Metaspace') {
@@ -122,7 +137,8 @@ export function stagesOf(node: Component | null, key = 'pretokenizers'): Compone
 }
 
 function mergeParts(raw: unknown, line: number, where: string): [string, string] {
-  if (Array.isArray(raw) && raw.length === 2 && typeof raw[0] === 'string' && typeof raw[1] === 'string') return [raw[0], raw[1]];
+  if (Array.isArray(raw) && raw.length === 2 && typeof raw[0] === 'string' && typeof raw[1] === 'string')
+    return [raw[0], raw[1]];
   if (typeof raw === 'string') {
     const space = raw.indexOf(' ', 1);
     if (space > 0 && space < raw.length - 1) return [raw.slice(0, space), raw.slice(space + 1)];
@@ -138,23 +154,35 @@ export function describeTokenizerJson(json: unknown, where = 'tokenizer.json'): 
   const modelType = model.type ?? (model.merges !== undefined ? 'BPE' : undefined);
   if (modelType !== 'BPE') throw unsupported('model', modelType ?? 'without a type', where);
   if (model.dropout !== null && model.dropout !== undefined && model.dropout !== 0) {
-    throw new LmlabError(`${where}: BPE dropout ${String(model.dropout)} is not supported (only null: encoding must be deterministic)`);
+    throw new LmlabError(
+      `${where}: BPE dropout ${String(model.dropout)} is not supported (only null: encoding must be deterministic)`,
+    );
   }
   if (!isObject(model.vocab)) throw new LmlabError(`${where}: model.vocab is missing`);
   const vocab: Array<[string, number]> = [];
   for (const [text, id] of Object.entries(model.vocab)) {
-    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new LmlabError(`${where}: vocab entry ${JSON.stringify(text)} has id ${String(id)}`);
+    if (!Number.isSafeInteger(id) || (id as number) < 0)
+      throw new LmlabError(`${where}: vocab entry ${JSON.stringify(text)} has id ${String(id)}`);
     vocab.push([text, id as number]);
   }
   const merges = (Array.isArray(model.merges) ? model.merges : []).map((m, line) => mergeParts(m, line, where));
   const added = (Array.isArray(json.added_tokens) ? json.added_tokens : []).map((raw, i): AddedTokenDescription => {
-    if (!isObject(raw) || !Number.isSafeInteger(raw.id) || typeof raw.content !== 'string' || raw.content.length === 0) {
+    if (
+      !isObject(raw) ||
+      !Number.isSafeInteger(raw.id) ||
+      typeof raw.content !== 'string' ||
+      raw.content.length === 0
+    ) {
       throw new LmlabError(`${where}: added_tokens[${i}] needs an integer id and non-empty content`);
     }
     const special = raw.special === true;
     return {
-      id: raw.id as number, content: raw.content, special,
-      lstrip: raw.lstrip === true, rstrip: raw.rstrip === true, singleWord: raw.single_word === true,
+      id: raw.id as number,
+      content: raw.content,
+      special,
+      lstrip: raw.lstrip === true,
+      rstrip: raw.rstrip === true,
+      singleWord: raw.single_word === true,
       normalized: typeof raw.normalized === 'boolean' ? raw.normalized : !special,
     };
   });
@@ -162,7 +190,9 @@ export function describeTokenizerJson(json: unknown, where = 'tokenizer.json'): 
   const stages = stagesOf(preTokenizer);
   const byteLevelAt = stages.findIndex((s) => s.type === 'ByteLevel');
   if (byteLevelAt >= 0 && byteLevelAt !== stages.length - 1) {
-    throw new LmlabError(`${where}: pre_tokenizer ByteLevel must be the last stage (found before ${stages[byteLevelAt + 1].type})`);
+    throw new LmlabError(
+      `${where}: pre_tokenizer ByteLevel must be the last stage (found before ${stages[byteLevelAt + 1].type})`,
+    );
   }
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   const padding = json.padding;
@@ -214,7 +244,8 @@ export function summarizeComponent(node: Component | null): string {
   } else if (node.type === 'Prepend') {
     details.push(JSON.stringify(node.prepend ?? ''));
   } else if (node.type === 'Strip') {
-    if ('content' in node) details.push(`${JSON.stringify(node.content)} start ${String(node.start ?? 0)} stop ${String(node.stop ?? 0)}`);
+    if ('content' in node)
+      details.push(`${JSON.stringify(node.content)} start ${String(node.start ?? 0)} stop ${String(node.stop ?? 0)}`);
     else details.push(`${node.strip_left !== false ? 'left' : ''}${node.strip_right !== false ? ' right' : ''}`.trim());
   }
   return details.length > 0 ? `${node.type}(${details.join(', ')})` : node.type;
@@ -229,7 +260,10 @@ const same = (node: Component | undefined, type: string): node is Component => n
  * for byte-level BPE, "llama" (SentencePiece) for byte-fallback BPE over ▁-words. Throws a
  * one-line LmlabError naming what llama.cpp cannot reproduce.
  */
-export function ggufKindOf(d: TokenizerJsonDescription, where: string): { model: 'gpt2'; pre: string } | { model: 'llama'; addSpacePrefix: boolean } {
+export function ggufKindOf(
+  d: TokenizerJsonDescription,
+  where: string,
+): { model: 'gpt2'; pre: string } | { model: 'llama'; addSpacePrefix: boolean } {
   const stages = stagesOf(d.preTokenizer);
   const kinds = stages.map((s) => s.type).join('+') || 'none';
   const normalizers = stagesOf(d.normalizer, 'normalizers');
@@ -238,10 +272,13 @@ export function ggufKindOf(d: TokenizerJsonDescription, where: string): { model:
   }
   if (d.byteLevel) {
     if (normalizers.some((n) => n.type !== 'NFC')) {
-      throw new LmlabError(`${where}: normalizer ${summarizeComponent(d.normalizer)} has no GGUF equivalent for byte-level BPE`);
+      throw new LmlabError(
+        `${where}: normalizer ${summarizeComponent(d.normalizer)} has no GGUF equivalent for byte-level BPE`,
+      );
     }
     const last = stages[stages.length - 1];
-    if (last.add_prefix_space === true) throw new LmlabError(`${where}: ByteLevel add_prefix_space has no GGUF equivalent`);
+    if (last.add_prefix_space === true)
+      throw new LmlabError(`${where}: ByteLevel add_prefix_space has no GGUF equivalent`);
     const withRegex = last.use_regex !== false;
     const split = stages[0];
     const isolated = (s: Component) => (s.behavior ?? 'Isolated') === 'Isolated' && s.invert !== true;
@@ -264,7 +301,8 @@ export function ggufKindOf(d: TokenizerJsonDescription, where: string): { model:
   const replace = normalizers.find((n) => same(n, 'Replace'));
   const prepend = normalizers.find((n) => same(n, 'Prepend'));
   const replaced = replace === undefined ? undefined : pattern(replace, where);
-  const spaceToMeta = replaced !== undefined && 'literal' in replaced && replaced.literal === ' ' && replace!.content === '▁';
+  const spaceToMeta =
+    replaced !== undefined && 'literal' in replaced && replaced.literal === ' ' && replace!.content === '▁';
   const others = normalizers.filter((n) => n !== replace && n !== prepend);
   if (others.length === 0 && stages.length === 0 && spaceToMeta && (prepend === undefined || prepend.prepend === '▁')) {
     return { model: 'llama', addSpacePrefix: prepend !== undefined };
@@ -289,7 +327,11 @@ export interface HfTokenizerOptions {
 }
 
 /** Converts parsed tokenizer.json content to GGUF vocabulary data (either kind). */
-export function ggufTokenizerFromHf(json: unknown, options: HfTokenizerOptions, where = 'tokenizer.json'): GgufTokenizerData {
+export function ggufTokenizerFromHf(
+  json: unknown,
+  options: HfTokenizerOptions,
+  where = 'tokenizer.json',
+): GgufTokenizerData {
   const d = describeTokenizerJson(json, where);
   const kind = ggufKindOf(d, where);
   const tokens: (string | undefined)[] = [];
@@ -302,7 +344,8 @@ export function ggufTokenizerFromHf(json: unknown, options: HfTokenizerOptions, 
   for (const [text, id] of d.model.vocab) {
     place(text, id, kind.model === 'llama' && byteToken.test(text) ? TOKEN_TYPE.BYTE : TOKEN_TYPE.NORMAL);
   }
-  for (const added of d.addedTokens) place(added.content, added.id, added.special ? TOKEN_TYPE.CONTROL : TOKEN_TYPE.USER_DEFINED);
+  for (const added of d.addedTokens)
+    place(added.content, added.id, added.special ? TOKEN_TYPE.CONTROL : TOKEN_TYPE.USER_DEFINED);
   const unkId = d.model.unkToken === null ? undefined : d.model.vocab.find(([t]) => t === d.model.unkToken)?.[1];
   if (unkId !== undefined) types[unkId] = TOKEN_TYPE.UNKNOWN;
   if (tokens.length > options.vocabSize) {

@@ -35,9 +35,7 @@ export function headDim(config: LlamaConfig): number {
 
 /** Checks the shape is self-consistent; `source` names where it came from for the message. */
 export function validateLlamaConfig(config: LlamaConfig, source = 'config'): void {
-  const positive: (keyof LlamaConfig)[] = [
-    'vocabSize', 'dim', 'layers', 'heads', 'kvHeads', 'ffnHidden', 'maxSeqLen',
-  ];
+  const positive: (keyof LlamaConfig)[] = ['vocabSize', 'dim', 'layers', 'heads', 'kvHeads', 'ffnHidden', 'maxSeqLen'];
   for (const key of positive) {
     const value = config[key];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -85,17 +83,19 @@ export function llamaConfigFromHf(json: unknown, where = 'config.json'): LlamaCo
   }
   const hf = json as Json;
   if (hf.model_type !== 'llama') {
-    throw new LmlabError(
-      `${where}: model_type ${JSON.stringify(hf.model_type)} is not supported (only "llama")`,
-    );
+    throw new LmlabError(`${where}: model_type ${JSON.stringify(hf.model_type)} is not supported (only "llama")`);
   }
   const act = hf.hidden_act ?? hf.hidden_activation ?? 'silu';
-  if (act !== 'silu') throw new LmlabError(`${where}: hidden_act ${JSON.stringify(act)} is not supported (only "silu")`);
+  if (act !== 'silu')
+    throw new LmlabError(`${where}: hidden_act ${JSON.stringify(act)} is not supported (only "silu")`);
   if (hf.attention_bias === true) throw new LmlabError(`${where}: attention_bias true is not supported`);
   if (hf.mlp_bias === true) throw new LmlabError(`${where}: mlp_bias true is not supported`);
   // Newer transformers write RoPE settings as rope_parameters {rope_type, rope_theta}.
   const ropeParameters = hf.rope_parameters as Json | null | undefined;
-  for (const [name, scaling] of [['rope_scaling', hf.rope_scaling], ['rope_parameters', ropeParameters]] as const) {
+  for (const [name, scaling] of [
+    ['rope_scaling', hf.rope_scaling],
+    ['rope_parameters', ropeParameters],
+  ] as const) {
     if (scaling === undefined || scaling === null) continue;
     const kind = (scaling as Json).rope_type ?? (scaling as Json).type ?? 'default';
     if (kind !== 'default') throw new LmlabError(`${where}: ${name} type ${JSON.stringify(kind)} is not supported`);
@@ -133,9 +133,7 @@ export function specialTokenIdsFromHf(json: unknown, where = 'config.json'): Spe
 }
 
 /** The Hugging Face config.json object for `config` (transformers' LlamaConfig fields). */
-export function llamaConfigToHf(
-  config: LlamaConfig, torchDtype = 'float32', ids: SpecialTokenIds = {},
-): Json {
+export function llamaConfigToHf(config: LlamaConfig, torchDtype = 'float32', ids: SpecialTokenIds = {}): Json {
   validateLlamaConfig(config);
   const hf: Json = {
     architectures: ['LlamaForCausalLM'],

@@ -20,7 +20,13 @@ function checkLayout(weight: Float32Array, rows: number, cols: number, heads: nu
  * Moves every row between the two layouts: row j·d/2 + i of a head in rotate-half order is
  * row 2i + j in interleaved order. The two directions differ only in which side is read.
  */
-function permuteRows(weight: Float32Array, rows: number, cols: number, heads: number, toInterleaved: boolean): Float32Array {
+function permuteRows(
+  weight: Float32Array,
+  rows: number,
+  cols: number,
+  heads: number,
+  toInterleaved: boolean,
+): Float32Array {
   const headSize = checkLayout(weight, rows, cols, heads);
   const half = headSize / 2;
   const out = new Float32Array(weight.length);

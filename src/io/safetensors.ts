@@ -8,13 +8,24 @@
 import { LmlabError } from '../util/errors.ts';
 import { ReadableFile, bytesOf, writeFileAtomic, type SequentialWriter } from './files.ts';
 import { decodeBf16, decodeF16, encodeBf16, encodeF16 } from './half.ts';
-import {
-  checkTensors, numelOf, shapeText, type FloatDtype, type NamedTensors, type Tensor,
-} from './tensors.ts';
+import { checkTensors, numelOf, shapeText, type FloatDtype, type NamedTensors, type Tensor } from './tensors.ts';
 
 const BYTES_PER_ELEMENT: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1,
-  BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 
 /** Headers beyond this are refused: the reference implementation caps them at 100 MB too. */
@@ -185,8 +196,10 @@ function parseEntry(where: string, name: string, value: unknown): SafetensorsEnt
     throw bad('shape must be an array of non-negative integers');
   }
   if (
-    !Array.isArray(offsets) || offsets.length !== 2 ||
-    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+    offsets[0] > offsets[1]
   ) {
     throw bad('data_offsets must be [begin, end] with 0 ≤ begin ≤ end');
   }
@@ -208,9 +221,7 @@ export interface WriteSafetensorsOptions {
 const DTYPE_BYTES: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /** Writes `tensors` (in map order) as one safetensors file, atomically. */
-export function writeSafetensors(
-  path: string, tensors: NamedTensors, options: WriteSafetensorsOptions = {},
-): void {
+export function writeSafetensors(path: string, tensors: NamedTensors, options: WriteSafetensorsOptions = {}): void {
   const dtype = options.dtype ?? 'F32';
   checkTensors(tensors);
   const header: Record<string, unknown> = {};

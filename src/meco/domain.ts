@@ -7,7 +7,15 @@
 import { LmlabError } from '../util/errors.ts';
 
 export type LabelVariant = 'domain' | 'url' | 'registered' | 'hashed' | 'constant' | 'shuffled' | 'none';
-export const LABEL_VARIANTS: readonly LabelVariant[] = ['domain', 'url', 'registered', 'hashed', 'constant', 'shuffled', 'none'];
+export const LABEL_VARIANTS: readonly LabelVariant[] = [
+  'domain',
+  'url',
+  'registered',
+  'hashed',
+  'constant',
+  'shuffled',
+  'none',
+];
 
 /** The metadata string the paper prepends: tokenized on its own, never merged with the text. */
 export function metadataTemplate(label: string): string {
@@ -26,9 +34,34 @@ export function extractDomain(url: string): string {
 // Second-level suffixes under which a registration sits one label deeper. A short list on
 // purpose: the full Public Suffix List is not shipped, and the ablation only needs the common cases.
 const TWO_LEVEL_SUFFIXES = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.jp', 'ne.jp', 'or.jp', 'ac.jp', 'co.nz', 'org.nz', 'co.za', 'com.br', 'com.cn', 'com.mx', 'co.in', 'co.kr',
-  'com.tw', 'com.sg', 'com.hk', 'com.tr', 'co.il',
+  'co.uk',
+  'org.uk',
+  'ac.uk',
+  'gov.uk',
+  'me.uk',
+  'ltd.uk',
+  'com.au',
+  'net.au',
+  'org.au',
+  'edu.au',
+  'gov.au',
+  'co.jp',
+  'ne.jp',
+  'or.jp',
+  'ac.jp',
+  'co.nz',
+  'org.nz',
+  'co.za',
+  'com.br',
+  'com.cn',
+  'com.mx',
+  'co.in',
+  'co.kr',
+  'com.tw',
+  'com.sg',
+  'com.hk',
+  'com.tr',
+  'co.il',
 ]);
 
 /** The registrable part of a domain ("news.bbc.co.uk" → "bbc.co.uk"); ports and user info are dropped. */
@@ -70,19 +103,26 @@ export const CONSTANT_LABEL = 'www.example.com';
  */
 export function labelFor(variant: LabelVariant, url: string, shuffled?: string): string | null {
   switch (variant) {
-    case 'domain': return extractDomain(url);
-    case 'url': return url;
-    case 'registered': return registeredDomain(extractDomain(url));
-    case 'hashed': return hashedLabel(extractDomain(url));
-    case 'constant': return CONSTANT_LABEL;
+    case 'domain':
+      return extractDomain(url);
+    case 'url':
+      return url;
+    case 'registered':
+      return registeredDomain(extractDomain(url));
+    case 'hashed':
+      return hashedLabel(extractDomain(url));
+    case 'constant':
+      return CONSTANT_LABEL;
     case 'shuffled':
       if (shuffled === undefined) throw new Error('shuffled labels need the permuted label of each document');
       return shuffled;
-    case 'none': return null;
+    case 'none':
+      return null;
   }
 }
 
 export function parseVariant(name: string): LabelVariant {
-  if (!(LABEL_VARIANTS as readonly string[]).includes(name)) throw new LmlabError(`unknown label variant "${name}" (expected one of ${LABEL_VARIANTS.join(', ')})`);
+  if (!(LABEL_VARIANTS as readonly string[]).includes(name))
+    throw new LmlabError(`unknown label variant "${name}" (expected one of ${LABEL_VARIANTS.join(', ')})`);
   return name as LabelVariant;
 }

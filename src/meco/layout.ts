@@ -54,7 +54,10 @@ export function mecoFormat(
   return (doc) => {
     const url = recordUrl(doc, fields.urlField);
     if (url === null) {
-      if (options.onMissingUrl === 'error') throw new LmlabError(`${doc.file}:${doc.line}: document has no "${fields.urlField}" field (use --skip-bad to skip and count such documents)`);
+      if (options.onMissingUrl === 'error')
+        throw new LmlabError(
+          `${doc.file}:${doc.line}: document has no "${fields.urlField}" field (use --skip-bad to skip and count such documents)`,
+        );
       if (options.skipped) options.skipped.missingUrl += 1;
       return null;
     }

@@ -14,7 +14,11 @@ import { LmlabError } from '../util/errors.ts';
 export const BASELINE_SWITCH = 0.9;
 
 /** Where the shards of one split (and label variant) live under a run's data root. */
-export function datasetDir(root: string, split: 'train' | 'cooldown' | 'eval' | 'heldout', variant: LabelVariant = 'none'): string {
+export function datasetDir(
+  root: string,
+  split: 'train' | 'cooldown' | 'eval' | 'heldout',
+  variant: LabelVariant = 'none',
+): string {
   return join(root, variant === 'none' ? split : `${split}-${variant}`);
 }
 
@@ -38,10 +42,14 @@ export interface MecoRunSpec {
 }
 
 export function mecoStages(dataRoot: string, variant: LabelVariant, fraction: number): TrainConfig['stages'] {
-  if (!(fraction >= 0 && fraction <= 1)) throw new LmlabError(`the metadata fraction must be in [0, 1], got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new LmlabError(`the metadata fraction must be in [0, 1], got ${fraction}`);
   const cooldown = { name: 'cooldown', data: datasetDir(dataRoot, 'cooldown') };
   if (fraction === 0 || variant === 'none') {
-    return [{ name: 'standard', data: datasetDir(dataRoot, 'train'), until: BASELINE_SWITCH }, { ...cooldown, name: 'standard (cooldown documents)' }];
+    return [
+      { name: 'standard', data: datasetDir(dataRoot, 'train'), until: BASELINE_SWITCH },
+      { ...cooldown, name: 'standard (cooldown documents)' },
+    ];
   }
   const stage1 = { name: `metadata (${variant})`, data: datasetDir(dataRoot, 'train', variant) };
   if (fraction === 1) return [stage1];
@@ -49,14 +57,33 @@ export function mecoStages(dataRoot: string, variant: LabelVariant, fraction: nu
 }
 
 export function mecoTrainConfig(s: MecoRunSpec): TrainConfig {
-  return parseTrainConfig({
-    model: s.model,
-    stages: mecoStages(s.dataRoot, s.variant, s.fraction),
-    eval: datasetDir(s.dataRoot, 'eval'),
-    tokenizer: s.tokenizer,
-    rows: s.rows, seqLen: s.seqLen, steps: s.steps, seed: s.seed, overflow: 'drop',
-    optimizer: { lr: s.lr ?? 3e-3, warmup: s.warmup ?? 0.05, floor: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.033, clip: 1, decayEmbeddings: false },
-    evalEvery: s.evalEvery ?? Math.max(1, Math.round(s.steps / 10)), evalBatches: s.evalBatches ?? 4,
-    checkpointEvery: s.checkpointEvery ?? Math.max(1, Math.round(s.steps / 5)), logEvery: 1,
-  }, 'MeCo run');
+  return parseTrainConfig(
+    {
+      model: s.model,
+      stages: mecoStages(s.dataRoot, s.variant, s.fraction),
+      eval: datasetDir(s.dataRoot, 'eval'),
+      tokenizer: s.tokenizer,
+      rows: s.rows,
+      seqLen: s.seqLen,
+      steps: s.steps,
+      seed: s.seed,
+      overflow: 'drop',
+      optimizer: {
+        lr: s.lr ?? 3e-3,
+        warmup: s.warmup ?? 0.05,
+        floor: 0.1,
+        beta1: 0.9,
+        beta2: 0.95,
+        eps: 1e-8,
+        weightDecay: 0.033,
+        clip: 1,
+        decayEmbeddings: false,
+      },
+      evalEvery: s.evalEvery ?? Math.max(1, Math.round(s.steps / 10)),
+      evalBatches: s.evalBatches ?? 4,
+      checkpointEvery: s.checkpointEvery ?? Math.max(1, Math.round(s.steps / 5)),
+      logEvery: 1,
+    },
+    'MeCo run',
+  );
 }

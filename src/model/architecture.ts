@@ -18,7 +18,15 @@ export type RopeScaling =
   | { type: 'linear'; factor: number }
   | { type: 'dynamic'; factor: number; originalMax: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMax: number }
-  | { type: 'yarn'; factor: number; originalMax: number; betaFast: number; betaSlow: number; attentionFactor: number; truncate: boolean }
+  | {
+      type: 'yarn';
+      factor: number;
+      originalMax: number;
+      betaFast: number;
+      betaSlow: number;
+      attentionFactor: number;
+      truncate: boolean;
+    }
   /** per-frequency divisors stored in a llama.cpp file (rope_freqs.weight, llama3-style) */
   | { type: 'factors'; factors: number[] };
 
@@ -64,10 +72,23 @@ export function llamaArchitecture(c: LlamaConfig): Architecture {
   const hd = headDim(c);
   const rope: RopeSpec = { theta: c.ropeTheta, scaling: { type: 'default' } };
   return {
-    family: 'llama', qkvBias: false, oBias: false, mlpBias: false, qkNorm: false, postNorms: false,
-    normUnitOffset: false, activation: 'silu', rope, ropeLocal: rope, rotaryDim: hd,
-    windows: new Int32Array(c.layers), embedScale: 1, attnScale: 1 / Math.sqrt(hd), attnSoftcap: 0,
-    finalSoftcap: 0, trainable: true,
+    family: 'llama',
+    qkvBias: false,
+    oBias: false,
+    mlpBias: false,
+    qkNorm: false,
+    postNorms: false,
+    normUnitOffset: false,
+    activation: 'silu',
+    rope,
+    ropeLocal: rope,
+    rotaryDim: hd,
+    windows: new Int32Array(c.layers),
+    embedScale: 1,
+    attnScale: 1 / Math.sqrt(hd),
+    attnSoftcap: 0,
+    finalSoftcap: 0,
+    trainable: true,
   };
 }
 
@@ -79,16 +100,31 @@ export function plainRope(arch: Architecture, spec: RopeSpec, hd: number): boole
 /** True when the architecture is exactly the plain LLaMA shape (every kernel fast path applies). */
 export function isPlainLlama(arch: Architecture, c: LlamaConfig): boolean {
   const hd = headDim(c);
-  return !arch.qkvBias && !arch.oBias && !arch.mlpBias && !arch.qkNorm && !arch.postNorms &&
-    arch.activation === 'silu' && plainRope(arch, arch.rope, hd) && arch.windows.every((w) => w === 0) &&
-    arch.embedScale === 1 && Math.abs(arch.attnScale * Math.sqrt(hd) - 1) < 1e-12 && arch.attnSoftcap === 0 && arch.finalSoftcap === 0;
+  return (
+    !arch.qkvBias &&
+    !arch.oBias &&
+    !arch.mlpBias &&
+    !arch.qkNorm &&
+    !arch.postNorms &&
+    arch.activation === 'silu' &&
+    plainRope(arch, arch.rope, hd) &&
+    arch.windows.every((w) => w === 0) &&
+    arch.embedScale === 1 &&
+    Math.abs(arch.attnScale * Math.sqrt(hd) - 1) < 1e-12 &&
+    arch.attnSoftcap === 0 &&
+    arch.finalSoftcap === 0
+  );
 }
 
 /**
  * Inverse frequencies (rotaryDim/2 of them) and the cos/sin multiplier of a RoPE variant, for a
  * forward pass whose largest position + 1 is seqLen (only dynamic NTK depends on it).
  */
-export function ropeFrequencies(spec: RopeSpec, rotaryDim: number, seqLen: number): { invFreq: Float64Array; attentionFactor: number } {
+export function ropeFrequencies(
+  spec: RopeSpec,
+  rotaryDim: number,
+  seqLen: number,
+): { invFreq: Float64Array; attentionFactor: number } {
   const half = rotaryDim / 2;
   const invFreq = new Float64Array(half);
   const s = spec.scaling;
@@ -117,7 +153,8 @@ export function ropeFrequencies(spec: RopeSpec, rotaryDim: number, seqLen: numbe
   } else if (s.type === 'yarn') {
     // NTK-by-parts: dimensions that rotate fewer than betaSlow times over the original context
     // are interpolated, those rotating more than betaFast times are kept, a linear ramp between.
-    const correction = (rotations: number) => (rotaryDim * Math.log(s.originalMax / (rotations * 2 * Math.PI))) / (2 * Math.log(spec.theta));
+    const correction = (rotations: number) =>
+      (rotaryDim * Math.log(s.originalMax / (rotations * 2 * Math.PI))) / (2 * Math.log(spec.theta));
     let low = correction(s.betaFast);
     let high = correction(s.betaSlow);
     if (s.truncate) {

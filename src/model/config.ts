@@ -20,9 +20,12 @@ export const llamaConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.headDim === undefined && c.dim % c.heads !== 0) ctx.addIssue({ code: 'custom', message: `dim ${c.dim} is not divisible by heads ${c.heads}` });
-    else if (headDim(c) % 2 !== 0) ctx.addIssue({ code: 'custom', message: `head dim ${headDim(c)} must be even (RoPE rotates pairs)` });
-    if (c.heads % c.kvHeads !== 0) ctx.addIssue({ code: 'custom', message: `heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}` });
+    if (c.headDim === undefined && c.dim % c.heads !== 0)
+      ctx.addIssue({ code: 'custom', message: `dim ${c.dim} is not divisible by heads ${c.heads}` });
+    else if (headDim(c) % 2 !== 0)
+      ctx.addIssue({ code: 'custom', message: `head dim ${headDim(c)} must be even (RoPE rotates pairs)` });
+    if (c.heads % c.kvHeads !== 0)
+      ctx.addIssue({ code: 'custom', message: `heads ${c.heads} is not a multiple of kvHeads ${c.kvHeads}` });
   });
 
 export type LlamaConfig = z.output<typeof llamaConfigSchema>;
@@ -60,6 +63,11 @@ export function parameterCount(c: LlamaConfig): number {
 
 export function describeConfig(c: LlamaConfig): string {
   const params = parameterCount(c);
-  const size = params >= 1e9 ? `${(params / 1e9).toFixed(2)}B` : params >= 1e6 ? `${(params / 1e6).toFixed(2)}M` : `${(params / 1e3).toFixed(1)}K`;
+  const size =
+    params >= 1e9
+      ? `${(params / 1e9).toFixed(2)}B`
+      : params >= 1e6
+        ? `${(params / 1e6).toFixed(2)}M`
+        : `${(params / 1e3).toFixed(1)}K`;
   return `LLaMA ${c.layers} layers × dim ${c.dim} (${c.heads} heads, ${c.kvHeads} kv heads, FFN ${c.ffnHidden}), vocab ${c.vocabSize}, context ${c.maxSeqLen}, ${c.tieEmbeddings ? 'tied' : 'untied'} head: ${size} parameters`;
 }

@@ -21,10 +21,12 @@ export interface SamplingOptions {
 export const greedy: SamplingOptions = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0 };
 
 export function checkSampling(s: SamplingOptions): void {
-  if (!(s.temperature >= 0) || !Number.isFinite(s.temperature)) throw new LmlabError(`temperature must be ≥ 0, got ${s.temperature}`);
+  if (!(s.temperature >= 0) || !Number.isFinite(s.temperature))
+    throw new LmlabError(`temperature must be ≥ 0, got ${s.temperature}`);
   if (!Number.isInteger(s.topK) || s.topK < 0) throw new LmlabError(`top-k must be a whole number ≥ 0, got ${s.topK}`);
   if (!(s.topP > 0 && s.topP <= 1)) throw new LmlabError(`top-p must be in (0, 1], got ${s.topP}`);
-  if (!(s.repetitionPenalty > 0) || !Number.isFinite(s.repetitionPenalty)) throw new LmlabError(`repetition penalty must be > 0, got ${s.repetitionPenalty}`);
+  if (!(s.repetitionPenalty > 0) || !Number.isFinite(s.repetitionPenalty))
+    throw new LmlabError(`repetition penalty must be > 0, got ${s.repetitionPenalty}`);
   if (!Number.isInteger(s.seed)) throw new LmlabError(`seed must be an integer, got ${s.seed}`);
 }
 
@@ -59,7 +61,10 @@ export class Sampler {
   private readonly probs: Float64Array;
   private readonly scaled: Float32Array;
 
-  constructor(readonly options: SamplingOptions, vocab: number) {
+  constructor(
+    readonly options: SamplingOptions,
+    vocab: number,
+  ) {
     checkSampling(options);
     this.rng = new Rng(options.seed);
     this.order = new Int32Array(vocab);
@@ -73,7 +78,8 @@ export class Sampler {
     const x = this.scaled;
     x.set(logits);
     if (o.repetitionPenalty !== 1 && seen) {
-      for (let i = 0; i < v; i++) if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
+      for (let i = 0; i < v; i++)
+        if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
     }
     if (o.temperature === 0) {
       let best = 0;
@@ -129,7 +135,8 @@ export function heldBack(text: string, stops: string[]): number {
 
 export function generate(session: InferenceSession, prompt: Int32Array, options: GenerateOptions): GenerateResult {
   const c = session.model.config;
-  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new LmlabError(`max tokens must be ≥ 1, got ${options.maxTokens}`);
+  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)
+    throw new LmlabError(`max tokens must be ≥ 1, got ${options.maxTokens}`);
   const stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
   if (stopStrings.length > 0 && !options.tokenBytes) throw new Error('stop strings need a decoder');
   // holds an unfinished UTF-8 character between tokens, exactly as decoding all bytes at once
@@ -192,7 +199,10 @@ export function generate(session: InferenceSession, prompt: Int32Array, options:
   if (options.tokenBytes && text.length > emitted) options.onText?.(text.slice(emitted));
   const end = performance.now();
   return {
-    tokens, text, stopReason, promptTokens: prompt.length,
+    tokens,
+    text,
+    stopReason,
+    promptTokens: prompt.length,
     timeToFirstTokenMs: (tokens.length > 0 || firstTokenAt > 0 ? firstTokenAt : end) - t0,
     decodeTokensPerSecond: decoded > 0 ? decoded / ((end - decodeStart) / 1000) : 0,
   };

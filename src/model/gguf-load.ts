@@ -19,25 +19,43 @@ import { hfTensorLayout, paramsFromHfTensors, resolveHfConfig } from './hf-confi
 import { LlamaModel } from './llama.ts';
 import type { LoadedModel } from './loaded.ts';
 
-const MODEL_TYPE: Record<string, string> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3: 'gemma3_text', phi3: 'phi3' };
+const MODEL_TYPE: Record<string, string> = {
+  llama: 'llama',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  gemma2: 'gemma2',
+  gemma3: 'gemma3_text',
+  phi3: 'phi3',
+};
 
 /** HF per-layer tensor suffix for a llama.cpp one (the Gemma names differ, see below). */
 const LAYER_NAMES: Record<string, string> = {
   'attn_norm.weight': 'input_layernorm.weight',
-  'attn_q.weight': 'self_attn.q_proj.weight', 'attn_k.weight': 'self_attn.k_proj.weight',
-  'attn_v.weight': 'self_attn.v_proj.weight', 'attn_output.weight': 'self_attn.o_proj.weight',
-  'attn_q.bias': 'self_attn.q_proj.bias', 'attn_k.bias': 'self_attn.k_proj.bias', 'attn_v.bias': 'self_attn.v_proj.bias',
+  'attn_q.weight': 'self_attn.q_proj.weight',
+  'attn_k.weight': 'self_attn.k_proj.weight',
+  'attn_v.weight': 'self_attn.v_proj.weight',
+  'attn_output.weight': 'self_attn.o_proj.weight',
+  'attn_q.bias': 'self_attn.q_proj.bias',
+  'attn_k.bias': 'self_attn.k_proj.bias',
+  'attn_v.bias': 'self_attn.v_proj.bias',
   'attn_output.bias': 'self_attn.o_proj.bias',
-  'attn_q_norm.weight': 'self_attn.q_norm.weight', 'attn_k_norm.weight': 'self_attn.k_norm.weight',
+  'attn_q_norm.weight': 'self_attn.q_norm.weight',
+  'attn_k_norm.weight': 'self_attn.k_norm.weight',
   'attn_qkv.weight': 'self_attn.qkv_proj.weight',
   'ffn_norm.weight': 'post_attention_layernorm.weight',
-  'ffn_gate.weight': 'mlp.gate_proj.weight', 'ffn_up.weight': 'mlp.up_proj.weight', 'ffn_down.weight': 'mlp.down_proj.weight',
+  'ffn_gate.weight': 'mlp.gate_proj.weight',
+  'ffn_up.weight': 'mlp.up_proj.weight',
+  'ffn_down.weight': 'mlp.down_proj.weight',
   'post_attention_norm.weight': 'post_attention_layernorm.weight',
   'post_ffw_norm.weight': 'post_feedforward_layernorm.weight',
 };
 
 function hfName(ggufName: string, arch: string): string | null {
-  const fixed: Record<string, string> = { 'token_embd.weight': 'model.embed_tokens.weight', 'output_norm.weight': 'model.norm.weight', 'output.weight': 'lm_head.weight' };
+  const fixed: Record<string, string> = {
+    'token_embd.weight': 'model.embed_tokens.weight',
+    'output_norm.weight': 'model.norm.weight',
+    'output.weight': 'lm_head.weight',
+  };
   if (fixed[ggufName]) return fixed[ggufName];
   const m = /^blk\.(\d+)\.(.+)$/.exec(ggufName);
   if (!m) return null;
@@ -61,7 +79,10 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
     };
     const arch = String(value('general.architecture'));
     const modelType = MODEL_TYPE[arch];
-    if (!modelType) throw new LmlabError(`${path}: general.architecture ${JSON.stringify(arch)} is not supported (supported: ${Object.keys(MODEL_TYPE).join(', ')})`);
+    if (!modelType)
+      throw new LmlabError(
+        `${path}: general.architecture ${JSON.stringify(arch)} is not supported (supported: ${Object.keys(MODEL_TYPE).join(', ')})`,
+      );
     const tokenCount = (meta.get('tokenizer.ggml.tokens')?.value as unknown[] | undefined)?.length;
     const k = (name: string) => num(`${arch}.${name}`);
     const dim = k('embedding_length');
@@ -72,23 +93,54 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
     const scalingType = value(`${arch}.rope.scaling.type`);
     let ropeScaling: Record<string, unknown> | null = null;
     if (scalingType === 'linear') ropeScaling = { rope_type: 'linear', factor: k('rope.scaling.factor') };
-    else if (scalingType === 'yarn') ropeScaling = { rope_type: 'yarn', factor: k('rope.scaling.factor'), original_max_position_embeddings: k('rope.scaling.original_context_length') };
-    else if (scalingType !== undefined && scalingType !== 'none') throw new LmlabError(`${path}: ${arch}.rope.scaling.type ${JSON.stringify(scalingType)} is not supported (none, linear, yarn)`);
+    else if (scalingType === 'yarn')
+      ropeScaling = {
+        rope_type: 'yarn',
+        factor: k('rope.scaling.factor'),
+        original_max_position_embeddings: k('rope.scaling.original_context_length'),
+      };
+    else if (scalingType !== undefined && scalingType !== 'none')
+      throw new LmlabError(
+        `${path}: ${arch}.rope.scaling.type ${JSON.stringify(scalingType)} is not supported (none, linear, yarn)`,
+      );
     const gemma = arch === 'gemma2' || arch === 'gemma3';
     // llama.cpp scales Gemma attention by the head size, except the 27B models (by dim / heads)
-    const qpas = gemma && dim !== undefined && heads !== undefined && hd !== undefined ? (layers === 46 || layers === 62 ? dim / heads : hd) : undefined;
+    const qpas =
+      gemma && dim !== undefined && heads !== undefined && hd !== undefined
+        ? layers === 46 || layers === 62
+          ? dim / heads
+          : hd
+        : undefined;
     const hf: Record<string, unknown> = {
       model_type: modelType,
       vocab_size: k('vocab_size') ?? tokenCount,
-      hidden_size: dim, intermediate_size: k('feed_forward_length'), num_hidden_layers: layers,
-      num_attention_heads: heads, num_key_value_heads: k('attention.head_count_kv') ?? heads, head_dim: hd,
-      max_position_embeddings: k('context_length'), rms_norm_eps: k('attention.layer_norm_rms_epsilon'),
-      rope_theta: k('rope.freq_base'), rope_scaling: ropeScaling, tie_word_embeddings: !file.has('output.weight'),
+      hidden_size: dim,
+      intermediate_size: k('feed_forward_length'),
+      num_hidden_layers: layers,
+      num_attention_heads: heads,
+      num_key_value_heads: k('attention.head_count_kv') ?? heads,
+      head_dim: hd,
+      max_position_embeddings: k('context_length'),
+      rms_norm_eps: k('attention.layer_norm_rms_epsilon'),
+      rope_theta: k('rope.freq_base'),
+      rope_scaling: ropeScaling,
+      tie_word_embeddings: !file.has('output.weight'),
       sliding_window: k('attention.sliding_window') ?? null,
       ...(rotary !== undefined && hd !== undefined && rotary !== hd ? { partial_rotary_factor: rotary / hd } : {}),
       ...(gemma ? { hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: qpas } : { hidden_act: 'silu' }),
-      ...(arch === 'gemma2' ? { attn_logit_softcapping: k('attn_logit_softcapping') ?? null, final_logit_softcapping: k('final_logit_softcapping') ?? null } : {}),
-      ...(arch === 'gemma3' ? { rope_local_base_freq: 10000, sliding_window_pattern: 6, final_logit_softcapping: k('final_logit_softcapping') ?? null } : {}),
+      ...(arch === 'gemma2'
+        ? {
+            attn_logit_softcapping: k('attn_logit_softcapping') ?? null,
+            final_logit_softcapping: k('final_logit_softcapping') ?? null,
+          }
+        : {}),
+      ...(arch === 'gemma3'
+        ? {
+            rope_local_base_freq: 10000,
+            sliding_window_pattern: 6,
+            final_logit_softcapping: k('final_logit_softcapping') ?? null,
+          }
+        : {}),
       ...(arch === 'qwen2' || arch === 'qwen3' ? { use_sliding_window: false } : {}),
       ...(arch === 'llama' && file.has('blk.0.attn_output.bias') ? { attention_bias: true } : {}),
     };
@@ -112,7 +164,9 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
       if (!name || !spec) throw new LmlabError(`${path}: unsupported tensor ${info.name} for architecture ${arch}`);
       const t = file.read(info.name);
       if (t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
-        throw new LmlabError(`${path}: tensor ${info.name} has shape [${t.shape.join(', ')}], the metadata implies [${spec.shape.join(', ')}]`);
+        throw new LmlabError(
+          `${path}: tensor ${info.name} has shape [${t.shape.join(', ')}], the metadata implies [${spec.shape.join(', ')}]`,
+        );
       }
       // llama.cpp's llama converter interleaves the rotary halves of Q and K rows
       if (arch === 'llama' && /\.self_attn\.[qk]_proj\.weight$/.test(name)) {
@@ -133,7 +187,8 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
     try {
       tokenizer = tokenizerFromGguf(file.metadata, path);
     } catch (err) {
-      if (options.requireTokenizer) throw new LmlabError(`${path}: its vocabulary cannot be used as a tokenizer (${(err as Error).message})`);
+      if (options.requireTokenizer)
+        throw new LmlabError(`${path}: its vocabulary cannot be used as a tokenizer (${(err as Error).message})`);
     }
     const out: LoadedModel = { dir: path, model, tokenizer };
     const bos = tokenizer?.bosId ?? num('tokenizer.ggml.bos_token_id');

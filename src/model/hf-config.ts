@@ -16,7 +16,13 @@ import { ParameterSet } from './params.ts';
 type Json = Record<string, unknown>;
 
 const MODEL_TYPES: Record<string, Family> = {
-  llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3', gemma2: 'gemma2', gemma3_text: 'gemma3', phi3: 'phi3',
+  llama: 'llama',
+  mistral: 'mistral',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  gemma2: 'gemma2',
+  gemma3_text: 'gemma3',
+  phi3: 'phi3',
 };
 export const SUPPORTED_MODEL_TYPES = Object.keys(MODEL_TYPES);
 
@@ -29,7 +35,8 @@ export interface ResolvedHfConfig {
 
 function num(hf: Json, name: string, where: string, fallback?: number): number {
   const value = hf[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new LmlabError(`${where}: field ${name} is missing or not a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new LmlabError(`${where}: field ${name} is missing or not a number`);
   return value;
 }
 
@@ -42,7 +49,8 @@ function tokenId(hf: Json, name: string, where: string): number | undefined {
   const value = hf[name];
   if (value === undefined || value === null) return undefined;
   const first = Array.isArray(value) ? value[0] : value;
-  if (!Number.isSafeInteger(first) || (first as number) < 0) throw new LmlabError(`${where}: field ${name} must be a token id`);
+  if (!Number.isSafeInteger(first) || (first as number) < 0)
+    throw new LmlabError(`${where}: field ${name} must be a token id`);
   return first as number;
 }
 
@@ -64,12 +72,17 @@ function ropeScaling(s: Json | null, field: string, hf: Json, where: string): { 
     case 'dynamic': {
       // dynamic NTK grows the base past max_position_embeddings, so the context may go beyond it
       const f = factor();
-      return { scaling: { type: 'dynamic', factor: f, originalMax: maxPos }, maxLen: Math.floor(maxPos * Math.max(1, f)) };
+      return {
+        scaling: { type: 'dynamic', factor: f, originalMax: maxPos },
+        maxLen: Math.floor(maxPos * Math.max(1, f)),
+      };
     }
     case 'llama3':
       return {
         scaling: {
-          type: 'llama3', factor: factor(), lowFreqFactor: num(s, 'low_freq_factor', `${where}: ${field}`),
+          type: 'llama3',
+          factor: factor(),
+          lowFreqFactor: num(s, 'low_freq_factor', `${where}: ${field}`),
           highFreqFactor: num(s, 'high_freq_factor', `${where}: ${field}`),
           originalMax: num(s, 'original_max_position_embeddings', `${where}: ${field}`),
         },
@@ -86,14 +99,21 @@ function ropeScaling(s: Json | null, field: string, hf: Json, where: string): { 
       const attentionFactor = optNum(s, 'attention_factor') ?? (m && mAll ? mscale(f, m) / mscale(f, mAll) : mscale(f));
       return {
         scaling: {
-          type: 'yarn', factor: f, originalMax: orig ?? maxPos, betaFast: optNum(s, 'beta_fast') ?? 32,
-          betaSlow: optNum(s, 'beta_slow') ?? 1, attentionFactor, truncate: s.truncate !== false,
+          type: 'yarn',
+          factor: f,
+          originalMax: orig ?? maxPos,
+          betaFast: optNum(s, 'beta_fast') ?? 32,
+          betaSlow: optNum(s, 'beta_slow') ?? 1,
+          attentionFactor,
+          truncate: s.truncate !== false,
         },
         maxLen: maxPos,
       };
     }
     default:
-      throw new LmlabError(`${where}: ${field} type ${JSON.stringify(kind)} is not supported (supported: default, linear, dynamic, llama3, yarn)`);
+      throw new LmlabError(
+        `${where}: ${field} type ${JSON.stringify(kind)} is not supported (supported: default, linear, dynamic, llama3, yarn)`,
+      );
   }
 }
 
@@ -110,7 +130,8 @@ function ropeSpecs(hf: Json, family: Family, where: string): { global: RopeSpec;
     const l = ropeScaling(sliding, 'rope_parameters.sliding_attention', hf, where);
     return {
       global: { theta: num(full, 'rope_theta', where, defaultTheta), scaling: g.scaling },
-      local: { theta: num(sliding, 'rope_theta', where, 10_000), scaling: l.scaling }, maxLen: g.maxLen,
+      local: { theta: num(sliding, 'rope_theta', where, 10_000), scaling: l.scaling },
+      maxLen: g.maxLen,
     };
   }
   const scalingJson = (hf.rope_scaling ?? params ?? null) as Json | null;
@@ -119,7 +140,10 @@ function ropeSpecs(hf: Json, family: Family, where: string): { global: RopeSpec;
   const r = ropeScaling(scalingJson, field, hf, where);
   const global: RopeSpec = { theta, scaling: r.scaling };
   // Gemma 3's local layers use their own base and no scaling; others share one RoPE
-  const local: RopeSpec = family === 'gemma3' ? { theta: optNum(hf, 'rope_local_base_freq') ?? 10_000, scaling: { type: 'default' } } : global;
+  const local: RopeSpec =
+    family === 'gemma3'
+      ? { theta: optNum(hf, 'rope_local_base_freq') ?? 10_000, scaling: { type: 'default' } }
+      : global;
   return { global, local, maxLen: r.maxLen };
 }
 
@@ -127,9 +151,13 @@ function ropeSpecs(hf: Json, family: Family, where: string): { global: RopeSpec;
 function slidingLayers(hf: Json, family: Family, layers: number, where: string): boolean[] {
   const types = hf.layer_types;
   if (Array.isArray(types)) {
-    if (types.length !== layers) throw new LmlabError(`${where}: layer_types has ${types.length} entries for ${layers} layers`);
+    if (types.length !== layers)
+      throw new LmlabError(`${where}: layer_types has ${types.length} entries for ${layers} layers`);
     return types.map((t, i) => {
-      if (t !== 'sliding_attention' && t !== 'full_attention') throw new LmlabError(`${where}: layer_types[${i}] ${JSON.stringify(t)} is not supported (full_attention, sliding_attention)`);
+      if (t !== 'sliding_attention' && t !== 'full_attention')
+        throw new LmlabError(
+          `${where}: layer_types[${i}] ${JSON.stringify(t)} is not supported (full_attention, sliding_attention)`,
+        );
       return t === 'sliding_attention';
     });
   }
@@ -157,11 +185,14 @@ function slidingLayers(hf: Json, family: Family, layers: number, where: string):
 
 /** Parses config.json of a supported family; `where` names the file in errors. */
 export function resolveHfConfig(json: unknown, where = 'config.json'): ResolvedHfConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new LmlabError(`${where}: not a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new LmlabError(`${where}: not a JSON object`);
   const hf = json as Json;
   const family = MODEL_TYPES[String(hf.model_type)];
   if (!family) {
-    throw new LmlabError(`${where}: model_type ${JSON.stringify(hf.model_type)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+    throw new LmlabError(
+      `${where}: model_type ${JSON.stringify(hf.model_type)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
+    );
   }
   const gemma = family === 'gemma2' || family === 'gemma3';
   const actField = gemma ? (hf.hidden_activation !== undefined ? 'hidden_activation' : 'hidden_act') : 'hidden_act';
@@ -175,39 +206,70 @@ export function resolveHfConfig(json: unknown, where = 'config.json'): ResolvedH
   const explicitHead = optNum(hf, 'head_dim') ?? (family === 'qwen3' ? 128 : gemma ? 256 : null);
   const rope = ropeSpecs(hf, family, where);
   const layers = num(hf, 'num_hidden_layers', where);
-  const config = parseLlamaConfig({
-    vocabSize: num(hf, 'vocab_size', where), dim, layers, heads,
-    kvHeads: num(hf, 'num_key_value_heads', where, heads), ffnHidden: num(hf, 'intermediate_size', where),
-    ropeTheta: rope.global.theta, normEps: num(hf, 'rms_norm_eps', where, 1e-6), maxSeqLen: rope.maxLen,
-    tieEmbeddings: typeof hf.tie_word_embeddings === 'boolean' ? hf.tie_word_embeddings : gemma,
-    ...(explicitHead !== null && explicitHead !== dim / heads ? { headDim: explicitHead } : {}),
-  }, where);
+  const config = parseLlamaConfig(
+    {
+      vocabSize: num(hf, 'vocab_size', where),
+      dim,
+      layers,
+      heads,
+      kvHeads: num(hf, 'num_key_value_heads', where, heads),
+      ffnHidden: num(hf, 'intermediate_size', where),
+      ropeTheta: rope.global.theta,
+      normEps: num(hf, 'rms_norm_eps', where, 1e-6),
+      maxSeqLen: rope.maxLen,
+      tieEmbeddings: typeof hf.tie_word_embeddings === 'boolean' ? hf.tie_word_embeddings : gemma,
+      ...(explicitHead !== null && explicitHead !== dim / heads ? { headDim: explicitHead } : {}),
+    },
+    where,
+  );
   const hd = headDim(config);
   const partial = optNum(hf, 'partial_rotary_factor') ?? 1;
   const rotaryDim = Math.floor(hd * partial);
-  if (rotaryDim < 2 || rotaryDim % 2 !== 0 || rotaryDim > hd) throw new LmlabError(`${where}: partial_rotary_factor ${partial} gives an unusable rotary width ${rotaryDim}`);
+  if (rotaryDim < 2 || rotaryDim % 2 !== 0 || rotaryDim > hd)
+    throw new LmlabError(`${where}: partial_rotary_factor ${partial} gives an unusable rotary width ${rotaryDim}`);
   const window = optNum(hf, 'sliding_window') ?? (gemma && hf.sliding_window === undefined ? 4096 : null);
   const sliding = slidingLayers(hf, family, layers, where);
   // a window at least as long as the context never masks anything
-  const windows = Int32Array.from(sliding, (s) => (s && window !== null && window > 0 && window < config.maxSeqLen ? window : 0));
+  const windows = Int32Array.from(sliding, (s) =>
+    s && window !== null && window > 0 && window < config.maxSeqLen ? window : 0,
+  );
   const attentionBias = hf.attention_bias === true;
   const mlpBias = hf.mlp_bias === true;
-  if (mlpBias && family !== 'llama') throw new LmlabError(`${where}: mlp_bias true is not supported for ${hf.model_type}`);
-  const qpas = gemma ? optNum(hf, 'query_pre_attn_scalar') ?? 256 : null;
+  if (mlpBias && family !== 'llama')
+    throw new LmlabError(`${where}: mlp_bias true is not supported for ${hf.model_type}`);
+  const qpas = gemma ? (optNum(hf, 'query_pre_attn_scalar') ?? 256) : null;
   // Gemma 2 caps attention scores at 50 and logits at 30 unless the config says otherwise
-  const cap = (name: string, gemma2Default: number) => (gemma ? (hf[name] === null ? 0 : optNum(hf, name) ?? (family === 'gemma2' ? gemma2Default : 0)) : 0);
+  const cap = (name: string, gemma2Default: number) =>
+    gemma ? (hf[name] === null ? 0 : (optNum(hf, name) ?? (family === 'gemma2' ? gemma2Default : 0))) : 0;
   const qkvBias = family === 'qwen2' || attentionBias;
   const arch: Architecture = {
-    family, qkvBias, oBias: attentionBias, mlpBias, qkNorm: family === 'qwen3' || family === 'gemma3', postNorms: gemma,
-    normUnitOffset: gemma, activation, rope: rope.global, ropeLocal: rope.local, rotaryDim, windows,
-    embedScale: gemma ? Math.sqrt(dim) : 1, attnScale: 1 / Math.sqrt(qpas ?? hd),
-    attnSoftcap: cap('attn_logit_softcapping', 50), finalSoftcap: cap('final_logit_softcapping', 30),
+    family,
+    qkvBias,
+    oBias: attentionBias,
+    mlpBias,
+    qkNorm: family === 'qwen3' || family === 'gemma3',
+    postNorms: gemma,
+    normUnitOffset: gemma,
+    activation,
+    rope: rope.global,
+    ropeLocal: rope.local,
+    rotaryDim,
+    windows,
+    embedScale: gemma ? Math.sqrt(dim) : 1,
+    attnScale: 1 / Math.sqrt(qpas ?? hd),
+    attnSoftcap: cap('attn_logit_softcapping', 50),
+    finalSoftcap: cap('final_logit_softcapping', 30),
     trainable: false,
   };
   // the backward pass covers the LLaMA computation plus q/k/v biases (Llama, Mistral within its
   // window, Qwen2) with standard RoPE; every other setting refuses training
-  arch.trainable = (family === 'llama' || family === 'mistral' || family === 'qwen2') && !attentionBias && !mlpBias &&
-    windows.every((w) => w === 0) && rope.global.scaling.type === 'default' && rotaryDim === hd;
+  arch.trainable =
+    (family === 'llama' || family === 'mistral' || family === 'qwen2') &&
+    !attentionBias &&
+    !mlpBias &&
+    windows.every((w) => w === 0) &&
+    rope.global.scaling.type === 'default' &&
+    rotaryDim === hd;
   const ids: ResolvedHfConfig = { config, arch };
   const bos = tokenId(hf, 'bos_token_id', where);
   const eos = tokenId(hf, 'eos_token_id', where);
@@ -232,14 +294,19 @@ export function hfTensorLayout(c: LlamaConfig, a: Architecture): StoredTensor[] 
   const q = c.heads * hd;
   const kv = c.kvHeads * hd;
   const out: StoredTensor[] = [];
-  const add = (name: string, shape: number[], targets: string[] = [name], unitOffset = false) => out.push({ name, shape, targets, unitOffset });
+  const add = (name: string, shape: number[], targets: string[] = [name], unitOffset = false) =>
+    out.push({ name, shape, targets, unitOffset });
   const norm = (name: string, target = name, width = c.dim) => add(name, [width], [target], a.normUnitOffset);
   add('model.embed_tokens.weight', [c.vocabSize, c.dim]);
   for (let l = 0; l < c.layers; l++) {
     const p = `model.layers.${l}.`;
     norm(`${p}input_layernorm.weight`);
     if (a.family === 'phi3') {
-      add(`${p}self_attn.qkv_proj.weight`, [q + 2 * kv, c.dim], ['q_proj', 'k_proj', 'v_proj'].map((m) => `${p}self_attn.${m}.weight`));
+      add(
+        `${p}self_attn.qkv_proj.weight`,
+        [q + 2 * kv, c.dim],
+        ['q_proj', 'k_proj', 'v_proj'].map((m) => `${p}self_attn.${m}.weight`),
+      );
     } else {
       add(`${p}self_attn.q_proj.weight`, [q, c.dim]);
       add(`${p}self_attn.k_proj.weight`, [kv, c.dim]);
@@ -265,7 +332,11 @@ export function hfTensorLayout(c: LlamaConfig, a: Architecture): StoredTensor[] 
       norm(`${p}post_attention_layernorm.weight`);
     }
     if (a.family === 'phi3') {
-      add(`${p}mlp.gate_up_proj.weight`, [2 * c.ffnHidden, c.dim], [`${p}mlp.gate_proj.weight`, `${p}mlp.up_proj.weight`]);
+      add(
+        `${p}mlp.gate_up_proj.weight`,
+        [2 * c.ffnHidden, c.dim],
+        [`${p}mlp.gate_proj.weight`, `${p}mlp.up_proj.weight`],
+      );
     } else {
       add(`${p}mlp.gate_proj.weight`, [c.ffnHidden, c.dim]);
       add(`${p}mlp.up_proj.weight`, [c.ffnHidden, c.dim]);
@@ -286,7 +357,13 @@ export function hfTensorLayout(c: LlamaConfig, a: Architecture): StoredTensor[] 
  * lmlab parameters from a family's stored tensors (Hugging Face names, float32). Gemma's stored
  * w becomes 1 + w unless the file already holds 1 + w (foldUnitOffset false: llama.cpp files).
  */
-export function paramsFromHfTensors(config: LlamaConfig, arch: Architecture, stored: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint', foldUnitOffset = true): ParameterSet {
+export function paramsFromHfTensors(
+  config: LlamaConfig,
+  arch: Architecture,
+  stored: Map<string, { shape: readonly number[]; data: Float32Array }>,
+  where = 'checkpoint',
+  foldUnitOffset = true,
+): ParameterSet {
   const params = new ParameterSet(config, undefined, arch);
   for (const t of hfTensorLayout(config, arch)) {
     const value = stored.get(t.name);
@@ -298,8 +375,8 @@ export function paramsFromHfTensors(config: LlamaConfig, arch: Architecture, sto
       if (t.unitOffset && foldUnitOffset) for (let i = 0; i < dest.length; i++) dest[i] += 1;
       offset += dest.length;
     }
-    if (offset !== value.data.length) throw new LmlabError(`${where}: tensor ${t.name} has ${value.data.length} values, the config needs ${offset}`);
+    if (offset !== value.data.length)
+      throw new LmlabError(`${where}: tensor ${t.name} has ${value.data.length} values, the config needs ${offset}`);
   }
   return params;
 }
-

@@ -16,7 +16,15 @@ import * as ops from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { type LlamaConfig, headDim } from './config.ts';
 import type { SublayerHooks } from './hooks.ts';
-import { type Attention, type LayerBuffers, type ModelWeights, attentionGeneral, embedForward, headForward, layerForward } from './layer.ts';
+import {
+  type Attention,
+  type LayerBuffers,
+  type ModelWeights,
+  attentionGeneral,
+  embedForward,
+  headForward,
+  layerForward,
+} from './layer.ts';
 import type { LlamaModel } from './llama.ts';
 
 const CACHE_BLOCK = 256;
@@ -26,7 +34,10 @@ export class LayerCache {
   k: Tensor;
   v: Tensor;
 
-  constructor(readonly width: number, capacity = CACHE_BLOCK) {
+  constructor(
+    readonly width: number,
+    capacity = CACHE_BLOCK,
+  ) {
     this.k = Tensor.zeros([capacity, width]);
     this.v = Tensor.zeros([capacity, width]);
   }
@@ -78,7 +89,11 @@ class Scratch {
   readonly positions: Int32Array;
   readonly scores: Float64Array;
 
-  constructor(c: LlamaConfig, readonly rows: number, maxLen: number) {
+  constructor(
+    c: LlamaConfig,
+    readonly rows: number,
+    maxLen: number,
+  ) {
     const hd = headDim(c);
     const qWidth = c.heads * hd;
     const kvWidth = c.kvHeads * hd;
@@ -114,11 +129,28 @@ class Scratch {
     const q = view(this.q);
     const gate = view(this.gate);
     return {
-      x, mid: view(this.mid), out: x, normedAttn: normed, normedFfn: normed, rstdAttn: null, rstdFfn: null,
-      q, qkv: this.qkv, gateUp: this.gateUp, attn: view(this.attn), branch: view(this.branch), gate, up: view(this.up), act: gate,
+      x,
+      mid: view(this.mid),
+      out: x,
+      normedAttn: normed,
+      normedFfn: normed,
+      rstdAttn: null,
+      rstdFfn: null,
+      q,
+      qkv: this.qkv,
+      gateUp: this.gateUp,
+      attn: view(this.attn),
+      branch: view(this.branch),
+      gate,
+      up: view(this.up),
+      act: gate,
       qHeads: qkNorm ? new Tensor(q.data, [n * c.heads, hd]) : null,
       kHeads: qkNorm ? (this.k ? new Tensor(this.k.data, [c.kvHeads, hd]) : Tensor.zeros([n * c.kvHeads, hd])) : null,
-      positions: this.positions.subarray(0, n), seqLen: 0, fold: this.rows === 1, skipAttn: null, skipFfn: null,
+      positions: this.positions.subarray(0, n),
+      seqLen: 0,
+      fold: this.rows === 1,
+      skipAttn: null,
+      skipFfn: null,
     };
   }
 }
@@ -127,7 +159,11 @@ class Scratch {
 class CachedAttention implements Attention {
   past = 0;
   n = 0;
-  constructor(private readonly session: InferenceSession, private readonly s: Scratch, private readonly w: ModelWeights) {}
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly s: Scratch,
+    private readonly w: ModelWeights,
+  ) {}
   hasCache(l: number): boolean {
     return this.session.caches[l] !== null;
   }
@@ -150,7 +186,20 @@ class CachedAttention implements Attention {
     }
     const window = a.windows[l];
     if (a.attnSoftcap > 0 || (window > 0 && this.past + this.n > window)) {
-      attentionGeneral(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k, cache.v, attn, a.attnScale, window, a.attnSoftcap, this.s.scores);
+      attentionGeneral(
+        q,
+        this.past,
+        c.heads,
+        c.kvHeads,
+        this.w.hd,
+        cache.k,
+        cache.v,
+        attn,
+        a.attnScale,
+        window,
+        a.attnSoftcap,
+        this.s.scores,
+      );
     } else {
       ops.attentionCached(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k, cache.v, attn, a.attnScale);
     }
@@ -178,7 +227,10 @@ export class InferenceSession {
   readonly logits: Tensor; // [1, vocab]
   private decoding = false;
 
-  constructor(readonly model: LlamaModel, options: SessionOptions = {}) {
+  constructor(
+    readonly model: LlamaModel,
+    options: SessionOptions = {},
+  ) {
     const c = model.config;
     this.chunk = Math.max(1, Math.min(options.chunk ?? 512, c.maxSeqLen));
     const skipped = new Set(options.noCacheLayers ?? []);
@@ -220,7 +272,9 @@ export class InferenceSession {
     const c = this.model.config;
     if (tokens.length === 0) throw new Error('prefill: no tokens');
     if (this.length + tokens.length > c.maxSeqLen) {
-      throw new LmlabError(`the context of ${this.length + tokens.length} tokens exceeds the model's maximum of ${c.maxSeqLen}`);
+      throw new LmlabError(
+        `the context of ${this.length + tokens.length} tokens exceeds the model's maximum of ${c.maxSeqLen}`,
+      );
     }
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= c.vocabSize || !Number.isInteger(tokens[i])) {
@@ -233,7 +287,13 @@ export class InferenceSession {
     }
     const w = this.model.weights;
     if (tokens.length === 1 && !onLogits) {
-      headForward(w, this.forward(tokens, this.single, this.singleBuffers, this.singleAttention), this.finalNormed, null, this.logits);
+      headForward(
+        w,
+        this.forward(tokens, this.single, this.singleBuffers, this.singleAttention),
+        this.finalNormed,
+        null,
+        this.logits,
+      );
       return this.logits;
     }
     let chunkLogits: Tensor | null = null;
@@ -242,13 +302,19 @@ export class InferenceSession {
       const one = n === 1;
       const s = one ? this.single : this.scratch;
       const buffers = one ? this.singleBuffers : s.buffers(n, this.model.arch.qkNorm, c);
-      const hidden = this.forward(tokens.subarray(begin, begin + n), s, buffers, one ? this.singleAttention : this.attention);
+      const hidden = this.forward(
+        tokens.subarray(begin, begin + n),
+        s,
+        buffers,
+        one ? this.singleAttention : this.attention,
+      );
       if (onLogits) {
         if (!chunkLogits || chunkLogits.shape[0] !== n) chunkLogits = Tensor.zeros([n, c.vocabSize]);
         headForward(w, hidden, buffers.normedAttn, null, chunkLogits);
         onLogits(this.length - n, chunkLogits);
       }
-      if (begin + n === tokens.length) headForward(w, one ? hidden : hidden.rows(n - 1, n), this.finalNormed, null, this.logits);
+      if (begin + n === tokens.length)
+        headForward(w, one ? hidden : hidden.rows(n - 1, n), this.finalNormed, null, this.logits);
     }
     return this.logits;
   }

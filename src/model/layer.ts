@@ -54,24 +54,36 @@ export class ModelWeights {
   readonly ropeGlobal: RopeTable;
   readonly ropeLocal: RopeTable;
 
-  constructor(readonly config: LlamaConfig, readonly arch: Architecture, p: ParameterSet) {
+  constructor(
+    readonly config: LlamaConfig,
+    readonly arch: Architecture,
+    p: ParameterSet,
+  ) {
     const opt = (l: number, suffix: string) => (p.has(`model.layers.${l}.${suffix}`) ? p.layer(l, suffix) : null);
     for (let l = 0; l < config.layers; l++) {
       const name = (s: string) => `model.layers.${l}.${s}`;
       this.layers.push({
         inputNorm: p.layer(l, 'input_layernorm.weight'),
-        q: p.layer(l, 'self_attn.q_proj.weight'), k: p.layer(l, 'self_attn.k_proj.weight'),
-        v: p.layer(l, 'self_attn.v_proj.weight'), o: p.layer(l, 'self_attn.o_proj.weight'),
+        q: p.layer(l, 'self_attn.q_proj.weight'),
+        k: p.layer(l, 'self_attn.k_proj.weight'),
+        v: p.layer(l, 'self_attn.v_proj.weight'),
+        o: p.layer(l, 'self_attn.o_proj.weight'),
         qkv: p.stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => name(`self_attn.${m}.weight`))),
         gateUp: p.stacked(['gate_proj', 'up_proj'].map((m) => name(`mlp.${m}.weight`))),
-        qBias: opt(l, 'self_attn.q_proj.bias'), kBias: opt(l, 'self_attn.k_proj.bias'),
-        vBias: opt(l, 'self_attn.v_proj.bias'), oBias: opt(l, 'self_attn.o_proj.bias'),
-        qNorm: opt(l, 'self_attn.q_norm.weight'), kNorm: opt(l, 'self_attn.k_norm.weight'),
+        qBias: opt(l, 'self_attn.q_proj.bias'),
+        kBias: opt(l, 'self_attn.k_proj.bias'),
+        vBias: opt(l, 'self_attn.v_proj.bias'),
+        oBias: opt(l, 'self_attn.o_proj.bias'),
+        qNorm: opt(l, 'self_attn.q_norm.weight'),
+        kNorm: opt(l, 'self_attn.k_norm.weight'),
         postAttnNorm: opt(l, 'post_attn_output_norm.weight'),
         ffnNorm: p.layer(l, 'post_attention_layernorm.weight'),
-        gate: p.layer(l, 'mlp.gate_proj.weight'), up: p.layer(l, 'mlp.up_proj.weight'),
+        gate: p.layer(l, 'mlp.gate_proj.weight'),
+        up: p.layer(l, 'mlp.up_proj.weight'),
         down: p.layer(l, 'mlp.down_proj.weight'),
-        gateBias: opt(l, 'mlp.gate_proj.bias'), upBias: opt(l, 'mlp.up_proj.bias'), downBias: opt(l, 'mlp.down_proj.bias'),
+        gateBias: opt(l, 'mlp.gate_proj.bias'),
+        upBias: opt(l, 'mlp.up_proj.bias'),
+        downBias: opt(l, 'mlp.down_proj.bias'),
         postFfnNorm: opt(l, 'post_ffn_output_norm.weight'),
       });
     }
@@ -95,7 +107,11 @@ export class RopeTable {
   private attentionFactor: number;
   private seqLen = -1;
 
-  constructor(readonly arch: Architecture, readonly spec: RopeSpec, readonly hd: number) {
+  constructor(
+    readonly arch: Architecture,
+    readonly spec: RopeSpec,
+    readonly hd: number,
+  ) {
     this.native = plainRope(arch, spec, hd);
     const f = ropeFrequencies(spec, arch.rotaryDim, 0);
     this.invFreq = f.invFreq;
@@ -208,7 +224,17 @@ function activate(arch: Architecture, gate: Tensor, up: Tensor, out: Tensor): vo
 }
 
 /** y = x + b, or y += b when folded (y already holds x); b optionally normed first. */
-function residualBranch(w: Tensor, bias: Tensor | null, postNorm: Tensor | null, eps: number, input: Tensor, x: Tensor, out: Tensor, branch: Tensor, fold: boolean): void {
+function residualBranch(
+  w: Tensor,
+  bias: Tensor | null,
+  postNorm: Tensor | null,
+  eps: number,
+  input: Tensor,
+  x: Tensor,
+  out: Tensor,
+  branch: Tensor,
+  fold: boolean,
+): void {
   if (fold && !bias && !postNorm) {
     if (out !== x) out.data.set(x.data);
     ops.linear(input, w, out, true);
@@ -221,7 +247,13 @@ function residualBranch(w: Tensor, bias: Tensor | null, postNorm: Tensor | null,
 }
 
 /** Runs layer l over buf.x → buf.out, asking hooks for the plan and reporting the residuals. */
-export function layerForward(m: ModelWeights, l: number, buf: LayerBuffers, att: Attention, hooks: SublayerHooks | null): void {
+export function layerForward(
+  m: ModelWeights,
+  l: number,
+  buf: LayerBuffers,
+  att: Attention,
+  hooks: SublayerHooks | null,
+): void {
   const c = m.config;
   const a = m.arch;
   const w = m.layers[l];
@@ -289,7 +321,13 @@ export function embedForward(m: ModelWeights, tokens: Int32Array, x: Tensor): vo
 }
 
 /** Final norm and head: logits [n, vocab] from hidden [n, d], with the family's soft-cap. */
-export function headForward(m: ModelWeights, hidden: Tensor, normed: Tensor, rstd: Float32Array | null, logits: Tensor): void {
+export function headForward(
+  m: ModelWeights,
+  hidden: Tensor,
+  normed: Tensor,
+  rstd: Float32Array | null,
+  logits: Tensor,
+): void {
   ops.rmsnorm(hidden, m.finalNorm, m.config.normEps, normed, rstd);
   ops.linear(normed, m.head, logits);
   softcap(logits.data, m.arch.finalSoftcap);
@@ -305,8 +343,18 @@ export function softcap(data: Float32Array, cap: number): void {
  * and soft-capped scores — the families the native kernel does not cover. Scores in double.
  */
 export function attentionGeneral(
-  q: Tensor, past: number, heads: number, kvHeads: number, hd: number, kCache: Tensor, vCache: Tensor, out: Tensor,
-  scale: number, window: number, cap: number, scores: Float64Array,
+  q: Tensor,
+  past: number,
+  heads: number,
+  kvHeads: number,
+  hd: number,
+  kCache: Tensor,
+  vCache: Tensor,
+  out: Tensor,
+  scale: number,
+  window: number,
+  cap: number,
+  scores: Float64Array,
 ): void {
   const tq = q.shape[0];
   const width = kvHeads * hd;

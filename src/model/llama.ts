@@ -82,7 +82,11 @@ export class TrainingWorkspace {
   readonly buffers: LayerBuffers[];
   readonly attention: TrainingAttention;
 
-  constructor(readonly config: LlamaConfig, readonly rows: number, readonly t: number) {
+  constructor(
+    readonly config: LlamaConfig,
+    readonly rows: number,
+    readonly t: number,
+  ) {
     const c = config;
     const n = rows * t;
     const hd = headDim(c);
@@ -91,11 +95,22 @@ export class TrainingWorkspace {
     this.layers = [];
     for (let l = 0; l < c.layers; l++) {
       this.layers.push({
-        input: m(c.dim), rstdAttn: new Float32Array(n), normedAttn: m(c.dim),
-        q: m(c.heads * hd), k: m(c.kvHeads * hd), v: m(c.kvHeads * hd), attn: m(c.heads * hd),
-        lse: new Float32Array(rows * c.heads * t), mid: m(c.dim), rstdFfn: new Float32Array(n),
-        normedFfn: m(c.dim), gate: m(c.ffnHidden), up: m(c.ffnHidden), act: m(c.ffnHidden),
-        skipAttn: null, skipFfn: null,
+        input: m(c.dim),
+        rstdAttn: new Float32Array(n),
+        normedAttn: m(c.dim),
+        q: m(c.heads * hd),
+        k: m(c.kvHeads * hd),
+        v: m(c.kvHeads * hd),
+        attn: m(c.heads * hd),
+        lse: new Float32Array(rows * c.heads * t),
+        mid: m(c.dim),
+        rstdFfn: new Float32Array(n),
+        normedFfn: m(c.dim),
+        gate: m(c.ffnHidden),
+        up: m(c.ffnHidden),
+        act: m(c.ffnHidden),
+        skipAttn: null,
+        skipFfn: null,
       });
     }
     this.output = m(c.dim);
@@ -115,11 +130,28 @@ export class TrainingWorkspace {
     this.dUp = m(c.ffnHidden);
     this.branch = m(c.dim);
     this.buffers = this.layers.map((a, l) => ({
-      x: a.input, mid: a.mid, out: l + 1 < c.layers ? this.layers[l + 1].input : this.output,
-      normedAttn: a.normedAttn, normedFfn: a.normedFfn, rstdAttn: a.rstdAttn, rstdFfn: a.rstdFfn,
-      q: a.q, qkv: null, gateUp: null, attn: a.attn, branch: this.branch, gate: a.gate, up: a.up, act: a.act,
-      qHeads: new Tensor(a.q.data, [n * c.heads, hd]), kHeads: new Tensor(a.k.data, [n * c.kvHeads, hd]),
-      positions: new Int32Array(0), seqLen: t, fold: false, skipAttn: null, skipFfn: null,
+      x: a.input,
+      mid: a.mid,
+      out: l + 1 < c.layers ? this.layers[l + 1].input : this.output,
+      normedAttn: a.normedAttn,
+      normedFfn: a.normedFfn,
+      rstdAttn: a.rstdAttn,
+      rstdFfn: a.rstdFfn,
+      q: a.q,
+      qkv: null,
+      gateUp: null,
+      attn: a.attn,
+      branch: this.branch,
+      gate: a.gate,
+      up: a.up,
+      act: a.act,
+      qHeads: new Tensor(a.q.data, [n * c.heads, hd]),
+      kHeads: new Tensor(a.k.data, [n * c.kvHeads, hd]),
+      positions: new Int32Array(0),
+      seqLen: t,
+      fold: false,
+      skipAttn: null,
+      skipFfn: null,
     }));
     this.attention = new TrainingAttention(this);
   }
@@ -142,7 +174,15 @@ class TrainingAttention implements Attention {
     const ws = this.ws;
     const c = ws.config;
     const a = ws.layers[l];
-    ops.attentionForward({ batch: ws.rows, t: ws.t, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim(c) }, q, a.k, a.v, this.segments, attn, a.lse);
+    ops.attentionForward(
+      { batch: ws.rows, t: ws.t, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim(c) },
+      q,
+      a.k,
+      a.v,
+      this.segments,
+      attn,
+      a.lse,
+    );
   }
 }
 
@@ -150,7 +190,10 @@ export class LlamaModel {
   readonly params: ParameterSet;
   private weightsView: ModelWeights | null = null;
 
-  constructor(readonly config: LlamaConfig, params?: ParameterSet) {
+  constructor(
+    readonly config: LlamaConfig,
+    params?: ParameterSet,
+  ) {
     this.params = params ?? new ParameterSet(config);
     if (this.params.config !== config && JSON.stringify(this.params.config) !== JSON.stringify(config)) {
       throw new Error('LlamaModel: parameters were made for a different config');
@@ -176,14 +219,26 @@ export class LlamaModel {
    * leaves every activation in the workspace for backward. dlogitsScale ≠ 0 makes the loss
    * kernel write the logits' gradient (times that scale) in place of the logits.
    */
-  forward(ws: TrainingWorkspace, batch: TrainingBatch, hooks: SublayerHooks | null = null, dlogitsScale = 0): { sum: number; count: number } {
+  forward(
+    ws: TrainingWorkspace,
+    batch: TrainingBatch,
+    hooks: SublayerHooks | null = null,
+    dlogitsScale = 0,
+  ): { sum: number; count: number } {
     const c = this.config;
     checkBatch(ws, batch, c);
-    if (ws.config !== c && JSON.stringify(ws.config) !== JSON.stringify(c)) throw new Error('model forward: the workspace was made for a different config');
+    if (ws.config !== c && JSON.stringify(ws.config) !== JSON.stringify(c))
+      throw new Error('model forward: the workspace was made for a different config');
     const w = this.weights;
     const a = this.arch;
-    if (a.windows.some((x) => x > 0 && x < ws.t) || a.attnSoftcap > 0 || Math.abs(a.attnScale * Math.sqrt(headDim(c)) - 1) > 1e-12) {
-      throw new LmlabError(`the ${a.family} architecture (sliding window, soft-capping or attention scale) has no training forward pass`);
+    if (
+      a.windows.some((x) => x > 0 && x < ws.t) ||
+      a.attnSoftcap > 0 ||
+      Math.abs(a.attnScale * Math.sqrt(headDim(c)) - 1) > 1e-12
+    ) {
+      throw new LmlabError(
+        `the ${a.family} architecture (sliding window, soft-capping or attention scale) has no training forward pass`,
+      );
     }
     ws.attention.segments = batch.segments;
     embedForward(w, batch.tokens, ws.layers.length > 0 ? ws.layers[0].input : ws.output);
@@ -196,7 +251,12 @@ export class LlamaModel {
     }
     headForward(w, ws.output, ws.normedFinal, ws.rstdFinal, ws.logits);
     return ops.crossEntropy(
-      ws.logits, batch.targets, batch.lossMask ?? null, ws.losses, dlogitsScale !== 0 ? ws.logits : null, dlogitsScale,
+      ws.logits,
+      batch.targets,
+      batch.lossMask ?? null,
+      ws.losses,
+      dlogitsScale !== 0 ? ws.logits : null,
+      dlogitsScale,
     );
   }
 
@@ -204,7 +264,13 @@ export class LlamaModel {
    * Forward + backward: accumulates (+=) the gradient of gradScale · Σ token losses into grads.
    * Use gradScale = 1 / (count · microBatches) for the mean over a step's scored targets.
    */
-  forwardBackward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet, gradScale: number, hooks: SublayerHooks | null = null): { sum: number; count: number } {
+  forwardBackward(
+    ws: TrainingWorkspace,
+    batch: TrainingBatch,
+    grads: ParameterSet,
+    gradScale: number,
+    hooks: SublayerHooks | null = null,
+  ): { sum: number; count: number } {
     const result = this.forward(ws, batch, hooks, gradScale);
     this.backward(ws, batch, grads);
     return result;
@@ -212,7 +278,10 @@ export class LlamaModel {
 
   /** Backward from the logits' gradient that forward(…, dlogitsScale) left in ws.logits. */
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
-    if (!this.arch.trainable) throw new LmlabError(`training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`);
+    if (!this.arch.trainable)
+      throw new LmlabError(
+        `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`,
+      );
     const c = this.config;
     const p = this.params;
     const hd = headDim(c);
@@ -221,7 +290,14 @@ export class LlamaModel {
 
     // head and final norm
     ops.linearBackward(ws.normedFinal, p.get('lm_head.weight'), ws.logits, ws.dNormed, grads.get('lm_head.weight'));
-    ops.rmsnormBackward(ws.output, p.get('model.norm.weight'), ws.rstdFinal, ws.dNormed, dRes, grads.get('model.norm.weight'));
+    ops.rmsnormBackward(
+      ws.output,
+      p.get('model.norm.weight'),
+      ws.rstdFinal,
+      ws.dNormed,
+      dRes,
+      grads.get('model.norm.weight'),
+    );
 
     for (let l = c.layers - 1; l >= 0; l--) {
       const a = ws.layers[l];
@@ -229,18 +305,50 @@ export class LlamaModel {
       if (a.skipFfn !== null) {
         ops.scale(dRes, a.skipFfn, dRes);
       } else {
-        ops.linearBackward(a.act, p.layer(l, 'mlp.down_proj.weight'), dRes, ws.dAct, grads.layer(l, 'mlp.down_proj.weight'));
+        ops.linearBackward(
+          a.act,
+          p.layer(l, 'mlp.down_proj.weight'),
+          dRes,
+          ws.dAct,
+          grads.layer(l, 'mlp.down_proj.weight'),
+        );
         ops.swigluBackward(a.gate, a.up, ws.dAct, ws.dGate, ws.dUp);
-        ops.linearBackward(a.normedFfn, p.layer(l, 'mlp.gate_proj.weight'), ws.dGate, ws.dNormed, grads.layer(l, 'mlp.gate_proj.weight'));
-        ops.linearBackward(a.normedFfn, p.layer(l, 'mlp.up_proj.weight'), ws.dUp, ws.dNormed, grads.layer(l, 'mlp.up_proj.weight'), true);
-        ops.rmsnormBackward(a.mid, p.layer(l, 'post_attention_layernorm.weight'), a.rstdFfn, ws.dNormed, ws.dBranch, grads.layer(l, 'post_attention_layernorm.weight'));
+        ops.linearBackward(
+          a.normedFfn,
+          p.layer(l, 'mlp.gate_proj.weight'),
+          ws.dGate,
+          ws.dNormed,
+          grads.layer(l, 'mlp.gate_proj.weight'),
+        );
+        ops.linearBackward(
+          a.normedFfn,
+          p.layer(l, 'mlp.up_proj.weight'),
+          ws.dUp,
+          ws.dNormed,
+          grads.layer(l, 'mlp.up_proj.weight'),
+          true,
+        );
+        ops.rmsnormBackward(
+          a.mid,
+          p.layer(l, 'post_attention_layernorm.weight'),
+          a.rstdFfn,
+          ws.dNormed,
+          ws.dBranch,
+          grads.layer(l, 'post_attention_layernorm.weight'),
+        );
         ops.add(dRes, ws.dBranch, dRes);
       }
       // attention sublayer: mid = input + o(attn(rope(q(n)), rope(k(n)), v(n))), n = rmsnorm(input)
       if (a.skipAttn !== null) {
         ops.scale(dRes, a.skipAttn, dRes);
       } else {
-        ops.linearBackward(a.attn, p.layer(l, 'self_attn.o_proj.weight'), dRes, ws.dAttn, grads.layer(l, 'self_attn.o_proj.weight'));
+        ops.linearBackward(
+          a.attn,
+          p.layer(l, 'self_attn.o_proj.weight'),
+          dRes,
+          ws.dAttn,
+          grads.layer(l, 'self_attn.o_proj.weight'),
+        );
         ops.attentionBackward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse, ws.dAttn, ws.dq, ws.dk, ws.dv);
         ops.ropeBackward(ws.dq, c.heads, hd, batch.positions, c.ropeTheta);
         ops.ropeBackward(ws.dk, c.kvHeads, hd, batch.positions, c.ropeTheta);
@@ -250,10 +358,37 @@ export class LlamaModel {
           columnSum(ws.dk, grads.layer(l, 'self_attn.k_proj.bias'));
           columnSum(ws.dv, grads.layer(l, 'self_attn.v_proj.bias'));
         }
-        ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.q_proj.weight'), ws.dq, ws.dNormed, grads.layer(l, 'self_attn.q_proj.weight'));
-        ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.k_proj.weight'), ws.dk, ws.dNormed, grads.layer(l, 'self_attn.k_proj.weight'), true);
-        ops.linearBackward(a.normedAttn, p.layer(l, 'self_attn.v_proj.weight'), ws.dv, ws.dNormed, grads.layer(l, 'self_attn.v_proj.weight'), true);
-        ops.rmsnormBackward(a.input, p.layer(l, 'input_layernorm.weight'), a.rstdAttn, ws.dNormed, ws.dBranch, grads.layer(l, 'input_layernorm.weight'));
+        ops.linearBackward(
+          a.normedAttn,
+          p.layer(l, 'self_attn.q_proj.weight'),
+          ws.dq,
+          ws.dNormed,
+          grads.layer(l, 'self_attn.q_proj.weight'),
+        );
+        ops.linearBackward(
+          a.normedAttn,
+          p.layer(l, 'self_attn.k_proj.weight'),
+          ws.dk,
+          ws.dNormed,
+          grads.layer(l, 'self_attn.k_proj.weight'),
+          true,
+        );
+        ops.linearBackward(
+          a.normedAttn,
+          p.layer(l, 'self_attn.v_proj.weight'),
+          ws.dv,
+          ws.dNormed,
+          grads.layer(l, 'self_attn.v_proj.weight'),
+          true,
+        );
+        ops.rmsnormBackward(
+          a.input,
+          p.layer(l, 'input_layernorm.weight'),
+          a.rstdAttn,
+          ws.dNormed,
+          ws.dBranch,
+          grads.layer(l, 'input_layernorm.weight'),
+        );
         ops.add(dRes, ws.dBranch, dRes);
       }
     }
@@ -271,11 +406,17 @@ function columnSum(x: Tensor, into: Tensor): void {
 
 function checkBatch(ws: TrainingWorkspace, b: TrainingBatch, c: LlamaConfig): void {
   const n = ws.n;
-  const arrays: Array<[string, Int32Array | null]> = [['tokens', b.tokens], ['targets', b.targets], ['positions', b.positions], ['segments', b.segments]];
+  const arrays: Array<[string, Int32Array | null]> = [
+    ['tokens', b.tokens],
+    ['targets', b.targets],
+    ['positions', b.positions],
+    ['segments', b.segments],
+  ];
   for (const [name, arr] of arrays) {
     if (arr !== null && (!(arr instanceof Int32Array) || arr.length !== n)) {
       throw new Error(`model forward: ${name} must be an Int32Array of ${ws.rows}×${ws.t} = ${n} entries`);
     }
   }
-  if (ws.t > c.maxSeqLen) throw new Error(`model forward: rows of ${ws.t} tokens exceed the model's context of ${c.maxSeqLen}`);
+  if (ws.t > c.maxSeqLen)
+    throw new Error(`model forward: rows of ${ws.t} tokens exceed the model's context of ${c.maxSeqLen}`);
 }

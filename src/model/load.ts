@@ -15,7 +15,6 @@ import type { LoadedModel } from './loaded.ts';
 export type { LoadedModel } from './loaded.ts';
 import { LlamaModel } from './llama.ts';
 
-
 /** A model folder in Hugging Face layout, or a llama.cpp .gguf file. */
 export async function loadModelDir(dir: string, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModel> {
   if (!existsSync(dir)) throw new LmlabError(`model directory not found: ${dir}`);
@@ -31,7 +30,9 @@ export async function loadModelDir(dir: string, options: { requireTokenizer?: bo
   if (existsSync(tokenizerPath)) {
     tokenizer = await loadTokenizer(tokenizerPath);
     if (tokenizer.vocabSize > config.vocabSize) {
-      throw new LmlabError(`${tokenizerPath} has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${config.vocabSize}`);
+      throw new LmlabError(
+        `${tokenizerPath} has ${tokenizer.vocabSize} tokens but the model's vocabulary is ${config.vocabSize}`,
+      );
     }
   } else if (options.requireTokenizer) {
     throw new LmlabError(`${dir} has no tokenizer.json (copy the tokenizer used for training there)`);

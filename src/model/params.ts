@@ -25,9 +25,12 @@ export function layerName(layer: number, suffix: string): string {
  */
 export function parameterSpecs(c: LlamaConfig, arch: Architecture = llamaArchitecture(c)): ParameterSpec[] {
   const hd = headDim(c);
-  const specs: ParameterSpec[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocabSize, c.dim], kind: 'embedding' }];
+  const specs: ParameterSpec[] = [
+    { name: 'model.embed_tokens.weight', shape: [c.vocabSize, c.dim], kind: 'embedding' },
+  ];
   for (let l = 0; l < c.layers; l++) {
-    const add = (suffix: string, shape: number[], kind: ParameterSpec['kind']) => specs.push({ name: layerName(l, suffix), shape, kind });
+    const add = (suffix: string, shape: number[], kind: ParameterSpec['kind']) =>
+      specs.push({ name: layerName(l, suffix), shape, kind });
     add('input_layernorm.weight', [c.dim], 'norm');
     add('self_attn.q_proj.weight', [c.heads * hd, c.dim], 'matrix');
     add('self_attn.k_proj.weight', [c.kvHeads * hd, c.dim], 'matrix');
@@ -69,11 +72,16 @@ export class ParameterSet {
 
   readonly arch: Architecture;
 
-  constructor(readonly config: LlamaConfig, flat?: Float32Array, arch?: Architecture) {
+  constructor(
+    readonly config: LlamaConfig,
+    flat?: Float32Array,
+    arch?: Architecture,
+  ) {
     this.arch = arch ?? llamaArchitecture(config);
     this.specs = parameterSpecs(config, this.arch);
     const total = this.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-    if (flat && flat.length !== total) throw new Error(`parameters: expected ${total} values for this config, got ${flat.length}`);
+    if (flat && flat.length !== total)
+      throw new Error(`parameters: expected ${total} values for this config, got ${flat.length}`);
     this.flat = flat ?? new Float32Array(total);
     let offset = 0;
     for (const spec of this.specs) {
@@ -110,7 +118,8 @@ export class ParameterSet {
     const cols = tensors[0].shape[1];
     let end = tensors[0].data.byteOffset;
     for (const [i, t] of tensors.entries()) {
-      if (t.data.byteOffset !== end || t.shape[1] !== cols) throw new Error(`parameters: ${names[i]} does not follow ${names[i - 1]} in storage`);
+      if (t.data.byteOffset !== end || t.shape[1] !== cols)
+        throw new Error(`parameters: ${names[i]} does not follow ${names[i - 1]} in storage`);
       end += t.data.byteLength;
     }
     const first = tensors[0].data;
@@ -151,13 +160,20 @@ export function toNamedTensors(params: ParameterSet): Map<string, { shape: numbe
 }
 
 /** Copies named tensors (e.g. read from a checkpoint) into a new ParameterSet for config. */
-export function fromNamedTensors(config: LlamaConfig, named: Map<string, { shape: readonly number[]; data: Float32Array }>, where = 'checkpoint', arch?: Architecture): ParameterSet {
+export function fromNamedTensors(
+  config: LlamaConfig,
+  named: Map<string, { shape: readonly number[]; data: Float32Array }>,
+  where = 'checkpoint',
+  arch?: Architecture,
+): ParameterSet {
   const params = new ParameterSet(config, undefined, arch);
   for (const spec of params.specs) {
     const t = named.get(spec.name);
     if (!t) throw new LmlabError(`${where}: missing tensor ${spec.name}`);
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-      throw new LmlabError(`${where}: tensor ${spec.name} has shape [${t.shape.join(', ')}], the config needs [${spec.shape.join(', ')}]`);
+      throw new LmlabError(
+        `${where}: tensor ${spec.name} has shape [${t.shape.join(', ')}], the config needs [${spec.shape.join(', ')}]`,
+      );
     }
     params.get(spec.name).data.set(t.data);
   }

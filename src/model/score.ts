@@ -28,8 +28,15 @@ export function logProbOf(row: Float32Array, target: number): number {
  * Scores ids[firstScored..] given ids[..i] for each i; firstScored ≥ 1 (the first token has no
  * context). The whole sequence must fit in the model's context.
  */
-export function scoreTokens(model: LlamaModel, ids: Int32Array, firstScored: number, chunk = 512, session?: InferenceSession): TokenScores {
-  if (firstScored < 1 || firstScored > ids.length) throw new Error(`score: first scored position ${firstScored} must be in [1, ${ids.length}]`);
+export function scoreTokens(
+  model: LlamaModel,
+  ids: Int32Array,
+  firstScored: number,
+  chunk = 512,
+  session?: InferenceSession,
+): TokenScores {
+  if (firstScored < 1 || firstScored > ids.length)
+    throw new Error(`score: first scored position ${firstScored} must be in [1, ${ids.length}]`);
   const s = session ?? new InferenceSession(model, { chunk });
   s.reset();
   const vocab = model.config.vocabSize;
@@ -47,7 +54,12 @@ export function scoreTokens(model: LlamaModel, ids: Int32Array, firstScored: num
 }
 
 /** [BOS] + tok(prefix) + tok(text); scores the text's tokens only. */
-export function scoreText(model: LlamaModel, tokenizer: Tokenizer, text: string, options: { prefix?: string; chunk?: number; session?: InferenceSession } = {}): TokenScores {
+export function scoreText(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  text: string,
+  options: { prefix?: string; chunk?: number; session?: InferenceSession } = {},
+): TokenScores {
   const head: number[] = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
   if (options.prefix) head.push(...tokenizer.encode(options.prefix));
   const body = tokenizer.encode(text);

@@ -18,7 +18,10 @@ export class Admission {
   active = 0;
   private readonly waiting: Waiter[] = [];
 
-  constructor(readonly maxActive: number, readonly maxQueued: number) {
+  constructor(
+    readonly maxActive: number,
+    readonly maxQueued: number,
+  ) {
     if (!Number.isInteger(maxActive) || maxActive < 1) throw new Error(`maxActive must be ≥ 1, got ${maxActive}`);
     if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new Error(`maxQueued must be ≥ 0, got ${maxQueued}`);
   }

@@ -61,11 +61,14 @@ export class Decoding {
   private pending: TokenLogprob[] = [];
 
   constructor(
-    readonly session: InferenceSession, private readonly vocab: TokenText,
-    private readonly prompt: Int32Array, private readonly options: DecodeOptions,
+    readonly session: InferenceSession,
+    private readonly vocab: TokenText,
+    private readonly prompt: Int32Array,
+    private readonly options: DecodeOptions,
   ) {
     const c = session.model.config;
-    if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1) throw new Error(`max tokens must be ≥ 1, got ${options.maxTokens}`);
+    if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)
+      throw new Error(`max tokens must be ≥ 1, got ${options.maxTokens}`);
     this.promptTokens = prompt.length;
     this.sampler = new Sampler(options.sampling, c.vocabSize);
     this.seen = options.sampling.repetitionPenalty !== 1 ? new Uint32Array(c.vocabSize) : null;
@@ -100,7 +103,9 @@ export class Decoding {
     if (this.seen) this.seen[next]++;
     if (info) this.pending.push(info);
     this.text += this.utf8.decode(this.vocab.tokenBytes(next) ?? new Uint8Array(0), { stream: true });
-    const hits = this.stopStrings.map((s) => this.text.indexOf(s, Math.max(0, this.emitted - s.length))).filter((i) => i >= 0);
+    const hits = this.stopStrings
+      .map((s) => this.text.indexOf(s, Math.max(0, this.emitted - s.length)))
+      .filter((i) => i >= 0);
     if (hits.length > 0) {
       this.text = this.text.slice(0, Math.min(...hits));
       this.finishReason = 'stop';
@@ -151,7 +156,8 @@ export class Decoding {
       if (top.length < k) top.push(i);
       else if (logits[i] > logits[top[k - 1]]) top[k - 1] = i;
       else continue;
-      for (let j = top.length - 1; j > 0 && logits[top[j]] > logits[top[j - 1]]; j--) [top[j], top[j - 1]] = [top[j - 1], top[j]];
+      for (let j = top.length - 1; j > 0 && logits[top[j]] > logits[top[j - 1]]; j--)
+        [top[j], top[j - 1]] = [top[j - 1], top[j]];
     }
     return { ...this.describe(id, logits[id] - lse), top: top.map((t) => this.describe(t, logits[t] - lse)) };
   }

@@ -35,7 +35,15 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new ApiError(400, `the request body is not valid JSON: ${(err as Error).message}`, 'invalid_request_error', null, 'invalid_json'));
+        reject(
+          new ApiError(
+            400,
+            `the request body is not valid JSON: ${(err as Error).message}`,
+            'invalid_request_error',
+            null,
+            'invalid_json',
+          ),
+        );
       }
     });
   });
@@ -53,21 +61,41 @@ export function notFound(method: string, path: string): ApiError {
 }
 
 export function methodNotAllowed(method: string, path: string): ApiError {
-  return new ApiError(405, `Method ${method} is not allowed for ${path}`, 'invalid_request_error', null, 'method_not_allowed');
+  return new ApiError(
+    405,
+    `Method ${method} is not allowed for ${path}`,
+    'invalid_request_error',
+    null,
+    'method_not_allowed',
+  );
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `the request body is larger than the limit of ${limit} bytes`, 'invalid_request_error', null, 'request_too_large');
+  return new ApiError(
+    413,
+    `the request body is larger than the limit of ${limit} bytes`,
+    'invalid_request_error',
+    null,
+    'request_too_large',
+  );
 }
 
 export function writeEvent(res: ServerResponse, data: object): void {
   res.write(`data: ${JSON.stringify(data)}\n\n`);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, options: { close?: boolean } = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  options: { close?: boolean } = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
     ...(options.close ? { connection: 'close' } : {}),
   });
   res.end(text);

@@ -12,7 +12,13 @@ import { InferenceSession } from '../model/inference.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { loadModelDir } from '../model/load.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
-import { type ChatMessage, ChatTemplate, chatStopTokens, configuredEosIds, loadChatTemplate } from '../tokenizer/chat-template.ts';
+import {
+  type ChatMessage,
+  ChatTemplate,
+  chatStopTokens,
+  configuredEosIds,
+  loadChatTemplate,
+} from '../tokenizer/chat-template.ts';
 import { createAdaSkipHooks, type AdaSkipController } from '../adaskip/controller.ts';
 import { checkAlpha, type SkipMethod, type SkipMode } from '../adaskip/plan.ts';
 import { checkProfileMatches, loadProfile, type AdaSkipProfile } from '../adaskip/profile.ts';
@@ -57,7 +63,11 @@ export class ServedModel {
     this.model = parts.model;
     this.tokenizer = parts.tokenizer;
     this.template = parts.template;
-    this.stopTokens = chatStopTokens(parts.tokenizer, parts.template, (parts.eosIds ?? []).filter((id) => id < parts.model.config.vocabSize));
+    this.stopTokens = chatStopTokens(
+      parts.tokenizer,
+      parts.template,
+      (parts.eosIds ?? []).filter((id) => id < parts.model.config.vocabSize),
+    );
     this.profiles = parts.profiles ?? new Map();
     for (const [name, profile] of this.profiles) checkProfileMatches(profile, this.model, `AdaSkip profile ${name}`);
     this.defaultSkip = parts.defaultSkip ?? null;
@@ -77,7 +87,10 @@ export class ServedModel {
 
   /** A chat prompt: the rendered template, its special tokens recognised, no BOS added. */
   encodeChat(messages: ChatMessage[], tools?: unknown[]): Int32Array {
-    if (!this.template) throw new LmlabError(`model ${this.id} has no chat template (tokenizer_config.json chat_template); use /v1/completions`);
+    if (!this.template)
+      throw new LmlabError(
+        `model ${this.id} has no chat template (tokenizer_config.json chat_template); use /v1/completions`,
+      );
     const text = this.template.render(messages, { addGenerationPrompt: true, ...(tools ? { tools } : {}) });
     return Int32Array.from(this.tokenizer.encode(text, { allowSpecial: true }));
   }
@@ -85,13 +98,18 @@ export class ServedModel {
   /** Throws an LmlabError naming what is wrong with these skip settings. */
   checkSkip(skip: SkipSettings): void {
     if (skip.alpha !== undefined) checkAlpha(skip.alpha);
-    if (skip.method === 'cost-aware') throw new LmlabError('adaskip method cost-aware needs measured sublayer times; it cannot be served');
+    if (skip.method === 'cost-aware')
+      throw new LmlabError('adaskip method cost-aware needs measured sublayer times; it cannot be served');
     if (skip.profile !== undefined && !this.profiles.has(skip.profile)) {
-      throw new LmlabError(`no AdaSkip profile named "${skip.profile}" on this server (have: ${[...this.profiles.keys()].join(', ') || 'none'})`);
+      throw new LmlabError(
+        `no AdaSkip profile named "${skip.profile}" on this server (have: ${[...this.profiles.keys()].join(', ') || 'none'})`,
+      );
     }
     const method = skip.method ?? 'adaskip';
     if (!PROFILE_FREE.has(method) && this.profileOf(skip) === null) {
-      throw new LmlabError(`adaskip method ${method} needs a profile and the server has none (start it with --adaskip PROFILE)`);
+      throw new LmlabError(
+        `adaskip method ${method} needs a profile and the server has none (start it with --adaskip PROFILE)`,
+      );
     }
   }
 
@@ -107,7 +125,9 @@ export class ServedModel {
     this.checkSkip(settings);
     const method = settings.method ?? 'adaskip';
     const controller = createAdaSkipHooks(this.model, PROFILE_FREE.has(method) ? null : this.profileOf(settings), {
-      method, mode: settings.mode ?? 'e2e', alpha: settings.alpha ?? 0.25,
+      method,
+      mode: settings.mode ?? 'e2e',
+      alpha: settings.alpha ?? 0.25,
     });
     return { session: controller.newSession(this.model, this.chunk), controller };
   }
@@ -131,9 +151,13 @@ function chatSettings(path: string, tokenizer: Tokenizer): { template: ChatTempl
     const name = (id: number | undefined) => (id === undefined ? undefined : tokenizer.tokenString(id));
     const bosToken = name(tokenizer.bosId);
     const eosToken = name(tokenizer.eosId);
-    const template = typeof source === 'string'
-      ? new ChatTemplate(source, { ...(bosToken !== undefined ? { bosToken } : {}), ...(eosToken !== undefined ? { eosToken } : {}) })
-      : null;
+    const template =
+      typeof source === 'string'
+        ? new ChatTemplate(source, {
+            ...(bosToken !== undefined ? { bosToken } : {}),
+            ...(eosToken !== undefined ? { eosToken } : {}),
+          })
+        : null;
     return { template, eosIds: tokenizer.eosId === undefined ? [] : [tokenizer.eosId] };
   } finally {
     file.close();
@@ -144,19 +168,25 @@ function chatSettings(path: string, tokenizer: Tokenizer): { template: ChatTempl
 export async function loadServedModel(path: string, options: LoadServedOptions = {}): Promise<ServedModel> {
   if (!existsSync(path)) throw new LmlabError(`model not found: ${path}`);
   if (statSync(path).isFile()) {
-    if (!/\.gguf$/i.test(path)) throw new LmlabError(`${path}: expected a model folder (config.json, model.safetensors, tokenizer.json)`);
+    if (!/\.gguf$/i.test(path))
+      throw new LmlabError(`${path}: expected a model folder (config.json, model.safetensors, tokenizer.json)`);
   }
   const loaded = await loadModelDir(path, { requireTokenizer: true });
   const profiles = new Map<string, AdaSkipProfile>();
   for (const spec of options.profiles ?? []) {
     const eq = spec.indexOf('=');
-    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [basename(spec).replace(/\.json$/i, ''), spec];
+    const [name, file] =
+      eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [basename(spec).replace(/\.json$/i, ''), spec];
     if (profiles.has(name)) throw new LmlabError(`two AdaSkip profiles are named "${name}"`);
     profiles.set(name, loadProfile(file, loaded.model));
   }
   return new ServedModel({
     id: options.id ?? (basename(path.replace(/[\\/]+$/, '')) || 'model'),
-    model: loaded.model, tokenizer: loaded.tokenizer!, ...chatSettings(path, loaded.tokenizer!),
-    profiles, defaultSkip: options.defaultSkip ?? null, ...(options.chunk ? { chunk: options.chunk } : {}),
+    model: loaded.model,
+    tokenizer: loaded.tokenizer!,
+    ...chatSettings(path, loaded.tokenizer!),
+    profiles,
+    defaultSkip: options.defaultSkip ?? null,
+    ...(options.chunk ? { chunk: options.chunk } : {}),
   });
 }

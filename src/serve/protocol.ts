@@ -9,8 +9,11 @@ import type { TokenLogprob } from './decode.ts';
 /** An error the client caused or can act on, sent as an OpenAI error object. */
 export class ApiError extends Error {
   constructor(
-    readonly status: number, message: string, readonly type = 'invalid_request_error',
-    readonly param: string | null = null, readonly code: string | null = null,
+    readonly status: number,
+    message: string,
+    readonly type = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
@@ -46,7 +49,12 @@ const common = {
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  seed: z.number().int().min(-(2 ** 53)).max(2 ** 53).nullish(),
+  seed: z
+    .number()
+    .int()
+    .min(-(2 ** 53))
+    .max(2 ** 53)
+    .nullish(),
   presence_penalty: nullableNumber(),
   frequency_penalty: nullableNumber(),
   user: z.string().nullish(),
@@ -81,19 +89,40 @@ export type ChatBody = z.output<typeof chatSchema>;
 export type SkipBody = z.output<typeof skipSchema>;
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'the request body must be a JSON object', 'invalid_request_error', null, 'invalid_body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'the request body must be a JSON object', 'invalid_request_error', null, 'invalid_body');
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
     const param = issue.path.map(String).join('.') || null;
     const missing = issue.code === 'invalid_type' && issue.path.length > 0 && getPath(body, issue.path) === undefined;
     const message = missing ? `${param} is required` : `invalid value for ${param ?? 'the body'}: ${issue.message}`;
-    throw new ApiError(400, message, 'invalid_request_error', param, missing ? 'missing_required_parameter' : 'invalid_value');
+    throw new ApiError(
+      400,
+      message,
+      'invalid_request_error',
+      param,
+      missing ? 'missing_required_parameter' : 'invalid_value',
+    );
   }
   const out = result.data as { n?: number | null; presence_penalty?: number | null; frequency_penalty?: number | null };
-  if (out.n != null && out.n !== 1) throw new ApiError(400, `n = ${out.n} is not supported: this server returns one choice per request`, 'invalid_request_error', 'n', 'unsupported_value');
+  if (out.n != null && out.n !== 1)
+    throw new ApiError(
+      400,
+      `n = ${out.n} is not supported: this server returns one choice per request`,
+      'invalid_request_error',
+      'n',
+      'unsupported_value',
+    );
   for (const name of ['presence_penalty', 'frequency_penalty'] as const) {
-    if (out[name] != null && out[name] !== 0) throw new ApiError(400, `${name} is not supported (use repetition_penalty)`, 'invalid_request_error', name, 'unsupported_value');
+    if (out[name] != null && out[name] !== 0)
+      throw new ApiError(
+        400,
+        `${name} is not supported (use repetition_penalty)`,
+        'invalid_request_error',
+        name,
+        'unsupported_value',
+      );
   }
   return result.data;
 }
@@ -107,13 +136,21 @@ function getPath(value: unknown, path: PropertyKey[]): unknown {
 export function parseCompletionBody(body: unknown): CompletionBody {
   const b = parse(completionSchema, body);
   if (b.echo) throw new ApiError(400, 'echo is not supported', 'invalid_request_error', 'echo', 'unsupported_value');
-  if (b.suffix) throw new ApiError(400, 'suffix is not supported', 'invalid_request_error', 'suffix', 'unsupported_value');
+  if (b.suffix)
+    throw new ApiError(400, 'suffix is not supported', 'invalid_request_error', 'suffix', 'unsupported_value');
   return b;
 }
 
 export function parseChatBody(body: unknown): ChatBody {
   const b = parse(chatSchema, body);
-  if (b.top_logprobs != null && !b.logprobs) throw new ApiError(400, 'top_logprobs needs logprobs: true', 'invalid_request_error', 'top_logprobs', 'invalid_value');
+  if (b.top_logprobs != null && !b.logprobs)
+    throw new ApiError(
+      400,
+      'top_logprobs needs logprobs: true',
+      'invalid_request_error',
+      'top_logprobs',
+      'invalid_value',
+    );
   return b;
 }
 
@@ -122,10 +159,19 @@ export function messageText(content: unknown, index: number): string {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   const parts = content as Array<{ type: string; text?: string }>;
-  return parts.map((p, j) => {
-    if (p.type !== 'text' || typeof p.text !== 'string') throw new ApiError(400, `content part of type "${p.type}" is not supported (text only)`, 'invalid_request_error', `messages.${index}.content.${j}`, 'unsupported_value');
-    return p.text;
-  }).join('');
+  return parts
+    .map((p, j) => {
+      if (p.type !== 'text' || typeof p.text !== 'string')
+        throw new ApiError(
+          400,
+          `content part of type "${p.type}" is not supported (text only)`,
+          'invalid_request_error',
+          `messages.${index}.content.${j}`,
+          'unsupported_value',
+        );
+      return p.text;
+    })
+    .join('');
 }
 
 export interface Usage {
@@ -135,14 +181,20 @@ export interface Usage {
 }
 
 export function usageOf(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }
 
 /** The chat layout: {content: [{token, logprob, bytes, top_logprobs: [...]}]}. */
 export function chatLogprobs(tokens: TokenLogprob[]): { content: unknown[]; refusal: null } {
   return {
     content: tokens.map((t) => ({
-      token: t.text, logprob: t.logprob, bytes: t.bytes,
+      token: t.text,
+      logprob: t.logprob,
+      bytes: t.bytes,
       top_logprobs: t.top.map((a) => ({ token: a.text, logprob: a.logprob, bytes: a.bytes })),
     })),
     refusal: null,
@@ -150,7 +202,10 @@ export function chatLogprobs(tokens: TokenLogprob[]): { content: unknown[]; refu
 }
 
 /** The completions layout: parallel lists of tokens, their logprobs, alternatives and offsets. */
-export function completionLogprobs(tokens: TokenLogprob[], startOffset: number): { tokens: string[]; token_logprobs: number[]; top_logprobs: Array<Record<string, number>>; text_offset: number[] } {
+export function completionLogprobs(
+  tokens: TokenLogprob[],
+  startOffset: number,
+): { tokens: string[]; token_logprobs: number[]; top_logprobs: Array<Record<string, number>>; text_offset: number[] } {
   const offsets: number[] = [];
   let offset = startOffset;
   for (const t of tokens) {

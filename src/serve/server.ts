@@ -19,8 +19,16 @@ import { methodNotAllowed, notFound, readJsonBody, sendJson, toApiError, writeEv
 import { Decoding, type Piece } from './decode.ts';
 import type { ServedModel, SkipSettings } from './model.ts';
 import {
-  ApiError, chatLogprobs, completionLogprobs, messageText, parseChatBody, parseCompletionBody, usageOf,
-  type ChatBody, type CompletionBody, type SkipBody,
+  ApiError,
+  chatLogprobs,
+  completionLogprobs,
+  messageText,
+  parseChatBody,
+  parseCompletionBody,
+  usageOf,
+  type ChatBody,
+  type CompletionBody,
+  type SkipBody,
 } from './protocol.ts';
 
 export interface ServerOptions {
@@ -66,7 +74,10 @@ export class LmlabServer extends EventEmitter {
   private readonly log: (line: string) => void;
   private counts = { completed: 0, cancelled: 0, rejected: 0 };
 
-  constructor(readonly model: ServedModel, private readonly options: ServerOptions = {}) {
+  constructor(
+    readonly model: ServedModel,
+    private readonly options: ServerOptions = {},
+  ) {
     super();
     this.admission = new Admission(options.maxActive ?? 4, options.maxQueued ?? 16);
     this.maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
@@ -79,7 +90,13 @@ export class LmlabServer extends EventEmitter {
   stats(): ServerStats {
     let kvBytes = 0;
     for (const s of this.sessions) kvBytes += s.kvBytes();
-    return { active: this.admission.active, queued: this.admission.queued, sessions: this.sessions.size, kvBytes, ...this.counts };
+    return {
+      active: this.admission.active,
+      queued: this.admission.queued,
+      sessions: this.sessions.size,
+      kvBytes,
+      ...this.counts,
+    };
   }
 
   /** Starts listening; resolves with the bound port (0 = any free port). */
@@ -111,11 +128,23 @@ export class LmlabServer extends EventEmitter {
     this.authorize(req);
     if (path === '/v1/models' || path === `/v1/models/${encodeURIComponent(this.model.id)}`) {
       if (method !== 'GET') throw methodNotAllowed(method, path);
-      const card = { id: this.model.id, object: 'model', created: 0, owned_by: 'lmlab', max_model_len: this.model.contextLength };
+      const card = {
+        id: this.model.id,
+        object: 'model',
+        created: 0,
+        owned_by: 'lmlab',
+        max_model_len: this.model.contextLength,
+      };
       return sendJson(res, 200, path === '/v1/models' ? { object: 'list', data: [card] } : card);
     }
     if (path.startsWith('/v1/models/')) {
-      throw new ApiError(404, `The model '${decodeURIComponent(path.slice('/v1/models/'.length))}' does not exist`, 'invalid_request_error', 'model', 'model_not_found');
+      throw new ApiError(
+        404,
+        `The model '${decodeURIComponent(path.slice('/v1/models/'.length))}' does not exist`,
+        'invalid_request_error',
+        'model',
+        'model_not_found',
+      );
     }
     if (path === '/v1/completions' || path === '/v1/chat/completions') {
       if (method !== 'POST') throw methodNotAllowed(method, path);
@@ -131,14 +160,29 @@ export class LmlabServer extends EventEmitter {
     if (!key) return;
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) throw new ApiError(401, "You didn't provide an API key: send it as Authorization: Bearer <key>", 'invalid_request_error', null, 'invalid_api_key');
+    if (!match)
+      throw new ApiError(
+        401,
+        "You didn't provide an API key: send it as Authorization: Bearer <key>",
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      );
     const given = Buffer.from(match[1].trim());
     const want = Buffer.from(key);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError(401, 'Incorrect API key provided', 'invalid_request_error', null, 'invalid_api_key');
+    if (given.length !== want.length || !timingSafeEqual(given, want))
+      throw new ApiError(401, 'Incorrect API key provided', 'invalid_request_error', null, 'invalid_api_key');
   }
 
   private checkModel(name: string): void {
-    if (name !== this.model.id) throw new ApiError(404, `The model '${name}' does not exist (this server serves '${this.model.id}')`, 'invalid_request_error', 'model', 'model_not_found');
+    if (name !== this.model.id)
+      throw new ApiError(
+        404,
+        `The model '${name}' does not exist (this server serves '${this.model.id}')`,
+        'invalid_request_error',
+        'model',
+        'model_not_found',
+      );
   }
 
   private skipOf(body: SkipBody | undefined): SkipSettings | null | undefined {
@@ -160,18 +204,32 @@ export class LmlabServer extends EventEmitter {
   private limits(prompt: Int32Array, requested: number | null | undefined, param: string): number {
     const ctx = this.model.contextLength;
     if (prompt.length >= ctx) {
-      throw new ApiError(400, `This model's maximum context length is ${ctx} tokens. However, your prompt has ${prompt.length} tokens, leaving no room for a completion.`, 'invalid_request_error', param, 'context_length_exceeded');
+      throw new ApiError(
+        400,
+        `This model's maximum context length is ${ctx} tokens. However, your prompt has ${prompt.length} tokens, leaving no room for a completion.`,
+        'invalid_request_error',
+        param,
+        'context_length_exceeded',
+      );
     }
     if (requested == null) return ctx - prompt.length;
     if (prompt.length + requested > ctx) {
-      throw new ApiError(400, `This model's maximum context length is ${ctx} tokens. However, you requested ${prompt.length + requested} tokens (${prompt.length} in the prompt, ${requested} for the completion). Please reduce the prompt or the completion length.`, 'invalid_request_error', param, 'context_length_exceeded');
+      throw new ApiError(
+        400,
+        `This model's maximum context length is ${ctx} tokens. However, you requested ${prompt.length + requested} tokens (${prompt.length} in the prompt, ${requested} for the completion). Please reduce the prompt or the completion length.`,
+        'invalid_request_error',
+        param,
+        'context_length_exceeded',
+      );
     }
     return requested;
   }
 
   private sampling(body: CompletionBody | ChatBody): SamplingOptions {
     return {
-      temperature: body.temperature ?? 1, topP: body.top_p ?? 1, topK: Math.max(0, body.top_k ?? 0),
+      temperature: body.temperature ?? 1,
+      topP: body.top_p ?? 1,
+      topK: Math.max(0, body.top_k ?? 0),
       repetitionPenalty: body.repetition_penalty ?? 1,
       seed: body.seed ?? randomInt(0, 2 ** 31),
     };
@@ -186,7 +244,14 @@ export class LmlabServer extends EventEmitter {
     else {
       const ids = p as number[];
       const bad = ids.findIndex((id) => id >= this.model.model.config.vocabSize);
-      if (bad >= 0) throw new ApiError(400, `token id ${ids[bad]} is outside the vocabulary of ${this.model.model.config.vocabSize}`, 'invalid_request_error', `prompt.${bad}`, 'invalid_value');
+      if (bad >= 0)
+        throw new ApiError(
+          400,
+          `token id ${ids[bad]} is outside the vocabulary of ${this.model.model.config.vocabSize}`,
+          'invalid_request_error',
+          `prompt.${bad}`,
+          'invalid_value',
+        );
       prompt = Int32Array.from(ids);
     }
     const maxTokens = this.limits(prompt, body.max_tokens, 'prompt');
@@ -199,31 +264,65 @@ export class LmlabServer extends EventEmitter {
       return lp;
     };
     await this.generate(res, {
-      id, endpoint: 'completions', prompt, maxTokens, body, topLogprobs: body.logprobs ?? null,
+      id,
+      endpoint: 'completions',
+      prompt,
+      maxTokens,
+      body,
+      topLogprobs: body.logprobs ?? null,
       first: null,
       chunk: (piece) => {
         const lp = logprobsOf(piece);
         offset += piece.text.length;
-        return { id, object: 'text_completion', created, model: this.model.id, choices: [{ text: piece.text, index: 0, logprobs: lp, finish_reason: null }] };
+        return {
+          id,
+          object: 'text_completion',
+          created,
+          model: this.model.id,
+          choices: [{ text: piece.text, index: 0, logprobs: lp, finish_reason: null }],
+        };
       },
-      last: (finish) => ({ id, object: 'text_completion', created, model: this.model.id, choices: [{ text: '', index: 0, logprobs: null, finish_reason: finish }] }),
+      last: (finish) => ({
+        id,
+        object: 'text_completion',
+        created,
+        model: this.model.id,
+        choices: [{ text: '', index: 0, logprobs: null, finish_reason: finish }],
+      }),
       whole: (d, finish, tokens, extra) => ({
-        id, object: 'text_completion', created, model: this.model.id,
-        choices: [{ text: d.text, index: 0, logprobs: body.logprobs == null ? null : completionLogprobs(tokens, 0), finish_reason: finish }],
-        usage: usageOf(d.promptTokens, d.completionTokens), ...extra,
+        id,
+        object: 'text_completion',
+        created,
+        model: this.model.id,
+        choices: [
+          {
+            text: d.text,
+            index: 0,
+            logprobs: body.logprobs == null ? null : completionLogprobs(tokens, 0),
+            finish_reason: finish,
+          },
+        ],
+        usage: usageOf(d.promptTokens, d.completionTokens),
+        ...extra,
       }),
     });
   }
 
   private async chat(body: ChatBody, res: ServerResponse): Promise<void> {
     this.checkModel(body.model);
-    const messages: ChatMessage[] = body.messages.map((m, i) => ({ ...m, role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content, i) }));
+    const messages: ChatMessage[] = body.messages.map((m, i) => ({
+      ...m,
+      role: m.role === 'developer' ? 'system' : m.role,
+      content: messageText(m.content, i),
+    }));
     let prompt: Int32Array;
     try {
       prompt = this.model.encodeChat(messages, body.tools ?? undefined);
     } catch (err) {
-      if (err instanceof ChatTemplateError) throw new ApiError(400, err.message, 'invalid_request_error', 'messages', 'invalid_messages');
-      if (err instanceof LmlabError) throw new ApiError(400, err.message, 'invalid_request_error', 'messages', 'chat_template_missing');
+      if (err instanceof ChatTemplateError)
+        throw new ApiError(400, err.message, 'invalid_request_error', 'messages', 'invalid_messages');
+      if (err instanceof LmlabError)
+        throw new ApiError(400, err.message, 'invalid_request_error', 'messages', 'chat_template_missing');
       throw err;
     }
     const maxTokens = this.limits(prompt, body.max_completion_tokens ?? body.max_tokens, 'messages');
@@ -232,26 +331,62 @@ export class LmlabServer extends EventEmitter {
     const wantLogprobs = Boolean(body.logprobs);
     const base = { id, object: 'chat.completion.chunk', created, model: this.model.id };
     await this.generate(res, {
-      id, endpoint: 'chat', prompt, maxTokens, body, topLogprobs: wantLogprobs ? body.top_logprobs ?? 0 : null,
-      first: { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] },
-      chunk: (piece) => ({ ...base, choices: [{ index: 0, delta: { content: piece.text }, logprobs: wantLogprobs ? chatLogprobs(piece.tokens) : null, finish_reason: null }] }),
+      id,
+      endpoint: 'chat',
+      prompt,
+      maxTokens,
+      body,
+      topLogprobs: wantLogprobs ? (body.top_logprobs ?? 0) : null,
+      first: {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+      },
+      chunk: (piece) => ({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { content: piece.text },
+            logprobs: wantLogprobs ? chatLogprobs(piece.tokens) : null,
+            finish_reason: null,
+          },
+        ],
+      }),
       last: (finish) => ({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finish }] }),
       whole: (d, finish, tokens, extra) => ({
-        id, object: 'chat.completion', created, model: this.model.id,
-        choices: [{ index: 0, message: { role: 'assistant', content: d.text, refusal: null }, logprobs: wantLogprobs ? chatLogprobs(tokens) : null, finish_reason: finish }],
-        usage: usageOf(d.promptTokens, d.completionTokens), ...extra,
+        id,
+        object: 'chat.completion',
+        created,
+        model: this.model.id,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: d.text, refusal: null },
+            logprobs: wantLogprobs ? chatLogprobs(tokens) : null,
+            finish_reason: finish,
+          },
+        ],
+        usage: usageOf(d.promptTokens, d.completionTokens),
+        ...extra,
       }),
     });
   }
 
-  private async generate(res: ServerResponse, job: {
-    id: string; endpoint: 'completions' | 'chat'; prompt: Int32Array; maxTokens: number; body: CompletionBody | ChatBody;
-    topLogprobs: number | null;
-    first: object | null;
-    chunk: (piece: Piece) => object;
-    last: (finish: string) => object;
-    whole: (d: Decoding, finish: string, tokens: Piece['tokens'], extra: object) => object;
-  }): Promise<void> {
+  private async generate(
+    res: ServerResponse,
+    job: {
+      id: string;
+      endpoint: 'completions' | 'chat';
+      prompt: Int32Array;
+      maxTokens: number;
+      body: CompletionBody | ChatBody;
+      topLogprobs: number | null;
+      first: object | null;
+      chunk: (piece: Piece) => object;
+      last: (finish: string) => object;
+      whole: (d: Decoding, finish: string, tokens: Piece['tokens'], extra: object) => object;
+    },
+  ): Promise<void> {
     const { body } = job;
     const skip = this.skipOf(body.adaskip);
     const sampling = this.sampling(body);
@@ -265,10 +400,23 @@ export class LmlabServer extends EventEmitter {
     } catch (err) {
       if (err instanceof QueueFullError) {
         this.counts.rejected++;
-        throw new ApiError(429, `${err.message}; retry after ${RETRY_AFTER_SECONDS} s`, 'requests', null, 'rate_limit_exceeded', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+        throw new ApiError(
+          429,
+          `${err.message}; retry after ${RETRY_AFTER_SECONDS} s`,
+          'requests',
+          null,
+          'rate_limit_exceeded',
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
       }
       this.counts.cancelled++;
-      this.emit('request-end', { id: job.id, endpoint: job.endpoint, outcome: 'cancelled', promptTokens: job.prompt.length, completionTokens: 0 } satisfies RequestEnd);
+      this.emit('request-end', {
+        id: job.id,
+        endpoint: job.endpoint,
+        outcome: 'cancelled',
+        promptTokens: job.prompt.length,
+        completionTokens: 0,
+      } satisfies RequestEnd);
       return;
     }
     let session: InferenceSession | null = null;
@@ -279,13 +427,21 @@ export class LmlabServer extends EventEmitter {
       session = made.session;
       this.sessions.add(session);
       decoding = new Decoding(session, this.model.tokenizer, job.prompt, {
-        sampling, maxTokens: job.maxTokens, stopTokens: this.model.stopTokens, stopStrings: stop, topLogprobs: job.topLogprobs,
+        sampling,
+        maxTokens: job.maxTokens,
+        stopTokens: this.model.stopTokens,
+        stopStrings: stop,
+        topLogprobs: job.topLogprobs,
       });
       const stream = Boolean(body.stream);
       const includeUsage = stream && Boolean(body.stream_options?.include_usage);
       const withUsage = (o: object) => (includeUsage ? { ...o, usage: null } : o);
       if (stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         res.flushHeaders();
         if (job.first) writeEvent(res, withUsage(job.first));
       }
@@ -316,7 +472,12 @@ export class LmlabServer extends EventEmitter {
       const extra = made.controller ? { adaskip: made.controller.stats() } : {};
       if (stream) {
         writeEvent(res, withUsage(job.last(finish)));
-        if (includeUsage) writeEvent(res, { ...job.last(finish), choices: [], usage: usageOf(decoding.promptTokens, decoding.completionTokens) });
+        if (includeUsage)
+          writeEvent(res, {
+            ...job.last(finish),
+            choices: [],
+            usage: usageOf(decoding.promptTokens, decoding.completionTokens),
+          });
         res.end('data: [DONE]\n\n');
       } else {
         sendJson(res, 200, job.whole(decoding, finish, tokens, extra));
@@ -333,7 +494,11 @@ export class LmlabServer extends EventEmitter {
       if (session) this.sessions.delete(session);
       this.admission.release();
       this.emit('request-end', {
-        id: job.id, endpoint: job.endpoint, outcome, promptTokens: job.prompt.length, completionTokens: decoding?.completionTokens ?? 0,
+        id: job.id,
+        endpoint: job.endpoint,
+        outcome,
+        promptTokens: job.prompt.length,
+        completionTokens: decoding?.completionTokens ?? 0,
       } satisfies RequestEnd);
     }
   }

@@ -94,14 +94,20 @@ export class BpeCore {
       }
       const missing = this.byteIds.indexOf(-1);
       if (missing >= 0) {
-        throw new LmlabError(`vocabulary has no token for byte 0x${missing.toString(16).padStart(2, '0')}: byte-level BPE needs all 256`);
+        throw new LmlabError(
+          `vocabulary has no token for byte 0x${missing.toString(16).padStart(2, '0')}: byte-level BPE needs all 256`,
+        );
       }
     }
     this.pairs = new PairTable(merges.length);
     this.pairResult = new Int32Array(Math.max(16, merges.length));
     this.pairPriority = new Int32Array(Math.max(16, merges.length));
     for (const merge of merges) this.addMerge(merge);
-    this.wholeTokens = !options.ignoreMerges ? null : this.chars ? new Map(this.chars.idOf) : buildWholeTokenIndex(tokenBytes);
+    this.wholeTokens = !options.ignoreMerges
+      ? null
+      : this.chars
+        ? new Map(this.chars.idOf)
+        : buildWholeTokenIndex(tokenBytes);
   }
 
   private addMerge(merge: MergeRule): void {
@@ -349,4 +355,3 @@ function growFloat(array: Float64Array, atLeast: number): Float64Array {
   out.set(array);
   return out;
 }
-

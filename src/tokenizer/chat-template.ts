@@ -29,9 +29,30 @@ export interface RenderOptions {
 export class ChatTemplateError extends LmlabError {}
 
 /** Markers that end a turn in the common template families (matched against the template text). */
-export const END_OF_TURN_MARKERS = ['<|eot_id|>', '<|eom_id|>', '<|im_end|>', '<end_of_turn>', '<|end|>', '<|end_of_text|>', '<|endoftext|>'];
+export const END_OF_TURN_MARKERS = [
+  '<|eot_id|>',
+  '<|eom_id|>',
+  '<|im_end|>',
+  '<end_of_turn>',
+  '<|end|>',
+  '<|end_of_text|>',
+  '<|endoftext|>',
+];
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** Python's strftime for the directives chat templates use (C locale, local time). */
@@ -39,20 +60,34 @@ export function strftime(date: Date, format: string): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   return format.replace(/%([a-zA-Z%])/g, (whole, d: string) => {
     switch (d) {
-      case 'Y': return String(date.getFullYear());
-      case 'y': return pad(date.getFullYear() % 100);
-      case 'm': return pad(date.getMonth() + 1);
-      case 'd': return pad(date.getDate());
-      case 'e': return String(date.getDate()).padStart(2, ' ');
-      case 'B': return MONTHS[date.getMonth()];
-      case 'b': return MONTHS[date.getMonth()].slice(0, 3);
-      case 'A': return DAYS[date.getDay()];
-      case 'a': return DAYS[date.getDay()].slice(0, 3);
-      case 'H': return pad(date.getHours());
-      case 'M': return pad(date.getMinutes());
-      case 'S': return pad(date.getSeconds());
-      case '%': return '%';
-      default: return whole;
+      case 'Y':
+        return String(date.getFullYear());
+      case 'y':
+        return pad(date.getFullYear() % 100);
+      case 'm':
+        return pad(date.getMonth() + 1);
+      case 'd':
+        return pad(date.getDate());
+      case 'e':
+        return String(date.getDate()).padStart(2, ' ');
+      case 'B':
+        return MONTHS[date.getMonth()];
+      case 'b':
+        return MONTHS[date.getMonth()].slice(0, 3);
+      case 'A':
+        return DAYS[date.getDay()];
+      case 'a':
+        return DAYS[date.getDay()].slice(0, 3);
+      case 'H':
+        return pad(date.getHours());
+      case 'M':
+        return pad(date.getMinutes());
+      case 'S':
+        return pad(date.getSeconds());
+      case '%':
+        return '%';
+      default:
+        return whole;
     }
   });
 }
@@ -68,7 +103,8 @@ function pythonRange(start: number, stop: number | undefined, step: number): num
 /** A special token as tokenizer_config.json writes it: a string or an AddedToken object. */
 function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string')
+    return (value as { content: string }).content;
   return undefined;
 }
 
@@ -91,7 +127,12 @@ export class ChatTemplate {
     // The globals Jinja and transformers define, with raise_exception and strftime_now our own
     // (a one-line error; an injectable clock), then the template's variables.
     const variables: Record<string, unknown> = {
-      true: true, false: false, none: null, True: true, False: false, None: null,
+      true: true,
+      false: false,
+      none: null,
+      True: true,
+      False: false,
+      None: null,
       range: (start: number, stop?: number, step = 1) => pythonRange(start, stop, step),
       raise_exception: (message: unknown) => {
         throw new ChatTemplateError(`the chat template refused the conversation: ${String(message)}`);
@@ -117,7 +158,8 @@ export class ChatTemplate {
   /** The end-of-turn markers this template writes (in the order of END_OF_TURN_MARKERS). */
   endOfTurnMarkers(): string[] {
     const found = END_OF_TURN_MARKERS.filter((m) => this.source.includes(m));
-    if (this.specials.eosToken && /\beos_token\b/.test(this.source) && !found.includes(this.specials.eosToken)) found.push(this.specials.eosToken);
+    if (this.specials.eosToken && /\beos_token\b/.test(this.source) && !found.includes(this.specials.eosToken))
+      found.push(this.specials.eosToken);
     return found;
   }
 
@@ -125,7 +167,11 @@ export class ChatTemplate {
    * The template of a parsed tokenizer_config.json, or null when it has none. The list form
    * picks `name` if given, else "tool_use" when tools are used and present, else "default".
    */
-  static fromTokenizerConfig(config: unknown, where: string, options: { name?: string; tools?: boolean; now?: () => Date } = {}): ChatTemplate | null {
+  static fromTokenizerConfig(
+    config: unknown,
+    where: string,
+    options: { name?: string; tools?: boolean; now?: () => Date } = {},
+  ): ChatTemplate | null {
     if (!config || typeof config !== 'object') throw new LmlabError(`${where}: not a JSON object`);
     const c = config as Record<string, unknown>;
     const raw = c.chat_template;
@@ -137,19 +183,25 @@ export class ChatTemplate {
       const named = new Map<string, string>();
       for (const entry of raw) {
         const e = entry as { name?: unknown; template?: unknown };
-        if (typeof e?.name !== 'string' || typeof e.template !== 'string') throw new LmlabError(`${where}: chat_template list entries need a name and a template`);
+        if (typeof e?.name !== 'string' || typeof e.template !== 'string')
+          throw new LmlabError(`${where}: chat_template list entries need a name and a template`);
         named.set(e.name, e.template);
       }
       const name = options.name ?? (options.tools && named.has('tool_use') ? 'tool_use' : 'default');
       const chosen = named.get(name);
-      if (chosen === undefined) throw new LmlabError(`${where}: no chat template named "${name}" (have: ${[...named.keys()].join(', ')})`);
+      if (chosen === undefined)
+        throw new LmlabError(`${where}: no chat template named "${name}" (have: ${[...named.keys()].join(', ')})`);
       source = chosen;
     } else {
       throw new LmlabError(`${where}: chat_template must be a string or a list of {name, template}`);
     }
     const bosToken = tokenContent(c.bos_token);
     const eosToken = tokenContent(c.eos_token);
-    return new ChatTemplate(source, { ...(bosToken !== undefined ? { bosToken } : {}), ...(eosToken !== undefined ? { eosToken } : {}) }, options.now);
+    return new ChatTemplate(
+      source,
+      { ...(bosToken !== undefined ? { bosToken } : {}), ...(eosToken !== undefined ? { eosToken } : {}) },
+      options.now,
+    );
   }
 }
 
@@ -175,7 +227,8 @@ export function configuredEosIds(dir: string): number[] {
   for (const name of ['generation_config.json', 'config.json']) {
     const json = readJsonIfPresent(join(dir, name)) as { eos_token_id?: unknown } | undefined;
     const value = json?.eos_token_id;
-    for (const id of Array.isArray(value) ? value : [value]) if (Number.isInteger(id) && (id as number) >= 0) ids.add(id as number);
+    for (const id of Array.isArray(value) ? value : [value])
+      if (Number.isInteger(id) && (id as number) >= 0) ids.add(id as number);
   }
   return [...ids];
 }
@@ -186,7 +239,8 @@ export function configuredEosIds(dir: string): number[] {
  */
 export function chatStopTokens(
   tokenizer: { eosId: number | undefined; specialId(content: string): number | undefined },
-  template: ChatTemplate | null, configuredIds: number[] = [],
+  template: ChatTemplate | null,
+  configuredIds: number[] = [],
 ): number[] {
   const ids = new Set<number>(configuredIds);
   if (tokenizer.eosId !== undefined) ids.add(tokenizer.eosId);

@@ -57,7 +57,7 @@ async function* readUtf8Blocks(file: string, stats: CorpusStats): AsyncGenerator
   }
   if (carry.length > 0) {
     const bad = findInvalidUtf8(carry);
-    throw notUtf8(file, consumed + (Math.max(bad , 0)));
+    throw notUtf8(file, consumed + Math.max(bad, 0));
   }
 }
 
@@ -104,7 +104,8 @@ async function* readJsonLines(file: string, stats: CorpusStats): AsyncGenerator<
       throw new LmlabError(`${file}:${lineNumber}: not valid JSON`);
     }
     const text = (value as { text?: unknown } | null)?.text;
-    if (typeof text !== 'string') throw new LmlabError(`${file}:${lineNumber}: expected an object with a "text" string`);
+    if (typeof text !== 'string')
+      throw new LmlabError(`${file}:${lineNumber}: expected an object with a "text" string`);
     stats.documents++;
     return text;
   };
@@ -135,7 +136,9 @@ async function* readJsonDocuments(file: string, stats: CorpusStats): AsyncGenera
   for (let i = 0; i < documents.length; i++) {
     const text = (documents[i] as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') {
-      throw new LmlabError(`${file}: expected {"text": ...} or an array of them${Array.isArray(value) ? ` (item ${i})` : ''}`);
+      throw new LmlabError(
+        `${file}: expected {"text": ...} or an array of them${Array.isArray(value) ? ` (item ${i})` : ''}`,
+      );
     }
     stats.documents++;
     if (text.length > 0) yield text;

@@ -8,7 +8,11 @@
 import { LmlabError } from '../util/errors.ts';
 import type { GgufMetadata } from '../io/gguf.ts';
 import {
-  GGUF_PRE_TOKENIZERS, IGNORE_MERGES_PRE_TOKENIZERS, TOKEN_TYPE, readGgufVocabulary, type GgufTokenizerData,
+  GGUF_PRE_TOKENIZERS,
+  IGNORE_MERGES_PRE_TOKENIZERS,
+  TOKEN_TYPE,
+  readGgufVocabulary,
+  type GgufTokenizerData,
 } from '../io/gguf-vocab.ts';
 import { GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN, type Component } from '../io/hf-tokenizer.ts';
 import type { MergeRule } from './bpe.ts';
@@ -22,7 +26,11 @@ const LLAMA_CPP_GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L
 /** The regexes llama.cpp splits with, in turn, for each pre-tokenizer name. */
 function preRegexes(pre: string): string[] {
   switch (pre) {
-    case 'llama3': case 'llama-v3': case 'llama-bpe': case 'dbrx': case 'smaug-bpe':
+    case 'llama3':
+    case 'llama-v3':
+    case 'llama-bpe':
+    case 'dbrx':
+    case 'smaug-bpe':
       return [GPT4_SPLIT_PATTERN];
     case 'qwen2':
       return [QWEN2_SPLIT_PATTERN];
@@ -33,10 +41,14 @@ function preRegexes(pre: string): string[] {
     case 'default':
       return ['[\\p{P}\\$\\+<=>\\^~\\|]+', LLAMA_CPP_GPT2, '\\p{N}+', '[0-9][0-9][0-9]'];
   }
-  throw new LmlabError(`tokenizer.ggml.pre ${JSON.stringify(pre)} is not supported (supported: ${GGUF_PRE_TOKENIZERS.join(', ')})`);
+  throw new LmlabError(
+    `tokenizer.ggml.pre ${JSON.stringify(pre)} is not supported (supported: ${GGUF_PRE_TOKENIZERS.join(', ')})`,
+  );
 }
 
-const TYPE_NAMES = new Map<number, TokenType>(Object.entries(GGUF_TOKEN_TYPE).map(([name, code]) => [code, name as TokenType]));
+const TYPE_NAMES = new Map<number, TokenType>(
+  Object.entries(GGUF_TOKEN_TYPE).map(([name, code]) => [code, name as TokenType]),
+);
 
 /** A tokenizer from GGUF metadata (or the vocabulary already read from it). */
 export function tokenizerFromGguf(input: GgufMetadata | GgufTokenizerData, where = 'GGUF file'): Tokenizer {
@@ -49,13 +61,24 @@ export function tokenizerFromGguf(input: GgufMetadata | GgufTokenizerData, where
     types[id] === TOKEN_TYPE.CONTROL || types[id] === TOKEN_TYPE.USER_DEFINED || types[id] === TOKEN_TYPE.UNKNOWN;
   for (let id = 0; id < n; id++) {
     if (added(id) && data.tokens[id].length > 0) {
-      specials.push({ id, content: data.tokens[id], special: types[id] !== TOKEN_TYPE.USER_DEFINED, normalized: false });
+      specials.push({
+        id,
+        content: data.tokens[id],
+        special: types[id] !== TOKEN_TYPE.USER_DEFINED,
+        normalized: false,
+      });
     }
   }
   const roles = { bos: data.bosTokenId, eos: data.eosTokenId, pad: data.paddingTokenId };
   const stated = types.map((t) => TYPE_NAMES.get(t));
   const spec: TokenizerSpec = {
-    pattern: '', tokens: [], merges: [], specials, roles, types: stated, addedMatch: 'longest-first',
+    pattern: '',
+    tokens: [],
+    merges: [],
+    specials,
+    roles,
+    types: stated,
+    addedMatch: 'longest-first',
   };
   if (model === 'gpt2') {
     const pre = data.pre ?? 'default';
@@ -82,10 +105,17 @@ export function tokenizerFromGguf(input: GgufMetadata | GgufTokenizerData, where
     spec.addEos = data.addEosToken ?? false;
     if (regexes.length === 1) spec.pattern = regexes[0];
     else {
-      const stages: Component[] = regexes.map((regex) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated' }));
+      const stages: Component[] = regexes.map((regex) => ({
+        type: 'Split',
+        pattern: { Regex: regex },
+        behavior: 'Isolated',
+      }));
       spec.pipeline = {
-        normalizer: null, preTokenizer: buildPreTokenizer({ type: 'Sequence', pretokenizers: stages }), decoder: null,
-        template: null, summary: {},
+        normalizer: null,
+        preTokenizer: buildPreTokenizer({ type: 'Sequence', pretokenizers: stages }),
+        decoder: null,
+        template: null,
+        summary: {},
       };
     }
     spec.pipeline ??= { normalizer: null, preTokenizer: null, decoder: null, template: null, summary: {} };
@@ -140,11 +170,16 @@ export function tokenizerFromGguf(input: GgufMetadata | GgufTokenizerData, where
   spec.addBos = data.addBosToken ?? true;
   spec.addEos = data.addEosToken ?? false;
   const decoders: Component[] = [
-    { type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+    { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+    { type: 'ByteFallback' },
+    { type: 'Fuse' },
   ];
   if (addSpacePrefix) decoders.push({ type: 'Strip', content: ' ', start: 1, stop: 0 });
   spec.pipeline = {
-    normalizer: null, preTokenizer: null, decoder: buildDecoder({ type: 'Sequence', decoders }), template: null,
+    normalizer: null,
+    preTokenizer: null,
+    decoder: buildDecoder({ type: 'Sequence', decoders }),
+    template: null,
     summary: {
       model: `GGUF llama (SentencePiece, ${n} tokens, merged by score, byte fallback)`,
       normalizer: `spaces as ▁${addSpacePrefix ? ', a space before the text' : ''}`,
@@ -174,11 +209,19 @@ export function tokenizerToGguf(tokenizer: Tokenizer): GgufTokenizerData {
     data.merges = tokenizer.mergeStrings();
     data.ignoreMerges = tokenizer.ignoreMerges;
     const pattern = tokenizer.pattern;
-    const pre = kind?.pre ??
-      (pattern === GPT4_SPLIT_PATTERN ? (tokenizer.ignoreMerges ? 'llama3' : 'dbrx')
-        : pattern === QWEN2_SPLIT_PATTERN && !tokenizer.ignoreMerges ? 'qwen2'
-          : pattern === GPT2_SPLIT_PATTERN && !tokenizer.ignoreMerges ? 'gpt-2' : undefined);
-    if (pre === undefined) throw new LmlabError(`the pre-split ${JSON.stringify(pattern)} has no llama.cpp pre-tokenizer name`);
+    const pre =
+      kind?.pre ??
+      (pattern === GPT4_SPLIT_PATTERN
+        ? tokenizer.ignoreMerges
+          ? 'llama3'
+          : 'dbrx'
+        : pattern === QWEN2_SPLIT_PATTERN && !tokenizer.ignoreMerges
+          ? 'qwen2'
+          : pattern === GPT2_SPLIT_PATTERN && !tokenizer.ignoreMerges
+            ? 'gpt-2'
+            : undefined);
+    if (pre === undefined)
+      throw new LmlabError(`the pre-split ${JSON.stringify(pattern)} has no llama.cpp pre-tokenizer name`);
     data.pre = pre;
     return data;
   }

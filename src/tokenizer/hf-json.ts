@@ -7,7 +7,12 @@
 // TemplateProcessing post-processor recording BOS and EOS, padding recording PAD.
 import { LmlabError } from '../util/errors.ts';
 import {
-  GPT2_SPLIT_PATTERN, describeTokenizerJson, ggufKindOf, pattern as patternOf, stagesOf, summarizeComponent,
+  GPT2_SPLIT_PATTERN,
+  describeTokenizerJson,
+  ggufKindOf,
+  pattern as patternOf,
+  stagesOf,
+  summarizeComponent,
   type TokenizerJsonDescription,
 } from '../io/hf-tokenizer.ts';
 import type { MergeRule } from './bpe.ts';
@@ -50,7 +55,11 @@ export interface HuggingFaceTokenizerJson {
 
 export function toHuggingFaceJson(tokenizer: Tokenizer): HuggingFaceTokenizerJson {
   const p = tokenizer.pipeline;
-  if (tokenizer.kind !== 'bytes' || tokenizer.pattern === '' || (p !== null && (p.normalizer || p.preTokenizer || p.decoder))) {
+  if (
+    tokenizer.kind !== 'bytes' ||
+    tokenizer.pattern === '' ||
+    (p !== null && (p.normalizer || p.preTokenizer || p.decoder))
+  ) {
     throw new LmlabError('only byte-level BPE tokenizers with one split pattern are written as tokenizer.json');
   }
   const vocab: Record<string, number> = {};
@@ -115,7 +124,9 @@ export function toHuggingFaceJson(tokenizer: Tokenizer): HuggingFaceTokenizerJso
 }
 
 function templateProcessing(
-  specials: SpecialToken[], bos: string | undefined, eos: string | undefined,
+  specials: SpecialToken[],
+  bos: string | undefined,
+  eos: string | undefined,
 ): Record<string, unknown> | null {
   if (bos === undefined && eos === undefined) return null;
   const special = (content: string) => ({ SpecialToken: { id: content, type_id: 0 } });
@@ -156,7 +167,11 @@ export function fromHuggingFaceJson(json: unknown, options: FromHuggingFaceOptio
   return new Tokenizer(specFromDescription(d, options, where));
 }
 
-function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFaceOptions, where: string): TokenizerSpec {
+function specFromDescription(
+  d: TokenizerJsonDescription,
+  options: FromHuggingFaceOptions,
+  where: string,
+): TokenizerSpec {
   const addedIds = new Set(d.addedTokens.map((t) => t.id));
   const idOfString = new Map<string, number>();
   for (const [text, id] of d.model.vocab) idOfString.set(text, id);
@@ -167,27 +182,36 @@ function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFa
     const merged = left + (prefix !== '' && right.startsWith(prefix) ? right.slice(prefix.length) : right);
     const result = idOfString.get(merged);
     if (leftId === undefined || rightId === undefined || result === undefined) {
-      throw new LmlabError(`${where}: merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`);
+      throw new LmlabError(
+        `${where}: merge ${line} (${JSON.stringify(left)} ${JSON.stringify(right)}) uses a token missing from the vocabulary`,
+      );
     }
     return { left: leftId, right: rightId, result, priority: line };
   });
   const specials: SpecialToken[] = d.addedTokens.map((t) => ({
-    id: t.id, content: t.content, special: t.special, lstrip: t.lstrip, rstrip: t.rstrip,
-    singleWord: t.singleWord, normalized: t.normalized,
+    id: t.id,
+    content: t.content,
+    special: t.special,
+    lstrip: t.lstrip,
+    rstrip: t.rstrip,
+    singleWord: t.singleWord,
+    normalized: t.normalized,
   }));
   const idOf = (content: string): number | undefined =>
     d.addedTokens.find((t) => t.content === content)?.id ?? idOfString.get(content);
   const summary = {
     normalizer: summarizeComponent(d.normalizer),
     pre_tokenizer: summarizeComponent(d.preTokenizer),
-    model: `BPE (${d.byteLevel ? 'byte-level' : 'characters'}, ${d.model.vocab.length} tokens, ${d.model.merges.length} merges` +
+    model:
+      `BPE (${d.byteLevel ? 'byte-level' : 'characters'}, ${d.model.vocab.length} tokens, ${d.model.merges.length} merges` +
       `${d.model.byteFallback ? ', byte fallback' : ''}${d.model.ignoreMerges ? ', ignore_merges' : ''}` +
       `${d.model.unkToken !== null ? `, unk ${JSON.stringify(d.model.unkToken)}${d.model.fuseUnk ? ' fused' : ''}` : ''})`,
     decoder: summarizeComponent(d.decoder),
     post_processor: summarizeComponent(d.postProcessor),
   };
   const config = options.config ?? {};
-  const configFlag = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? (config[key] as boolean) : undefined);
+  const configFlag = (key: string): boolean | undefined =>
+    typeof config[key] === 'boolean' ? (config[key] as boolean) : undefined;
   const addBos = configFlag('add_bos_token');
   const addEos = configFlag('add_eos_token');
   let template = buildTemplate(d.postProcessor, idOf);
@@ -200,8 +224,15 @@ function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFa
     summary,
   };
   const spec: TokenizerSpec = {
-    pattern: '', tokens: [], merges, specials, roles: resolveRoles(d, specials, options, idOf),
-    ignoreMerges: d.model.ignoreMerges, pipeline, addBos: addBos ?? false, addEos: addEos ?? false,
+    pattern: '',
+    tokens: [],
+    merges,
+    specials,
+    roles: resolveRoles(d, specials, options, idOf),
+    ignoreMerges: d.model.ignoreMerges,
+    pipeline,
+    addBos: addBos ?? false,
+    addEos: addEos ?? false,
   };
   try {
     const kind = ggufKindOf(d, where);
@@ -223,8 +254,13 @@ function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFa
     if (d.normalizer === null && last.add_prefix_space !== true) {
       const first = stages[0];
       if (stages.length === 1 && last.use_regex !== false) spec.pattern = GPT2_SPLIT_PATTERN;
-      if (stages.length === 2 && last.use_regex === false && first.type === 'Split' &&
-        (first.behavior ?? 'Isolated') === 'Isolated' && first.invert !== true) {
+      if (
+        stages.length === 2 &&
+        last.use_regex === false &&
+        first.type === 'Split' &&
+        (first.behavior ?? 'Isolated') === 'Isolated' &&
+        first.invert !== true
+      ) {
         const p = patternOf(first, where);
         if ('regex' in p) spec.pattern = p.regex;
       }
@@ -243,8 +279,9 @@ function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFa
       if (id !== undefined) byteFallback[b] = id;
     }
   }
-  const unk = d.model.unkToken === null ? -1 : idOfString.get(d.model.unkToken) ?? -1;
-  if (d.model.unkToken !== null && unk < 0) throw new LmlabError(`${where}: unk_token ${JSON.stringify(d.model.unkToken)} is not in the vocabulary`);
+  const unk = d.model.unkToken === null ? -1 : (idOfString.get(d.model.unkToken) ?? -1);
+  if (d.model.unkToken !== null && unk < 0)
+    throw new LmlabError(`${where}: unk_token ${JSON.stringify(d.model.unkToken)} is not in the vocabulary`);
   // Streaming bytes per token: byte tokens as their byte, ▁ as a space when the decoder says so.
   const meta = metaspaceOf(d);
   const encoder = new TextEncoder();
@@ -255,7 +292,12 @@ function specFromDescription(d: TokenizerJsonDescription, options: FromHuggingFa
     return encoder.encode(meta === null ? text : text.split(meta).join(' '));
   });
   spec.chars = {
-    strings, byteFallback, unk, fuseUnk: d.model.fuseUnk, prefix, suffix: d.model.endOfWordSuffix,
+    strings,
+    byteFallback,
+    unk,
+    fuseUnk: d.model.fuseUnk,
+    prefix,
+    suffix: d.model.endOfWordSuffix,
   };
   return spec;
 }
@@ -273,7 +315,9 @@ function metaspaceOf(d: TokenizerJsonDescription): string | null {
 }
 
 function resolveRoles(
-  d: TokenizerJsonDescription, specials: SpecialToken[], options: FromHuggingFaceOptions,
+  d: TokenizerJsonDescription,
+  specials: SpecialToken[],
+  options: FromHuggingFaceOptions,
   idOfAny: (content: string) => number | undefined,
 ): SpecialRoles {
   const idOf = (content: string | undefined): number | undefined =>
@@ -307,7 +351,8 @@ function resolveRoles(
     const wanted = options.roles?.[role];
     if (wanted === undefined) continue;
     const id = idOf(wanted);
-    if (id === undefined) throw new LmlabError(`${role} token ${JSON.stringify(wanted)} is not among the tokenizer's special tokens`);
+    if (id === undefined)
+      throw new LmlabError(`${role} token ${JSON.stringify(wanted)} is not among the tokenizer's special tokens`);
     roles[role] = id;
   }
   return roles;

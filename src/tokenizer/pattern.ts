@@ -110,7 +110,8 @@ function caseInsensitiveLiterals(body: string, whole: string): string {
   let inClass = false;
   for (const ch of body) {
     if (ch === '[' || ch === ']') {
-      if (inClass === (ch === '[')) throw new LmlabError(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
+      if (inClass === (ch === '['))
+        throw new LmlabError(`unsupported (?i:...) group in pre-split pattern ${JSON.stringify(whole)}`);
       inClass = ch === '[';
       out += ch;
       continue;

@@ -41,7 +41,10 @@ function replaceAll(text: string, regex: RegExp, content: string): string {
 export function buildNormalizer(node: Component | null): Normalizer | null {
   if (node === null) return null;
   switch (node.type) {
-    case 'NFC': case 'NFD': case 'NFKC': case 'NFKD': {
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD': {
       const form = node.type;
       return (t) => t.normalize(form);
     }
@@ -152,7 +155,8 @@ function splitter(regex: RegExp, behavior: string, invert = false): PreTokenizer
 
 /** Punctuation as the Rust library counts it: ASCII punctuation or a Unicode P* character. */
 const PUNCTUATION = /[\p{P}!-/:-@[-`{-~]/gu;
-const WORDS = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+|[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}\p{White_Space}]+/gu;
+const WORDS =
+  /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+|[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}\p{White_Space}]+/gu;
 const NON_SPACE = /\P{White_Space}+/gu;
 
 /** A byte-level model's pre-tokenizer ends in ByteLevel; it is built here without the byte mapping
@@ -221,10 +225,11 @@ export function buildDecoder(node: Component | null): Decoder | null {
     case 'Metaspace': {
       const replacement = String(node.replacement ?? '▁');
       const strip = String(node.prepend_scheme ?? (node.add_prefix_space === false ? 'never' : 'always')) !== 'never';
-      return (tokens) => tokens.map((token, i) => {
-        const text = token.split(replacement).join(' ');
-        return i === 0 && strip && text.startsWith(' ') ? text.slice(1) : text;
-      });
+      return (tokens) =>
+        tokens.map((token, i) => {
+          const text = token.split(replacement).join(' ');
+          return i === 0 && strip && text.startsWith(' ') ? text.slice(1) : text;
+        });
     }
     case 'ByteFallback':
       return (tokens) => {
@@ -255,14 +260,15 @@ export function buildDecoder(node: Component | null): Decoder | null {
       const content = String(node.content ?? ' ');
       const start = Number(node.start ?? 0);
       const stop = Number(node.stop ?? 0);
-      return (tokens) => tokens.map((token) => {
-        const chars = [...token];
-        let from = 0;
-        while (from < start && from < chars.length && chars[from] === content) from++;
-        let to = chars.length;
-        while (chars.length - to < stop && to > from && chars[to - 1] === content) to--;
-        return chars.slice(from, to).join('');
-      });
+      return (tokens) =>
+        tokens.map((token) => {
+          const chars = [...token];
+          let from = 0;
+          while (from < start && from < chars.length && chars[from] === content) from++;
+          let to = chars.length;
+          while (chars.length - to < stop && to > from && chars[to - 1] === content) to--;
+          return chars.slice(from, to).join('');
+        });
     }
     case 'Replace': {
       const regex = patternRegex(node);
@@ -309,7 +315,8 @@ export function buildTemplate(node: Component | null, idOf: (content: string) =>
     if (name === undefined) continue;
     const ids = specials[name]?.ids ?? [idOf(name)];
     for (const id of ids) {
-      if (id === undefined) throw new LmlabError(`TemplateProcessing names ${JSON.stringify(name)}, which is not a token`);
+      if (id === undefined)
+        throw new LmlabError(`TemplateProcessing names ${JSON.stringify(name)}, which is not a token`);
       (seenSequence ? result.after : result.before).push(id);
     }
   }

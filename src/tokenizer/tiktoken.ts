@@ -46,10 +46,13 @@ export function parseJsTiktokenRanks(bpeRanks: string, source = 'js-tiktoken ran
     const fields = lines[i].split(' ');
     const first = Number(fields[1]);
     if (fields.length < 2 || !Number.isInteger(first) || first < 0) {
-      throw new LmlabError(`${source} line ${i + 1} is not "<name> <first rank> <base64>...": ${JSON.stringify(lines[i].slice(0, 60))}`);
+      throw new LmlabError(
+        `${source} line ${i + 1} is not "<name> <first rank> <base64>...": ${JSON.stringify(lines[i].slice(0, 60))}`,
+      );
     }
     for (let k = 2; k < fields.length; k++) {
-      if (!isBase64(fields[k])) throw new LmlabError(`${source} line ${i + 1}: ${JSON.stringify(fields[k])} is not base64`);
+      if (!isBase64(fields[k]))
+        throw new LmlabError(`${source} line ${i + 1}: ${JSON.stringify(fields[k])} is not base64`);
       tokens[first + k - 2] = new Uint8Array(Buffer.from(fields[k], 'base64'));
     }
   }

@@ -93,10 +93,13 @@ export type TokenType = 'normal' | 'control' | 'user_defined' | 'unknown' | 'byt
 
 /** llama.cpp / GGUF token type codes for tokenizer.ggml.token_type. */
 export const GGUF_TOKEN_TYPE: Readonly<Record<TokenType, number>> = {
-  normal: TOKEN_TYPE.NORMAL, control: TOKEN_TYPE.CONTROL, user_defined: TOKEN_TYPE.USER_DEFINED,
-  unknown: TOKEN_TYPE.UNKNOWN, byte: TOKEN_TYPE.BYTE, unused: TOKEN_TYPE.UNUSED,
+  normal: TOKEN_TYPE.NORMAL,
+  control: TOKEN_TYPE.CONTROL,
+  user_defined: TOKEN_TYPE.USER_DEFINED,
+  unknown: TOKEN_TYPE.UNKNOWN,
+  byte: TOKEN_TYPE.BYTE,
+  unused: TOKEN_TYPE.UNUSED,
 };
-
 
 export class Tokenizer {
   readonly pattern: string;
@@ -124,7 +127,8 @@ export class Tokenizer {
     this.pattern = spec.pattern;
     this.kind = spec.chars ? 'chars' : 'bytes';
     this.pipeline = spec.pipeline ?? null;
-    this.splitter = this.pipeline?.preTokenizer || this.kind === 'chars' || spec.pattern === '' ? null : createSplitter(spec.pattern);
+    this.splitter =
+      this.pipeline?.preTokenizer || this.kind === 'chars' || spec.pattern === '' ? null : createSplitter(spec.pattern);
     this.tokenTable = spec.tokens;
     this.strings = spec.chars?.strings ?? null;
     this.ignoreMerges = spec.ignoreMerges ?? false;
@@ -168,7 +172,11 @@ export class Tokenizer {
       });
       chars = { ...spec.chars, idOf };
     }
-    this.core = new BpeCore(spec.tokens, this.merges, { ignoreMerges: this.ignoreMerges, ...coreOptions, ...(chars ? { chars } : {}) });
+    this.core = new BpeCore(spec.tokens, this.merges, {
+      ignoreMerges: this.ignoreMerges,
+      ...coreOptions,
+      ...(chars ? { chars } : {}),
+    });
   }
 
   get bosId(): number | undefined {
@@ -227,7 +235,9 @@ export class Tokenizer {
 
   /** Splits text around added tokens; visit gets either a text section or a token. */
   private forEachAddedSplit(
-    text: string, regex: RegExp | null, allowed: boolean | ReadonlyArray<string>,
+    text: string,
+    regex: RegExp | null,
+    allowed: boolean | ReadonlyArray<string>,
     visit: (section: string, atStart: boolean, token?: SpecialToken) => void,
   ): void {
     if (this.spec.addedMatch === 'longest-first') {
@@ -252,7 +262,9 @@ export class Tokenizer {
 
   /** llama.cpp's order: for each added token, longest first, split every remaining text fragment. */
   private longestFirstSplit(
-    text: string, allowed: boolean | ReadonlyArray<string>, visit: (section: string, atStart: boolean, token?: SpecialToken) => void,
+    text: string,
+    allowed: boolean | ReadonlyArray<string>,
+    visit: (section: string, atStart: boolean, token?: SpecialToken) => void,
   ): void {
     type Fragment = { text: string; start: number } | SpecialToken;
     let fragments: Fragment[] = [{ text, start: 0 }];
@@ -294,7 +306,8 @@ export class Tokenizer {
   private addedRegex(allowed: boolean | ReadonlyArray<string>, normalized: boolean): RegExp | null {
     if (Array.isArray(allowed)) {
       for (const content of allowed) {
-        if (!this.specialByContent.has(content)) throw new LmlabError(`${JSON.stringify(content)} is not a special token of this tokenizer`);
+        if (!this.specialByContent.has(content))
+          throw new LmlabError(`${JSON.stringify(content)} is not a special token of this tokenizer`);
       }
     }
     const key = `${normalized}\u0000${allowed === true ? '*' : allowed === false ? '' : (allowed as string[]).join('\u0000')}`;
@@ -528,7 +541,8 @@ function wrapCaptures(tokens: SpecialToken[]): RegExp {
   // (?<c>...) cannot repeat a name, so match the content with one group around the alternation of
   // bodies, and whitespace outside it only where a token asks for it.
   const plain = parts.filter((p) => !p.lstrip && !p.rstrip).map((p) => p.body);
-  const stripped = parts.filter((p) => p.lstrip || p.rstrip)
+  const stripped = parts
+    .filter((p) => p.lstrip || p.rstrip)
     .map((p) => `${p.lstrip ? '\\p{White_Space}*' : ''}(${p.body})${p.rstrip ? '\\p{White_Space}*' : ''}`);
   const alternatives = [...(plain.length > 0 ? [`(${plain.join('|')})`] : []), ...stripped];
   const source = alternatives.join('|');
@@ -549,7 +563,8 @@ export function describeTokenizer(tokenizer: Tokenizer): string[] {
   const lines: string[] = [];
   const fallback: Record<string, string> = {
     normalizer: 'none',
-    pre_tokenizer: tokenizer.pattern !== '' ? `Split(regex ${JSON.stringify(tokenizer.pattern)}, Isolated) + ByteLevel` : 'none',
+    pre_tokenizer:
+      tokenizer.pattern !== '' ? `Split(regex ${JSON.stringify(tokenizer.pattern)}, Isolated) + ByteLevel` : 'none',
     model: `BPE (${tokenizer.kind === 'bytes' ? 'byte-level' : 'characters'}, ${tokenizer.ordinaryTokenCount} tokens, ${tokenizer.mergeRules().length} merges${tokenizer.ignoreMerges ? ', ignore_merges' : ''})`,
     decoder: tokenizer.kind === 'bytes' ? 'ByteLevel' : 'none',
     post_processor: 'none',
@@ -559,7 +574,8 @@ export function describeTokenizer(tokenizer: Tokenizer): string[] {
   }
   const specials = tokenizer.specialTokens();
   lines.push(`added tokens: ${specials.length} (${specials.filter((s) => s.special !== false).length} special)`);
-  const role = (id: number | undefined) => (id === undefined ? 'none' : `${id} ${JSON.stringify(tokenizer.tokenString(id))}`);
+  const role = (id: number | undefined) =>
+    id === undefined ? 'none' : `${id} ${JSON.stringify(tokenizer.tokenString(id))}`;
   lines.push(`bos: ${role(tokenizer.bosId)}, eos: ${role(tokenizer.eosId)}, pad: ${role(tokenizer.padId)}`);
   lines.push(`vocabulary: ${tokenizer.vocabSize}`);
   return lines;

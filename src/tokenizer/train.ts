@@ -77,7 +77,9 @@ export function trainBpe(counter: ChunkCounter, options: TrainOptions): TrainRes
   if (new Set(specialContents).size !== specialContents.length) throw new LmlabError('special tokens must be distinct');
   const minimum = 256 + specialContents.length;
   if (!Number.isInteger(options.vocabSize) || options.vocabSize < minimum) {
-    throw new LmlabError(`vocabulary size ${options.vocabSize} is smaller than 256 byte tokens + ${specialContents.length} special tokens = ${minimum}`);
+    throw new LmlabError(
+      `vocabulary size ${options.vocabSize} is smaller than 256 byte tokens + ${specialContents.length} special tokens = ${minimum}`,
+    );
   }
   if (counter.chunks === 0) throw new LmlabError('the corpus is empty: there is no text to train on');
   const target = options.vocabSize - minimum;
@@ -124,7 +126,10 @@ class PairTrainer {
   private heapSlot: Int32Array = new Int32Array(1 << 16);
   private heapSize = 0;
 
-  constructor(counter: ChunkCounter, private readonly minFrequency: number) {
+  constructor(
+    counter: ChunkCounter,
+    private readonly minFrequency: number,
+  ) {
     const encoder = new TextEncoder();
     let scratch = new Uint8Array(1024);
     const kept: Array<[Uint8Array, number]> = [];
@@ -280,7 +285,8 @@ class PairTrainer {
     for (;;) {
       let child = 2 * i + 1;
       if (child >= size) break;
-      if (child + 1 < size && this.before(heapCount[child + 1], heapSlot[child + 1], heapCount[child], heapSlot[child])) child++;
+      if (child + 1 < size && this.before(heapCount[child + 1], heapSlot[child + 1], heapCount[child], heapSlot[child]))
+        child++;
       if (!this.before(heapCount[child], heapSlot[child], count, slot)) break;
       heapCount[i] = heapCount[child];
       heapSlot[i] = heapSlot[child];

@@ -57,10 +57,12 @@ const stepOf = (name: string): number | null => (/^step-(\d+)$/.test(name) ? Num
 export function listCheckpoints(runDir: string): { name: string; step: number }[] {
   const root = checkpointsDir(runDir);
   if (!existsSync(root)) return [];
-  return readdirSync(root).flatMap((name) => {
-    const step = stepOf(name);
-    return step === null ? [] : [{ name, step }];
-  }).sort((a, b) => b.step - a.step);
+  return readdirSync(root)
+    .flatMap((name) => {
+      const step = stepOf(name);
+      return step === null ? [] : [{ name, step }];
+    })
+    .sort((a, b) => b.step - a.step);
 }
 
 /** The tokenizer's BOS/EOS (ids and texts), so the checkpoint's config files name them. */
@@ -75,7 +77,14 @@ function specialTokensOf(tokenizerPath: string): SaveHfOptions {
   return out;
 }
 
-export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: AdamW, state: TrainState, keep = 2, tokenizerPath?: string): string {
+export function saveCheckpoint(
+  runDir: string,
+  params: ParameterSet,
+  optimizer: AdamW,
+  state: TrainState,
+  keep = 2,
+  tokenizerPath?: string,
+): string {
   const root = checkpointsDir(runDir);
   mkdirSync(root, { recursive: true });
   sweepStaleTemps(root);
@@ -84,12 +93,18 @@ export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: 
   writeDirAtomic(final, (tmp) => {
     saveHfCheckpoint(tmp, params.config, toNamedTensors(params), tokenizerPath ? specialTokensOf(tokenizerPath) : {});
     const moments = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [prefix, set] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
+    for (const [prefix, set] of [
+      ['m', optimizer.m],
+      ['v', optimizer.v],
+    ] as const) {
       for (const [tensorName, t] of toNamedTensors(set)) moments.set(`${prefix}.${tensorName}`, t);
     }
-    writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, { metadata: { optimizerStep: String(optimizer.step) } });
+    writeSafetensors(join(tmp, 'optimizer.safetensors'), moments, {
+      metadata: { optimizerStep: String(optimizer.step) },
+    });
     // a checkpoint is a complete model directory: `lmlab generate <checkpoint>` works on it
-    if (tokenizerPath && !existsSync(join(tmp, 'tokenizer.json'))) copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
+    if (tokenizerPath && !existsSync(join(tmp, 'tokenizer.json')))
+      copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     writeAtomic(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerStep: optimizer.step }, null, 1));
     writeManifest(tmp); // last: a checkpoint with a complete manifest is complete
   });
@@ -97,10 +112,7 @@ export function saveCheckpoint(runDir: string, params: ParameterSet, optimizer: 
   // Keep this checkpoint and the newest `keep - 1` before it, by step number. Checkpoints past
   // this step belong to a continuation abandoned by resuming from an earlier one.
   const older = listCheckpoints(runDir).filter((c) => c.step < state.step);
-  const doomed = [
-    ...listCheckpoints(runDir).filter((c) => c.step > state.step),
-    ...older.slice(Math.max(0, keep - 1)),
-  ];
+  const doomed = [...listCheckpoints(runDir).filter((c) => c.step > state.step), ...older.slice(Math.max(0, keep - 1))];
   for (const c of doomed) rmSync(join(root, c.name), { recursive: true, force: true });
   return final;
 }
@@ -165,11 +177,15 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const m = params.like();
   const v = params.like();
   try {
-    for (const [prefix, set] of [['m', m], ['v', v]] as const) {
+    for (const [prefix, set] of [
+      ['m', m],
+      ['v', v],
+    ] as const) {
       for (const spec of set.specs) {
         const t = optimizerFile.read(`${prefix}.${spec.name}`);
         const target = set.get(spec.name).data;
-        if (t.data.length !== target.length) throw new LmlabError(`checkpoint ${dir}: optimizer tensor ${prefix}.${spec.name} has the wrong size`);
+        if (t.data.length !== target.length)
+          throw new LmlabError(`checkpoint ${dir}: optimizer tensor ${prefix}.${spec.name} has the wrong size`);
         target.set(t.data);
       }
     }

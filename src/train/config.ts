@@ -44,7 +44,17 @@ export const trainConfigSchema = z
         decayEmbeddings: z.boolean().default(false),
       })
       .strict()
-      .default({ lr: 3e-3, warmup: 0.05, floor: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.033, clip: 1, decayEmbeddings: false }),
+      .default({
+        lr: 3e-3,
+        warmup: 0.05,
+        floor: 0.1,
+        beta1: 0.9,
+        beta2: 0.95,
+        eps: 1e-8,
+        weightDecay: 0.033,
+        clip: 1,
+        decayEmbeddings: false,
+      }),
     evalEvery: z.number().int().min(0).default(100),
     evalBatches: z.number().int().min(1).default(4),
     checkpointEvery: z.number().int().min(0).default(200),
@@ -52,12 +62,23 @@ export const trainConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.seqLen > c.model.maxSeqLen) ctx.addIssue({ code: 'custom', path: ['seqLen'], message: `${c.seqLen} exceeds model.maxSeqLen ${c.model.maxSeqLen}` });
+    if (c.seqLen > c.model.maxSeqLen)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seqLen'],
+        message: `${c.seqLen} exceeds model.maxSeqLen ${c.model.maxSeqLen}`,
+      });
     let last = 0;
     c.stages.forEach((s, i) => {
       const until = s.until ?? 1;
-      if (until < last) ctx.addIssue({ code: 'custom', path: ['stages', i, 'until'], message: 'stages must end in increasing order' });
-      if (i === c.stages.length - 1 && until !== 1) ctx.addIssue({ code: 'custom', path: ['stages', i, 'until'], message: 'the last stage must run to the end (until 1)' });
+      if (until < last)
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'until'], message: 'stages must end in increasing order' });
+      if (i === c.stages.length - 1 && until !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'until'],
+          message: 'the last stage must run to the end (until 1)',
+        });
       last = until;
     });
   });
@@ -96,7 +117,9 @@ export function loadTrainConfig(path: string, overrides: string[] = []): TrainCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new LmlabError(`config ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new LmlabError(
+      `config ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let raw: unknown;
   try {
@@ -104,7 +127,8 @@ export function loadTrainConfig(path: string, overrides: string[] = []): TrainCo
   } catch (err) {
     throw new LmlabError(`config ${path}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new LmlabError(`config ${path}: must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new LmlabError(`config ${path}: must be a JSON object`);
   return parseTrainConfig(applyOverrides(raw as Record<string, unknown>, overrides), `config ${path}`);
 }
 

@@ -16,7 +16,14 @@ export interface AdamWSettings {
   decayEmbeddings: boolean;
 }
 
-export const paperAdamW: AdamWSettings = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.033, clip: 1.0, decayEmbeddings: false };
+export const paperAdamW: AdamWSettings = {
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.033,
+  clip: 1.0,
+  decayEmbeddings: false,
+};
 
 export class AdamW {
   readonly m: ParameterSet;
@@ -24,7 +31,10 @@ export class AdamW {
   /** optimiser steps taken so far */
   step = 0;
 
-  constructor(readonly params: ParameterSet, readonly settings: AdamWSettings) {
+  constructor(
+    readonly params: ParameterSet,
+    readonly settings: AdamWSettings,
+  ) {
     this.m = params.like();
     this.v = params.like();
   }
@@ -38,7 +48,8 @@ export class AdamW {
   update(grads: ParameterSet, lr: number): number {
     const s = this.settings;
     const norm = AdamW.gradNorm(grads);
-    if (!Number.isFinite(norm)) throw new LmlabError(`optimizer: gradient norm is ${norm}; training diverged (lower the learning rate)`);
+    if (!Number.isFinite(norm))
+      throw new LmlabError(`optimizer: gradient norm is ${norm}; training diverged (lower the learning rate)`);
     const gradScale = s.clip > 0 && norm > s.clip ? s.clip / norm : 1;
     this.step += 1;
     const k = kernels();
@@ -47,9 +58,18 @@ export class AdamW {
       const [offset, size] = p.ranges[i];
       const decays = spec.kind === 'matrix' || (spec.kind === 'embedding' && s.decayEmbeddings);
       k.adamw(
-        size, p.flat.subarray(offset, offset + size), grads.flat.subarray(offset, offset + size),
-        this.m.flat.subarray(offset, offset + size), this.v.flat.subarray(offset, offset + size),
-        lr, s.beta1, s.beta2, s.eps, decays ? s.weightDecay : 0, this.step, gradScale,
+        size,
+        p.flat.subarray(offset, offset + size),
+        grads.flat.subarray(offset, offset + size),
+        this.m.flat.subarray(offset, offset + size),
+        this.v.flat.subarray(offset, offset + size),
+        lr,
+        s.beta1,
+        s.beta2,
+        s.eps,
+        decays ? s.weightDecay : 0,
+        this.step,
+        gradScale,
       );
     });
     return norm;

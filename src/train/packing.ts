@@ -48,7 +48,11 @@ export class RowLoader {
   /** tokenMask: the shard's loss mask of each token (1 = a training target), for exporters */
   readonly batch: TrainingBatch & { segments: Int32Array; sources: Int32Array; tokenMask: Uint8Array };
 
-  constructor(readonly dir: string, readonly options: PackingOptions, cursor?: LoaderCursor) {
+  constructor(
+    readonly dir: string,
+    readonly options: PackingOptions,
+    cursor?: LoaderCursor,
+  ) {
     this.index = readDatasetIndex(dir);
     const nonEmpty = this.index.shards.some((s) => s.documents > 0);
     if (!nonEmpty) throw new LmlabError(`dataset ${dir}: it holds no documents`);
@@ -56,8 +60,13 @@ export class RowLoader {
     this.cursorState = cursor ? { ...cursor } : { epoch: 0, shardPos: 0, docPos: 0, docOffset: 0 };
     const n = options.rows * options.t;
     this.batch = {
-      tokens: new Int32Array(n), targets: new Int32Array(n), positions: new Int32Array(n),
-      segments: new Int32Array(n), lossMask: null, sources: new Int32Array(n), tokenMask: new Uint8Array(n),
+      tokens: new Int32Array(n),
+      targets: new Int32Array(n),
+      positions: new Int32Array(n),
+      segments: new Int32Array(n),
+      lossMask: null,
+      sources: new Int32Array(n),
+      tokenMask: new Uint8Array(n),
     };
   }
 
@@ -152,5 +161,7 @@ export class RowLoader {
 }
 
 function mix(seed: number, epoch: number, salt: number): number {
-  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35) ^ Math.imul(salt, 0x27d4eb2f)) >>> 0;
+  return (
+    (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35) ^ Math.imul(salt, 0x27d4eb2f)) >>> 0
+  );
 }

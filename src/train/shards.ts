@@ -11,7 +11,17 @@
 //
 // A shard is written once, atomically, and read whole on demand (shards are bounded, so memory
 // is bounded by one shard however large the corpus). Not here: tokenizing, packing.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
 
@@ -48,7 +58,12 @@ export class ShardWriter {
   private readonly index: DatasetIndex;
   private readonly sourceIds = new Map<string, number>();
 
-  constructor(readonly dir: string, vocabSize: number, readonly shardTokens = 1 << 24, meta?: Record<string, unknown>) {
+  constructor(
+    readonly dir: string,
+    vocabSize: number,
+    readonly shardTokens = 1 << 24,
+    meta?: Record<string, unknown>,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.index = { format: 'lmlab-shards-1', vocabSize, sources: [], shards: [], meta };
   }
@@ -64,7 +79,8 @@ export class ShardWriter {
   }
 
   add(tokens: ArrayLike<number>, mask: ArrayLike<number>, source = 'default'): void {
-    if (tokens.length !== mask.length) throw new Error(`shards: ${tokens.length} tokens but ${mask.length} mask entries`);
+    if (tokens.length !== mask.length)
+      throw new Error(`shards: ${tokens.length} tokens but ${mask.length} mask entries`);
     if (tokens.length === 0) return; // an empty document trains nothing and could stall packing
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
@@ -133,7 +149,8 @@ function writeShard(path: string, docs: Document[]): void {
 
 export function readDatasetIndex(dir: string): DatasetIndex {
   const path = join(dir, 'dataset.json');
-  if (!existsSync(path)) throw new LmlabError(`dataset ${dir}: no dataset.json (tokenize the corpus first with \`lmlab data tokenize\`)`);
+  if (!existsSync(path))
+    throw new LmlabError(`dataset ${dir}: no dataset.json (tokenize the corpus first with \`lmlab data tokenize\`)`);
   let index: DatasetIndex;
   try {
     index = JSON.parse(readFileSync(path, 'utf8')) as DatasetIndex;
@@ -151,7 +168,9 @@ export function readShard(path: string): Shard {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new LmlabError(`shard ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new LmlabError(
+      `shard ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const bad = (why: string): never => {
     throw new LmlabError(`shard ${path}: ${why} (the file is corrupted or truncated; re-run the tokenizing step)`);
@@ -169,7 +188,8 @@ export function readShard(path: string): Shard {
   let at = 12 + headerLength;
   at += (4 - (at % 4)) % 4;
   const need = at + 4 * (documents + 1) + 4 * documents + 4 * tokens + tokens;
-  if (!Number.isInteger(documents) || !Number.isInteger(tokens) || need !== bytes.length) bad(`size ${bytes.length} does not match its header (${need})`);
+  if (!Number.isInteger(documents) || !Number.isInteger(tokens) || need !== bytes.length)
+    bad(`size ${bytes.length} does not match its header (${need})`);
   // Copy into aligned typed arrays (Buffer pooling does not guarantee alignment).
   const u32 = (count: number) => {
     const out = new Uint32Array(count);

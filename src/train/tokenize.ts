@@ -32,12 +32,21 @@ export function standardLayout(tokenizer: Tokenizer, text: string): { tokens: nu
   return { tokens, mask };
 }
 
-export async function tokenizeCorpus(paths: string[], outDir: string, tokenizer: Tokenizer, options: TokenizeOptions = {}): Promise<DatasetIndex & { stats: DocumentStats; tokens: number }> {
+export async function tokenizeCorpus(
+  paths: string[],
+  outDir: string,
+  tokenizer: Tokenizer,
+  options: TokenizeOptions = {},
+): Promise<DatasetIndex & { stats: DocumentStats; tokens: number }> {
   const stats = emptyStats();
   const writer = new ShardWriter(outDir, tokenizer.vocabSize, options.shardTokens, options.meta);
   let tokens = 0;
   let last = 0;
-  for await (const doc of readDocuments(paths, { textField: options.textField, onBadRecord: options.onBadRecord, stats })) {
+  for await (const doc of readDocuments(paths, {
+    textField: options.textField,
+    onBadRecord: options.onBadRecord,
+    stats,
+  })) {
     let formatted: FormattedDocument | null;
     if (options.format) formatted = options.format(doc);
     else {

@@ -38,7 +38,11 @@ export function findTorchPython(): TorchPython | null {
 function probe(candidates: string[]): TorchPython | null {
   for (const python of candidates) {
     if (python.startsWith('/') && !existsSync(python)) continue;
-    const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__, int(torch.cuda.is_available()))'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      python,
+      ['-c', 'import torch, numpy; print(torch.__version__, int(torch.cuda.is_available()))'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     if (r.status === 0) {
       const [torchVersion, cuda] = r.stdout.trim().split(/\s+/);
       return { python, torchVersion, cuda: cuda === '1' };
@@ -49,7 +53,10 @@ function probe(candidates: string[]): TorchPython | null {
 
 export function requireTorchPython(): TorchPython {
   const p = findTorchPython();
-  if (!p) throw new LmlabError('the PyTorch engine needs Python 3 with torch and numpy (Debian: apt-get install python3-torch python3-numpy; or set LMLAB_PYTHON to a python that has them)');
+  if (!p)
+    throw new LmlabError(
+      'the PyTorch engine needs Python 3 with torch and numpy (Debian: apt-get install python3-torch python3-numpy; or set LMLAB_PYTHON to a python that has them)',
+    );
   return p;
 }
 
@@ -92,13 +99,29 @@ export function torchLatestCheckpoint(runDir: string): string | null {
 }
 
 /** Launches the PyTorch trainer and waits for it; returns the per-step metrics it logged. */
-export async function runTorchTrainer(o: TorchRunOptions): Promise<{ steps: TorchMetrics[]; evals: Array<{ step: number; evalLoss: number }> }> {
+export async function runTorchTrainer(
+  o: TorchRunOptions,
+): Promise<{ steps: TorchMetrics[]; evals: Array<{ step: number; evalLoss: number }> }> {
   const { python, torchVersion } = requireTorchPython();
-  if (!existsSync(TORCH_TRAINER)) throw new LmlabError(`the PyTorch trainer ${TORCH_TRAINER} is missing from this installation`);
-  const args = ['-m', 'torch.distributed.run', '--nproc_per_node', String(o.processes ?? 1), '--master_port', o.env?.MASTER_PORT ?? String(29500 + (process.pid % 2000)),
+  if (!existsSync(TORCH_TRAINER))
+    throw new LmlabError(`the PyTorch trainer ${TORCH_TRAINER} is missing from this installation`);
+  const args = [
+    '-m',
+    'torch.distributed.run',
+    '--nproc_per_node',
+    String(o.processes ?? 1),
+    '--master_port',
+    o.env?.MASTER_PORT ?? String(29500 + (process.pid % 2000)),
     // torch 1.x's launcher cannot parse its default output settings ("0") under Python ≥ 3.11
-    ...(torchVersion.startsWith('1.') ? ['--redirects', '1', '--tee', '1', '--log_dir', `${o.runDir}/torchrun-logs`] : []),
-    TORCH_TRAINER, '--config', o.configPath, '--run-dir', o.runDir];
+    ...(torchVersion.startsWith('1.')
+      ? ['--redirects', '1', '--tee', '1', '--log_dir', `${o.runDir}/torchrun-logs`]
+      : []),
+    TORCH_TRAINER,
+    '--config',
+    o.configPath,
+    '--run-dir',
+    o.runDir,
+  ];
   if (o.init) args.push('--init', o.init);
   if (o.resume) args.push('--resume');
   for (const [i, dir] of Object.entries(o.stageData ?? {})) args.push('--stage-data', `${i}=${dir}`);
@@ -107,7 +130,10 @@ export async function runTorchTrainer(o: TorchRunOptions): Promise<{ steps: Torc
   if (o.dtype) args.push('--dtype', o.dtype);
   if (o.device) args.push('--device', o.device);
   if (o.threads) args.push('--threads', String(o.threads));
-  const child = spawn(python, args, { env: { ...process.env, OMP_NUM_THREADS: String(o.threads ?? 1), ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, args, {
+    env: { ...process.env, OMP_NUM_THREADS: String(o.threads ?? 1), ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const take = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
@@ -118,10 +144,17 @@ export async function runTorchTrainer(o: TorchRunOptions): Promise<{ steps: Torc
   child.stderr.on('data', take);
   const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   if (code !== 0) {
-    const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean).reverse();
+    const lines = tail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .reverse();
     const error = lines.find((l) => /^error: |Error: /.test(l)) ?? lines[0] ?? '';
     throw new LmlabError(`the PyTorch trainer failed (exit ${code}): ${error}`);
   }
-  const lines = readFileSync(`${o.runDir}/metrics.jsonl`, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const lines = readFileSync(`${o.runDir}/metrics.jsonl`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
   return { steps: lines.filter((l) => 'loss' in l), evals: lines.filter((l) => 'evalLoss' in l) };
 }

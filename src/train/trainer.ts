@@ -20,7 +20,13 @@ import { AdamW } from './optimizer.ts';
 import { RowLoader } from './packing.ts';
 import { readDatasetIndex } from './shards.ts';
 import { learningRate } from './schedule.ts';
-import { type TrainState, checkpointsDir, latestCheckpoint, loadNewestGoodCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import {
+  type TrainState,
+  checkpointsDir,
+  latestCheckpoint,
+  loadNewestGoodCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.ts';
 
 export interface StepMetrics {
   step: number;
@@ -91,7 +97,13 @@ function appendMetrics(path: string, record: object): void {
   }
 }
 
-export function evaluate(model: LlamaModel, ws: TrainingWorkspace, dir: string, config: TrainConfig, batches: number): { loss: number; tokens: number } {
+export function evaluate(
+  model: LlamaModel,
+  ws: TrainingWorkspace,
+  dir: string,
+  config: TrainConfig,
+  batches: number,
+): { loss: number; tokens: number } {
   const loader = new RowLoader(dir, { rows: ws.rows, t: ws.t, overflow: config.overflow, seed: 0, shuffle: false });
   let sum = 0;
   let count = 0;
@@ -129,7 +141,9 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
   const existing = RUN_FILES.filter((f) => existsSync(join(runDir, f)));
   if (existing.length > 0 && !options.resume) {
     if (!options.overwrite) {
-      throw new LmlabError(`${runDir} already holds a run (${existing.join(', ')}): continue it with --resume or replace it with --overwrite`);
+      throw new LmlabError(
+        `${runDir} already holds a run (${existing.join(', ')}): continue it with --resume or replace it with --overwrite`,
+      );
     }
     for (const f of existing) rmSync(join(runDir, f), { recursive: true, force: true });
     say(`replaced the earlier run in ${runDir}`);
@@ -152,21 +166,30 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
     state = { ...ck.state, config };
     // metrics after the checkpoint belong to the abandoned continuation: drop them
     if (existsSync(metricsPath)) {
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((line) => {
-        if (!line.trim()) return false;
-        try {
-          return (JSON.parse(line) as { step: number }).step <= state.step;
-        } catch {
-          return false;
-        }
-      });
+      const kept = readFileSync(metricsPath, 'utf8')
+        .split('\n')
+        .filter((line) => {
+          if (!line.trim()) return false;
+          try {
+            return (JSON.parse(line) as { step: number }).step <= state.step;
+          } catch {
+            return false;
+          }
+        });
       writeAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
     }
     say(`resuming from ${resumeFrom} at step ${state.step}`);
   } else {
     model = LlamaModel.initialised(config.model, config.seed);
     optimizer = new AdamW(model.params, { ...config.optimizer });
-    state = { step: 0, cursors: config.stages.map(() => null), tokensSeen: 0, rngState: [...new Rng(config.seed).state()], config, elapsed: 0 };
+    state = {
+      step: 0,
+      cursors: config.stages.map(() => null),
+      tokensSeen: 0,
+      rngState: [...new Rng(config.seed).state()],
+      config,
+      elapsed: 0,
+    };
     writeAtomic(metricsPath, '');
   }
   writeAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 1));
@@ -181,14 +204,25 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
     if (!loader) {
       loader = new RowLoader(
         config.stages[stage].data,
-        { rows: config.rows, t: config.seqLen, overflow: config.overflow, seed: config.seed + stage * 7919, shuffle: true },
+        {
+          rows: config.rows,
+          t: config.seqLen,
+          overflow: config.overflow,
+          seed: config.seed + stage * 7919,
+          shuffle: true,
+        },
         state.cursors[stage] ?? undefined,
       );
       loaders[stage] = loader;
     }
     return loader;
   };
-  const schedule = { peak: config.optimizer.lr, warmupSteps: warmupSteps(config), totalSteps: config.steps, floor: config.optimizer.floor };
+  const schedule = {
+    peak: config.optimizer.lr,
+    warmupSteps: warmupSteps(config),
+    totalSteps: config.steps,
+    floor: config.optimizer.floor,
+  };
   const stepTokens = tokensPerStep(config);
   const flopsPerStep = 3 * flopsPerToken(config.model, config.seqLen) * stepTokens;
 
@@ -217,7 +251,8 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
     while (state.step < config.steps) {
       const step = state.step;
       const stage = ends.findIndex((end) => step < end);
-      if (stage > 0 && step === ends[stage - 1]) say(`stage switch at step ${step}: ${config.stages[stage].name ?? config.stages[stage].data}`);
+      if (stage > 0 && step === ends[stage - 1])
+        say(`stage switch at step ${step}: ${config.stages[stage].name ?? config.stages[stage].data}`);
       const loader = loaderFor(stage);
       grads.flat.fill(0);
       let sum = 0;
@@ -240,9 +275,16 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
       const doneSteps = state.step - startStep;
       const secondsPerStep = (performance.now() - t0) / 1000 / doneSteps;
       const metrics: StepMetrics = {
-        step: state.step, stage, loss: lastLoss, lr, gradNorm, tokensSeen: state.tokensSeen,
-        tokensPerSecond: stepTokens / secondsPerStep, flopsPerSecond: flopsPerStep / secondsPerStep,
-        elapsed, eta: secondsPerStep * (config.steps - state.step),
+        step: state.step,
+        stage,
+        loss: lastLoss,
+        lr,
+        gradNorm,
+        tokensSeen: state.tokensSeen,
+        tokensPerSecond: stepTokens / secondsPerStep,
+        flopsPerSecond: flopsPerStep / secondsPerStep,
+        elapsed,
+        eta: secondsPerStep * (config.steps - state.step),
       };
       if (state.step % config.logEvery === 0 || state.step === config.steps) appendMetrics(metricsPath, metrics);
       options.onStep?.(metrics);
@@ -254,7 +296,11 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
         options.onEval?.(em);
       }
       const stopNow = interrupted || (options.stopAfterStep !== undefined && state.step >= options.stopAfterStep);
-      if (stopNow || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) || state.step === config.steps) {
+      if (
+        stopNow ||
+        (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0) ||
+        state.step === config.steps
+      ) {
         const dir = checkpoint();
         if (stopNow) {
           say(`stopped at step ${state.step}; checkpoint written to ${dir} (resume with --resume)`);
@@ -277,13 +323,22 @@ async function trainLocked(config: TrainConfig, runDir: string, options: TrainOp
  * setup. Used to size runs to a wall-clock budget. A step is tokensPerStep(config) tokens, as in
  * the trainer's own metrics. `now` (milliseconds) is there for tests.
  */
-export async function measureThroughput(config: TrainConfig, dir: string, steps = 4, now: () => number = () => performance.now()): Promise<number> {
+export async function measureThroughput(
+  config: TrainConfig,
+  dir: string,
+  steps = 4,
+  now: () => number = () => performance.now(),
+): Promise<number> {
   rmSync(dir, { recursive: true, force: true });
   const stepTokens = tokensPerStep(config);
   const rates: number[] = [];
   let last = now();
   await train({ ...config, steps, evalEvery: 0, checkpointEvery: 0 }, dir, {
-    onStep: () => { const t = now(); rates.push(stepTokens / ((t - last) / 1000)); last = t; },
+    onStep: () => {
+      const t = now();
+      rates.push(stepTokens / ((t - last) / 1000));
+      last = t;
+    },
   });
   rmSync(dir, { recursive: true, force: true });
   const steady = rates.slice(1);

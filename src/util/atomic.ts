@@ -6,7 +6,15 @@
 // exit and on SIGINT/SIGTERM. Every I/O error becomes an LmlabError naming the path.
 // It does not parse or format anything.
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LmlabError } from './errors.ts';
@@ -29,10 +37,14 @@ export function tempOwner(name: string): number | null {
 export function ioError(err: unknown, path: string, action = 'write'): LmlabError {
   if (err instanceof LmlabError) return err;
   const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOSPC' ? 'ENOSPC (no space left on the device)'
-    : e.code === 'EACCES' || e.code === 'EPERM' ? `${e.code} (permission denied)`
-      : e.code === 'EROFS' ? 'EROFS (read-only file system)'
-        : e.code ?? (e.message ?? String(err)).split('\n')[0];
+  const reason =
+    e.code === 'ENOSPC'
+      ? 'ENOSPC (no space left on the device)'
+      : e.code === 'EACCES' || e.code === 'EPERM'
+        ? `${e.code} (permission denied)`
+        : e.code === 'EROFS'
+          ? 'EROFS (read-only file system)'
+          : (e.code ?? (e.message ?? String(err)).split('\n')[0]);
   return new LmlabError(`cannot ${action} ${path}: ${reason}`);
 }
 

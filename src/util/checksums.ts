@@ -27,7 +27,9 @@ export function sha256File(path: string): string {
 
 /** Writes the manifest of every regular file directly in `dir` (the manifest itself excepted). */
 export function writeManifest(dir: string): void {
-  const lines = readdirSync(dir).filter((n) => n !== MANIFEST && statSync(join(dir, n)).isFile()).sort()
+  const lines = readdirSync(dir)
+    .filter((n) => n !== MANIFEST && statSync(join(dir, n)).isFile())
+    .sort()
     .map((n) => `${sha256File(join(dir, n))}  ${n}`);
   writeAtomic(join(dir, MANIFEST), lines.join('\n') + '\n');
 }
@@ -36,7 +38,9 @@ export function writeManifest(dir: string): void {
 export function verifyManifest(dir: string): string | null {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) return `no ${MANIFEST} (incomplete or written by an older lmlab)`;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   if (lines.length === 0) return `${MANIFEST} is empty`;
   for (const line of lines) {
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);

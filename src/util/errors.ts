@@ -3,7 +3,10 @@
 // `lmlab: <message>` with a non-zero exit code; nothing below the CLI prints or exits.
 
 export class LmlabError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'LmlabError';
   }

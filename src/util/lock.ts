@@ -9,12 +9,17 @@ import { LmlabError } from './errors.ts';
 import { ioError } from './atomic.ts';
 import { pidAlive } from './stale.ts';
 
-export interface LockOwner { pid: number; host: string; started: string }
+export interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
 
 function readOwner(path: string): LockOwner | null {
   try {
     const o = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof o.pid === 'number' && typeof o.host === 'string') return { pid: o.pid, host: o.host, started: String(o.started ?? '?') };
+    if (typeof o.pid === 'number' && typeof o.host === 'string')
+      return { pid: o.pid, host: o.host, started: String(o.started ?? '?') };
   } catch {
     // unreadable or half-written: treated as no owner below
   }
@@ -53,7 +58,9 @@ export class FileLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(err, path, 'create the lock file');
         const owner = readOwner(path);
         if (owner && owner.host !== me.host) {
-          throw new LmlabError(`${what} is in use by PID ${owner.pid} on ${owner.host} (since ${owner.started}); lock file ${path}`);
+          throw new LmlabError(
+            `${what} is in use by PID ${owner.pid} on ${owner.host} (since ${owner.started}); lock file ${path}`,
+          );
         }
         if (owner && pidAlive(owner.pid)) {
           throw new LmlabError(`${what} is in use by PID ${owner.pid} (since ${owner.started}); lock file ${path}`);

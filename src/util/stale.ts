@@ -90,7 +90,10 @@ export function installCleanup(): void {
     removeOwnTemps();
     removeOwnJudgeDirs();
   });
-  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
+  for (const [signal, number] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+  ] as const) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return; // someone else stops gracefully
       removeOwnTemps();

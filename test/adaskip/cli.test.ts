@@ -26,7 +26,11 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function lmlab(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [join(root, 'bin/lmlab.js'), 'adaskip', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, [join(root, 'bin/lmlab.js'), 'adaskip', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -53,9 +57,29 @@ test('bad input gives one-line errors and a non-zero exit', () => {
   const cases: Array<[string[], RegExp]> = [
     [['plan', modelDir, '--alpha', '1'], /^lmlab: alpha must be in \[0, 1\), got 1\n$/],
     [['plan', modelDir, '--mode', 'fast'], /^lmlab: unknown AdaSkip mode "fast"/],
-    [['calibrate', '--random', 'dim=16,layers=2,heads=2,kv=2,ffn=32,vocab=30,context=64', '--prompts', join(dir, 'text.jsonl'), '--out', join(dir, 'p.json')], /needs a tokenizer/],
+    [
+      [
+        'calibrate',
+        '--random',
+        'dim=16,layers=2,heads=2,kv=2,ffn=32,vocab=30,context=64',
+        '--prompts',
+        join(dir, 'text.jsonl'),
+        '--out',
+        join(dir, 'p.json'),
+      ],
+      /needs a tokenizer/,
+    ],
     [['profile', join(dir, 'nowhere')], /^lmlab: model directory not found/],
-    [['profile', '--random', 'dim=16,layers=2,heads=2,kv=2,ffn=32,vocab=30,context=64', '--profile', join(modelDir, 'adaskip-profile.json')], /calibrated for a 4-layer model; this model has 2 layers/],
+    [
+      [
+        'profile',
+        '--random',
+        'dim=16,layers=2,heads=2,kv=2,ffn=32,vocab=30,context=64',
+        '--profile',
+        join(modelDir, 'adaskip-profile.json'),
+      ],
+      /calibrated for a 4-layer model; this model has 2 layers/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const run = lmlab(args);
@@ -66,11 +90,33 @@ test('bad input gives one-line errors and a non-zero exit', () => {
 });
 
 test('bench runs dense and the methods on a small random model and reports ratios to dense', () => {
-  const run = lmlab(['bench', '--shape', 'dim=32,layers=4,heads=4,kv=2,ffn=48,vocab=64,context=128', '--contexts', '48', '--alphas', '0.25',
-    '--methods', 'adaskip,early-exit,cost-aware', '--decode-tokens', '4', '--calibration', '2', '--repeats', '1', '--json']);
+  const run = lmlab([
+    'bench',
+    '--shape',
+    'dim=32,layers=4,heads=4,kv=2,ffn=48,vocab=64,context=128',
+    '--contexts',
+    '48',
+    '--alphas',
+    '0.25',
+    '--methods',
+    'adaskip,early-exit,cost-aware',
+    '--decode-tokens',
+    '4',
+    '--calibration',
+    '2',
+    '--repeats',
+    '1',
+    '--json',
+  ]);
   assert.equal(run.status, 0, run.stderr);
-  const report = JSON.parse(run.stdout) as { rows: Array<{ method: string; prefillSpeedup: number; flopShareSkipped: number }>; collection: { overhead: number; observerShare: number } };
-  assert.deepEqual(report.rows.map((r) => r.method), ['dense', 'adaskip', 'early-exit', 'cost-aware']);
+  const report = JSON.parse(run.stdout) as {
+    rows: Array<{ method: string; prefillSpeedup: number; flopShareSkipped: number }>;
+    collection: { overhead: number; observerShare: number };
+  };
+  assert.deepEqual(
+    report.rows.map((r) => r.method),
+    ['dense', 'adaskip', 'early-exit', 'cost-aware'],
+  );
   assert.equal(report.rows[0].prefillSpeedup, 1);
   assert.ok(report.rows[1].flopShareSkipped > 0.15 && report.rows[1].flopShareSkipped < 0.35);
   assert.ok(Number.isFinite(report.collection.overhead));

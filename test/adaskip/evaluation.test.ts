@@ -19,7 +19,14 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async () => {
   const work = join(root, 'recipe');
-  const { config } = await runRecipe({ work, minutes: 1, taskDocuments: 24, drillDocuments: 24, steps: 2, model: { ...RECIPE_MODEL, layers: 3, maxSeqLen: 512 } });
+  const { config } = await runRecipe({
+    work,
+    minutes: 1,
+    taskDocuments: 24,
+    drillDocuments: 24,
+    steps: 2,
+    model: { ...RECIPE_MODEL, layers: 3, maxSeqLen: 512 },
+  });
   assert.equal(config.steps, 2);
   const paths = recipePaths(work);
   const modelDir = latestCheckpoint(paths.run);
@@ -27,20 +34,45 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
   const loaded = await loadModelDir(modelDir);
   const report = join(root, 'report', 'adaskip.md');
   runEvaluation({
-    model: loaded.model, tokenizer: loaded.tokenizer!, paragraphs: heldOutParagraphs(paths), training: 'toy', work: join(root, 'eval'),
-    reportPath: report, command: 'lmlab adaskip evaluate (test)', seeds: [1, 2], promptsPerTask: 1, promptTokens: 200,
-    alphas: [0, 0.34], methods: ['adaskip', 'random', 'early-exit'], calibrationPrompts: 4, perplexityPassages: 1, chunk: 64,
-    speedContexts: [64, 128], speedRepeats: 1, referenceShape: null, referenceMethods: [], log: () => {},
+    model: loaded.model,
+    tokenizer: loaded.tokenizer!,
+    paragraphs: heldOutParagraphs(paths),
+    training: 'toy',
+    work: join(root, 'eval'),
+    reportPath: report,
+    command: 'lmlab adaskip evaluate (test)',
+    seeds: [1, 2],
+    promptsPerTask: 1,
+    promptTokens: 200,
+    alphas: [0, 0.34],
+    methods: ['adaskip', 'random', 'early-exit'],
+    calibrationPrompts: 4,
+    perplexityPassages: 1,
+    chunk: 64,
+    speedContexts: [64, 128],
+    speedRepeats: 1,
+    referenceShape: null,
+    referenceMethods: [],
+    log: () => {},
   });
   const quality = JSON.parse(readFileSync(join(root, 'eval', 'quality.json'), 'utf8')) as QualityReport;
   assert.equal(quality.results.length, 2 * (1 + 2 * 3), 'dense + 3 methods × 2 α, per seed');
   for (const seed of [1, 2]) {
     const dense = quality.results.find((r) => r.seed === seed && r.method === 'dense')!;
     const nothing = quality.results.find((r) => r.seed === seed && r.method === 'adaskip' && r.alpha === 0)!;
-    assert.deepEqual(nothing.tasks.map((t) => t.agreement), TASKS.map(() => 1), 'α = 0 reproduces the dense answers');
+    assert.deepEqual(
+      nothing.tasks.map((t) => t.agreement),
+      TASKS.map(() => 1),
+      'α = 0 reproduces the dense answers',
+    );
     assert.equal(nothing.perplexity, dense.perplexity);
-    assert.deepEqual(nothing.tasks.map((t) => t.answerLoss), dense.tasks.map((t) => t.answerLoss), 'α = 0 reads the answers as dense does');
-    for (const t of dense.tasks) assert.ok(Number.isFinite(t.answerLoss) && t.answerLoss > 0, `${t.task} answer loss ${t.answerLoss}`);
+    assert.deepEqual(
+      nothing.tasks.map((t) => t.answerLoss),
+      dense.tasks.map((t) => t.answerLoss),
+      'α = 0 reads the answers as dense does',
+    );
+    for (const t of dense.tasks)
+      assert.ok(Number.isFinite(t.answerLoss) && t.answerLoss > 0, `${t.task} answer loss ${t.answerLoss}`);
     assert.equal(nothing.flopShareSkipped, 0);
     const skipping = quality.results.find((r) => r.seed === seed && r.method === 'adaskip' && r.alpha === 0.34)!;
     assert.ok(skipping.flopShareSkipped > 0.1, `α = 0.34 skips FLOPs (${skipping.flopShareSkipped})`);
@@ -51,7 +83,11 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
   assert.match(text, /lmlab adaskip evaluate \(test\)/);
   assert.match(text, /## Every configuration/);
   assert.match(text, /## Answer loss/);
-  assert.match(text.split('## Answer loss')[1], /\n\| 0\.34 \| -?\d+\.\d{3} ± \d+\.\d{3} \|/, 'the added answer loss of each method, with an interval over the two seeds');
+  assert.match(
+    text.split('## Answer loss')[1],
+    /\n\| 0\.34 \| -?\d+\.\d{3} ± \d+\.\d{3} \|/,
+    'the added answer loss of each method, with an interval over the two seeds',
+  );
   assert.match(text, /\| adaskip α=0\.34 \|/);
   assert.ok(existsSync(join(root, 'report', 'adaskip-quality-speed.svg')));
 });

@@ -6,7 +6,15 @@ import { LlamaModel, type SublayerHooks } from '../../src/model/llama.ts';
 import { InferenceSession } from '../../src/model/inference.ts';
 import { fingerprintModel, PROFILE_FORMAT, type AdaSkipProfile } from '../../src/adaskip/profile.ts';
 
-export const config = parseLlamaConfig({ vocabSize: 40, dim: 32, layers: 4, heads: 4, kvHeads: 2, ffnHidden: 48, maxSeqLen: 256 });
+export const config = parseLlamaConfig({
+  vocabSize: 40,
+  dim: 32,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 48,
+  maxSeqLen: 256,
+});
 export const model = LlamaModel.initialised(config, 11);
 // larger weights than the 0.02 init, so that sublayers change the residual visibly
 for (let i = 0; i < model.params.flat.length; i++) model.params.flat[i] *= 6;
@@ -24,7 +32,11 @@ export function forcedRun(session: InferenceSession, prompt: Int32Array, forced:
 }
 
 /** A session whose skip plan is given by two arrays of scales (null = run), per phase. */
-export function manualSession(attn: Array<number | null>, ffn: Array<number | null>, noCacheLayers: number[] = []): InferenceSession {
+export function manualSession(
+  attn: Array<number | null>,
+  ffn: Array<number | null>,
+  noCacheLayers: number[] = [],
+): InferenceSession {
   const hooks: SublayerHooks = { skip: (l, kind) => (kind === 'attn' ? attn[l] : ffn[l]) };
   return new InferenceSession(model, { hooks, noCacheLayers, chunk: 16 });
 }
@@ -32,7 +44,9 @@ export function manualSession(attn: Array<number | null>, ffn: Array<number | nu
 export function handProfile(attnSim: number[], ffnSim: number[], layerSim?: number[], target = model): AdaSkipProfile {
   const layers = attnSim.length;
   return {
-    format: PROFILE_FORMAT, version: 1, model: fingerprintModel(target),
+    format: PROFILE_FORMAT,
+    version: 1,
+    model: fingerprintModel(target),
     calibration: { requests: 1, tokens: 10, createdAt: 'test' },
     attn: { similarity: attnSim, ratio: attnSim.map((_, l) => 1 + 0.01 * (l + 1)) },
     ffn: { similarity: ffnSim, ratio: ffnSim.map((_, l) => 1 + 0.02 * (l + 1)) },

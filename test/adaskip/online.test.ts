@@ -22,7 +22,9 @@ function reference(extraFfn: Array<number | null>) {
     skip: (l, kind) => (kind === 'attn' ? (l === 0 ? ATTN0_RATIO : null) : step >= ONLINE_STEPS ? extraFfn[l] : null),
     observe: (l, kind, before, after) => {
       if (kind !== 'ffn' || step < 0 || step >= ONLINE_STEPS) return;
-      let ab = 0, aa = 0, bb = 0;
+      let ab = 0,
+        aa = 0,
+        bb = 0;
       for (let i = 0; i < config.dim; i++) {
         ab += before.data[i] * after.data[i];
         aa += before.data[i] ** 2;
@@ -55,12 +57,14 @@ test('online rule: after 20 decode steps, FFNs with decode similarity ≥ τ are
   const expectedAdded = Array.from(measured.sim.keys()).filter((l) => measured.sim[l] >= tau);
   assert.equal(expectedAdded.length, 2);
   assert.deepEqual(stats.onlineAdded, expectedAdded);
-  for (let l = 0; l < config.layers; l++) assert.ok(Math.abs(controller.onlineSimilarity(l) - measured.sim[l]) < 1e-5, `ffn ${l}`);
+  for (let l = 0; l < config.layers; l++)
+    assert.ok(Math.abs(controller.onlineSimilarity(l) - measured.sim[l]) < 1e-5, `ffn ${l}`);
   // the first 20 decode steps equal the offline set alone, bit for bit
   for (let i = 0; i <= ONLINE_STEPS; i++) assert.deepEqual(run[i], measured.logits[i], `step ${i}`);
   // afterwards the controller skips the added FFNs with their decode ratios
   const scales = Array.from({ length: config.layers }, (_, l) => controller.hooks.skip!(l, 'ffn'));
-  for (const l of expectedAdded) assert.ok(scales[l] !== null && scales[l]! > 0.5 && scales[l]! < 2, `ratio of ffn ${l}: ${scales[l]}`);
+  for (const l of expectedAdded)
+    assert.ok(scales[l] !== null && scales[l]! > 0.5 && scales[l]! < 2, `ratio of ffn ${l}: ${scales[l]}`);
   const after = reference(scales);
   run.forEach((logits, i) => assert.deepEqual(logits, after.logits[i], `step ${i}`));
   assert.notDeepEqual(run[forced.length], measured.logits[forced.length]);

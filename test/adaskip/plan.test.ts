@@ -10,7 +10,14 @@ import { parseLlamaConfig } from '../../src/model/config.ts';
 import { createAdaSkipHooks } from '../../src/adaskip/controller.ts';
 import { costAwareSet, measureSublayerTimes, timeShare } from '../../src/adaskip/cost.ts';
 import { adaskipFromFlags } from '../../src/cli/adaskip-flags.ts';
-import { describeSet, parseMethod, parseMode, selectSkipSet, sublayerBudget, type SkipSet } from '../../src/adaskip/plan.ts';
+import {
+  describeSet,
+  parseMethod,
+  parseMode,
+  selectSkipSet,
+  sublayerBudget,
+  type SkipSet,
+} from '../../src/adaskip/plan.ts';
 import { checkProfileMatches, loadProfile, saveProfile } from '../../src/adaskip/profile.ts';
 import { config, handProfile, model } from './helpers.ts';
 
@@ -63,7 +70,12 @@ test('random sublayers are seeded: N of them, reproducible, compensated by the p
 });
 
 test('cost-aware selection fills a time budget by importance lost per unit of time', () => {
-  const times = { attn: new Float64Array(L).fill(10), ffn: new Float64Array(L).fill(1), contextLength: 4096, phase: 'prefill' as const };
+  const times = {
+    attn: new Float64Array(L).fill(10),
+    ffn: new Float64Array(L).fill(1),
+    contextLength: 4096,
+    phase: 'prefill' as const,
+  };
   const set = costAwareSet(example, times, 0.25);
   // 25% of 88 ms = 22 ms: attn 7 and 3 (least important per ms), then cheap FFNs 4 and 2
   assert.equal(describeSet(set), 'attn 3, attn 7, ffn 2, ffn 4');
@@ -82,13 +94,20 @@ test('sublayer times are medians after a warm-up: one stalled pass does not move
     let readings = 0;
     const perPass = 2 * config.layers + 1;
     const stallAt = 2 + perPass + 5; // after the warm-up's two readings and the first pass: inside the second
-    const clock = () => { readings++; now += readings === stallAt ? 501 : 1; return now; };
+    const clock = () => {
+      readings++;
+      now += readings === stallAt ? 501 : 1;
+      return now;
+    };
     const times = measureSublayerTimes(model, 24, { phase, repeats: 5, clock });
     assert.deepEqual([...times.attn, ...times.ffn], new Array(2 * config.layers).fill(1), phase);
     assert.equal(times.phase, phase);
     assert.equal(readings, 2 + 5 * perPass, 'the stall fell inside a timed pass');
   }
-  assert.throws(() => measureSublayerTimes(model, 24, { phase: 'prefill', repeats: 0 }), /repeats must be a whole number/);
+  assert.throws(
+    () => measureSublayerTimes(model, 24, { phase: 'prefill', repeats: 0 }),
+    /repeats must be a whole number/,
+  );
   assert.throws(() => measureSublayerTimes(model, config.maxSeqLen + 1, { phase: 'prefill' }), /timing context length/);
 });
 
@@ -99,17 +118,27 @@ test('profiles of another model or layer count, bad budgets, modes and methods a
   assert.throws(() => checkProfileMatches(profile, sameShape), /calibrated for another model with the same shape/);
   const deeper = LlamaModel.initialised(parseLlamaConfig({ ...config, layers: 6 }), 1);
   const deepProfile = handProfile([0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], undefined, deeper);
-  assert.throws(() => createAdaSkipHooks(model, deepProfile, { mode: 'e2e', alpha: 0.25 }), /calibrated for a 6-layer model; this model has 4 layers/);
+  assert.throws(
+    () => createAdaSkipHooks(model, deepProfile, { mode: 'e2e', alpha: 0.25 }),
+    /calibrated for a 6-layer model; this model has 4 layers/,
+  );
   const wider = LlamaModel.initialised(parseLlamaConfig({ ...config, ffnHidden: 64 }), 1);
   assert.throws(() => checkProfileMatches(profile, wider), /another model \(ffnHidden 48, this model 64\)/);
   for (const alpha of [1, -0.1, 1.5, Number.NaN]) {
-    assert.throws(() => createAdaSkipHooks(model, profile, { mode: 'e2e', alpha }), /alpha must be in \[0, 1\)/, String(alpha));
+    assert.throws(
+      () => createAdaSkipHooks(model, profile, { mode: 'e2e', alpha }),
+      /alpha must be in \[0, 1\)/,
+      String(alpha),
+    );
   }
   assert.throws(() => createAdaSkipHooks(model, profile, { mode: 'e2e', n: 8 }), /whole number in \[0, 8\)/);
   assert.throws(() => parseMode('fast'), /unknown AdaSkip mode "fast" \(expected prefill, decode or e2e\)/);
   assert.throws(() => parseMethod('magic'), /unknown skipping method "magic"/);
   assert.throws(() => createAdaSkipHooks(model, null, { mode: 'e2e', alpha: 0.25 }), /needs a calibration profile/);
-  assert.throws(() => createAdaSkipHooks(model, profile, { method: 'cost-aware', mode: 'e2e' }), /needs measured sublayer times/);
+  assert.throws(
+    () => createAdaSkipHooks(model, profile, { method: 'cost-aware', mode: 'e2e' }),
+    /needs measured sublayer times/,
+  );
 });
 
 test('profile files: bad content is refused; flags turn skipping on only with a profile', () => {

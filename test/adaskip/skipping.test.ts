@@ -22,7 +22,11 @@ const profile = calibrate(model, [tokens(40, 23), tokens(64, 24), tokens(25, 25)
 const denseRun = forcedRun(new InferenceSession(model, { chunk: 16 }), prompt, forced);
 
 /** Hand-written hooks: `prefillSet` during prefill, `decodeSet` during decode. */
-function phasedSession(prefillSet: { attn: Array<number | null>; ffn: Array<number | null> }, decodeSet: typeof prefillSet, noCacheLayers: number[]) {
+function phasedSession(
+  prefillSet: { attn: Array<number | null>; ffn: Array<number | null> },
+  decodeSet: typeof prefillSet,
+  noCacheLayers: number[],
+) {
   let phase: 'prefill' | 'decode' = 'prefill';
   const hooks: SublayerHooks = {
     skip: (l, kind) => {
@@ -43,7 +47,13 @@ test('with nothing skipped every method and mode is bit-identical to the dense e
   const times = measureSublayerTimes(model, 32, { phase: 'prefill' });
   for (const method of METHODS) {
     for (const mode of MODES) {
-      const controller = createAdaSkipHooks(model, profile, { method, mode, alpha: 0, timeBudget: 0, sublayerTimes: times });
+      const controller = createAdaSkipHooks(model, profile, {
+        method,
+        mode,
+        alpha: 0,
+        timeBudget: 0,
+        sublayerTimes: times,
+      });
       const run = forcedRun(controller.newSession(model, 16), prompt, forced);
       assert.equal(run.length, denseRun.length);
       run.forEach((logits, i) => assert.deepEqual(logits, denseRun[i], `${method} ${mode} step ${i}`));
@@ -68,7 +78,10 @@ test('calibration → profile file → skipping round trip (mode prefill = the s
     const top = rankSublayers(loaded).slice(0, 2);
     const sim = (i: number) => (i % 2 === 0 ? loaded.attn.similarity : loaded.ffn.similarity)[i >> 1];
     const set = controller.set;
-    const chosen = [...set.attn.flatMap((s, l) => (s === null ? [] : [2 * l])), ...set.ffn.flatMap((s, l) => (s === null ? [] : [2 * l + 1]))].sort();
+    const chosen = [
+      ...set.attn.flatMap((s, l) => (s === null ? [] : [2 * l])),
+      ...set.ffn.flatMap((s, l) => (s === null ? [] : [2 * l + 1])),
+    ].sort();
     assert.deepEqual(chosen, [...top].sort());
     assert.equal(set.tau, sim(top[1]));
     for (let l = 0; l < config.layers; l++) {
@@ -81,7 +94,10 @@ test('calibration → profile file → skipping round trip (mode prefill = the s
     run.forEach((logits, i) => assert.deepEqual(logits, reference[i], `step ${i}`));
     assert.notDeepEqual(run[0], denseRun[0]);
     // every layer whose attention is skipped has no KV cache
-    assert.deepEqual(controller.noCacheLayers, set.attn.flatMap((s, l) => (s === null ? [] : [l])));
+    assert.deepEqual(
+      controller.noCacheLayers,
+      set.attn.flatMap((s, l) => (s === null ? [] : [l])),
+    );
     for (const l of controller.noCacheLayers) assert.equal(session.caches[l], null);
     const stats = controller.stats();
     const kvPerToken = 2 * config.kvHeads * (config.dim / config.heads) * 4;

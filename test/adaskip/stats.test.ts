@@ -34,7 +34,9 @@ function direct(prompt: Int32Array) {
   const dump = dumpResiduals(prompt, 16);
   const t = prompt.length;
   const cosOf = (a: Float32Array, b: Float32Array, row: number) => {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let i = row * d; i < (row + 1) * d; i++) {
       ab += a[i] * b[i];
       aa += a[i] * a[i];
@@ -45,7 +47,9 @@ function direct(prompt: Int32Array) {
   const similarity: number[] = [];
   const ratio: number[] = [];
   for (let s = 0; s < 2 * config.layers; s++) {
-    let cos = 0, sa = 0, sb = 0;
+    let cos = 0,
+      sa = 0,
+      sb = 0;
     for (let r = 0; r < t; r++) cos += cosOf(dump.before[s], dump.after[s], r);
     for (const v of dump.before[s]) sb += v * v;
     for (const v of dump.after[s]) sa += v * v;
@@ -63,7 +67,8 @@ function direct(prompt: Int32Array) {
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 2e-6): void {
   assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
 test('statistics equal a direct computation from dumped residuals (across prefill chunks)', () => {
@@ -92,10 +97,22 @@ test('requests have equal weight regardless of their length', () => {
   const b = direct(long);
   const mean = (x: number[], y: number[]) => x.map((v, i) => (v + y[i]) / 2);
   const expected = mean(a.similarity, b.similarity);
-  close(profile.attn.similarity, expected.filter((_, i) => i % 2 === 0), 'attn similarity');
-  close(profile.ffn.similarity, expected.filter((_, i) => i % 2 === 1), 'ffn similarity');
+  close(
+    profile.attn.similarity,
+    expected.filter((_, i) => i % 2 === 0),
+    'attn similarity',
+  );
+  close(
+    profile.ffn.similarity,
+    expected.filter((_, i) => i % 2 === 1),
+    'ffn similarity',
+  );
   const ratios = mean(a.ratio, b.ratio);
-  close(profile.ffn.ratio, ratios.filter((_, i) => i % 2 === 1), 'ffn ratio');
+  close(
+    profile.ffn.ratio,
+    ratios.filter((_, i) => i % 2 === 1),
+    'ffn ratio',
+  );
   close(profile.layerSimilarity, mean(a.layerSimilarity, b.layerSimilarity), 'layer similarity');
   assert.equal(profile.calibration.requests, 2);
   assert.equal(profile.calibration.tokens, 129);

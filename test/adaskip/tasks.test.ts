@@ -4,11 +4,22 @@
 // no model or tokenizer involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Haystack, makeDrill, makeTask, paragraphsOf, parseTask, scoreTask, TASKS, type TaskInstance, type TaskName } from '../../src/adaskip/experiment/tasks.ts';
+import {
+  Haystack,
+  makeDrill,
+  makeTask,
+  paragraphsOf,
+  parseTask,
+  scoreTask,
+  TASKS,
+  type TaskInstance,
+  type TaskName,
+} from '../../src/adaskip/experiment/tasks.ts';
 
 // 40 paragraphs of four short sentences each (every sentence under 70 characters)
 const SOURCE = Array.from({ length: 40 }, (_, p) =>
-  Array.from({ length: 4 }, (_, s) => `Paragraph ${p} sentence ${s} talks about the weather at sea.`).join(' '));
+  Array.from({ length: 4 }, (_, s) => `Paragraph ${p} sentence ${s} talks about the weather at sea.`).join(' '),
+);
 const haystack = () => new Haystack(SOURCE);
 const CHARS = 3000;
 
@@ -48,7 +59,10 @@ test('the answer is in the prompt, the prompt ends with the question, the haysta
       // haystack paragraphs are whole source paragraphs or their leading sentences
       const hay = paragraphs(t).filter((p) => SOURCE.some((s) => s.startsWith(p)));
       const hayChars = hay.join('\n\n').length;
-      assert.ok(hayChars <= CHARS + 1 && hayChars >= CHARS - 70, `${task} seed ${seed}: ${hayChars} haystack characters for ${CHARS}`);
+      assert.ok(
+        hayChars <= CHARS + 1 && hayChars >= CHARS - 70,
+        `${task} seed ${seed}: ${hayChars} haystack characters for ${CHARS}`,
+      );
       const needles = paragraphs(t).filter((p) => !hay.includes(p));
       switch (task) {
         case 'passkey':
@@ -63,7 +77,10 @@ test('the answer is in the prompt, the prompt ends with the question, the haysta
         case 'recall':
           assert.equal(needles.length, 6);
           for (const item of t.items) assert.ok(needles.includes(`Remember: ${item}.`), item);
-          assert.equal(t.prompt.match(/Recall the values of (.*)\. Answer:$/)![1], t.items.map((i) => i.split(' = ')[0]).join(', '));
+          assert.equal(
+            t.prompt.match(/Recall the values of (.*)\. Answer:$/)![1],
+            t.items.map((i) => i.split(' = ')[0]).join(', '),
+          );
           break;
         case 'vartrack': {
           const value = t.prompt.match(/hold the value (\d+)\?/)![1];
@@ -75,7 +92,10 @@ test('the answer is in the prompt, the prompt ends with the question, the haysta
           assert.deepEqual(needles, [`<copy>${t.items.join(' ')}</copy>`]);
           break;
         case 'tagged':
-          assert.deepEqual(needles, t.items.map((v) => `[tag ${v}]`)); // in order
+          assert.deepEqual(
+            needles,
+            t.items.map((v) => `[tag ${v}]`),
+          ); // in order
           break;
       }
     }
@@ -122,7 +142,8 @@ test('scoreTask: wrong values score 0, swapped or missing ones get partial credi
 });
 
 test('paragraphsOf: blank-line paragraphs, tidied; long unbroken text becomes sentence runs of at most maxChars', () => {
-  const text = 'The first paragraph is long enough to be kept.\n\n  The second\n   one spans   two lines and is kept.\n\n\n\nToo short.\n \nAnd a third paragraph, also long enough to be kept.';
+  const text =
+    'The first paragraph is long enough to be kept.\n\n  The second\n   one spans   two lines and is kept.\n\n\n\nToo short.\n \nAnd a third paragraph, also long enough to be kept.';
   assert.deepEqual(paragraphsOf(text), [
     'The first paragraph is long enough to be kept.',
     'The second one spans two lines and is kept.',
@@ -139,14 +160,23 @@ test('paragraphsOf: blank-line paragraphs, tidied; long unbroken text becomes se
   // at the boundary: three equal sentences fit in exactly their length, not in one character less
   const same = Array.from({ length: 9 }, (_, i) => `This is sentence number ${i} of nine.`);
   const three = same.slice(0, 3).join(' ').length;
-  assert.deepEqual(paragraphsOf(same.join(' '), 1, three).map((r) => r.split('. ').length), [3, 3, 3]);
-  assert.deepEqual(paragraphsOf(same.join(' '), 1, three - 1).map((r) => r.split('. ').length), [2, 2, 2, 2, 1]);
+  assert.deepEqual(
+    paragraphsOf(same.join(' '), 1, three).map((r) => r.split('. ').length),
+    [3, 3, 3],
+  );
+  assert.deepEqual(
+    paragraphsOf(same.join(' '), 1, three - 1).map((r) => r.split('. ').length),
+    [2, 2, 2, 2, 1],
+  );
   assert.deepEqual(paragraphsOf('', 1, 200), []);
 });
 
 test('parseTask accepts the six task names and rejects others clearly; an empty haystack is an error', () => {
   for (const task of TASKS) assert.equal(parseTask(task), task);
-  assert.throws(() => parseTask('needle'), /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/);
+  assert.throws(
+    () => parseTask('needle'),
+    /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/,
+  );
   assert.throws(() => new Haystack([]), /the haystack needs at least one paragraph of text/);
 });
 

@@ -10,7 +10,9 @@ const errorsModule = fileURLToPath(new URL('../../src/cli/errors.ts', import.met
 function report(expression: string, env: Record<string, string> = {}) {
   const script = `const m = await import(${JSON.stringify(errorsModule)}); const { LmlabError } = m; m.reportAndExit(${expression});`;
   return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, LMLAB_DEBUG: '', ...env }, timeout: 60_000,
+    encoding: 'utf8',
+    env: { ...process.env, LMLAB_DEBUG: '', ...env },
+    timeout: 60_000,
   });
 }
 
@@ -23,7 +25,10 @@ test('an LmlabError prints its one line and exit code', () => {
 test('any other error is reported as an internal error, stack only with LMLAB_DEBUG', () => {
   const r = report("new TypeError('cannot read properties of undefined')");
   assert.equal(r.status, 1);
-  assert.equal(r.stderr, 'lmlab: internal error: cannot read properties of undefined (a bug in lmlab; LMLAB_DEBUG=1 prints the stack)\n');
+  assert.equal(
+    r.stderr,
+    'lmlab: internal error: cannot read properties of undefined (a bug in lmlab; LMLAB_DEBUG=1 prints the stack)\n',
+  );
   const d = report("new TypeError('boom')", { LMLAB_DEBUG: '1' });
   assert.match(d.stderr, /^lmlab: internal error: boom .*\nTypeError: boom\n\s+at /);
 });

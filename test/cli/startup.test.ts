@@ -16,7 +16,10 @@ test('the lazy program lists every command exactly as the fully loaded one', asy
   const lazy = await buildProgram(['--help']);
   const full = await buildProgram(['--help'], true);
   assert.equal(lazy.helpInformation(), full.helpInformation());
-  assert.deepEqual(lazy.commands.map((c) => c.name()), full.commands.map((c) => c.name()));
+  assert.deepEqual(
+    lazy.commands.map((c) => c.name()),
+    full.commands.map((c) => c.name()),
+  );
 });
 
 test('only the requested command is loaded in full', async () => {
@@ -42,7 +45,11 @@ test('dist/ is compiled from the current src/ (npm run build)', () => {
     const compiled = join(root, 'dist', relative(join(root, 'src'), file)).replace(/\.ts$/, '.js');
     return !existsSync(compiled) || statSync(compiled).mtimeMs < statSync(file).mtimeMs;
   });
-  assert.deepEqual(stale.map((f) => relative(root, f)), [], 'run `npm run build`: these files are newer than dist/');
+  assert.deepEqual(
+    stale.map((f) => relative(root, f)),
+    [],
+    'run `npm run build`: these files are newer than dist/',
+  );
 });
 
 test('the compiled CLI answers --version and --help exactly as the source does', () => {
@@ -50,9 +57,23 @@ test('the compiled CLI answers --version and --help exactly as the source does',
   for (const args of [['--version'], ['--help'], ['codeelo', '--help'], ['no-such-command']]) {
     const env = { ...process.env };
     delete env.LMLAB_FROM_SOURCE;
-    const compiled = spawnSync(process.execPath, ['bin/lmlab.js', ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
-    const source = spawnSync(process.execPath, ['bin/lmlab.js', ...args], { cwd: root, encoding: 'utf8', env: { ...env, LMLAB_FROM_SOURCE: '1' }, timeout: 60_000 });
-    assert.deepEqual([compiled.status, compiled.stdout, compiled.stderr], [source.status, source.stdout, source.stderr], args.join(' '));
+    const compiled = spawnSync(process.execPath, ['bin/lmlab.js', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
+    const source = spawnSync(process.execPath, ['bin/lmlab.js', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...env, LMLAB_FROM_SOURCE: '1' },
+      timeout: 60_000,
+    });
+    assert.deepEqual(
+      [compiled.status, compiled.stdout, compiled.stderr],
+      [source.status, source.stdout, source.stderr],
+      args.join(' '),
+    );
     if (args[0] === '--version') assert.equal(compiled.stdout.trim(), pkg.version);
   }
 });

@@ -105,7 +105,9 @@ describe('attentionForward', () => {
 
 describe('attentionBackward', () => {
   const tiny: Case[] = [
-    makeShape(1, 5, 2, 1, 4), makeShape(2, 4, 2, 2, 3, [1, 3]), makeShape(1, 6, 4, 2, 2, [2, 1, 3]),
+    makeShape(1, 5, 2, 1, 4),
+    makeShape(2, 4, 2, 2, 3, [1, 3]),
+    makeShape(1, 6, 4, 2, 2, [2, 1, 3]),
   ];
   for (const c of tiny) {
     it(`matches finite differences of Σ out ⊙ R (${label(c)})`, () => {
@@ -118,7 +120,9 @@ describe('attentionBackward', () => {
         return sum;
       };
       const numeric = {
-        dq: numericGradient(x.q, objective), dk: numericGradient(x.k, objective), dv: numericGradient(x.v, objective),
+        dq: numericGradient(x.q, objective),
+        dk: numericGradient(x.k, objective),
+        dv: numericGradient(x.v, objective),
       };
       for (const k of [reference, native]) {
         const { out, lse } = forward(k, c, x);
@@ -208,20 +212,32 @@ describe('bad arguments', () => {
       const out = new Float32Array(x.q.length);
       const lse = new Float32Array(c.heads * c.t);
       assert.throws(() => k.attentionForward(c, x.q.subarray(1), x.k, x.v, null, out, lse), /attentionForward: .*'q'/);
-      assert.throws(() => k.attentionForward({ ...c, kvHeads: 3 }, x.q, x.k, x.v, null, out, lse),
-        /attentionForward: heads \(4\) must be a multiple of kvHeads \(3\)/);
-      assert.throws(() => k.attentionForward(c, x.q, x.k, x.v, new Int32Array(3), out, lse),
-        /attentionForward: .*'segments'/);
-      assert.throws(() => k.attentionBackward(c, x.q, x.k, x.v, null, out, lse, x.dout, new Float32Array(4), x.k, x.v),
-        /attentionBackward: .*'dq'/);
+      assert.throws(
+        () => k.attentionForward({ ...c, kvHeads: 3 }, x.q, x.k, x.v, null, out, lse),
+        /attentionForward: heads \(4\) must be a multiple of kvHeads \(3\)/,
+      );
+      assert.throws(
+        () => k.attentionForward(c, x.q, x.k, x.v, new Int32Array(3), out, lse),
+        /attentionForward: .*'segments'/,
+      );
+      assert.throws(
+        () => k.attentionBackward(c, x.q, x.k, x.v, null, out, lse, x.dout, new Float32Array(4), x.k, x.v),
+        /attentionBackward: .*'dq'/,
+      );
       const width = c.kvHeads * c.headDim;
       const cache = new Float32Array(10 * width);
-      assert.throws(() => k.attentionCached(2, 9, c.heads, c.kvHeads, c.headDim, 1, x.q, cache, cache, width, out),
-        /attentionCached: .*'kCache'/);
-      assert.throws(() => k.attentionCached(1, 0, c.heads, c.kvHeads, c.headDim, 1, x.q, cache, cache, width - 1, out),
-        /attentionCached: ldKv/);
-      assert.throws(() => k.attentionCached(1, 0, 3, 2, c.headDim, 1, x.q, cache, cache, width, out),
-        /attentionCached: heads/);
+      assert.throws(
+        () => k.attentionCached(2, 9, c.heads, c.kvHeads, c.headDim, 1, x.q, cache, cache, width, out),
+        /attentionCached: .*'kCache'/,
+      );
+      assert.throws(
+        () => k.attentionCached(1, 0, c.heads, c.kvHeads, c.headDim, 1, x.q, cache, cache, width - 1, out),
+        /attentionCached: ldKv/,
+      );
+      assert.throws(
+        () => k.attentionCached(1, 0, 3, 2, c.headDim, 1, x.q, cache, cache, width, out),
+        /attentionCached: heads/,
+      );
       k.attentionForward(c, x.q, x.k, x.v, null, out, lse);
       assert.ok(out.every(Number.isFinite), 'a valid call still works after the errors');
     });

@@ -12,7 +12,13 @@ const BOTH: Kernels[] = [reference, native];
 test('embedding and embeddingBackward match the reference; repeated ids accumulate', () => {
   const rng = new Rng(41);
   // [tokens, dim, vocab]; the last case has many repeats and enough work for the pool.
-  const cases: Array<[number, number, number]> = [[1, 1, 1], [3, 13, 5], [37, 17, 7], [100, 37, 1000], [2000, 100, 50]];
+  const cases: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [3, 13, 5],
+    [37, 17, 7],
+    [100, 37, 1000],
+    [2000, 100, 50],
+  ];
   for (const [tokens, dim, vocab] of cases) {
     const table = randn(rng, vocab * dim);
     const ids = randInts(rng, tokens, vocab);
@@ -68,7 +74,10 @@ test('embedding ids out of range throw, naming the op and the id, and write noth
       () => k.embeddingBackward(1, 2, 3, Int32Array.from([5]), new Float32Array(2), table),
       /embeddingBackward: id 5 at token 0 is out of range/,
     );
-    assert.throws(() => k.embedding(2, 2, 3, new Float32Array(5), Int32Array.from([0, 1]), out), /embedding: argument 'table' has 5/);
+    assert.throws(
+      () => k.embedding(2, 2, 3, new Float32Array(5), Int32Array.from([0, 1]), out),
+      /embedding: argument 'table' has 5/,
+    );
   }
 });
 
@@ -85,18 +94,39 @@ function crossEntropyCase(rng: Rng, tokens: number, vocab: number, scale: number
 
 test('crossEntropy matches the reference: losses, count, gradient, aliased gradient', () => {
   const rng = new Rng(43);
-  const shapes: Array<[number, number]> = [[1, 1], [3, 13], [5, 37], [7, 100], [4, 1000], [300, 100], [2, 32771]];
+  const shapes: Array<[number, number]> = [
+    [1, 1],
+    [3, 13],
+    [5, 37],
+    [7, 100],
+    [4, 1000],
+    [300, 100],
+    [2, 32771],
+  ];
   for (const [tokens, vocab] of shapes) {
     const { logits, targets, mask } = crossEntropyCase(rng, tokens, vocab, 4);
     for (const useMask of [false, true]) {
       const m = useMask ? mask : null;
       const expectedLosses = new Float32Array(tokens);
       const expectedGrad = new Float32Array(tokens * vocab);
-      const expectedCount = reference.crossEntropy(tokens, vocab, logits, targets, m, expectedLosses, expectedGrad, 0.5);
+      const expectedCount = reference.crossEntropy(
+        tokens,
+        vocab,
+        logits,
+        targets,
+        m,
+        expectedLosses,
+        expectedGrad,
+        0.5,
+      );
       const losses = new Float32Array(tokens).fill(Number.NaN);
       const grad = new Float32Array(tokens * vocab).fill(Number.NaN);
       const what = `crossEntropy ${tokens}x${vocab}${useMask ? ' masked' : ''}`;
-      assert.equal(native.crossEntropy(tokens, vocab, logits, targets, m, losses, grad, 0.5), expectedCount, `${what} count`);
+      assert.equal(
+        native.crossEntropy(tokens, vocab, logits, targets, m, losses, grad, 0.5),
+        expectedCount,
+        `${what} count`,
+      );
       assertClose(losses, expectedLosses, `${what} losses`, 1e-5, 1e-5);
       assertClose(grad, expectedGrad, `${what} dlogits`, 1e-4, 1e-7);
 
@@ -143,7 +173,10 @@ test('crossEntropy with every target ignored returns 0 and writes zeros, no NaN'
     const grad = new Float32Array(tokens * vocab).fill(Number.NaN);
     assert.equal(k.crossEntropy(tokens, vocab, logits, targets, mask, losses, grad, 1), 0);
     assert.deepEqual(Array.from(losses), [0, 0, 0, 0]);
-    assert.ok(grad.every((g) => g === 0), `${k.name} all-zero gradient`);
+    assert.ok(
+      grad.every((g) => g === 0),
+      `${k.name} all-zero gradient`,
+    );
   }
 });
 
@@ -173,7 +206,17 @@ test('crossEntropy rejects out-of-range targets and wrong argument types', () =>
       /^Error: crossEntropy: target 3 at token 1 is out of range for vocab 3/,
     );
     assert.throws(
-      () => k.crossEntropy(2, 3, logits, Int32Array.from([0, 1]), new Int32Array(2) as unknown as Uint8Array, losses, null, 1),
+      () =>
+        k.crossEntropy(
+          2,
+          3,
+          logits,
+          Int32Array.from([0, 1]),
+          new Int32Array(2) as unknown as Uint8Array,
+          losses,
+          null,
+          1,
+        ),
       /crossEntropy: argument 'mask' must be a Uint8Array/,
     );
     assert.throws(

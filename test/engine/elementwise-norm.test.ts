@@ -9,7 +9,17 @@ import { assertClose, native, numericGradient, randn, reference } from './helper
 const BOTH: Kernels[] = [reference, native];
 // [rows, dim]: single elements, sizes around the vector widths, long rows, and enough rows for
 // the pool to split them.
-const SHAPES: Array<[number, number]> = [[1, 1], [3, 13], [2, 16], [4, 17], [5, 37], [2, 100], [3, 1000], [700, 100], [3, 4099]];
+const SHAPES: Array<[number, number]> = [
+  [1, 1],
+  [3, 13],
+  [2, 16],
+  [4, 17],
+  [5, 37],
+  [2, 100],
+  [3, 1000],
+  [700, 100],
+  [3, 4099],
+];
 
 test('rmsnorm matches the reference and writes rstd', () => {
   const rng = new Rng(21);
@@ -85,7 +95,13 @@ test('rmsnormBackward equals finite differences of rmsnorm (dx and dweight)', ()
     assertClose(dw, numericDw, `${k.name} dweight`, 2e-3, 2e-3);
     // A second call adds the same gradient again.
     k.rmsnormBackward(rows, dim, x, w, rstd, dout, dx, dw);
-    assertClose(dw, Array.from(numericDw, (g) => 2 * g), `${k.name} dweight accumulated twice`, 2e-3, 4e-3);
+    assertClose(
+      dw,
+      Array.from(numericDw, (g) => 2 * g),
+      `${k.name} dweight accumulated twice`,
+      2e-3,
+      4e-3,
+    );
   }
 });
 
@@ -104,7 +120,25 @@ test('softmax matches the reference, in place too', () => {
 });
 
 test('softmax of values near ±1e4 stays finite and exact', () => {
-  const x = Float32Array.from([1e4, 0, -1e4, 1e4 - 1, 1e4, 1e4, 1e4, 1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, 1e4]);
+  const x = Float32Array.from([
+    1e4,
+    0,
+    -1e4,
+    1e4 - 1,
+    1e4,
+    1e4,
+    1e4,
+    1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    -1e4,
+    1e4,
+  ]);
   const n = x.length;
   // Shifted by the maximum: e^0 at the six 1e4 entries, e^−1 at 1e4−1, nothing else.
   const denominator = 6 + Math.exp(-1);
@@ -120,8 +154,14 @@ test('softmax of values near ±1e4 stays finite and exact', () => {
 test('bad arguments throw an error naming the op', () => {
   for (const k of BOTH) {
     const six = new Float32Array(6);
-    assert.throws(() => k.rmsnorm(2, 3, six, new Float32Array(2), 1e-5, six, null), /rmsnorm: argument 'weight' has 2 elements/);
-    assert.throws(() => k.rmsnorm(2, 3, six, six, 1e-5, six, new Float32Array(1)), /rmsnorm: argument 'rstd' has 1 elements/);
+    assert.throws(
+      () => k.rmsnorm(2, 3, six, new Float32Array(2), 1e-5, six, null),
+      /rmsnorm: argument 'weight' has 2 elements/,
+    );
+    assert.throws(
+      () => k.rmsnorm(2, 3, six, six, 1e-5, six, new Float32Array(1)),
+      /rmsnorm: argument 'rstd' has 1 elements/,
+    );
     assert.throws(
       () => k.rmsnormBackward(2, 3, six, six, six, six, new Int32Array(6) as unknown as Float32Array, six),
       /rmsnormBackward: argument 'dx' must be a Float32Array/,

@@ -22,8 +22,14 @@ test('rope pairs dimension i with i + headDim/2 (rotate half) at angle pos·thet
     const x = Float32Array.from([1, 1, 0, 0, 1, 1, 0, 0]);
     k.rope(2, 1, 4, x, 4, Int32Array.from([1, 3]), THETA);
     const expected = [
-      Math.cos(1), Math.cos(0.01), Math.sin(1), Math.sin(0.01),
-      Math.cos(3), Math.cos(0.03), Math.sin(3), Math.sin(0.03),
+      Math.cos(1),
+      Math.cos(0.01),
+      Math.sin(1),
+      Math.sin(0.01),
+      Math.cos(3),
+      Math.cos(0.03),
+      Math.sin(3),
+      Math.sin(0.03),
     ];
     assertClose(x, expected, `${k.name} rope by hand`, 1e-6, 1e-7);
   }
@@ -33,7 +39,13 @@ test('rope and ropeBackward match the reference, leave row padding alone', () =>
   const rng = new Rng(31);
   const cases: Array<[number, number, number, number]> = [
     // [tokens, heads, headDim, extra row padding]
-    [1, 1, 2, 0], [3, 1, 8, 0], [13, 3, 34, 5], [37, 2, 64, 0], [5, 4, 128, 3], [4, 1, 600, 1], [700, 2, 64, 0],
+    [1, 1, 2, 0],
+    [3, 1, 8, 0],
+    [13, 3, 34, 5],
+    [37, 2, 64, 0],
+    [5, 4, 128, 3],
+    [4, 1, 600, 1],
+    [700, 2, 64, 0],
   ];
   for (const [tokens, heads, headDim, pad] of cases) {
     const ld = heads * headDim + pad;
@@ -90,7 +102,15 @@ test('positions restarting inside a packed row equal rope of each document separ
     let start = 0;
     for (const n of lengths) {
       const alone = x.slice(start * width, (start + n) * width);
-      k.rope(n, heads, headDim, alone, width, Int32Array.from({ length: n }, (_, i) => i), THETA);
+      k.rope(
+        n,
+        heads,
+        headDim,
+        alone,
+        width,
+        Int32Array.from({ length: n }, (_, i) => i),
+        THETA,
+      );
       assertClose(packed.subarray(start * width, (start + n) * width), alone, `${k.name} document at ${start}`, 0, 0);
       start += n;
     }
@@ -103,11 +123,17 @@ test('bad arguments throw an error naming the op', () => {
     const positions = new Int32Array(2);
     assert.throws(() => k.rope(2, 1, 5, x, 8, positions, THETA), /rope: headDim must be even, got 5/);
     assert.throws(() => k.rope(2, 2, 4, x, 6, positions, THETA), /rope: ld 6 is smaller than heads\*headDim 8/);
-    assert.throws(() => k.rope(3, 1, 8, x, 8, new Int32Array(3), THETA), /rope: argument 'x' has 16 elements but the shapes need 24/);
+    assert.throws(
+      () => k.rope(3, 1, 8, x, 8, new Int32Array(3), THETA),
+      /rope: argument 'x' has 16 elements but the shapes need 24/,
+    );
     assert.throws(
       () => k.ropeBackward(2, 1, 8, x, 8, new Float32Array(2) as unknown as Int32Array, THETA),
       /ropeBackward: argument 'positions' must be a Int32Array/,
     );
-    assert.throws(() => k.ropeBackward(2, 1, 8, x, 8, new Int32Array(1), THETA), /ropeBackward: argument 'positions' has 1 elements/);
+    assert.throws(
+      () => k.ropeBackward(2, 1, 8, x, 8, new Int32Array(1), THETA),
+      /ropeBackward: argument 'positions' has 1 elements/,
+    );
   }
 });

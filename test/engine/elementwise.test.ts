@@ -117,7 +117,10 @@ test('sumSquares and dot accumulate in double and match the reference', () => {
     const ss = reference.sumSquares(n, a);
     const d = reference.dot(n, a, b);
     assert.ok(Math.abs(native.sumSquares(n, offsetView(a)) - ss) <= 1e-12 * Math.max(1, ss), `sumSquares n=${n}`);
-    assert.ok(Math.abs(native.dot(n, a, b) - d) <= 1e-12 * Math.max(1, Math.sqrt(ss * reference.sumSquares(n, b))), `dot n=${n}`);
+    assert.ok(
+      Math.abs(native.dot(n, a, b) - d) <= 1e-12 * Math.max(1, Math.sqrt(ss * reference.sumSquares(n, b))),
+      `dot n=${n}`,
+    );
   }
   // 1e8 followed by 16000 ones: a float accumulator holding 1e8 drops every 1 (its spacing
   // there is 8), whichever lane the ones land in; double keeps all of them.
@@ -132,7 +135,13 @@ test('sumSquares and dot accumulate in double and match the reference', () => {
 
 test('rowCosine matches the reference, writes norms and gives 0 for zero rows', () => {
   const rng = new Rng(15);
-  for (const [rows, dim] of [[1, 1], [3, 13], [5, 37], [4, 1000], [700, 100]]) {
+  for (const [rows, dim] of [
+    [1, 1],
+    [3, 13],
+    [5, 37],
+    [4, 1000],
+    [700, 100],
+  ]) {
     const a = randn(rng, rows * dim);
     const b = randn(rng, rows * dim);
     a.fill(0, 0, dim); // row 0 of a is all zeros
@@ -215,9 +224,15 @@ test('bad arguments throw an error naming the op, and the process carries on', (
       /axpy: argument 'x' must be a Float32Array/,
     );
     assert.throws(() => k.scale(-1, four, 2, four), /scale: argument 'n' must be an integer >= 0/);
-    assert.throws(() => k.swigluBackward(4, four, four, four, four, new Float32Array(2)), /swigluBackward: argument 'dup'/);
+    assert.throws(
+      () => k.swigluBackward(4, four, four, four, four, new Float32Array(2)),
+      /swigluBackward: argument 'dup'/,
+    );
     assert.throws(() => k.sumSquares(1.5, four), /sumSquares: argument 'n' must be an integer/);
-    assert.throws(() => k.dot(4, four, [1, 2, 3, 4] as unknown as Float32Array), /dot: argument 'b' must be a Float32Array/);
+    assert.throws(
+      () => k.dot(4, four, [1, 2, 3, 4] as unknown as Float32Array),
+      /dot: argument 'b' must be a Float32Array/,
+    );
     assert.throws(() => k.rowCosine(2, 3, four, four, four, null, null), /rowCosine: argument 'a' has 4 elements/);
     assert.throws(
       () => k.adamw(4, four, four, four, four, 0.1, 0.9, 0.95, 1e-8, 0, 0, 1),

@@ -64,8 +64,22 @@ function check(rng: Rng, c: Case): void {
     }
   }
   const args: Omit<GemmArgs, 'c'> = {
-    transA, transB, m, n, k, alpha: c.alpha ?? 1, a, lda, b, ldb, beta: c.beta ?? 0, ldc,
-    batch, strideA, strideB, strideC,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha: c.alpha ?? 1,
+    a,
+    lda,
+    b,
+    ldb,
+    beta: c.beta ?? 0,
+    ldc,
+    batch,
+    strideA,
+    strideB,
+    strideC,
   };
   const cNative = cInit.slice();
   const cReference = cInit.slice();
@@ -76,12 +90,24 @@ function check(rng: Rng, c: Case): void {
   assertClose(cNative, cReference, label, 1e-4, 1e-5 * Math.max(1, Math.sqrt(k)) * 4);
 }
 
-const TRANS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const TRANS: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 
 test('gemm matches the reference on odd shapes, all trans combinations', () => {
   const rng = new Rng(1);
   const shapes = [
-    [1, 1, 1], [3, 13, 37], [37, 100, 13], [13, 3, 100], [100, 37, 1], [1, 100, 37], [100, 1, 37], [3, 1, 13],
+    [1, 1, 1],
+    [3, 13, 37],
+    [37, 100, 13],
+    [13, 3, 100],
+    [100, 37, 1],
+    [1, 100, 37],
+    [100, 1, 37],
+    [3, 1, 13],
   ];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of TRANS) check(rng, { m, n, k, transA, transB, alpha: 0.75, beta: 0.5 });
@@ -107,7 +133,16 @@ test('gemm honours leading dimensions larger than needed and leaves the padding 
   for (const [transA, transB] of TRANS) {
     check(rng, { m: 37, n: 45, k: 29, transA, transB, padA: 3, padB: 5, padC: 7, beta: 1 });
     // Power-of-two leading dimensions, the case that upsets caches.
-    check(rng, { m: 40, n: 64, k: 100, transA, transB, padA: 512 - (transA ? 40 : 100), padB: 128 - (transB ? 100 : 64), padC: 64 });
+    check(rng, {
+      m: 40,
+      n: 64,
+      k: 100,
+      transA,
+      transB,
+      padA: 512 - (transA ? 40 : 100),
+      padB: 128 - (transB ? 100 : 64),
+      padC: 64,
+    });
   }
 });
 
@@ -122,15 +157,32 @@ test('gemm batches with strides, small (one product per thread) and large (threa
 
 test('beta = 0 ignores NaN in C on every path', () => {
   const rng = new Rng(5);
-  const shapes = [[1, 300, 70], [70, 1, 33], [37, 45, 29], [9, 33, 0], [129, 70, 300]];
+  const shapes = [
+    [1, 300, 70],
+    [70, 1, 33],
+    [37, 45, 29],
+    [9, 33, 0],
+    [129, 70, 300],
+  ];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of TRANS) check(rng, { m, n, k, transA, transB, beta: 0, nanC: true, padC: 3 });
   }
   // alpha = 0 and k = 0 reduce to C = beta·C.
   const c = new Float32Array([Number.NaN, 2, 3, 4]);
   native.gemm({
-    transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 0, a: new Float32Array(6), lda: 3,
-    b: new Float32Array(6), ldb: 2, beta: 0, c, ldc: 2,
+    transA: false,
+    transB: false,
+    m: 2,
+    n: 2,
+    k: 3,
+    alpha: 0,
+    a: new Float32Array(6),
+    lda: 3,
+    b: new Float32Array(6),
+    ldb: 2,
+    beta: 0,
+    c,
+    ldc: 2,
   });
   assert.deepEqual(Array.from(c), [0, 0, 0, 0]);
 });
@@ -193,20 +245,49 @@ test('gemv does not collapse on a power-of-two row stride', () => {
 
 test('bad arguments throw an error naming the op, and the process carries on', () => {
   const ok: GemmArgs = {
-    transA: false, transB: false, m: 2, n: 3, k: 4, alpha: 1, a: new Float32Array(8), lda: 4,
-    b: new Float32Array(12), ldb: 3, beta: 0, c: new Float32Array(6), ldc: 3,
+    transA: false,
+    transB: false,
+    m: 2,
+    n: 3,
+    k: 4,
+    alpha: 1,
+    a: new Float32Array(8),
+    lda: 4,
+    b: new Float32Array(12),
+    ldb: 3,
+    beta: 0,
+    c: new Float32Array(6),
+    ldc: 3,
   };
   assert.throws(() => native.gemm({ ...ok, a: new Float32Array(7) }), /^Error: gemm: argument 'a' has 7 elements/);
   assert.throws(() => native.gemm({ ...ok, c: new Float32Array(5) }), /^Error: gemm: argument 'c'/);
-  assert.throws(() => native.gemm({ ...ok, b: new Float64Array(12) as unknown as Float32Array }), /gemm: argument 'b' must be a Float32Array/);
+  assert.throws(
+    () => native.gemm({ ...ok, b: new Float64Array(12) as unknown as Float32Array }),
+    /gemm: argument 'b' must be a Float32Array/,
+  );
   assert.throws(() => native.gemm({ ...ok, m: -1 }), /gemm: argument 'm' must be an integer >= 0/);
   assert.throws(() => native.gemm({ ...ok, k: 2.5 }), /gemm: argument 'k'/);
   assert.throws(() => native.gemm({ ...ok, lda: 3 }), /gemm: lda 3 is smaller/);
-  assert.throws(() => native.gemm({ ...ok, batch: 2, strideA: 8, strideB: 12, strideC: 6 }), /gemm: argument 'a' has 8 elements/);
-  assert.throws(() => native.gemm({ ...ok, batch: 2, strideA: 0, strideB: 0, strideC: 2, c: new Float32Array(20) }), /gemm: strideC 2/);
-  assert.throws(() => native.gemv(4, 3, new Float32Array(11), 3, new Float32Array(3), 0, new Float32Array(4)), /^Error: gemv: argument 'w'/);
-  assert.throws(() => native.gemv(4, 3, new Float32Array(12), 2, new Float32Array(3), 0, new Float32Array(4)), /gemv: ldw 2/);
-  assert.throws(() => native.gemv(-4, 3, new Float32Array(12), 3, new Float32Array(3), 0, new Float32Array(4)), /gemv: argument 'n'/);
+  assert.throws(
+    () => native.gemm({ ...ok, batch: 2, strideA: 8, strideB: 12, strideC: 6 }),
+    /gemm: argument 'a' has 8 elements/,
+  );
+  assert.throws(
+    () => native.gemm({ ...ok, batch: 2, strideA: 0, strideB: 0, strideC: 2, c: new Float32Array(20) }),
+    /gemm: strideC 2/,
+  );
+  assert.throws(
+    () => native.gemv(4, 3, new Float32Array(11), 3, new Float32Array(3), 0, new Float32Array(4)),
+    /^Error: gemv: argument 'w'/,
+  );
+  assert.throws(
+    () => native.gemv(4, 3, new Float32Array(12), 2, new Float32Array(3), 0, new Float32Array(4)),
+    /gemv: ldw 2/,
+  );
+  assert.throws(
+    () => native.gemv(-4, 3, new Float32Array(12), 3, new Float32Array(3), 0, new Float32Array(4)),
+    /gemv: argument 'n'/,
+  );
   // Still alive and still correct.
   const a = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
   const b = new Float32Array(12).fill(1);

@@ -23,7 +23,11 @@ export function randInts(rng: Rng, n: number, max: number): Int32Array {
 
 /** Asserts |a−b| ≤ atol + rtol·|b| element-wise, naming the first worst element. */
 export function assertClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-4, atol = 1e-5,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  rtol = 1e-4,
+  atol = 1e-5,
 ): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
   let worst = -1;

@@ -7,7 +7,12 @@ import { LmlabError } from '../../src/util/errors.ts';
 
 export const SEED = 20250815;
 
-export const settings = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns, endOnFailure: true, includeErrorInReport: true });
+export const settings = (numRuns: number): fc.Parameters<unknown> => ({
+  seed: SEED,
+  numRuns,
+  endOnFailure: true,
+  includeErrorInReport: true,
+});
 
 /** Runs `fn`; anything thrown that is not an LmlabError fails the property, with its stack. */
 export function onlyLmlabErrors<T>(fn: () => T): T | LmlabError {
@@ -15,7 +20,9 @@ export function onlyLmlabErrors<T>(fn: () => T): T | LmlabError {
     return fn();
   } catch (err) {
     if (err instanceof LmlabError) return err;
-    throw new Error(`not an LmlabError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
+    throw new Error(
+      `not an LmlabError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`,
+    );
   }
 }
 
@@ -24,23 +31,30 @@ export async function onlyLmlabErrorsAsync<T>(fn: () => Promise<T>): Promise<T |
     return await fn();
   } catch (err) {
     if (err instanceof LmlabError) return err;
-    throw new Error(`not an LmlabError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
+    throw new Error(
+      `not an LmlabError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`,
+    );
   }
 }
 
 /** Byte-level damage to a valid file: overwrites, then an optional truncation. */
 export function damagedBytes(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.record({
-    writes: fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), width: fc.integer({ min: 1, max: 8 }) }), { maxLength: 6 }),
-    cut: fc.option(fc.nat(), { nil: undefined }),
-  }).map(({ writes, cut }) => {
-    const out = Uint8Array.from(valid);
-    for (const w of writes) {
-      const at = w.at % out.length;
-      out.fill(w.value, at, Math.min(out.length, at + w.width));
-    }
-    return cut === undefined ? out : out.subarray(0, cut % (out.length + 1));
-  });
+  return fc
+    .record({
+      writes: fc.array(
+        fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }), width: fc.integer({ min: 1, max: 8 }) }),
+        { maxLength: 6 },
+      ),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+    })
+    .map(({ writes, cut }) => {
+      const out = Uint8Array.from(valid);
+      for (const w of writes) {
+        const at = w.at % out.length;
+        out.fill(w.value, at, Math.min(out.length, at + w.width));
+      }
+      return cut === undefined ? out : out.subarray(0, cut % (out.length + 1));
+    });
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -48,7 +62,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function paths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
   return out;
 }
 
@@ -68,7 +83,12 @@ function replaceAt(value: Json, path: (string | number)[], by: Json | undefined)
 /** A valid JSON document with a few of its values replaced by arbitrary JSON or removed. */
 export function mutatedJson(valid: unknown): fc.Arbitrary<unknown> {
   const anyValue: fc.Arbitrary<Json | undefined> = fc.oneof(
-    fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string(),
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.double(),
+    fc.string(),
     fc.constantFrom(-1, 0, 1, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.5),
     fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
   );

@@ -15,7 +15,10 @@ import { smallTokenizer } from '../tokenizer/helpers.ts';
 test('tokenizer.json with a merge ["Ø", null] is an LmlabError', () => {
   const json = toHuggingFaceJson(smallTokenizer()) as unknown as { model: { merges: unknown[] } };
   json.model.merges[250] = ['Ø', null];
-  assert.throws(() => fromHuggingFaceJson(json), (e: Error) => e instanceof LmlabError && /merge 250 is neither/.test(e.message));
+  assert.throws(
+    () => fromHuggingFaceJson(json),
+    (e: Error) => e instanceof LmlabError && /merge 250 is neither/.test(e.message),
+  );
 });
 
 test('a JSONL line whose "text" is a number is an LmlabError naming the line', async () => {
@@ -23,9 +26,12 @@ test('a JSONL line whose "text" is a number is an LmlabError naming the line', a
   try {
     const path = join(dir, 'c.jsonl');
     writeFileSync(path, '{"text":1989908732,"url":"https://6pd8sdhmtq9e.wj6ha-g.srt"}\n');
-    await assert.rejects(async () => {
-      for await (const doc of readDocuments([path])) void doc;
-    }, (e: Error) => e instanceof LmlabError && /c\.jsonl:1: expected a "text" string/.test(e.message));
+    await assert.rejects(
+      async () => {
+        for await (const doc of readDocuments([path])) void doc;
+      },
+      (e: Error) => e instanceof LmlabError && /c\.jsonl:1: expected a "text" string/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -47,11 +53,21 @@ test('streamed chunks with the wrong shape are a retryable LmlabError, not a Typ
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const client = new OpenAiChatClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`, model: 'm', sampling: PAPER_SAMPLING });
+    const client = new OpenAiChatClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`,
+      model: 'm',
+      sampling: PAPER_SAMPLING,
+    });
     for (const b of bodies) {
       body = b;
-      await assert.rejects(client.generate({ key: 'x', attempt: 1, prompt: 'p', seed: 1, signal: AbortSignal.timeout(10_000) }),
-        (e: Error) => e instanceof RetryableError && e instanceof LmlabError && /malformed chunk in the streamed reply/.test(e.message), b);
+      await assert.rejects(
+        client.generate({ key: 'x', attempt: 1, prompt: 'p', seed: 1, signal: AbortSignal.timeout(10_000) }),
+        (e: Error) =>
+          e instanceof RetryableError &&
+          e instanceof LmlabError &&
+          /malformed chunk in the streamed reply/.test(e.message),
+        b,
+      );
     }
   } finally {
     server.closeAllConnections();

@@ -34,9 +34,14 @@ function cl100kTokenizerJson(ignoreMerges = false): Record<string, unknown> {
     },
     padding: { pad_id: 31 },
     model: {
-      type: 'BPE', byte_fallback: false, ignore_merges: ignoreMerges,
+      type: 'BPE',
+      byte_fallback: false,
+      ignore_merges: ignoreMerges,
       vocab: Object.fromEntries(['a', 'b', 'Ġ', 'ab', 'Ġa'].map((t, i) => [t, i])),
-      merges: [['a', 'b'], ['Ġ', 'a']],
+      merges: [
+        ['a', 'b'],
+        ['Ġ', 'a'],
+      ],
     },
   };
 }
@@ -63,11 +68,18 @@ test('tokenizer.json: GPT-2 and SmolLM pre-tokenizers are recognised; SentencePi
   const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
   const spm = ggufTokenizerFromHf({ ...base, pre_tokenizer: metaspace }, { vocabSize: 40 });
   assert.deepEqual([spm.model, spm.addSpacePrefix, spm.scores!.slice(3, 5)], ['llama', true, [-0, -1]]);
-  assert.throws(() => ggufTokenizerFromHf({ ...base, pre_tokenizer: { type: 'WhitespaceSplit' } }, { vocabSize: 40 }),
-    /is not one llama\.cpp reproduces/);
-  assert.throws(() => ggufTokenizerFromHf(base, { vocabSize: 20 }), /33 tokens do not fit the model's vocabulary of 20/);
-  assert.throws(() => ggufTokenizerFromHf({ ...base, model: { type: 'Unigram' } }, { vocabSize: 40 }),
-    /model Unigram is not supported/);
+  assert.throws(
+    () => ggufTokenizerFromHf({ ...base, pre_tokenizer: { type: 'WhitespaceSplit' } }, { vocabSize: 40 }),
+    /is not one llama\.cpp reproduces/,
+  );
+  assert.throws(
+    () => ggufTokenizerFromHf(base, { vocabSize: 20 }),
+    /33 tokens do not fit the model's vocabulary of 20/,
+  );
+  assert.throws(
+    () => ggufTokenizerFromHf({ ...base, model: { type: 'Unigram' } }, { vocabSize: 40 }),
+    /model Unigram is not supported/,
+  );
 });
 
 test('a Hugging Face folder converts to GGUF and back without changing a weight', () => {
@@ -75,7 +87,10 @@ test('a Hugging Face folder converts to GGUF and back without changing a weight'
   mkdirSync(hfDir);
   const tensors = randomTensors(tinyConfig, 21);
   saveHfCheckpoint(hfDir, tinyConfig, tensors, {
-    dtype: 'BF16', maxShardBytes: 4000, bosTokenId: 30, eosTokenId: 31,
+    dtype: 'BF16',
+    maxShardBytes: 4000,
+    bosTokenId: 30,
+    eosTokenId: 31,
     tokenizerJson: JSON.stringify(cl100kTokenizerJson()),
   });
   const original = loadHfCheckpoint(hfDir).tensors; // BF16-rounded once
@@ -104,7 +119,10 @@ test('a Hugging Face folder converts to GGUF and back without changing a weight'
 test('lmlab weights reports problems in one line without a stack trace', () => {
   const bad = join(dir, 'bad.gguf');
   writeFileSync(bad, 'GGUF not really');
-  const run = spawnSync(process.execPath, ['bin/lmlab.js', 'weights', 'inspect', bad], { encoding: 'utf8', timeout: 30000 });
+  const run = spawnSync(process.execPath, ['bin/lmlab.js', 'weights', 'inspect', bad], {
+    encoding: 'utf8',
+    timeout: 30000,
+  });
   assert.equal(run.status, 1);
   assert.match(run.stderr, /^lmlab: .*bad\.gguf: not a GGUF file \(15 bytes, too short\)/);
   assert.equal(run.stderr.trim().split('\n').length, 1);

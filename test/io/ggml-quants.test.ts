@@ -72,7 +72,10 @@ function kExpected(b: Uint8Array, v: number, five: boolean): number {
 }
 
 test('Q4_K and Q5_K: x = d·scale·q − dmin·min with 6-bit packed scales (and a fifth bit from qh)', () => {
-  for (const [type, five] of [[GGML_QUANT.Q4_K, false], [GGML_QUANT.Q5_K, true]] as const) {
+  for (const [type, five] of [
+    [GGML_QUANT.Q4_K, false],
+    [GGML_QUANT.Q5_K, true],
+  ] as const) {
     const b = kBlock(five);
     const out = new Float32Array(256);
     dequantize(type, b, out);

@@ -4,9 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GgufFile } from '../../src/io/gguf.ts';
-import {
-  CL100K_PRE_TOKENIZER, TOKEN_TYPE, exportLlamaGguf, importLlamaGguf,
-} from '../../src/io/gguf-llama.ts';
+import { CL100K_PRE_TOKENIZER, TOKEN_TYPE, exportLlamaGguf, importLlamaGguf } from '../../src/io/gguf-llama.ts';
 import { decodeF16, encodeF16 } from '../../src/io/half.ts';
 import { toInterleavedRope } from '../../src/io/rope-permute.ts';
 import { randomTensors, tempDir, tinyConfig, toyTokenizer } from './helpers.ts';
@@ -44,16 +42,28 @@ test('F32 export has llama.cpp metadata and names, and imports back identically'
     assert.deepEqual(meta.get('tokenizer.ggml.merges'), { type: 'array', itemType: 'string', value: tokenizer.merges });
     const types = meta.get('tokenizer.ggml.token_type');
     assert.ok(types?.type === 'array' && types.itemType === 'i32');
-    assert.deepEqual(types.value.slice(0, 4), [TOKEN_TYPE.NORMAL, TOKEN_TYPE.CONTROL, TOKEN_TYPE.CONTROL, TOKEN_TYPE.NORMAL]);
+    assert.deepEqual(types.value.slice(0, 4), [
+      TOKEN_TYPE.NORMAL,
+      TOKEN_TYPE.CONTROL,
+      TOKEN_TYPE.CONTROL,
+      TOKEN_TYPE.NORMAL,
+    ]);
     expectValue('tokenizer.ggml.bos_token_id', 'u32', 1);
     expectValue('tokenizer.ggml.eos_token_id', 'u32', 2);
     expectValue('tokenizer.ggml.padding_token_id', 'u32', 2);
 
     const names = file.tensors.map((t) => t.name);
     assert.deepEqual(names.slice(0, 10), [
-      'token_embd.weight', 'blk.0.attn_norm.weight', 'blk.0.attn_q.weight', 'blk.0.attn_k.weight',
-      'blk.0.attn_v.weight', 'blk.0.attn_output.weight', 'blk.0.ffn_norm.weight', 'blk.0.ffn_gate.weight',
-      'blk.0.ffn_up.weight', 'blk.0.ffn_down.weight',
+      'token_embd.weight',
+      'blk.0.attn_norm.weight',
+      'blk.0.attn_q.weight',
+      'blk.0.attn_k.weight',
+      'blk.0.attn_v.weight',
+      'blk.0.attn_output.weight',
+      'blk.0.ffn_norm.weight',
+      'blk.0.ffn_gate.weight',
+      'blk.0.ffn_up.weight',
+      'blk.0.ffn_down.weight',
     ]);
     assert.deepEqual(names.slice(-2), ['output_norm.weight', 'output.weight']);
     assert.equal(names.length, 2 + 9 * tinyConfig.layers + 1);
@@ -65,7 +75,10 @@ test('F32 export has llama.cpp metadata and names, and imports back identically'
     assert.deepEqual(file.read('blk.1.attn_q.weight').data, toInterleavedRope(q.data, 16, 16, 4));
     assert.deepEqual(file.read('blk.1.attn_k.weight').data, toInterleavedRope(k.data, 8, 16, 2));
     assert.notDeepEqual(file.read('blk.1.attn_q.weight').data, q.data);
-    assert.deepEqual(file.read('blk.1.attn_v.weight').data, tensors.get('model.layers.1.self_attn.v_proj.weight')!.data);
+    assert.deepEqual(
+      file.read('blk.1.attn_v.weight').data,
+      tensors.get('model.layers.1.self_attn.v_proj.weight')!.data,
+    );
   } finally {
     file.close();
   }
@@ -114,17 +127,28 @@ test('export refuses a tokenizer that llama.cpp could not load', () => {
   const tensors = randomTensors(tinyConfig);
   const path = join(dir, 'bad.gguf');
   const tokenizer = toyTokenizer(tinyConfig.vocabSize);
-  assert.throws(() => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, tokens: tokenizer.tokens.slice(1) }),
-    /tokenizer has 39 tokens but the model's vocabulary is 40/);
+  assert.throws(
+    () => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, tokens: tokenizer.tokens.slice(1) }),
+    /tokenizer has 39 tokens but the model's vocabulary is 40/,
+  );
   const duplicated = [...tokenizer.tokens];
   duplicated[5] = 'a';
-  assert.throws(() => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, tokens: duplicated }),
-    /token 5 "a" appears twice/);
-  assert.throws(() => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, merges: ['ab'] }),
-    /merge 0 "ab" is not "left right"/);
-  assert.throws(() => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, eosTokenId: 40 }),
-    /eos token id 40 is outside the vocabulary/);
+  assert.throws(
+    () => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, tokens: duplicated }),
+    /token 5 "a" appears twice/,
+  );
+  assert.throws(
+    () => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, merges: ['ab'] }),
+    /merge 0 "ab" is not "left right"/,
+  );
+  assert.throws(
+    () => exportLlamaGguf(path, tinyConfig, tensors, { ...tokenizer, eosTokenId: 40 }),
+    /eos token id 40 is outside the vocabulary/,
+  );
   const missing = new Map(tensors);
   missing.delete('model.layers.1.mlp.up_proj.weight');
-  assert.throws(() => exportLlamaGguf(path, tinyConfig, missing, tokenizer), /missing tensor model\.layers\.1\.mlp\.up_proj\.weight/);
+  assert.throws(
+    () => exportLlamaGguf(path, tinyConfig, missing, tokenizer),
+    /missing tensor model\.layers\.1\.mlp\.up_proj\.weight/,
+  );
 });

@@ -54,7 +54,10 @@ test('metadata of every type and F32/F16/BF16 tensors survive a round trip', () 
     assert.equal(file.version, 3);
     assert.equal(file.alignment, 32);
     assert.deepEqual(file.metadata, metadata);
-    assert.deepEqual(file.tensors.map((t) => [t.name, t.typeName, t.shape]), tensors.map((t) => [t.name, t.type, t.shape]));
+    assert.deepEqual(
+      file.tensors.map((t) => [t.name, t.typeName, t.shape]),
+      tensors.map((t) => [t.name, t.type, t.shape]),
+    );
     for (const tensor of tensors) {
       const info = file.info(tensor.name);
       assert.equal(info.offset % 32, 0, `${tensor.name} is aligned`);
@@ -139,7 +142,10 @@ test('quantized tensors of types without a decoder are listed but refused on rea
   try {
     assert.equal(file.info('q').typeName, 'type 10');
     assert.equal(file.info('q').byteLength, 84);
-    assert.throws(() => file.read('q'), /quant\.gguf: tensor q has ggml type 10; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read/);
+    assert.throws(
+      () => file.read('q'),
+      /quant\.gguf: tensor q has ggml type 10; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read/,
+    );
   } finally {
     file.close();
   }
@@ -147,14 +153,31 @@ test('quantized tensors of types without a decoder are listed but refused on rea
 
 test('the writer refuses what llama.cpp would reject', () => {
   const path = join(dir, 'refused.gguf');
-  const tensor = (name: string, shape: number[], n = 4): GgufTensorInput => ({ name, shape, type: 'F32', data: new Float32Array(n) });
+  const tensor = (name: string, shape: number[], n = 4): GgufTensorInput => ({
+    name,
+    shape,
+    type: 'F32',
+    data: new Float32Array(n),
+  });
   assert.throws(() => writeGguf(path, new Map(), [tensor('x'.repeat(64), [4])]), /longer than 63 bytes/);
   assert.throws(() => writeGguf(path, new Map(), [tensor('a', [4]), tensor('a', [4])]), /duplicate tensor name a/);
   assert.throws(() => writeGguf(path, new Map(), [tensor('a', [1, 1, 1, 2, 2])]), /must have 1 to 4 dimensions/);
   assert.throws(() => writeGguf(path, new Map(), [tensor('a', [3])]), /data length does not match its shape/);
-  assert.throws(() => writeGguf(path, new Map([['k', { type: 'u32', value: 1.5 }]]), []), /metadata k: value 1\.5 is not a valid u32/);
+  assert.throws(
+    () => writeGguf(path, new Map([['k', { type: 'u32', value: 1.5 }]]), []),
+    /metadata k: value 1\.5 is not a valid u32/,
+  );
   assert.throws(() => writeGguf(path, new Map([['k', { type: 'i8', value: 128 }]]), []), /value 128 is not a valid i8/);
-  assert.throws(() => writeGguf(path, new Map([['k', { type: 'array', itemType: 'u16', value: [1, -1] }]]), []), /value -1 is not a valid u16/);
-  assert.throws(() => writeGguf(path, new Map([['k', { type: 'u64', value: -1n }]]), []), /value -1 is not a valid u64/);
-  assert.throws(() => writeGguf(path, new Map([['general.alignment', { type: 'u32', value: 12 }]]), []), /general\.alignment/);
+  assert.throws(
+    () => writeGguf(path, new Map([['k', { type: 'array', itemType: 'u16', value: [1, -1] }]]), []),
+    /value -1 is not a valid u16/,
+  );
+  assert.throws(
+    () => writeGguf(path, new Map([['k', { type: 'u64', value: -1n }]]), []),
+    /value -1 is not a valid u64/,
+  );
+  assert.throws(
+    () => writeGguf(path, new Map([['general.alignment', { type: 'u32', value: 12 }]]), []),
+    /general\.alignment/,
+  );
 });

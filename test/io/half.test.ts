@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/util/rng.ts';
 import {
-  bf16ToF32Bits, decodeBf16, decodeF16, encodeBf16, encodeF16, f16ToF32Bits, f32BitsToBf16,
+  bf16ToF32Bits,
+  decodeBf16,
+  decodeF16,
+  encodeBf16,
+  encodeF16,
+  f16ToF32Bits,
+  f32BitsToBf16,
   f32BitsToF16,
 } from '../../src/io/half.ts';
 
@@ -43,9 +49,17 @@ test('float32 → F16 rounds to nearest even and handles the special values', ()
 
 test('F16 → float32 is exact, including subnormals, infinities and NaN', () => {
   const cases: [number, number][] = [
-    [0x3c00, 0x3f800000], [0x0001, 0x33800000], [0x03ff, 0x387fc000], [0x0400, 0x38800000],
-    [0x3555, 0x3eaaa000], [0x7bff, 0x477fe000], [0x7c00, 0x7f800000], [0xfc00, 0xff800000],
-    [0x7e00, 0x7fc00000], [0x8000, 0x80000000], [0x8001, 0xb3800000],
+    [0x3c00, 0x3f800000],
+    [0x0001, 0x33800000],
+    [0x03ff, 0x387fc000],
+    [0x0400, 0x38800000],
+    [0x3555, 0x3eaaa000],
+    [0x7bff, 0x477fe000],
+    [0x7c00, 0x7f800000],
+    [0xfc00, 0xff800000],
+    [0x7e00, 0x7fc00000],
+    [0x8000, 0x80000000],
+    [0x8001, 0xb3800000],
   ];
   for (const [f16, f32] of cases) assert.equal(hex(f16ToF32Bits(f16)), hex(f32), `F16 ${hex(f16)}`);
 });
@@ -98,7 +112,10 @@ test('encoding picks the nearest F16 and BF16 for random values', () => {
   const decoded = new Float32Array(n);
   const neighbour = new Float32Array(1);
   const neighbourBits = new Uint16Array(1);
-  for (const [codes, decode] of [[f16, decodeF16], [bf16, decodeBf16]] as const) {
+  for (const [codes, decode] of [
+    [f16, decodeF16],
+    [bf16, decodeBf16],
+  ] as const) {
     decode(codes, decoded);
     for (let i = 0; i < n; i++) {
       const error = Math.abs(values[i] - decoded[i]);
@@ -106,7 +123,10 @@ test('encoding picks the nearest F16 and BF16 for random values', () => {
         neighbourBits[0] = codes[i] + step;
         decode(neighbourBits, neighbour);
         if (Number.isFinite(neighbour[0])) {
-          assert.ok(error <= Math.abs(values[i] - neighbour[0]), `value ${values[i]} is nearer ${neighbour[0]} than ${decoded[i]}`);
+          assert.ok(
+            error <= Math.abs(values[i] - neighbour[0]),
+            `value ${values[i]} is nearer ${neighbour[0]} than ${decoded[i]}`,
+          );
         }
       }
     }

@@ -18,8 +18,16 @@ export function tempDir(): string {
 }
 
 export const tinyConfig: LlamaConfig = {
-  vocabSize: 40, dim: 16, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 24,
-  ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 64, tieEmbeddings: false,
+  vocabSize: 40,
+  dim: 16,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 24,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  maxSeqLen: 64,
+  tieEmbeddings: false,
 };
 
 export function randomTensors(config: LlamaConfig, seed = 7): NamedTensors {

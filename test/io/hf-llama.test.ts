@@ -29,8 +29,20 @@ function assertSameTensors(actual: NamedTensors, expected: NamedTensors): void {
 test('F32 checkpoint round trip is exact and writes a transformers-style folder', () => {
   const dir = folder();
   const tensors = randomTensors(tinyConfig);
-  saveHfCheckpoint(dir, tinyConfig, tensors, { tokenizerJson: '{"model":{}}', bosTokenId: 1, eosTokenId: 2, bosToken: '<s>', eosToken: '</s>' });
-  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  saveHfCheckpoint(dir, tinyConfig, tensors, {
+    tokenizerJson: '{"model":{}}',
+    bosTokenId: 1,
+    eosTokenId: 2,
+    bosToken: '<s>',
+    eosToken: '</s>',
+  });
+  assert.deepEqual(readdirSync(dir).sort(), [
+    'config.json',
+    'generation_config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+  ]);
   // the special tokens are named wherever transformers and converters look for them
   const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
   assert.equal(read('config.json').bos_token_id, 1);
@@ -102,11 +114,17 @@ test('checkpoints that do not fit the architecture are refused clearly', () => {
   rewrite((t) => t.delete('model.norm.weight'));
   assert.throws(() => loadHfCheckpoint(dir), /missing tensor model\.norm\.weight/);
   rewrite((t) => t.set('model.norm.weight', { shape: [2, 8], data: new Float32Array(16) }));
-  assert.throws(() => loadHfCheckpoint(dir), /model\.safetensors: tensor model\.norm\.weight has shape \[2, 8\], config implies \[16\]/);
+  assert.throws(
+    () => loadHfCheckpoint(dir),
+    /model\.safetensors: tensor model\.norm\.weight has shape \[2, 8\], config implies \[16\]/,
+  );
   rewrite(() => {});
-  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({
-    weight_map: Object.fromEntries([...base.keys()].map((n) => [n, 'model-00001-of-00002.safetensors'])),
-  }));
+  writeFileSync(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({
+      weight_map: Object.fromEntries([...base.keys()].map((n) => [n, 'model-00001-of-00002.safetensors'])),
+    }),
+  );
   assert.throws(() => loadHfCheckpoint(dir), /cannot open .*model-00001-of-00002\.safetensors: ENOENT/);
 
   const empty = folder();

@@ -74,7 +74,12 @@ test('interleaved RoPE of permuted Q·x equals the permuted rotate-half RoPE of 
   }
   // Without the permutation the conventions disagree: the check above can fail.
   const unpermuted = ropeInterleaved(matVec(w, rows, cols, x), headSize, 7);
-  const expected = toInterleavedRope(Float32Array.from(ropeRotateHalf(matVec(w, rows, cols, x), headSize, 7)), rows, 1, heads);
+  const expected = toInterleavedRope(
+    Float32Array.from(ropeRotateHalf(matVec(w, rows, cols, x), headSize, 7)),
+    rows,
+    1,
+    heads,
+  );
   assert.ok(maxDiff(unpermuted, expected) > 1e-2);
 });
 

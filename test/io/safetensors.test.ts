@@ -117,23 +117,46 @@ test('corrupted and truncated files give one clear error naming the file', () =>
 
   const cases: [string, Uint8Array, RegExp][] = [
     ['huge-length', handMade({}, new Uint8Array(0), 2 ** 40), /header length \d+ is implausible/],
-    ['bad-json', (() => {
-      const b = handMade({ x: 1 }, new Uint8Array(0));
-      b[9] = 0x7b; // a second '{' breaks the JSON
-      return b;
-    })(), /header is not valid JSON/],
-    ['wrong-size', handMade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
-      /tensor x: F32 \[3\] needs 12 bytes but data_offsets span 8/],
-    ['overlap', handMade({
-      x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-      y: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
-    }, new Uint8Array(12)), /tensors x and y overlap/],
-    ['unknown-dtype', handMade({ x: { dtype: 'Q4', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
-      /tensor x: unknown dtype Q4/],
-    ['bad-offsets', handMade({ x: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, new Uint8Array(8)),
-      /data_offsets must be \[begin, end\]/],
-    ['int-tensor', handMade({ x: { dtype: 'I32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)),
-      /tensor x has dtype I32; only F32, F16, BF16 and F64 tensors can be loaded/],
+    [
+      'bad-json',
+      (() => {
+        const b = handMade({ x: 1 }, new Uint8Array(0));
+        b[9] = 0x7b; // a second '{' breaks the JSON
+        return b;
+      })(),
+      /header is not valid JSON/,
+    ],
+    [
+      'wrong-size',
+      handMade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /tensor x: F32 \[3\] needs 12 bytes but data_offsets span 8/,
+    ],
+    [
+      'overlap',
+      handMade(
+        {
+          x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          y: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+        },
+        new Uint8Array(12),
+      ),
+      /tensors x and y overlap/,
+    ],
+    [
+      'unknown-dtype',
+      handMade({ x: { dtype: 'Q4', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
+      /tensor x: unknown dtype Q4/,
+    ],
+    [
+      'bad-offsets',
+      handMade({ x: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, new Uint8Array(8)),
+      /data_offsets must be \[begin, end\]/,
+    ],
+    [
+      'int-tensor',
+      handMade({ x: { dtype: 'I32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /tensor x has dtype I32; only F32, F16, BF16 and F64 tensors can be loaded/,
+    ],
   ];
   for (const [name, bytes, pattern] of cases) {
     const path = join(dir, `${name}.safetensors`);
@@ -149,10 +172,11 @@ test('a failed write keeps the previous file and leaves no temporary file', () =
   writeSafetensors(path, sample());
   const before = readFileSync(path);
   assert.throws(
-    () => writeFileAtomic(path, (out) => {
-      out.write(new Uint8Array(100));
-      throw new Error('disk on fire');
-    }),
+    () =>
+      writeFileAtomic(path, (out) => {
+        out.write(new Uint8Array(100));
+        throw new Error('disk on fire');
+      }),
     /cannot write .*model\.safetensors: disk on fire/,
   );
   assert.deepEqual(readFileSync(path), before);

@@ -58,8 +58,14 @@ const FIXTURE = [
 
 test('foldoc: one entry per headword, wrapped column-0 lines stay inside their entry', () => {
   const entries = foldocEntries(FIXTURE);
-  assert.deepEqual(entries.map((e) => e.headword), ['zorblat', 'Quux Engine', 'QE-2', 'plonk', '/dev/nowhere']);
-  assert.deepEqual(entries.map((e) => e.categories), [['widget theory', 'humour'], ['storage'], [], [], ['operating system']]);
+  assert.deepEqual(
+    entries.map((e) => e.headword),
+    ['zorblat', 'Quux Engine', 'QE-2', 'plonk', '/dev/nowhere'],
+  );
+  assert.deepEqual(
+    entries.map((e) => e.categories),
+    [['widget theory', 'humour'], ['storage'], [], [], ['operating system']],
+  );
   assert.match(entries[1].text, /^Quux Engine\nQE\n\n/);
   assert.match(entries[1].text, /\(http:\/\/example\.invalid\/quux\)\}\.\n\n {3}\(2002-03-04\)$/);
   assert.equal(entries[2].text, 'QE-2\n\n   {Quux Engine}');
@@ -68,7 +74,10 @@ test('foldoc: one entry per headword, wrapped column-0 lines stay inside their e
 
 test('foldoc: category tags leave the text, other angle brackets stay', () => {
   const [zorblat, quux, , plonk, nowhere] = foldocEntries(FIXTURE);
-  assert.equal(zorblat.text, "zorblat\n\n   /zor'blat/ A made-up {frobnicator} that\n   nobody has ever seen.\n\n   (2001-02-03)");
+  assert.equal(
+    zorblat.text,
+    "zorblat\n\n   /zor'blat/ A made-up {frobnicator} that\n   nobody has ever seen.\n\n   (2001-02-03)",
+  );
   assert.match(quux.text, /\n {3}2\. A pretend disk/);
   assert.match(plonk.text, /<someone@example\.invalid>/);
   assert.match(nowhere.text, /\n {4}<b>not a category<\/b>\n/);
@@ -77,7 +86,14 @@ test('foldoc: category tags leave the text, other angle brackets stay', () => {
 
 test('foldoc: documents are labelled by the first category; uncategorised entries give none', () => {
   const docs = foldocDocuments(FIXTURE);
-  assert.deepEqual(docs.map((d) => [d.id, d.label]), [['zorblat', 'widget theory'], ['Quux Engine', 'storage'], ['/dev/nowhere', 'operating system']]);
+  assert.deepEqual(
+    docs.map((d) => [d.id, d.label]),
+    [
+      ['zorblat', 'widget theory'],
+      ['Quux Engine', 'storage'],
+      ['/dev/nowhere', 'operating system'],
+    ],
+  );
   assert.deepEqual(foldocDocuments(''), []);
 });
 
@@ -93,17 +109,28 @@ test('dict-foldoc through debianDocuments: the .dict.dz is gunzipped, the index 
     };
     const read = async (granularity: 'fine' | 'medium' | 'coarse'): Promise<LabelledDocument[]> => {
       const docs: LabelledDocument[] = [];
-      for await (const d of debianDocuments(['dict-foldoc'], { cacheDir: root, granularity, skipMissing: false, run: fake }, {})) docs.push(d);
+      for await (const d of debianDocuments(
+        ['dict-foldoc'],
+        { cacheDir: root, granularity, skipMissing: false, run: fake },
+        {},
+      ))
+        docs.push(d);
       return docs;
     };
     const fine = await read('fine');
-    assert.deepEqual(fine.map((d) => d.url), [
-      'https://widget-theory.foldoc.local/zorblat',
-      'https://storage.foldoc.local/Quux%20Engine',
-      'https://operating-system.foldoc.local//dev/nowhere',
-    ]);
+    assert.deepEqual(
+      fine.map((d) => d.url),
+      [
+        'https://widget-theory.foldoc.local/zorblat',
+        'https://storage.foldoc.local/Quux%20Engine',
+        'https://operating-system.foldoc.local//dev/nowhere',
+      ],
+    );
     assert.ok(fine[0].text.startsWith("zorblat\n\n   /zor'blat/ A made-up"));
-    assert.deepEqual((await read('medium')).map((d) => d.source), ['widget.foldoc.local', 'storage.foldoc.local', 'operating.foldoc.local']);
+    assert.deepEqual(
+      (await read('medium')).map((d) => d.source),
+      ['widget.foldoc.local', 'storage.foldoc.local', 'operating.foldoc.local'],
+    );
     assert.deepEqual(new Set((await read('coarse')).map((d) => d.source)), new Set(['foldoc.local']));
   } finally {
     rmSync(root, { recursive: true, force: true });

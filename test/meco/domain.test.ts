@@ -1,7 +1,15 @@
 // The metadata rule of spec §2 on tricky URLs, the template bytes, and the label variants.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONSTANT_LABEL, extractDomain, hashedLabel, labelFor, metadataTemplate, parseVariant, registeredDomain } from '../../src/meco/domain.ts';
+import {
+  CONSTANT_LABEL,
+  extractDomain,
+  hashedLabel,
+  labelFor,
+  metadataTemplate,
+  parseVariant,
+  registeredDomain,
+} from '../../src/meco/domain.ts';
 
 test('domain extraction follows the spec rule exactly on tricky URLs', () => {
   const cases: Array<[string, string]> = [
@@ -24,7 +32,10 @@ test('domain extraction follows the spec rule exactly on tricky URLs', () => {
 });
 
 test('the template is "URL: " + label + two newlines, byte for byte', () => {
-  assert.deepEqual([...Buffer.from(metadataTemplate('en.wikipedia.org'))], [...Buffer.from('URL: en.wikipedia.org\n\n', 'utf8')]);
+  assert.deepEqual(
+    [...Buffer.from(metadataTemplate('en.wikipedia.org'))],
+    [...Buffer.from('URL: en.wikipedia.org\n\n', 'utf8')],
+  );
   assert.equal(Buffer.from(metadataTemplate('a.b')).toString('hex'), '55524c3a20612e620a0a');
 });
 

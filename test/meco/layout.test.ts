@@ -49,11 +49,16 @@ test('packed MeCo rows: start with BOS, drop overflow, block-diagonal segments, 
   try {
     const docs = [
       { text: 'From the networking subsystem.', url: 'https://networking.docs.kernel.org/a' },
-      { text: 'Call me Ishmael. Some years ago I went to sea, never mind how long precisely, and more and more text.', url: 'https://moby.books.local/1' },
+      {
+        text: 'Call me Ishmael. Some years ago I went to sea, never mind how long precisely, and more and more text.',
+        url: 'https://moby.books.local/1',
+      },
       { text: 'The Congress shall have power.', url: 'https://sotu.local/x' },
     ];
     const skipped = { missingUrl: 0 };
-    await tokenizeCorpus([corpusFile(root, docs)], join(root, 'ds'), tk, { format: mecoFormat(tk, 'domain', { urlField: 'url' }, { skipped }) });
+    await tokenizeCorpus([corpusFile(root, docs)], join(root, 'ds'), tk, {
+      format: mecoFormat(tk, 'domain', { urlField: 'url' }, { skipped }),
+    });
     const laid = docs.map((d) => layoutDocument(tk, d.text, new URL(d.url).host));
     const t = laid[0].tokens.length + 5; // document 1 fits, document 2 starts and overflows
     assert.ok(laid[1].tokens.length > 5, 'the second document must overflow the row');
@@ -86,13 +91,24 @@ test('documents without a URL: skipped and counted, or a clear error naming the 
   const tk = testTokenizer();
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-'));
   try {
-    const file = corpusFile(root, [{ text: 'a doc', url: 'https://a.org/x' }, { text: 'no url here' }, { text: 'another', url: 'https://b.org/' }]);
+    const file = corpusFile(root, [
+      { text: 'a doc', url: 'https://a.org/x' },
+      { text: 'no url here' },
+      { text: 'another', url: 'https://b.org/' },
+    ]);
     const skipped = { missingUrl: 0 };
-    const r = await tokenizeCorpus([file], join(root, 'ok'), tk, { format: mecoFormat(tk, 'domain', { urlField: 'url' }, { skipped }) });
+    const r = await tokenizeCorpus([file], join(root, 'ok'), tk, {
+      format: mecoFormat(tk, 'domain', { urlField: 'url' }, { skipped }),
+    });
     assert.equal(skipped.missingUrl, 1);
-    assert.equal(r.shards.reduce((n, s) => n + s.documents, 0), 2);
+    assert.equal(
+      r.shards.reduce((n, s) => n + s.documents, 0),
+      2,
+    );
     await assert.rejects(
-      tokenizeCorpus([file], join(root, 'err'), tk, { format: mecoFormat(tk, 'domain', { urlField: 'url' }, { onMissingUrl: 'error' }) }),
+      tokenizeCorpus([file], join(root, 'err'), tk, {
+        format: mecoFormat(tk, 'domain', { urlField: 'url' }, { onMissingUrl: 'error' }),
+      }),
       /docs\.jsonl:2: document has no "url" field/,
     );
   } finally {
@@ -119,16 +135,44 @@ test('schedule: stage switch at 90% of steps, LR there equals the closed form; 0
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-'));
   try {
     const corpus = join(root, 'corpus');
-    const lines = (n: number, salt: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `Call me Ishmael ${salt} ${i}. The Congress shall have power.`, url: `https://s${i % 3}.org/${i}` })).join('\n') + '\n';
+    const lines = (n: number, salt: string) =>
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({
+          text: `Call me Ishmael ${salt} ${i}. The Congress shall have power.`,
+          url: `https://s${i % 3}.org/${i}`,
+        }),
+      ).join('\n') + '\n';
     const { mkdirSync } = await import('node:fs');
     mkdirSync(corpus);
     writeFileSync(join(corpus, 'train.jsonl'), lines(30, 't'));
     writeFileSync(join(corpus, 'cooldown.jsonl'), lines(10, 'c'));
     writeFileSync(join(corpus, 'eval.jsonl'), lines(6, 'e'));
     const data = join(root, 'data');
-    await prepareDatasets(tk, corpus, data, ["domain"], { tokenizerPath: "unused", seed: 1 });
-    const model = { vocabSize: tk.vocabSize, dim: 16, layers: 1, heads: 2, kvHeads: 2, ffnHidden: 32, maxSeqLen: 32, ropeTheta: 500000, normEps: 1e-5, tieEmbeddings: false };
-    const config = mecoTrainConfig({ model, dataRoot: data, variant: 'domain', fraction: 0.9, steps: 20, rows: 2, seqLen: 32, seed: 1, evalEvery: 0, checkpointEvery: 0 });
+    await prepareDatasets(tk, corpus, data, ['domain'], { tokenizerPath: 'unused', seed: 1 });
+    const model = {
+      vocabSize: tk.vocabSize,
+      dim: 16,
+      layers: 1,
+      heads: 2,
+      kvHeads: 2,
+      ffnHidden: 32,
+      maxSeqLen: 32,
+      ropeTheta: 500000,
+      normEps: 1e-5,
+      tieEmbeddings: false,
+    };
+    const config = mecoTrainConfig({
+      model,
+      dataRoot: data,
+      variant: 'domain',
+      fraction: 0.9,
+      steps: 20,
+      rows: 2,
+      seqLen: 32,
+      seed: 1,
+      evalEvery: 0,
+      checkpointEvery: 0,
+    });
     assert.deepEqual(stageEnds(config), [18, 20]);
     const schedule = { peak: 3e-3, warmupSteps: warmupSteps(config), totalSteps: 20, floor: 0.1 };
     assert.equal(schedule.warmupSteps, 1);
@@ -137,15 +181,30 @@ test('schedule: stage switch at 90% of steps, LR there equals the closed form; 0
     const messages: string[] = [];
     const metrics: Array<{ step: number; stage: number; lr: number }> = [];
     await train(config, join(root, 'run'), { onMessage: (m) => messages.push(m), onStep: (m) => metrics.push(m) });
-    assert.ok(messages.some((m) => m.startsWith('stage switch at step 18')), messages.join('\n'));
-    assert.deepEqual(metrics.map((m) => m.stage), [...Array(18).fill(0), 1, 1]);
+    assert.ok(
+      messages.some((m) => m.startsWith('stage switch at step 18')),
+      messages.join('\n'),
+    );
+    assert.deepEqual(
+      metrics.map((m) => m.stage),
+      [...Array(18).fill(0), 1, 1],
+    );
     assert.ok(Math.abs(metrics[18].lr - closedForm(18)) < 1e-15, 'the first cooldown step uses lr(18)');
     assert.ok(metrics[18].lr / 3e-3 < 0.13 && metrics[18].lr / 3e-3 > 0.1);
     // the stages: metadata data then standard cooldown data; baseline and no-cooldown
     assert.equal(JSON.parse(readFileSync(join(data, 'train-domain', 'dataset.json'), 'utf8')).meta.variant, 'domain');
-    assert.deepEqual(mecoStages(data, 'domain', 1).map((s) => s.data), [join(data, 'train-domain')]);
+    assert.deepEqual(
+      mecoStages(data, 'domain', 1).map((s) => s.data),
+      [join(data, 'train-domain')],
+    );
     const baseline = mecoStages(data, 'domain', 0);
-    assert.deepEqual(baseline.map((s) => [s.data, s.until]), [[join(data, 'train'), BASELINE_SWITCH], [join(data, 'cooldown'), undefined]]);
+    assert.deepEqual(
+      baseline.map((s) => [s.data, s.until]),
+      [
+        [join(data, 'train'), BASELINE_SWITCH],
+        [join(data, 'cooldown'), undefined],
+      ],
+    );
     assert.throws(() => mecoStages(data, 'domain', 1.5), /fraction must be in \[0, 1\]/);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -16,25 +16,46 @@ export interface NdArray {
 }
 
 const VALUE_DTYPES: Record<number, [string, number]> = {
-  8: ['uint8', 1], 9: ['int8', 1], 16: ['uint16', 2], 17: ['int16', 2], 18: ['float16', 2],
-  32: ['uint32', 4], 33: ['int32', 4], 34: ['float32', 4], 64: ['uint64', 8], 65: ['int64', 8], 66: ['float64', 8],
+  8: ['uint8', 1],
+  9: ['int8', 1],
+  16: ['uint16', 2],
+  17: ['int16', 2],
+  18: ['float16', 2],
+  32: ['uint32', 4],
+  33: ['int32', 4],
+  34: ['float32', 4],
+  64: ['uint64', 8],
+  65: ['int64', 8],
+  66: ['float64', 8],
 };
 const WIDTH: Record<string, number> = Object.fromEntries(Object.values(VALUE_DTYPES));
 const SCALAR_SIZE: Record<string, number> = { ...WIDTH, int: 8 };
 
 function readNumber(b: Buffer, at: number, dtype: string): number {
   switch (dtype) {
-    case 'uint8': return b.readUInt8(at);
-    case 'int8': return b.readInt8(at);
-    case 'uint16': return b.readUInt16LE(at);
-    case 'int16': return b.readInt16LE(at);
-    case 'uint32': return b.readUInt32LE(at);
-    case 'int32': return b.readInt32LE(at);
-    case 'float32': return b.readFloatLE(at);
-    case 'float64': return b.readDoubleLE(at);
-    case 'uint64': return Number(b.readBigUInt64LE(at));
-    case 'int64': case 'int': return Number(b.readBigInt64LE(at));
-    default: throw new Error(`MDS: dtype ${dtype} is not decoded here`);
+    case 'uint8':
+      return b.readUInt8(at);
+    case 'int8':
+      return b.readInt8(at);
+    case 'uint16':
+      return b.readUInt16LE(at);
+    case 'int16':
+      return b.readInt16LE(at);
+    case 'uint32':
+      return b.readUInt32LE(at);
+    case 'int32':
+      return b.readInt32LE(at);
+    case 'float32':
+      return b.readFloatLE(at);
+    case 'float64':
+      return b.readDoubleLE(at);
+    case 'uint64':
+      return Number(b.readBigUInt64LE(at));
+    case 'int64':
+    case 'int':
+      return Number(b.readBigInt64LE(at));
+    default:
+      throw new Error(`MDS: dtype ${dtype} is not decoded here`);
   }
 }
 
@@ -75,7 +96,8 @@ export function decodeColumn(encoding: string, data: Buffer): MdsValue {
     }
     const width = WIDTH[dtype];
     const count = shape.reduce((n, d) => n * d, 1);
-    if (data.length - at !== count * width) throw new Error(`MDS ndarray: ${data.length - at} value bytes for shape [${shape.join(', ')}] of ${dtype}`);
+    if (data.length - at !== count * width)
+      throw new Error(`MDS ndarray: ${data.length - at} value bytes for shape [${shape.join(', ')}] of ${dtype}`);
     const values: number[] = [];
     for (let i = 0; i < count; i++) values.push(readNumber(data, at + width * i, dtype));
     return { dtype, shape, values } satisfies NdArray;
@@ -85,7 +107,10 @@ export function decodeColumn(encoding: string, data: Buffer): MdsValue {
 
 /** Every sample of an MDS dataset directory, in index order, as column name → value. */
 export function readMdsSamples(dir: string): Array<Record<string, MdsValue>> {
-  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { version: number; shards: Array<Record<string, any>> };
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+    version: number;
+    shards: Array<Record<string, any>>;
+  };
   if (index.version !== 2) throw new Error(`MDS index version ${index.version}`);
   const out: Array<Record<string, MdsValue>> = [];
   for (const info of index.shards) {
@@ -96,7 +121,8 @@ export function readMdsSamples(dir: string): Array<Record<string, MdsValue>> {
     if (n !== info.samples) throw new Error('MDS: sample count differs from the index');
     const configEnd = bytes.readUInt32LE(4);
     const config = JSON.parse(bytes.toString('utf8', 4 + 4 * (n + 1), configEnd));
-    if (JSON.stringify(config.column_names) !== JSON.stringify(info.column_names)) throw new Error('MDS: shard config differs from the index');
+    if (JSON.stringify(config.column_names) !== JSON.stringify(info.column_names))
+      throw new Error('MDS: shard config differs from the index');
     const names: string[] = info.column_names;
     const encodings: string[] = info.column_encodings;
     const sizes = encodings.map(encodedSize);
@@ -105,7 +131,11 @@ export function readMdsSamples(dir: string): Array<Record<string, MdsValue>> {
       const end = bytes.readUInt32LE(8 + 4 * s);
       let p = begin;
       const actual = sizes.slice();
-      for (let c = 0; c < sizes.length; c++) if (actual[c] === null) { actual[c] = bytes.readUInt32LE(p); p += 4; }
+      for (let c = 0; c < sizes.length; c++)
+        if (actual[c] === null) {
+          actual[c] = bytes.readUInt32LE(p);
+          p += 4;
+        }
       const sample: Record<string, MdsValue> = {};
       for (let c = 0; c < names.length; c++) {
         sample[names[c]] = decodeColumn(encodings[c], bytes.subarray(p, p + actual[c]!));
@@ -139,5 +169,7 @@ export function authorsItem(sample: Record<string, MdsValue>): AuthorsItem {
 
 /** data.py's varlen DataCollator: one sequence per span longer than one token. */
 export function authorsSequences(item: AuthorsItem): Array<{ inputIds: number[]; labels: number[] }> {
-  return item.indices.filter(([a, b]) => b - a > 1).map(([a, b]) => ({ inputIds: item.inputIds.slice(a, b), labels: item.labels.slice(a, b) }));
+  return item.indices
+    .filter(([a, b]) => b - a > 1)
+    .map(([a, b]) => ({ inputIds: item.inputIds.slice(a, b), labels: item.labels.slice(a, b) }));
 }

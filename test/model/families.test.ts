@@ -95,7 +95,13 @@ function randomTensors(names: Map<string, number[]>, seed: number): NamedTensors
   return out;
 }
 
-function writeCheckpoint(family: string, s: Shape, cfg: Json, seed: number, shards = 1): { dir: string; tensors: NamedTensors } {
+function writeCheckpoint(
+  family: string,
+  s: Shape,
+  cfg: Json,
+  seed: number,
+  shards = 1,
+): { dir: string; tensors: NamedTensors } {
   const dir = mkdtempSync(join(tmpdir(), `lmlab-${family}-`));
   const tensors = randomTensors(tensorNames(family, s, cfg), seed);
   if (shards === 1) {
@@ -110,7 +116,10 @@ function writeCheckpoint(family: string, s: Shape, cfg: Json, seed: number, shar
       writeSafetensors(join(dir, file), part, { metadata: { format: 'pt' } });
       for (const n of part.keys()) weightMap[n] = file;
     }
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }),
+    );
   }
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2));
   return { dir, tensors };
@@ -138,11 +147,18 @@ function matvec(w: Float32Array, inF: number, x: Float64Array, out: number, from
 }
 
 /** Inverse frequencies of a rope variant (transformers' rope-utils formulas). */
-function invFreqs(rope: Json | null, base: number, dim: number, maxPos: number, seqLen: number): { inv: number[]; mult: number } {
+function invFreqs(
+  rope: Json | null,
+  base: number,
+  dim: number,
+  maxPos: number,
+  seqLen: number,
+): { inv: number[]; mult: number } {
   const type = (rope?.rope_type ?? rope?.type ?? 'default') as string;
   const factor = (rope?.factor as number) ?? 1;
   let b = base;
-  if (type === 'dynamic' && seqLen > maxPos) b = base * ((factor * seqLen) / maxPos - (factor - 1)) ** (dim / (dim - 2));
+  if (type === 'dynamic' && seqLen > maxPos)
+    b = base * ((factor * seqLen) / maxPos - (factor - 1)) ** (dim / (dim - 2));
   const inv = Array.from({ length: dim / 2 }, (_, i) => 1 / b ** ((2 * i) / dim));
   if (type === 'linear') return { inv: inv.map((f) => f / factor), mult: 1 };
   if (type === 'llama3') {
@@ -197,7 +213,12 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
   const scale = gemma ? 1 / Math.sqrt((o.cfg.query_pre_attn_scalar as number) ?? 256) : 1 / Math.sqrt(s.headDim);
   const attnCap = gemma ? ((o.cfg.attn_logit_softcapping as number | null) ?? 0) : 0;
   const finalCap = gemma ? ((o.cfg.final_logit_softcapping as number | null) ?? 0) : 0;
-  let h: Float64Array[] = ids.map((id) => Float64Array.from(W('model.embed_tokens.weight').subarray(id * s.dim, (id + 1) * s.dim), (v) => v * (gemma ? Math.sqrt(s.dim) : 1)));
+  let h: Float64Array[] = ids.map((id) =>
+    Float64Array.from(
+      W('model.embed_tokens.weight').subarray(id * s.dim, (id + 1) * s.dim),
+      (v) => v * (gemma ? Math.sqrt(s.dim) : 1),
+    ),
+  );
   const q = s.heads * s.headDim;
   const kvw = s.kvHeads * s.headDim;
   for (let l = 0; l < s.layers; l++) {
@@ -218,12 +239,17 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
       }
     };
     const headNorm = (vec: Float64Array, heads: number, w: Float32Array) => {
-      for (let hh = 0; hh < heads; hh++) vec.set(rmsnorm(vec.subarray(hh * s.headDim, (hh + 1) * s.headDim), w, o.eps, gemma), hh * s.headDim);
+      for (let hh = 0; hh < heads; hh++)
+        vec.set(rmsnorm(vec.subarray(hh * s.headDim, (hh + 1) * s.headDim), w, o.eps, gemma), hh * s.headDim);
     };
-    const Q: Float64Array[] = [], K: Float64Array[] = [], V: Float64Array[] = [];
+    const Q: Float64Array[] = [],
+      K: Float64Array[] = [],
+      V: Float64Array[] = [];
     for (let i = 0; i < T; i++) {
       const x = rmsnorm(h[i], W(`${p}input_layernorm.weight`), o.eps, gemma);
-      let qi, ki, vi;
+      let qi: Float64Array;
+      let ki: Float64Array;
+      let vi: Float64Array;
       if (family === 'phi3') {
         const w = W(`${p}self_attn.qkv_proj.weight`);
         qi = matvec(w, s.dim, x, q, 0);
@@ -268,11 +294,24 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
           for (let e = 0; e < s.headDim; e++) att[hh * s.headDim + e] += (ex[k] / sum) * V[j][g * s.headDim + e];
         });
       }
-      let out = matvec(W(`${p}self_attn.o_proj.weight`), q, att, s.dim, 0, has(`${p}self_attn.o_proj.bias`) ? W(`${p}self_attn.o_proj.bias`) : undefined);
+      let out = matvec(
+        W(`${p}self_attn.o_proj.weight`),
+        q,
+        att,
+        s.dim,
+        0,
+        has(`${p}self_attn.o_proj.bias`) ? W(`${p}self_attn.o_proj.bias`) : undefined,
+      );
       if (gemma) out = rmsnorm(out, W(`${p}post_attention_layernorm.weight`), o.eps, true);
       const mid = h[i].map((v, k) => v + out[k]);
-      const x = rmsnorm(mid, W(gemma ? `${p}pre_feedforward_layernorm.weight` : `${p}post_attention_layernorm.weight`), o.eps, gemma);
-      let gate, up;
+      const x = rmsnorm(
+        mid,
+        W(gemma ? `${p}pre_feedforward_layernorm.weight` : `${p}post_attention_layernorm.weight`),
+        o.eps,
+        gemma,
+      );
+      let gate: Float64Array;
+      let up: Float64Array;
       if (family === 'phi3') {
         gate = matvec(W(`${p}mlp.gate_up_proj.weight`), s.dim, x, s.ffn, 0);
         up = matvec(W(`${p}mlp.gate_up_proj.weight`), s.dim, x, s.ffn, s.ffn);
@@ -281,8 +320,20 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
         gate = matvec(W(`${p}mlp.gate_proj.weight`), s.dim, x, s.ffn, 0, bias('gate_proj'));
         up = matvec(W(`${p}mlp.up_proj.weight`), s.dim, x, s.ffn, 0, bias('up_proj'));
       }
-      const act = gate.map((g, k) => (gemma ? 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g ** 3))) : g / (1 + Math.exp(-g))) * up[k]);
-      let down = matvec(W(`${p}mlp.down_proj.weight`), s.ffn, act, s.dim, 0, has(`${p}mlp.down_proj.bias`) ? W(`${p}mlp.down_proj.bias`) : undefined);
+      const act = gate.map(
+        (g, k) =>
+          (gemma
+            ? 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g ** 3)))
+            : g / (1 + Math.exp(-g))) * up[k],
+      );
+      let down = matvec(
+        W(`${p}mlp.down_proj.weight`),
+        s.ffn,
+        act,
+        s.dim,
+        0,
+        has(`${p}mlp.down_proj.bias`) ? W(`${p}mlp.down_proj.bias`) : undefined,
+      );
       if (gemma) down = rmsnorm(down, W(`${p}post_feedforward_layernorm.weight`), o.eps, true);
       next.push(mid.map((v, k) => v + down[k]));
     }
@@ -307,10 +358,22 @@ const S16: Shape = { ...S, headDim: 16 };
 
 function base(modelType: string, s: Shape, extra: Json): Json {
   return {
-    architectures: ['X'], model_type: modelType, vocab_size: s.vocab, hidden_size: s.dim, intermediate_size: s.ffn,
-    num_hidden_layers: s.layers, num_attention_heads: s.heads, num_key_value_heads: s.kvHeads, head_dim: s.headDim,
-    max_position_embeddings: 64, rms_norm_eps: 1e-6, tie_word_embeddings: false, torch_dtype: 'float32',
-    bos_token_id: 1, eos_token_id: 2, ...extra,
+    architectures: ['X'],
+    model_type: modelType,
+    vocab_size: s.vocab,
+    hidden_size: s.dim,
+    intermediate_size: s.ffn,
+    num_hidden_layers: s.layers,
+    num_attention_heads: s.heads,
+    num_key_value_heads: s.kvHeads,
+    head_dim: s.headDim,
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-6,
+    tie_word_embeddings: false,
+    torch_dtype: 'float32',
+    bos_token_id: 1,
+    eos_token_id: 2,
+    ...extra,
   };
 }
 
@@ -326,44 +389,178 @@ interface Case {
   shards?: number;
 }
 
-const plain = (theta: number, rope: Json | null = null, window = 0) => () => ({ window, rope, base: theta });
-const llama3Scaling = { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 };
+const plain =
+  (theta: number, rope: Json | null = null, window = 0) =>
+  () => ({ window, rope, base: theta });
+const llama3Scaling = {
+  rope_type: 'llama3',
+  factor: 8,
+  low_freq_factor: 1,
+  high_freq_factor: 4,
+  original_max_position_embeddings: 16,
+};
 
 const CASES: Case[] = [
-  { name: 'Llama 2 (no scaling, transformers 4 layout, sharded)', family: 'llama', s: S, cfg: base('llama', S, { hidden_act: 'silu', rope_theta: 10000, rope_scaling: null }), layerRope: plain(10000), shards: 3 },
-  { name: 'Llama 3.1 (llama3 rope_scaling, transformers 4 layout)', family: 'llama', s: S, cfg: base('llama', S, { rope_theta: 500000, rope_scaling: llama3Scaling, tie_word_embeddings: true }), layerRope: plain(500000, llama3Scaling) },
-  { name: 'Llama 3.2 (llama3 rope_parameters, transformers 5 layout)', family: 'llama', s: S, cfg: (() => { const c = base('llama', S, { rope_parameters: { ...llama3Scaling, rope_theta: 500000 }, dtype: 'float32' }); delete c.torch_dtype; return c; })(), layerRope: plain(500000, llama3Scaling) },
-  { name: 'Llama linear scaling', family: 'llama', s: S, cfg: base('llama', S, { rope_theta: 10000, rope_scaling: { type: 'linear', factor: 4 } }), layerRope: plain(10000, { type: 'linear', factor: 4 }) },
-  { name: 'Llama dynamic NTK (context beyond max_position_embeddings)', family: 'llama', s: S, cfg: base('llama', S, { max_position_embeddings: 12, rope_theta: 10000, rope_scaling: { rope_type: 'dynamic', factor: 2 } }), layerRope: plain(10000, { rope_type: 'dynamic', factor: 2 }), maxPos: 12, tokens: 20 },
-  { name: 'Llama yarn', family: 'llama', s: S, cfg: base('llama', S, { max_position_embeddings: 64, rope_theta: 10000, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 } }), layerRope: plain(10000, { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 }) },
-  { name: 'Llama with attention and MLP biases', family: 'llama', s: S, cfg: base('llama', S, { rope_theta: 10000, attention_bias: true, mlp_bias: true }), layerRope: plain(10000) },
-  { name: 'Mistral (sliding window 5)', family: 'mistral', s: S, cfg: base('mistral', S, { rope_theta: 1e6, sliding_window: 5 }), layerRope: plain(1e6, null, 5) },
-  { name: 'Qwen2.5 (q/k/v bias)', family: 'qwen2', s: S, cfg: base('qwen2', S, { rope_theta: 1e6, use_sliding_window: false, sliding_window: 4, max_window_layers: 1, tie_word_embeddings: true }), layerRope: plain(1e6) },
-  { name: 'Qwen3 (q/k norm, head_dim 16 ≠ hidden/heads)', family: 'qwen3', s: S16, cfg: base('qwen3', S16, { rope_theta: 1e6, attention_bias: false }), layerRope: plain(1e6) },
   {
-    name: 'Gemma 2 (soft-capping, sandwich norms, alternating windows)', family: 'gemma2', s: S16,
-    cfg: base('gemma2', S16, { hidden_activation: 'gelu_pytorch_tanh', rope_theta: 10000, sliding_window: 4, query_pre_attn_scalar: 24, attn_logit_softcapping: 5, final_logit_softcapping: 3, tie_word_embeddings: true }),
+    name: 'Llama 2 (no scaling, transformers 4 layout, sharded)',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, { hidden_act: 'silu', rope_theta: 10000, rope_scaling: null }),
+    layerRope: plain(10000),
+    shards: 3,
+  },
+  {
+    name: 'Llama 3.1 (llama3 rope_scaling, transformers 4 layout)',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, { rope_theta: 500000, rope_scaling: llama3Scaling, tie_word_embeddings: true }),
+    layerRope: plain(500000, llama3Scaling),
+  },
+  {
+    name: 'Llama 3.2 (llama3 rope_parameters, transformers 5 layout)',
+    family: 'llama',
+    s: S,
+    cfg: (() => {
+      const c = base('llama', S, { rope_parameters: { ...llama3Scaling, rope_theta: 500000 }, dtype: 'float32' });
+      delete c.torch_dtype;
+      return c;
+    })(),
+    layerRope: plain(500000, llama3Scaling),
+  },
+  {
+    name: 'Llama linear scaling',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, { rope_theta: 10000, rope_scaling: { type: 'linear', factor: 4 } }),
+    layerRope: plain(10000, { type: 'linear', factor: 4 }),
+  },
+  {
+    name: 'Llama dynamic NTK (context beyond max_position_embeddings)',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, {
+      max_position_embeddings: 12,
+      rope_theta: 10000,
+      rope_scaling: { rope_type: 'dynamic', factor: 2 },
+    }),
+    layerRope: plain(10000, { rope_type: 'dynamic', factor: 2 }),
+    maxPos: 12,
+    tokens: 20,
+  },
+  {
+    name: 'Llama yarn',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, {
+      max_position_embeddings: 64,
+      rope_theta: 10000,
+      rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 },
+    }),
+    layerRope: plain(10000, { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 }),
+  },
+  {
+    name: 'Llama with attention and MLP biases',
+    family: 'llama',
+    s: S,
+    cfg: base('llama', S, { rope_theta: 10000, attention_bias: true, mlp_bias: true }),
+    layerRope: plain(10000),
+  },
+  {
+    name: 'Mistral (sliding window 5)',
+    family: 'mistral',
+    s: S,
+    cfg: base('mistral', S, { rope_theta: 1e6, sliding_window: 5 }),
+    layerRope: plain(1e6, null, 5),
+  },
+  {
+    name: 'Qwen2.5 (q/k/v bias)',
+    family: 'qwen2',
+    s: S,
+    cfg: base('qwen2', S, {
+      rope_theta: 1e6,
+      use_sliding_window: false,
+      sliding_window: 4,
+      max_window_layers: 1,
+      tie_word_embeddings: true,
+    }),
+    layerRope: plain(1e6),
+  },
+  {
+    name: 'Qwen3 (q/k norm, head_dim 16 ≠ hidden/heads)',
+    family: 'qwen3',
+    s: S16,
+    cfg: base('qwen3', S16, { rope_theta: 1e6, attention_bias: false }),
+    layerRope: plain(1e6),
+  },
+  {
+    name: 'Gemma 2 (soft-capping, sandwich norms, alternating windows)',
+    family: 'gemma2',
+    s: S16,
+    cfg: base('gemma2', S16, {
+      hidden_activation: 'gelu_pytorch_tanh',
+      rope_theta: 10000,
+      sliding_window: 4,
+      query_pre_attn_scalar: 24,
+      attn_logit_softcapping: 5,
+      final_logit_softcapping: 3,
+      tie_word_embeddings: true,
+    }),
     layerRope: (l) => ({ window: l % 2 === 0 ? 4 : 0, rope: null, base: 10000 }),
   },
   {
-    name: 'Gemma 3 text (q/k norm, local/global RoPE bases, linear scaling on global layers)', family: 'gemma3_text', s: S16,
-    cfg: base('gemma3_text', S16, { hidden_activation: 'gelu_pytorch_tanh', rope_theta: 1e6, rope_local_base_freq: 10000, rope_scaling: { rope_type: 'linear', factor: 8 }, sliding_window: 4, sliding_window_pattern: 2, query_pre_attn_scalar: 16, final_logit_softcapping: null, attn_logit_softcapping: null, tie_word_embeddings: true }),
-    layerRope: (l) => ((l + 1) % 2 !== 0 ? { window: 4, rope: null, base: 10000 } : { window: 0, rope: { rope_type: 'linear', factor: 8 }, base: 1e6 }),
+    name: 'Gemma 3 text (q/k norm, local/global RoPE bases, linear scaling on global layers)',
+    family: 'gemma3_text',
+    s: S16,
+    cfg: base('gemma3_text', S16, {
+      hidden_activation: 'gelu_pytorch_tanh',
+      rope_theta: 1e6,
+      rope_local_base_freq: 10000,
+      rope_scaling: { rope_type: 'linear', factor: 8 },
+      sliding_window: 4,
+      sliding_window_pattern: 2,
+      query_pre_attn_scalar: 16,
+      final_logit_softcapping: null,
+      attn_logit_softcapping: null,
+      tie_word_embeddings: true,
+    }),
+    layerRope: (l) =>
+      (l + 1) % 2 !== 0
+        ? { window: 4, rope: null, base: 10000 }
+        : { window: 0, rope: { rope_type: 'linear', factor: 8 }, base: 1e6 },
   },
   {
-    name: 'Gemma 3 text, transformers 5 layout (layer_types, rope_parameters per layer type)', family: 'gemma3_text', s: S16,
+    name: 'Gemma 3 text, transformers 5 layout (layer_types, rope_parameters per layer type)',
+    family: 'gemma3_text',
+    s: S16,
     cfg: (() => {
       const c = base('gemma3_text', S16, {
-        hidden_activation: 'gelu_pytorch_tanh', sliding_window: 4, query_pre_attn_scalar: 16, tie_word_embeddings: true, dtype: 'float32',
+        hidden_activation: 'gelu_pytorch_tanh',
+        sliding_window: 4,
+        query_pre_attn_scalar: 16,
+        tie_word_embeddings: true,
+        dtype: 'float32',
         layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'],
-        rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 10000 } },
+        rope_parameters: {
+          full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 },
+          sliding_attention: { rope_type: 'default', rope_theta: 10000 },
+        },
       });
       delete c.torch_dtype;
       return c;
     })(),
-    layerRope: (l) => (l !== 1 ? { window: 4, rope: null, base: 10000 } : { window: 0, rope: { rope_type: 'linear', factor: 8 }, base: 1e6 }),
+    layerRope: (l) =>
+      l !== 1
+        ? { window: 4, rope: null, base: 10000 }
+        : { window: 0, rope: { rope_type: 'linear', factor: 8 }, base: 1e6 },
   },
-  { name: 'Phi-3 (fused qkv and gate_up, sliding window, partial rotary)', family: 'phi3', s: S, cfg: base('phi3', S, { rope_theta: 10000, sliding_window: 6, partial_rotary_factor: 0.5 }), layerRope: plain(10000, null, 6), rotary: 4 },
+  {
+    name: 'Phi-3 (fused qkv and gate_up, sliding window, partial rotary)',
+    family: 'phi3',
+    s: S,
+    cfg: base('phi3', S, { rope_theta: 10000, sliding_window: 6, partial_rotary_factor: 0.5 }),
+    layerRope: plain(10000, null, 6),
+    rotary: 4,
+  },
 ];
 
 function promptIds(n: number, vocab: number, seed: number): number[] {
@@ -379,10 +576,19 @@ for (const [index, c] of CASES.entries()) {
       assert.equal(loaded.bosTokenId, 1);
       assert.equal(loaded.eosTokenId, 2);
       const ids = promptIds(c.tokens ?? 16, c.s.vocab, 7 + index);
-      const expected = reference(tensors, {
-        family: c.family, s: c.s, cfg: c.cfg, eps: 1e-6, layerRope: c.layerRope, rotary: c.rotary ?? c.s.headDim,
-        maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
-      }, ids);
+      const expected = reference(
+        tensors,
+        {
+          family: c.family,
+          s: c.s,
+          cfg: c.cfg,
+          eps: 1e-6,
+          layerRope: c.layerRope,
+          rotary: c.rotary ?? c.s.headDim,
+          maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
+        },
+        ids,
+      );
       // one chunk and several chunks (the KV cache, windows across chunk borders)
       for (const chunk of [64, 3]) {
         const got = scoreTokens(loaded.model, Int32Array.from(ids), 1, chunk);
@@ -399,7 +605,8 @@ for (const [index, c] of CASES.entries()) {
       const session = new InferenceSession(loaded.model, { chunk: 4 });
       const out = generate(session, Int32Array.from(ids.slice(0, 6)), { sampling: greedy, maxTokens: 4 });
       const again = scoreTokens(loaded.model, Int32Array.from([...ids.slice(0, 6), ...out.tokens]), 6, 64);
-      for (const lp of again.logprobs) assert.ok(lp > -Math.log(c.s.vocab) - 3, 'greedy tokens are likely under a full recomputation');
+      for (const lp of again.logprobs)
+        assert.ok(lp > -Math.log(c.s.vocab) - 3, 'greedy tokens are likely under a full recomputation');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -408,9 +615,18 @@ for (const [index, c] of CASES.entries()) {
 
 test('unsupported checkpoints are refused with the field and what is supported', async () => {
   const cases: Array<[Json, RegExp]> = [
-    [base('gpt2', S, {}), /model_type "gpt2" is not supported \(supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3\)/],
-    [base('llama', S, { rope_scaling: { rope_type: 'longrope', factor: 2 } }), /rope_scaling type "longrope" is not supported \(supported: default, linear, dynamic, llama3, yarn\)/],
-    [base('llama', S, { rope_parameters: { rope_type: 'su', rope_theta: 1 } }), /rope_parameters type "su" is not supported/],
+    [
+      base('gpt2', S, {}),
+      /model_type "gpt2" is not supported \(supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, phi3\)/,
+    ],
+    [
+      base('llama', S, { rope_scaling: { rope_type: 'longrope', factor: 2 } }),
+      /rope_scaling type "longrope" is not supported \(supported: default, linear, dynamic, llama3, yarn\)/,
+    ],
+    [
+      base('llama', S, { rope_parameters: { rope_type: 'su', rope_theta: 1 } }),
+      /rope_parameters type "su" is not supported/,
+    ],
     [base('llama', S, { hidden_act: 'relu' }), /hidden_act "relu" is not supported/],
   ];
   for (const [cfg, pattern] of cases) {
@@ -433,7 +649,11 @@ test('unsupported checkpoints are refused with the field and what is supported',
 });
 
 test('families the backward pass does not implement refuse training', async () => {
-  const cfg = base('gemma2', S16, { hidden_activation: 'gelu_pytorch_tanh', sliding_window: 4, tie_word_embeddings: true });
+  const cfg = base('gemma2', S16, {
+    hidden_activation: 'gelu_pytorch_tanh',
+    sliding_window: 4,
+    tie_word_embeddings: true,
+  });
   const { dir } = writeCheckpoint('gemma2', S16, cfg, 5);
   try {
     const { model } = await loadModelDir(dir);
@@ -446,7 +666,12 @@ test('families the backward pass does not implement refuse training', async () =
 });
 
 function smallBatch() {
-  return { tokens: Int32Array.from([1, 2, 3, 4, 5, 6]), targets: Int32Array.from([2, 3, 4, 5, 6, 7]), positions: Int32Array.from([0, 1, 2, 3, 4, 5]), segments: null };
+  return {
+    tokens: Int32Array.from([1, 2, 3, 4, 5, 6]),
+    targets: Int32Array.from([2, 3, 4, 5, 6, 7]),
+    positions: Int32Array.from([0, 1, 2, 3, 4, 5]),
+    segments: null,
+  };
 }
 
 test('Qwen2 trains: q/k/v bias gradients match finite differences', async () => {
@@ -485,17 +710,30 @@ test('Qwen2 trains: q/k/v bias gradients match finite differences', async () => 
 test('AdaSkip calibrates and skips on another family (Gemma 3): skipping changes work done, not the API', async () => {
   const { calibrate } = await import('../../src/adaskip/calibrate.ts');
   const { createAdaSkipHooks } = await import('../../src/adaskip/controller.ts');
-  const cfg = base('gemma3_text', S16, { hidden_activation: 'gelu_pytorch_tanh', sliding_window: 4, sliding_window_pattern: 2, query_pre_attn_scalar: 16, tie_word_embeddings: true });
+  const cfg = base('gemma3_text', S16, {
+    hidden_activation: 'gelu_pytorch_tanh',
+    sliding_window: 4,
+    sliding_window_pattern: 2,
+    query_pre_attn_scalar: 16,
+    tie_word_embeddings: true,
+  });
   const { dir } = writeCheckpoint('gemma3_text', S16, cfg, 8);
   try {
     const { model } = await loadModelDir(dir);
-    const profile = calibrate(model, [Int32Array.from(promptIds(12, S16.vocab, 1)), Int32Array.from(promptIds(9, S16.vocab, 2))], { chunk: 4 });
+    const profile = calibrate(
+      model,
+      [Int32Array.from(promptIds(12, S16.vocab, 1)), Int32Array.from(promptIds(9, S16.vocab, 2))],
+      { chunk: 4 },
+    );
     assert.equal(profile.attn.similarity.length, S16.layers);
     const prompt = Int32Array.from(promptIds(10, S16.vocab, 3));
     const dense = generate(new InferenceSession(model, { chunk: 4 }), prompt, { sampling: greedy, maxTokens: 6 });
     // nothing skipped: the same tokens as the dense engine
     const none = createAdaSkipHooks(model, profile, { mode: 'e2e', alpha: 0 });
-    assert.deepEqual(generate(none.newSession(model, 4), prompt, { sampling: greedy, maxTokens: 6 }).tokens, dense.tokens);
+    assert.deepEqual(
+      generate(none.newSession(model, 4), prompt, { sampling: greedy, maxTokens: 6 }).tokens,
+      dense.tokens,
+    );
     const some = createAdaSkipHooks(model, profile, { mode: 'e2e', n: 2 });
     const run = generate(some.newSession(model, 4), prompt, { sampling: greedy, maxTokens: 6 });
     assert.equal(run.tokens.length, 6);
@@ -516,10 +754,14 @@ function writeLlamaCppGguf(path: string, arch: string, s: Shape, cfg: Json, tens
   const meta: GgufMetadata = new Map<string, GgufValue>([
     ['general.architecture', { type: 'string', value: arch }],
     [`${arch}.context_length`, u32(cfg.max_position_embeddings as number)],
-    [`${arch}.embedding_length`, u32(s.dim)], [`${arch}.block_count`, u32(s.layers)],
-    [`${arch}.feed_forward_length`, u32(s.ffn)], [`${arch}.attention.head_count`, u32(s.heads)],
-    [`${arch}.attention.head_count_kv`, u32(s.kvHeads)], [`${arch}.attention.key_length`, u32(s.headDim)],
-    [`${arch}.attention.value_length`, u32(s.headDim)], [`${arch}.rope.freq_base`, f32(cfg.rope_theta as number)],
+    [`${arch}.embedding_length`, u32(s.dim)],
+    [`${arch}.block_count`, u32(s.layers)],
+    [`${arch}.feed_forward_length`, u32(s.ffn)],
+    [`${arch}.attention.head_count`, u32(s.heads)],
+    [`${arch}.attention.head_count_kv`, u32(s.kvHeads)],
+    [`${arch}.attention.key_length`, u32(s.headDim)],
+    [`${arch}.attention.value_length`, u32(s.headDim)],
+    [`${arch}.rope.freq_base`, f32(cfg.rope_theta as number)],
     [`${arch}.attention.layer_norm_rms_epsilon`, f32(1e-6)],
     [`${arch}.rope.dimension_count`, u32(Math.round(s.headDim * ((cfg.partial_rotary_factor as number) ?? 1)))],
   ]);
@@ -533,15 +775,33 @@ function writeLlamaCppGguf(path: string, arch: string, s: Shape, cfg: Json, tens
   meta.set('tokenizer.ggml.tokens', { type: 'array', itemType: 'string', value: tokens });
   meta.set('tokenizer.ggml.merges', { type: 'array', itemType: 'string', value: [] });
   const names: Record<string, string> = {
-    input_layernorm: 'attn_norm', 'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v',
-    'self_attn.o_proj': 'attn_output', 'self_attn.qkv_proj': 'attn_qkv', 'self_attn.q_norm': 'attn_q_norm', 'self_attn.k_norm': 'attn_k_norm',
-    post_attention_layernorm: gemma ? 'post_attention_norm' : 'ffn_norm', pre_feedforward_layernorm: 'ffn_norm',
-    post_feedforward_layernorm: 'post_ffw_norm', 'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.gate_up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+    input_layernorm: 'attn_norm',
+    'self_attn.q_proj': 'attn_q',
+    'self_attn.k_proj': 'attn_k',
+    'self_attn.v_proj': 'attn_v',
+    'self_attn.o_proj': 'attn_output',
+    'self_attn.qkv_proj': 'attn_qkv',
+    'self_attn.q_norm': 'attn_q_norm',
+    'self_attn.k_norm': 'attn_k_norm',
+    post_attention_layernorm: gemma ? 'post_attention_norm' : 'ffn_norm',
+    pre_feedforward_layernorm: 'ffn_norm',
+    post_feedforward_layernorm: 'post_ffw_norm',
+    'mlp.gate_proj': 'ffn_gate',
+    'mlp.up_proj': 'ffn_up',
+    'mlp.gate_up_proj': 'ffn_up',
+    'mlp.down_proj': 'ffn_down',
   };
   const out: GgufTensorInput[] = [];
   for (const [name, t] of tensors) {
     const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
-    const g = name === 'model.embed_tokens.weight' ? 'token_embd.weight' : name === 'model.norm.weight' ? 'output_norm.weight' : name === 'lm_head.weight' ? 'output.weight' : `blk.${m![1]}.${names[m![2]]}.${m![3]}`;
+    const g =
+      name === 'model.embed_tokens.weight'
+        ? 'token_embd.weight'
+        : name === 'model.norm.weight'
+          ? 'output_norm.weight'
+          : name === 'lm_head.weight'
+            ? 'output.weight'
+            : `blk.${m![1]}.${names[m![2]]}.${m![3]}`;
     // llama.cpp's converter stores Gemma's norm scales as 1 + w
     const data = gemma && name.includes('norm') ? t.data.map((v) => v + 1) : t.data;
     out.push({ name: g, shape: [...t.shape], type: 'F32', data });
@@ -549,7 +809,12 @@ function writeLlamaCppGguf(path: string, arch: string, s: Shape, cfg: Json, tens
   writeGguf(path, meta, out);
 }
 
-for (const which of ['Qwen2.5 (q/k/v bias)', 'Qwen3 (q/k norm, head_dim 16 ≠ hidden/heads)', 'Gemma 2 (soft-capping, sandwich norms, alternating windows)', 'Phi-3 (fused qkv and gate_up, sliding window, partial rotary)']) {
+for (const which of [
+  'Qwen2.5 (q/k/v bias)',
+  'Qwen3 (q/k norm, head_dim 16 ≠ hidden/heads)',
+  'Gemma 2 (soft-capping, sandwich norms, alternating windows)',
+  'Phi-3 (fused qkv and gate_up, sliding window, partial rotary)',
+]) {
   const c = CASES.find((x) => x.name === which)!;
   const arch = c.family === 'gemma3_text' ? 'gemma3' : c.family;
   test(`GGUF in (${arch}): the same weights as a llama.cpp file score like the Hugging Face folder`, async () => {

@@ -19,7 +19,15 @@ import { toNamedTensors } from '../../src/model/params.ts';
 import { bytesToTokenString } from '../../src/tokenizer/index.ts';
 import { LlamaCppPeer } from '../../bench/llama-cpp/peer-client.ts';
 
-const config = parseLlamaConfig({ vocabSize: 512, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 512, maxSeqLen: 256 });
+const config = parseLlamaConfig({
+  vocabSize: 512,
+  dim: 256,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 512,
+  maxSeqLen: 256,
+});
 
 /** 256 byte tokens, then two-byte tokens with their merges, then BOS and EOS. */
 function vocabulary(size: number): GgufTokenizerData {
@@ -45,7 +53,8 @@ function vocabulary(size: number): GgufTokenizerData {
  */
 function model(): LlamaModel {
   const m = LlamaModel.initialised(config, 11);
-  for (const spec of m.params.specs) if (spec.kind === 'matrix') m.params.get(spec.name).data.forEach((v, i, a) => (a[i] = v * 3));
+  for (const spec of m.params.specs)
+    if (spec.kind === 'matrix') m.params.get(spec.name).data.forEach((v, i, a) => (a[i] = v * 3));
   const rng = new Rng(5);
   const embed = m.params.get('model.embed_tokens.weight').data;
   for (let i = 0; i < embed.length; i++) embed[i] = rng.normal();
@@ -87,7 +96,10 @@ for (const fileType of ['Q8_0', 'Q4_K'] as const) {
         scale = Math.max(scale, Math.abs(a[i]));
       }
       assert.ok(diff > 0 && diff < 0.1 * scale, `max logit change ${diff} of ${scale}`);
-      const ours = generate(new InferenceSession(loaded.model, { chunk: 64 }), prompt, { sampling: greedy, maxTokens: 32 }).tokens;
+      const ours = generate(new InferenceSession(loaded.model, { chunk: 64 }), prompt, {
+        sampling: greedy,
+        maxTokens: 32,
+      }).tokens;
       const peer = await LlamaCppPeer.start(path, 64, 2);
       try {
         const theirs = (await peer.decode(prompt, 32)).tokens;
@@ -106,7 +118,11 @@ test('lmlab generate reads a .gguf file directly', () => {
   try {
     const path = join(dir, 'm.gguf');
     exportLlamaGguf(path, config, toNamedTensors(model().params), vocabulary(config.vocabSize), { fileType: 'Q8_0' });
-    const r = spawnSync(process.execPath, ['bin/lmlab.js', 'generate', path, '--prompt', 'abcabc', '-n', '5', '--temperature', '0', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/lmlab.js', 'generate', path, '--prompt', 'abcabc', '-n', '5', '--temperature', '0', '--json'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.equal(out.tokens.length, 5);

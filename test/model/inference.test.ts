@@ -8,7 +8,15 @@ import { LlamaModel, TrainingWorkspace } from '../../src/model/llama.ts';
 import { InferenceSession } from '../../src/model/inference.ts';
 import { Sampler, generate, greedy } from '../../src/model/generate.ts';
 
-const config = parseLlamaConfig({ vocabSize: 50, dim: 32, layers: 3, heads: 4, kvHeads: 2, ffnHidden: 48, maxSeqLen: 700 });
+const config = parseLlamaConfig({
+  vocabSize: 50,
+  dim: 32,
+  layers: 3,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 48,
+  maxSeqLen: 700,
+});
 const model = LlamaModel.initialised(config, 3);
 // larger weights than the 0.02 init, so that logits differ visibly between tokens
 for (let i = 0; i < model.params.flat.length; i++) model.params.flat[i] *= 8;
@@ -20,7 +28,12 @@ function tokens(n: number, seed = 1): Int32Array {
 
 function trainingLogits(ids: Int32Array): Float32Array {
   const ws = new TrainingWorkspace(config, 1, ids.length);
-  model.forward(ws, { tokens: ids, targets: new Int32Array(ids.length).fill(-1), positions: Int32Array.from(ids, (_, i) => i), segments: null });
+  model.forward(ws, {
+    tokens: ids,
+    targets: new Int32Array(ids.length).fill(-1),
+    positions: Int32Array.from(ids, (_, i) => i),
+    segments: null,
+  });
   return ws.logits.data;
 }
 
@@ -29,7 +42,8 @@ function close(a: Float32Array, b: Float32Array, what: string, tol = 1e-4): void
   assert.equal(a.length, b.length);
   let scale = 1;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * scale, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - b[i]) <= tol * scale, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 }
 
 test('prefill logits equal the training forward pass, in one chunk or many, across cache blocks', () => {
@@ -60,7 +74,9 @@ test('a layer without a cache stores nothing and equals skipping its attention',
   const ids = tokens(20, 4);
   const noCache = new InferenceSession(model, { noCacheLayers: [1] });
   noCache.prefill(ids);
-  const skipped = new InferenceSession(model, { hooks: { skip: (l, kind) => (l === 1 && kind === 'attn' ? 1 : null) } });
+  const skipped = new InferenceSession(model, {
+    hooks: { skip: (l, kind) => (l === 1 && kind === 'attn' ? 1 : null) },
+  });
   skipped.prefill(ids);
   assert.deepEqual(noCache.logits.data, skipped.logits.data);
   assert.equal(noCache.caches[1], null);
@@ -97,16 +113,27 @@ test('sampling: seeds reproduce, top-k 1 is greedy, stop tokens and strings stop
   const b = generate(new InferenceSession(model), prompt, { sampling, maxTokens: 12 });
   assert.deepEqual(a.tokens, b.tokens);
   const g = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 6 });
-  const k1 = generate(new InferenceSession(model), prompt, { sampling: { ...sampling, topK: 1, repetitionPenalty: 1 }, maxTokens: 6 });
+  const k1 = generate(new InferenceSession(model), prompt, {
+    sampling: { ...sampling, topK: 1, repetitionPenalty: 1 },
+    maxTokens: 6,
+  });
   assert.deepEqual(k1.tokens, g.tokens);
   const stopAt = g.tokens[2];
-  const stopped = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 6, stopTokens: [stopAt] });
+  const stopped = generate(new InferenceSession(model), prompt, {
+    sampling: greedy,
+    maxTokens: 6,
+    stopTokens: [stopAt],
+  });
   assert.equal(stopped.stopReason, 'stop-token');
   assert.deepEqual(stopped.tokens, g.tokens.slice(0, g.tokens.indexOf(stopAt)));
   const tokenBytes = (t: number) => new TextEncoder().encode(`<${t}>`);
   const pieces: string[] = [];
   const s = generate(new InferenceSession(model), prompt, {
-    sampling: greedy, maxTokens: 6, tokenBytes, stopStrings: [`<${g.tokens[3]}>`], onText: (p) => pieces.push(p),
+    sampling: greedy,
+    maxTokens: 6,
+    tokenBytes,
+    stopStrings: [`<${g.tokens[3]}>`],
+    onText: (p) => pieces.push(p),
   });
   assert.equal(s.stopReason, 'stop-string');
   assert.equal(pieces.join(''), s.text);
@@ -128,10 +155,16 @@ test('streamed text equals decoding every byte at once, with characters split ac
     return Uint8Array.of(byteOf.get(t)!);
   };
   const pieces: string[] = [];
-  const s = generate(new InferenceSession(model), prompt, { sampling: greedy, maxTokens: 24, tokenBytes, onText: (p) => pieces.push(p) });
+  const s = generate(new InferenceSession(model), prompt, {
+    sampling: greedy,
+    maxTokens: 24,
+    tokenBytes,
+    onText: (p) => pieces.push(p),
+  });
   assert.deepEqual(s.tokens, g.tokens);
   const all = Uint8Array.from(s.tokens.flatMap((t) => [...tokenBytes(t)]));
   assert.equal(s.text, new TextDecoder().decode(all));
   assert.equal(pieces.join(''), s.text);
-  for (const p of pieces) assert.ok(!/[\uD800-\uDBFF]$/.test(p), `a piece ends inside a surrogate pair: ${JSON.stringify(p)}`);
+  for (const p of pieces)
+    assert.ok(!/[\uD800-\uDBFF]$/.test(p), `a piece ends inside a surrogate pair: ${JSON.stringify(p)}`);
 });

@@ -36,19 +36,31 @@ function trainedTokenizer(): Tokenizer {
 
 const tokenizer = trainedTokenizer();
 const config = parseLlamaConfig({
-  vocabSize: tokenizer.vocabSize, dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 80, maxSeqLen: 128,
+  vocabSize: tokenizer.vocabSize,
+  dim: 48,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 80,
+  maxSeqLen: 128,
 });
 const model = LlamaModel.initialised(config, 11);
 // wider than the 0.02 init so that logits differ visibly between tokens
 for (let i = 0; i < model.params.flat.length; i++) model.params.flat[i] *= 6;
 
 /** Writes the model the way a training checkpoint does: safetensors + config.json + tokenizer.json. */
-async function saveFolder(name: string, m: LlamaModel, options: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' } = {}): Promise<string> {
+async function saveFolder(
+  name: string,
+  m: LlamaModel,
+  options: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' } = {},
+): Promise<string> {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   saveHfCheckpoint(dir, m.config, toNamedTensors(m.params), {
-    ...options, bosTokenId: tokenizer.specialId('<|bos|>'), eosTokenId: tokenizer.specialId('<|eos|>'),
+    ...options,
+    bosTokenId: tokenizer.specialId('<|bos|>'),
+    eosTokenId: tokenizer.specialId('<|eos|>'),
   });
   await saveTokenizer(tokenizer, join(dir, 'tokenizer.json'));
   return dir;
@@ -83,8 +95,21 @@ test('GGUF export then parse gives back the config, every weight bit for bit, an
   const gguf = join(work, 'model-f32.gguf');
   hfToGguf(dir, gguf, { fileType: 'F32' });
   const back = importLlamaGguf(gguf);
-  for (const key of ['vocabSize', 'dim', 'layers', 'heads', 'kvHeads', 'ffnHidden', 'ropeTheta', 'normEps', 'maxSeqLen'] as const) {
-    assert.ok(Math.abs(back.config[key] - config[key]) <= 1e-6 * Math.abs(config[key]), `${key}: ${back.config[key]} vs ${config[key]}`);
+  for (const key of [
+    'vocabSize',
+    'dim',
+    'layers',
+    'heads',
+    'kvHeads',
+    'ffnHidden',
+    'ropeTheta',
+    'normEps',
+    'maxSeqLen',
+  ] as const) {
+    assert.ok(
+      Math.abs(back.config[key] - config[key]) <= 1e-6 * Math.abs(config[key]),
+      `${key}: ${back.config[key]} vs ${config[key]}`,
+    );
   }
   const original = toNamedTensors(model.params);
   assert.deepEqual([...back.tensors.keys()].sort(), [...original.keys()].sort());
@@ -114,7 +139,8 @@ test('an F16 GGUF parses back to the weights rounded to half precision', async (
   const q = back.tensors.get('model.layers.1.self_attn.q_proj.weight')!.data;
   const original = model.params.get('model.layers.1.self_attn.q_proj.weight').data;
   let worst = 0;
-  for (let i = 0; i < q.length; i++) worst = Math.max(worst, Math.abs(q[i] - original[i]) / Math.max(Math.abs(original[i]), 2 ** -14));
+  for (let i = 0; i < q.length; i++)
+    worst = Math.max(worst, Math.abs(q[i] - original[i]) / Math.max(Math.abs(original[i]), 2 ** -14));
   assert.ok(worst <= 2 ** -11 + 1e-9, `relative error ${worst}`);
   // norms stay F32 in an F16 file
   sameBits(back.tensors.get('model.norm.weight')!.data, model.params.get('model.norm.weight').data, 'final norm');
@@ -122,9 +148,13 @@ test('an F16 GGUF parses back to the weights rounded to half precision', async (
 
 test('a Hugging Face folder saved and loaded back gives bit-identical logits (single file and shards)', async () => {
   const expected = logitsOf(model, ids);
-  for (const [name, shard] of [['hf-single', undefined], ['hf-sharded', 40_000]] as const) {
+  for (const [name, shard] of [
+    ['hf-single', undefined],
+    ['hf-sharded', 40_000],
+  ] as const) {
     const dir = await saveFolder(name, model, shard ? { maxShardBytes: shard } : {});
-    if (shard) assert.ok(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).length > 2, 'expected several shards');
+    if (shard)
+      assert.ok(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).length > 2, 'expected several shards');
     const loaded = await loadModelDir(dir, { requireTokenizer: true });
     assert.deepEqual(loaded.model.config, config);
     sameBits(logitsOf(loaded.model, ids), expected, `${name} logits`);

@@ -11,7 +11,16 @@ import { useKernels } from '../../src/engine/backend.ts';
 import { native, reference } from '../engine/helpers.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 
-const tiny = parseLlamaConfig({ vocabSize: 13, dim: 8, layers: 2, heads: 2, kvHeads: 1, ffnHidden: 12, maxSeqLen: 8, ropeTheta: 100 });
+const tiny = parseLlamaConfig({
+  vocabSize: 13,
+  dim: 8,
+  layers: 2,
+  heads: 2,
+  kvHeads: 1,
+  ffnHidden: 12,
+  maxSeqLen: 8,
+  ropeTheta: 100,
+});
 
 function tinyBatch(): TrainingBatch {
   // row 0: documents of 3 and 2 tokens; row 1: one document of 5 tokens
@@ -32,7 +41,10 @@ function randomModel(seed: number): LlamaModel {
   return new LlamaModel(tiny, params);
 }
 
-for (const [name, kernels] of [['reference', reference], ['native', native]] as const) {
+for (const [name, kernels] of [
+  ['reference', reference],
+  ['native', native],
+] as const) {
   test(`gradients match finite differences for every parameter tensor (${name} kernels)`, () => {
     useKernels(kernels);
     try {
@@ -83,7 +95,10 @@ test('native and reference kernels give the same loss and gradients', () => {
   useKernels(native);
   assert.ok(Math.abs(results[0].loss - results[1].loss) < 1e-4, `${results[0].loss} vs ${results[1].loss}`);
   for (let i = 0; i < results[0].grads.length; i++) {
-    assert.ok(Math.abs(results[0].grads[i] - results[1].grads[i]) < 1e-4 + 1e-3 * Math.abs(results[0].grads[i]), `gradient ${i}`);
+    assert.ok(
+      Math.abs(results[0].grads[i] - results[1].grads[i]) < 1e-4 + 1e-3 * Math.abs(results[0].grads[i]),
+      `gradient ${i}`,
+    );
   }
 });
 
@@ -91,8 +106,10 @@ test('documents in a packed row do not see each other', () => {
   const model = randomModel(7);
   const ws = new TrainingWorkspace(tiny, 1, 5);
   const base: TrainingBatch = {
-    tokens: Int32Array.from([1, 5, 7, 1, 9]), positions: Int32Array.from([0, 1, 2, 0, 1]),
-    segments: Int32Array.from([0, 0, 0, 1, 1]), targets: Int32Array.from([5, 7, -1, 9, -1]),
+    tokens: Int32Array.from([1, 5, 7, 1, 9]),
+    positions: Int32Array.from([0, 1, 2, 0, 1]),
+    segments: Int32Array.from([0, 0, 0, 1, 1]),
+    targets: Int32Array.from([5, 7, -1, 9, -1]),
   };
   model.forward(ws, base);
   const second = Float32Array.from(ws.logits.data.subarray(3 * tiny.vocabSize));
@@ -101,16 +118,24 @@ test('documents in a packed row do not see each other', () => {
   assert.deepEqual(Float32Array.from(ws.logits.data.subarray(3 * tiny.vocabSize)), second);
   // and the second document alone, at positions 0.., gives the same logits
   const alone = new TrainingWorkspace(tiny, 1, 2);
-  model.forward(alone, { tokens: Int32Array.from([1, 9]), positions: Int32Array.from([0, 1]), segments: null, targets: Int32Array.from([9, -1]) });
+  model.forward(alone, {
+    tokens: Int32Array.from([1, 9]),
+    positions: Int32Array.from([0, 1]),
+    segments: null,
+    targets: Int32Array.from([9, -1]),
+  });
   const a = alone.logits.data;
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - second[i]) < 1e-5, `logit ${i}: ${a[i]} vs ${second[i]}`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - second[i]) < 1e-5, `logit ${i}: ${a[i]} vs ${second[i]}`);
 });
 
 test('observers see every sublayer; skipping scales the residual', () => {
   const model = randomModel(11);
   const ws = new TrainingWorkspace(tiny, 2, 5);
   const seen: string[] = [];
-  const dense = model.forward(ws, tinyBatch(), { observe: (l, kind, before, after) => seen.push(`${l}${kind}:${before.shape}:${after.shape}`) });
+  const dense = model.forward(ws, tinyBatch(), {
+    observe: (l, kind, before, after) => seen.push(`${l}${kind}:${before.shape}:${after.shape}`),
+  });
   assert.deepEqual(seen, ['0attn:10,8:10,8', '0ffn:10,8:10,8', '1attn:10,8:10,8', '1ffn:10,8:10,8']);
   const noHooks = model.forward(ws, tinyBatch());
   assert.equal(noHooks.sum, dense.sum, 'observing changes nothing');
@@ -130,7 +155,15 @@ test('observers see every sublayer; skipping scales the residual', () => {
 });
 
 test('a tiny model overfits one batch to near-zero loss', () => {
-  const config = parseLlamaConfig({ vocabSize: 16, dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 64, maxSeqLen: 16 });
+  const config = parseLlamaConfig({
+    vocabSize: 16,
+    dim: 32,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffnHidden: 64,
+    maxSeqLen: 16,
+  });
   const model = LlamaModel.initialised(config, 1);
   const ws = new TrainingWorkspace(config, 2, 16);
   const rng = new Rng(4);
@@ -140,7 +173,14 @@ test('a tiny model overfits one batch to near-zero loss', () => {
   const positions = Int32Array.from({ length: 32 }, (_, i) => i % 16);
   const batch: TrainingBatch = { tokens, targets, positions, segments: null };
   const grads = model.params.like();
-  const opt = new AdamW(model.params, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, clip: 1, decayEmbeddings: false });
+  const opt = new AdamW(model.params, {
+    beta1: 0.9,
+    beta2: 0.99,
+    eps: 1e-8,
+    weightDecay: 0,
+    clip: 1,
+    decayEmbeddings: false,
+  });
   let loss = Infinity;
   let first = 0;
   for (let step = 0; step < 150; step++) {

@@ -37,20 +37,30 @@ test('a tree whose imports only go down passes', () => {
 });
 
 test('an upward import is reported with both files', () => {
-  withTree({ ...CLEAN, 'util/rng.ts': "import { read } from '../io/read.ts';\nexport const seed = read;\n" }, (root) => {
-    const problems = check(root);
-    assert.ok(problems.some((p) => p.includes('util/rng.ts imports io/read.ts') && p.includes('above')), problems.join('\n'));
-  });
+  withTree(
+    { ...CLEAN, 'util/rng.ts': "import { read } from '../io/read.ts';\nexport const seed = read;\n" },
+    (root) => {
+      const problems = check(root);
+      assert.ok(
+        problems.some((p) => p.includes('util/rng.ts imports io/read.ts') && p.includes('above')),
+        problems.join('\n'),
+      );
+    },
+  );
 });
 
 test('a multi-line and a dynamic upward import are both found', () => {
   const files = {
     ...CLEAN,
-    'io/read.ts': "import {\n  seed,\n} from '../util/rng.ts';\nexport const read = seed;\nawait import('../cli/main.ts');\n",
+    'io/read.ts':
+      "import {\n  seed,\n} from '../util/rng.ts';\nexport const read = seed;\nawait import('../cli/main.ts');\n",
   };
   withTree(files, (root) => {
     const problems = check(root);
-    assert.ok(problems.some((p) => p.startsWith('io/read.ts imports cli/main.ts')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('io/read.ts imports cli/main.ts')),
+      problems.join('\n'),
+    );
   });
 });
 
@@ -58,19 +68,27 @@ test('papers must not import each other, and a method must not import its experi
   const files = {
     ...CLEAN,
     'meco/domain.ts': "import '../meco/experiment/run.ts';\n",
-    'meco/experiment/run.ts': "export const x = 1;\n",
+    'meco/experiment/run.ts': 'export const x = 1;\n',
     'adaskip/plan.ts': "import { x } from '../meco/experiment/run.ts';\n",
   };
   withTree(files, (root) => {
     const problems = check(root);
-    assert.ok(problems.some((p) => p.includes('adaskip/ and meco/ must not import each other')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('meco/domain.ts imports meco/experiment/run.ts')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.includes('adaskip/ and meco/ must not import each other')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('meco/domain.ts imports meco/experiment/run.ts')),
+      problems.join('\n'),
+    );
   });
 });
 
 test('a file outside every layer folder is reported', () => {
   withTree({ ...CLEAN, 'errors.ts': 'export class E extends Error {}\n' }, (root) => {
-    assert.deepEqual(check(root), [`errors.ts is in no layer folder (${'util, data, io, tokenizer, engine, model, train, meco, adaskip, codeelo, serve, cli'})`]);
+    assert.deepEqual(check(root), [
+      `errors.ts is in no layer folder (${'util, data, io, tokenizer, engine, model, train, meco, adaskip, codeelo, serve, cli'})`,
+    ]);
   });
 });
 

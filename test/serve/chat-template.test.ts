@@ -6,7 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ChatTemplate, ChatTemplateError, chatStopTokens, strftime, type ChatMessage } from '../../src/tokenizer/chat-template.ts';
+import {
+  ChatTemplate,
+  ChatTemplateError,
+  chatStopTokens,
+  strftime,
+  type ChatMessage,
+} from '../../src/tokenizer/chat-template.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.jinja`, import.meta.url), 'utf8');
 
@@ -36,8 +42,12 @@ test('Llama 3.1 Instruct: fixed date header, system, turns, generation prompt', 
   assert.deepEqual(t.endOfTurnMarkers(), ['<|eot_id|>', '<|eom_id|>']);
 });
 
-test('Llama 3.2 Instruct: today\'s date through strftime_now', () => {
-  const t = new ChatTemplate(fixture('llama-3.2-instruct'), { bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' }, december4);
+test("Llama 3.2 Instruct: today's date through strftime_now", () => {
+  const t = new ChatTemplate(
+    fixture('llama-3.2-instruct'),
+    { bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' },
+    december4,
+  );
   assert.equal(
     t.render([SYSTEM, TURNS[0]]),
     '<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 04 Dec 2026\n\n' +
@@ -65,7 +75,10 @@ test('Mistral Instruct v0.3: [INST] turns, the system text before the last user 
   const t = new ChatTemplate(fixture('mistral-v0.3-instruct'), { bosToken: '<s>', eosToken: '</s>' });
   assert.equal(t.render([SYSTEM, ...TURNS]), '<s>[INST] Hi[/INST] Hello!</s>[INST] You are terse.\n\n2+2?[/INST]');
   assert.equal(t.render([TURNS[0]]), '<s>[INST] Hi[/INST]');
-  assert.throws(() => t.render([TURNS[0], TURNS[0]]), (e: unknown) => e instanceof ChatTemplateError && /must alternate user\/assistant/.test((e as Error).message));
+  assert.throws(
+    () => t.render([TURNS[0], TURNS[0]]),
+    (e: unknown) => e instanceof ChatTemplateError && /must alternate user\/assistant/.test((e as Error).message),
+  );
   assert.deepEqual(t.endOfTurnMarkers(), ['</s>']);
 });
 
@@ -75,7 +88,10 @@ test('Gemma 2: <start_of_turn>/<end_of_turn>, model role, no system role', () =>
     t.render(TURNS),
     '<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n<start_of_turn>user\n2+2?<end_of_turn>\n<start_of_turn>model\n',
   );
-  assert.throws(() => t.render([SYSTEM, ...TURNS]), (e: unknown) => e instanceof ChatTemplateError && /System role not supported/.test((e as Error).message));
+  assert.throws(
+    () => t.render([SYSTEM, ...TURNS]),
+    (e: unknown) => e instanceof ChatTemplateError && /System role not supported/.test((e as Error).message),
+  );
   assert.deepEqual(t.endOfTurnMarkers(), ['<end_of_turn>']);
 });
 
@@ -93,12 +109,26 @@ test('Gemma 3: the system text prefixes the first user turn; text parts are join
 
 test('tokenizer_config.json forms: string, named list, AddedToken objects, none', () => {
   const source = '{{ bos_token }}{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}';
-  const t = ChatTemplate.fromTokenizerConfig({ chat_template: source, bos_token: { content: '<s>', lstrip: false }, eos_token: '</s>' }, 'cfg');
+  const t = ChatTemplate.fromTokenizerConfig(
+    { chat_template: source, bos_token: { content: '<s>', lstrip: false }, eos_token: '</s>' },
+    'cfg',
+  );
   assert.equal(t?.render([{ role: 'user', content: 'a' }]), '<s>a</s>');
-  const listed = { chat_template: [{ name: 'default', template: 'D{{ messages|length }}' }, { name: 'tool_use', template: 'T{{ tools|length }}' }] };
+  const listed = {
+    chat_template: [
+      { name: 'default', template: 'D{{ messages|length }}' },
+      { name: 'tool_use', template: 'T{{ tools|length }}' },
+    ],
+  };
   assert.equal(ChatTemplate.fromTokenizerConfig(listed, 'cfg')?.render(TURNS), 'D3');
-  assert.equal(ChatTemplate.fromTokenizerConfig(listed, 'cfg', { tools: true })?.render(TURNS, { tools: [1, 2] }), 'T2');
-  assert.throws(() => ChatTemplate.fromTokenizerConfig(listed, 'cfg', { name: 'rag' }), /no chat template named "rag" \(have: default, tool_use\)/);
+  assert.equal(
+    ChatTemplate.fromTokenizerConfig(listed, 'cfg', { tools: true })?.render(TURNS, { tools: [1, 2] }),
+    'T2',
+  );
+  assert.throws(
+    () => ChatTemplate.fromTokenizerConfig(listed, 'cfg', { name: 'rag' }),
+    /no chat template named "rag" \(have: default, tool_use\)/,
+  );
   assert.equal(ChatTemplate.fromTokenizerConfig({ bos_token: '<s>' }, 'cfg'), null);
   assert.throws(() => ChatTemplate.fromTokenizerConfig({ chat_template: 42 }, 'cfg'), /must be a string or a list/);
   assert.throws(() => new ChatTemplate('{% if %}'), /does not parse/);
@@ -111,7 +141,10 @@ test('strftime covers the directives templates use', () => {
 });
 
 test('stop tokens: EOS, configured eos ids and end-of-turn markers that are special tokens', () => {
-  const specials = new Map([['<|im_end|>', 7], ['<|eot_id|>', 9]]);
+  const specials = new Map([
+    ['<|im_end|>', 7],
+    ['<|eot_id|>', 9],
+  ]);
   const tk = { eosId: 2, specialId: (s: string) => specials.get(s) };
   const qwen = new ChatTemplate(fixture('qwen2.5-instruct'), { eosToken: '<|im_end|>' });
   assert.deepEqual(chatStopTokens(tk, qwen, [11]), [2, 7, 11]);

@@ -26,7 +26,10 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Starts `lmlab serve` and resolves with its base URL once it prints it. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -52,9 +55,17 @@ test('lmlab serve: loopback, ephemeral port, LMLAB_API_KEY, clean shutdown', asy
   try {
     assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const body = JSON.stringify({ model: 'tiny', prompt: 'the fox', max_tokens: 3 });
-    const denied = await fetch(`${baseUrl}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const denied = await fetch(`${baseUrl}/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     assert.equal(denied.status, 401);
-    const ok = await fetch(`${baseUrl}/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k1' }, body });
+    const ok = await fetch(`${baseUrl}/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+      body,
+    });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens, 3);
   } finally {
@@ -63,7 +74,10 @@ test('lmlab serve: loopback, ephemeral port, LMLAB_API_KEY, clean shutdown', asy
 });
 
 test('lmlab serve: one-line errors', () => {
-  const missing = spawnSync(process.execPath, [bin, 'serve', join(work, 'nowhere')], { encoding: 'utf8', timeout: 60_000 });
+  const missing = spawnSync(process.execPath, [bin, 'serve', join(work, 'nowhere')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /^lmlab: model not found: .*nowhere\n$/);
   const gguf = join(work, 'model.gguf');
@@ -71,19 +85,57 @@ test('lmlab serve: one-line errors', () => {
   const g = spawnSync(process.execPath, [bin, 'serve', gguf], { encoding: 'utf8', timeout: 60_000 });
   assert.notEqual(g.status, 0);
   assert.match(g.stderr, /^lmlab: .*model\.gguf.*\n$/);
-  const port = spawnSync(process.execPath, [bin, 'serve', modelDir, '--port', '70000'], { encoding: 'utf8', timeout: 60_000 });
+  const port = spawnSync(process.execPath, [bin, 'serve', modelDir, '--port', '70000'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.match(port.stderr, /^lmlab: --port must be a whole number in \[0, 65535\], got "70000"\n$/);
 });
 
 test('codeelo run --provider local equals --base-url at lmlab serve (same seed, same answers)', async () => {
-  const common = ['--contests', 'bundled:900001', '--attempts', '1', '--max-tokens', '24', '--temperature', '0.7', '--top-k', '20', '--repetition-penalty', '1.1', '--seed', '3', '--quiet'];
-  const local = spawnSync(process.execPath, [bin, 'codeelo', 'run', '--provider', 'local', '--model', modelDir, '--db', join(work, 'local.sqlite'), ...common], { encoding: 'utf8', timeout: 300_000 });
+  const common = [
+    '--contests',
+    'bundled:900001',
+    '--attempts',
+    '1',
+    '--max-tokens',
+    '24',
+    '--temperature',
+    '0.7',
+    '--top-k',
+    '20',
+    '--repetition-penalty',
+    '1.1',
+    '--seed',
+    '3',
+    '--quiet',
+  ];
+  const local = spawnSync(
+    process.execPath,
+    [bin, 'codeelo', 'run', '--provider', 'local', '--model', modelDir, '--db', join(work, 'local.sqlite'), ...common],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
   assert.equal(local.status, 0, local.stderr);
   const { child, baseUrl } = await serve([modelDir, '--port', '0', '--model-name', 'tiny']);
   let remote: { status: number | null; stderr: string };
   try {
     remote = await new Promise((resolve) => {
-      const c = spawn(process.execPath, [bin, 'codeelo', 'run', '--base-url', baseUrl, '--model', 'tiny', '--db', join(work, 'served.sqlite'), ...common], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(
+        process.execPath,
+        [
+          bin,
+          'codeelo',
+          'run',
+          '--base-url',
+          baseUrl,
+          '--model',
+          'tiny',
+          '--db',
+          join(work, 'served.sqlite'),
+          ...common,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       c.once('exit', (status) => resolve({ status, stderr }));
@@ -108,7 +160,10 @@ test('codeelo run --provider local equals --base-url at lmlab serve (same seed, 
 
 test('lmlab serve: a GGUF export of a model serves with the same tokens and logits as its folder', async () => {
   const gguf = join(work, 'tiny.gguf');
-  const r = spawnSync(process.execPath, [bin, 'weights', 'to-gguf', modelDir, gguf], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, 'weights', 'to-gguf', modelDir, gguf], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const folder = await loadServedModel(modelDir);
   const file = await loadServedModel(gguf);

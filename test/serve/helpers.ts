@@ -24,7 +24,8 @@ export const QWEN_TEMPLATE = readFileSync(new URL('./fixtures/qwen2.5-instruct.j
 export function chatTokenizer(): Tokenizer {
   const counter = new ChunkCounter();
   for (let i = 0; i < 20; i++) for (const line of CORPUS) counter.add(line);
-  return trainBpe(counter, { vocabSize: 360, minFrequency: 2, extraSpecialTokens: ['<|im_start|>', '<|im_end|>'] }).tokenizer;
+  return trainBpe(counter, { vocabSize: 360, minFrequency: 2, extraSpecialTokens: ['<|im_start|>', '<|im_end|>'] })
+    .tokenizer;
 }
 
 export interface TinyModelOptions {
@@ -40,7 +41,13 @@ export async function writeTinyChatModel(dir: string, options: TinyModelOptions 
   mkdirSync(dir, { recursive: true });
   const tokenizer = chatTokenizer();
   const config = parseLlamaConfig({
-    vocabSize: tokenizer.vocabSize, dim: 32, layers: 2, heads: 2, kvHeads: 1, ffnHidden: 64, maxSeqLen: options.maxSeqLen ?? 256,
+    vocabSize: tokenizer.vocabSize,
+    dim: 32,
+    layers: 2,
+    heads: 2,
+    kvHeads: 1,
+    ffnHidden: 64,
+    maxSeqLen: options.maxSeqLen ?? 256,
   });
   const model = LlamaModel.initialised(config, options.seed ?? 5);
   // wider than the 0.02 init so that the logits differ visibly between tokens
@@ -54,13 +61,19 @@ export async function writeTinyChatModel(dir: string, options: TinyModelOptions 
     head.set(rowA, b * d);
   }
   saveHfCheckpoint(dir, config, toNamedTensors(model.params), {
-    bosTokenId: tokenizer.specialId('<|bos|>'), eosTokenId: tokenizer.specialId('<|eos|>'),
+    bosTokenId: tokenizer.specialId('<|bos|>'),
+    eosTokenId: tokenizer.specialId('<|eos|>'),
   });
   await saveTokenizer(tokenizer, join(dir, 'tokenizer.json'));
   const template = options.template === undefined ? QWEN_TEMPLATE : options.template;
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({
-    bos_token: '<|bos|>', eos_token: '<|im_end|>', ...(template !== null ? { chat_template: template } : {}),
-  }));
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      bos_token: '<|bos|>',
+      eos_token: '<|im_end|>',
+      ...(template !== null ? { chat_template: template } : {}),
+    }),
+  );
   return tokenizer;
 }
 
@@ -71,7 +84,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(dir: string, options: ServerOptions = {}, load: LoadServedOptions = {}): Promise<Running> {
+export async function startServer(
+  dir: string,
+  options: ServerOptions = {},
+  load: LoadServedOptions = {},
+): Promise<Running> {
   const model = await loadServedModel(dir, { id: 'tiny', ...load });
   const server = new LmlabServer(model, options);
   const port = await server.listen(0, '127.0.0.1');
@@ -81,7 +98,15 @@ export async function startServer(dir: string, options: ServerOptions = {}, load
 }
 
 /** The raw body of an HTTP response as text (for byte-level checks of the SSE format). */
-export async function rawPost(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function rawPost(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }

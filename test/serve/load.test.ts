@@ -26,15 +26,38 @@ after(async () => {
 
 const promptOf = (i: number) => `Client ${i}: the quick brown fox number ${i * 7}`;
 
-interface Outcome { status: number; text: string; finish: string | null; usage: { prompt_tokens: number; completion_tokens: number } | null; retryAfter: string | null; ids: Set<string> }
+interface Outcome {
+  status: number;
+  text: string;
+  finish: string | null;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+  retryAfter: string | null;
+  ids: Set<string>;
+}
 
 async function streamOne(i: number): Promise<Outcome> {
   const r = await rawPost(`${run.baseURL}/completions`, {
-    model: 'tiny', prompt: promptOf(i), max_tokens: 16 + (i % 5), temperature: 0, stream: true, stream_options: { include_usage: true },
+    model: 'tiny',
+    prompt: promptOf(i),
+    max_tokens: 16 + (i % 5),
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
   });
-  if (r.status !== 200) return { status: r.status, text: r.text, finish: null, usage: null, retryAfter: r.headers.get('retry-after'), ids: new Set() };
+  if (r.status !== 200)
+    return {
+      status: r.status,
+      text: r.text,
+      finish: null,
+      usage: null,
+      retryAfter: r.headers.get('retry-after'),
+      ids: new Set(),
+    };
   assert.ok(r.text.endsWith('data: [DONE]\n\n'));
-  const events = r.text.split('\n\n').filter((e) => e.length > 0 && e !== 'data: [DONE]').map((e) => JSON.parse(e.replace(/^data: /, '')));
+  const events = r.text
+    .split('\n\n')
+    .filter((e) => e.length > 0 && e !== 'data: [DONE]')
+    .map((e) => JSON.parse(e.replace(/^data: /, '')));
   let text = '';
   let finish: string | null = null;
   let usage = null;
@@ -50,19 +73,33 @@ async function streamOne(i: number): Promise<Outcome> {
   return { status: 200, text, finish, usage, retryAfter: null, ids };
 }
 
-test(`${CLIENTS} concurrent streaming clients × ${ROUNDS} rounds: each completes exactly or gets 429`, { timeout: 120_000 }, async () => {
+test(`${CLIENTS} concurrent streaming clients × ${ROUNDS} rounds: each completes exactly or gets 429`, {
+  timeout: 120_000,
+}, async () => {
   // the answer each prompt gets alone, one request at a time
   const expected: Array<{ text: string; finish: string | null; completion: number }> = [];
   for (let i = 0; i < CLIENTS; i++) {
-    const r = await run.client.completions.create({ model: 'tiny', prompt: promptOf(i), max_tokens: 16 + (i % 5), temperature: 0 });
-    expected.push({ text: r.choices[0].text, finish: r.choices[0].finish_reason, completion: r.usage!.completion_tokens });
+    const r = await run.client.completions.create({
+      model: 'tiny',
+      prompt: promptOf(i),
+      max_tokens: 16 + (i % 5),
+      temperature: 0,
+    });
+    expected.push({
+      text: r.choices[0].text,
+      finish: r.choices[0].finish_reason,
+      completion: r.usage!.completion_tokens,
+    });
   }
   let completed = 0;
   let refused = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const outcomes = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => streamOne(i)));
     // a refusal happens only with 4 running and 8 waiting, and those 12 complete
-    assert.ok(outcomes.filter((o) => o.status === 200).length >= 12, `round ${round}: ${outcomes.map((o) => o.status).join(' ')}`);
+    assert.ok(
+      outcomes.filter((o) => o.status === 200).length >= 12,
+      `round ${round}: ${outcomes.map((o) => o.status).join(' ')}`,
+    );
     outcomes.forEach((o, i) => {
       if (o.status === 429) {
         refused++;
@@ -82,5 +119,8 @@ test(`${CLIENTS} concurrent streaming clients × ${ROUNDS} rounds: each complete
   }
   assert.equal(completed + refused, CLIENTS * ROUNDS);
   const stats = run.server.stats();
-  assert.deepEqual({ active: stats.active, queued: stats.queued, sessions: stats.sessions }, { active: 0, queued: 0, sessions: 0 });
+  assert.deepEqual(
+    { active: stats.active, queued: stats.queued, sessions: stats.sessions },
+    { active: 0, queued: 0, sessions: 0 },
+  );
 });

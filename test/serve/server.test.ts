@@ -39,9 +39,19 @@ after(async () => {
 const PROMPT = 'The state of the union';
 
 /** Greedy tokens of a prompt, decoded in-process (the reference for the server's answers). */
-async function greedyTokens(dir: string, prompt: Int32Array, maxTokens: number): Promise<{ tokens: number[]; text: string; finish: string }> {
+async function greedyTokens(
+  dir: string,
+  prompt: Int32Array,
+  maxTokens: number,
+): Promise<{ tokens: number[]; text: string; finish: string }> {
   const m = await loadServedModel(dir);
-  const d = new Decoding(m.newSession(null).session, m.tokenizer, prompt, { sampling: greedy, maxTokens, stopTokens: m.stopTokens, stopStrings: [], topLogprobs: null });
+  const d = new Decoding(m.newSession(null).session, m.tokenizer, prompt, {
+    sampling: greedy,
+    maxTokens,
+    stopTokens: m.stopTokens,
+    stopStrings: [],
+    topLogprobs: null,
+  });
   d.start();
   while (!d.done) d.step();
   return { tokens: d.tokens, text: d.text, finish: d.finishReason! };
@@ -60,18 +70,29 @@ test('GET /health and /v1/models', async () => {
   const health = (await (await fetch(run.baseURL.replace('/v1', '/health'))).json()) as { status: string };
   assert.equal(health.status, 'ok');
   const models = await run.client.models.list();
-  assert.deepEqual(models.data.map((m) => m.id), ['tiny']);
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    ['tiny'],
+  );
   assert.equal((await run.client.models.retrieve('tiny')).id, 'tiny');
 });
 
 test('greedy completion through the server equals lmlab generate on the same prompt', async () => {
   // run without blocking this process's event loop (the server lives here)
-  const cli = await promisify(execFile)(process.execPath, [bin, 'generate', modelDir, '--prompt', PROMPT, '-n', '12', '-t', '0', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const cli = await promisify(execFile)(
+    process.execPath,
+    [bin, 'generate', modelDir, '--prompt', PROMPT, '-n', '12', '-t', '0', '--json'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   const expected = JSON.parse(cli.stdout) as { text: string; tokens: number[]; prompt_tokens: number };
   const r = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 12, temperature: 0 });
   assert.equal(r.choices[0].text, expected.text);
   assert.equal(r.object, 'text_completion');
-  assert.deepEqual(r.usage, { prompt_tokens: expected.prompt_tokens, completion_tokens: r.usage!.completion_tokens, total_tokens: expected.prompt_tokens + r.usage!.completion_tokens });
+  assert.deepEqual(r.usage, {
+    prompt_tokens: expected.prompt_tokens,
+    completion_tokens: r.usage!.completion_tokens,
+    total_tokens: expected.prompt_tokens + r.usage!.completion_tokens,
+  });
   if (expected.tokens.length === 12) {
     assert.equal(r.choices[0].finish_reason, 'length');
     assert.equal(r.usage!.completion_tokens, 12);
@@ -80,7 +101,13 @@ test('greedy completion through the server equals lmlab generate on the same pro
     assert.equal(r.usage!.completion_tokens, expected.tokens.length + 1);
   }
   // the streamed text is the same text
-  const stream = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 12, temperature: 0, stream: true });
+  const stream = await run.client.completions.create({
+    model: 'tiny',
+    prompt: PROMPT,
+    max_tokens: 12,
+    temperature: 0,
+    stream: true,
+  });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
   assert.equal(text, expected.text);
@@ -88,7 +115,12 @@ test('greedy completion through the server equals lmlab generate on the same pro
 
 test('SSE bytes: chat role delta first, content deltas, finish chunk, usage chunk, [DONE]', async () => {
   const r = await rawPost(`${run.baseURL}/chat/completions`, {
-    model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 6, temperature: 0, stream: true, stream_options: { include_usage: true },
+    model: 'tiny',
+    messages: [{ role: 'user', content: 'Hi' }],
+    max_tokens: 6,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
   });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -123,8 +155,16 @@ test('SSE bytes: chat role delta first, content deltas, finish chunk, usage chun
   assert.equal(usage.usage.total_tokens, usage.usage.prompt_tokens + usage.usage.completion_tokens);
   assert.equal(middle.map((c) => c.choices[0].delta.content).join(''), expected.text);
   // the completions stream has the completions shape; without include_usage there is no usage
-  const plain = await rawPost(`${run.baseURL}/completions`, { model: 'tiny', prompt: PROMPT, max_tokens: 4, temperature: 0, stream: true });
-  const pc = events(plain.text).slice(0, -1).map((d) => JSON.parse(d));
+  const plain = await rawPost(`${run.baseURL}/completions`, {
+    model: 'tiny',
+    prompt: PROMPT,
+    max_tokens: 4,
+    temperature: 0,
+    stream: true,
+  });
+  const pc = events(plain.text)
+    .slice(0, -1)
+    .map((d) => JSON.parse(d));
   for (const c of pc) {
     assert.equal(c.object, 'text_completion');
     assert.equal('usage' in c, false);
@@ -134,11 +174,26 @@ test('SSE bytes: chat role delta first, content deltas, finish chunk, usage chun
 });
 
 test('chat through the openai client: non-streaming and streaming agree; usage', async () => {
-  const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Tell me about the fox.' }];
-  const r = await run.client.chat.completions.create({ model: 'tiny', messages, max_completion_tokens: 10, temperature: 0 });
+  const messages = [
+    { role: 'system' as const, content: 'Be brief.' },
+    { role: 'user' as const, content: 'Tell me about the fox.' },
+  ];
+  const r = await run.client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    max_completion_tokens: 10,
+    temperature: 0,
+  });
   assert.equal(r.object, 'chat.completion');
   assert.equal(r.choices[0].message.role, 'assistant');
-  const stream = await run.client.chat.completions.create({ model: 'tiny', messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
+  const stream = await run.client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    max_tokens: 10,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let text = '';
   let usage: OpenAI.CompletionUsage | null | undefined = null;
   for await (const chunk of stream) {
@@ -157,10 +212,23 @@ test('stop sequences: text-level, not emitted, streaming and not, string or list
   assert.ok(text.length >= 6, `enough text to cut: ${JSON.stringify(text)}`);
   const stop = text.slice(3, 5);
   const cut = text.slice(0, text.indexOf(stop));
-  const r = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 24, temperature: 0, stop });
+  const r = await run.client.completions.create({
+    model: 'tiny',
+    prompt: PROMPT,
+    max_tokens: 24,
+    temperature: 0,
+    stop,
+  });
   assert.equal(r.choices[0].text, cut);
   assert.equal(r.choices[0].finish_reason, 'stop');
-  const stream = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 24, temperature: 0, stop: ['never-there', stop], stream: true });
+  const stream = await run.client.completions.create({
+    model: 'tiny',
+    prompt: PROMPT,
+    max_tokens: 24,
+    temperature: 0,
+    stop: ['never-there', stop],
+    stream: true,
+  });
   let streamed = '';
   let finish: string | null = null;
   for await (const chunk of stream) {
@@ -185,7 +253,12 @@ test("chat generation stops at the template's end-of-turn token (<|im_end|>), wh
   await writeTinyChatModel(swapped, { swapHead: [first.tokens[k], imEnd] });
   const other = await startServer(swapped);
   try {
-    const r = await other.client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 12, temperature: 0 });
+    const r = await other.client.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_tokens: 12,
+      temperature: 0,
+    });
     assert.equal(r.choices[0].finish_reason, 'stop');
     assert.equal(r.choices[0].message.content, tokenizer.decode(first.tokens.slice(0, k)));
     assert.equal(r.usage!.completion_tokens, k + 1);
@@ -195,11 +268,20 @@ test("chat generation stops at the template's end-of-turn token (<|im_end|>), wh
 });
 
 test('logprobs: the completions layout and the chat layout', async () => {
-  const r = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 5, temperature: 0, logprobs: 3 });
+  const r = await run.client.completions.create({
+    model: 'tiny',
+    prompt: PROMPT,
+    max_tokens: 5,
+    temperature: 0,
+    logprobs: 3,
+  });
   const lp = r.choices[0].logprobs!;
   assert.equal(lp.tokens!.length, 5);
   assert.equal(lp.tokens!.join(''), r.choices[0].text);
-  assert.deepEqual(lp.text_offset, lp.tokens!.map((_, i) => lp.tokens!.slice(0, i).join('').length));
+  assert.deepEqual(
+    lp.text_offset,
+    lp.tokens!.map((_, i) => lp.tokens!.slice(0, i).join('').length),
+  );
   for (let i = 0; i < 5; i++) {
     const top = Object.values(lp.top_logprobs![i]);
     assert.ok(top.length >= 1 && top.length <= 3);
@@ -207,7 +289,14 @@ test('logprobs: the completions layout and the chat layout', async () => {
     // greedy: the chosen token is the most likely one
     assert.ok(Math.abs(lp.token_logprobs![i] - Math.max(...top)) < 1e-9);
   }
-  const c = await run.client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 2 });
+  const c = await run.client.chat.completions.create({
+    model: 'tiny',
+    messages: [{ role: 'user', content: 'Hi' }],
+    max_tokens: 4,
+    temperature: 0,
+    logprobs: true,
+    top_logprobs: 2,
+  });
   const content = c.choices[0].logprobs!.content!;
   assert.ok(content.length >= 1);
   assert.equal(content.map((t) => t.token).join(''), c.choices[0].message.content);
@@ -217,12 +306,24 @@ test('logprobs: the completions layout and the chat layout', async () => {
     assert.ok(t.top_logprobs[1].logprob <= t.top_logprobs[0].logprob);
     if (!t.token.includes('\uFFFD')) assert.deepEqual(t.bytes, Array.from(new TextEncoder().encode(t.token)));
   }
-  const none = await run.client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+  const none = await run.client.chat.completions.create({
+    model: 'tiny',
+    messages: [{ role: 'user', content: 'Hi' }],
+    max_tokens: 2,
+  });
   assert.equal(none.choices[0].logprobs, null);
 });
 
 test('seeded sampling repeats; temperature and top_p are honoured', async () => {
-  const ask = (seed: number) => run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 16, temperature: 1.5, top_p: 0.9, seed });
+  const ask = (seed: number) =>
+    run.client.completions.create({
+      model: 'tiny',
+      prompt: PROMPT,
+      max_tokens: 16,
+      temperature: 1.5,
+      top_p: 0.9,
+      seed,
+    });
   const [a, b, c] = await Promise.all([ask(7), ask(7), ask(8)]);
   assert.equal(a.choices[0].text, b.choices[0].text);
   assert.notEqual(a.choices[0].text, c.choices[0].text);
@@ -230,7 +331,10 @@ test('seeded sampling repeats; temperature and top_p are honoured', async () => 
 
 test('per-request AdaSkip settings: a baseline skips, adaskip: false is dense, a profile-less adaskip is refused', async () => {
   const body = { model: 'tiny', prompt: PROMPT, max_tokens: 4, temperature: 0 };
-  const skipped = await rawPost(`${run.baseURL}/completions`, { ...body, adaskip: { method: 'early-exit', alpha: 0.25 } });
+  const skipped = await rawPost(`${run.baseURL}/completions`, {
+    ...body,
+    adaskip: { method: 'early-exit', alpha: 0.25 },
+  });
   assert.equal(skipped.status, 200, skipped.text);
   const stats = JSON.parse(skipped.text).adaskip;
   assert.equal(stats.method, 'early-exit');
@@ -245,7 +349,10 @@ test('per-request AdaSkip settings: a baseline skips, adaskip: false is dense, a
   try {
     const d = JSON.parse((await rawPost(`${withDefault.baseURL}/completions`, body)).text);
     assert.equal(d.adaskip.method, 'random');
-    assert.equal(JSON.parse((await rawPost(`${withDefault.baseURL}/completions`, { ...body, adaskip: null })).text).adaskip, undefined);
+    assert.equal(
+      JSON.parse((await rawPost(`${withDefault.baseURL}/completions`, { ...body, adaskip: null })).text).adaskip,
+      undefined,
+    );
   } finally {
     await withDefault.close();
   }
@@ -262,12 +369,22 @@ test('AdaSkip with a calibrated profile: the server default from its profile, pe
     const d = JSON.parse((await rawPost(`${skipping.baseURL}/completions`, body)).text);
     assert.equal(d.adaskip.method, 'adaskip');
     assert.equal(d.adaskip.offlineCount, 1); // round(0.25 · 4 sublayers)
-    const more = JSON.parse((await rawPost(`${skipping.baseURL}/completions`, { ...body, adaskip: { profile: 'cal', alpha: 0.5, mode: 'decode' } })).text);
+    const more = JSON.parse(
+      (
+        await rawPost(`${skipping.baseURL}/completions`, {
+          ...body,
+          adaskip: { profile: 'cal', alpha: 0.5, mode: 'decode' },
+        })
+      ).text,
+    );
     assert.equal(more.adaskip.offlineCount, 2);
     assert.equal(more.adaskip.mode, 'decode');
     const unknown = await rawPost(`${skipping.baseURL}/completions`, { ...body, adaskip: { profile: 'other' } });
     assert.equal(unknown.status, 400);
-    assert.match(JSON.parse(unknown.text).error.message, /no AdaSkip profile named "other" on this server \(have: cal\)/);
+    assert.match(
+      JSON.parse(unknown.text).error.message,
+      /no AdaSkip profile named "other" on this server \(have: cal\)/,
+    );
   } finally {
     await skipping.close();
   }
@@ -277,7 +394,10 @@ test('a client that disconnects stops its decode loop and frees its session', as
   const ends: RequestEnd[] = [];
   const gated = await startServer(modelDir, {
     // at step 3, wait until the server has seen the client go away (independent of speed)
-    beforeStep: (_id, step, signal) => (step === 3 && !signal.aborted ? new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true })) : undefined),
+    beforeStep: (_id, step, signal) =>
+      step === 3 && !signal.aborted
+        ? new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }))
+        : undefined,
   });
   gated.server.on('request-end', (e: RequestEnd) => ends.push(e));
   try {
@@ -303,7 +423,10 @@ test('a client that disconnects stops its decode loop and frees its session', as
     assert.equal(end.outcome, 'cancelled');
     assert.equal(end.completionTokens, 3);
     const stats = gated.server.stats();
-    assert.deepEqual({ active: stats.active, sessions: stats.sessions, kvBytes: stats.kvBytes, cancelled: stats.cancelled }, { active: 0, sessions: 0, kvBytes: 0, cancelled: 1 });
+    assert.deepEqual(
+      { active: stats.active, sessions: stats.sessions, kvBytes: stats.kvBytes, cancelled: stats.cancelled },
+      { active: 0, sessions: 0, kvBytes: 0, cancelled: 1 },
+    );
     // and it serves the next request
     const r = await gated.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 2, temperature: 0 });
     assert.equal(r.usage!.completion_tokens, 2);
@@ -319,7 +442,8 @@ test('the queue is bounded: beyond it 429 with Retry-After; queued requests comp
   });
   let started = 0;
   const busy = await startServer(modelDir, {
-    maxActive: 1, maxQueued: 1,
+    maxActive: 1,
+    maxQueued: 1,
     beforeStep: (_id, step) => {
       if (step === 0 && ++started === 1) return gate;
       return undefined;
@@ -349,7 +473,12 @@ test('the queue is bounded: beyond it 429 with Retry-After; queued requests comp
 
 test('bad input: OpenAI error objects with the right status, several in a row, then a good request', async () => {
   const url = `${run.baseURL}/completions`;
-  const expectError = async (r: { status: number; text: string }, status: number, code: string | null, param?: string | null) => {
+  const expectError = async (
+    r: { status: number; text: string },
+    status: number,
+    code: string | null,
+    param?: string | null,
+  ) => {
     assert.equal(r.status, status, r.text);
     const e = JSON.parse(r.text).error;
     assert.deepEqual(Object.keys(e).sort(), ['code', 'message', 'param', 'type']);
@@ -359,25 +488,71 @@ test('bad input: OpenAI error objects with the right status, several in a row, t
   };
   await expectError(await rawPost(url, '{"model": "tiny", "prompt": '), 400, 'invalid_json', null);
   await expectError(await rawPost(url, '[1, 2]'), 400, 'invalid_body', null);
-  await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', temperature: 'hot' }), 400, 'invalid_value', 'temperature');
+  await expectError(
+    await rawPost(url, { model: 'tiny', prompt: 'x', temperature: 'hot' }),
+    400,
+    'invalid_value',
+    'temperature',
+  );
   await expectError(await rawPost(url, { prompt: 'x' }), 400, 'missing_required_parameter', 'model');
-  await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: -5 }), 400, 'invalid_value', 'max_tokens');
-  await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: 1e12 }), 400, 'context_length_exceeded', 'prompt');
-  await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: 2.5 }), 400, 'invalid_value', 'max_tokens');
+  await expectError(
+    await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: -5 }),
+    400,
+    'invalid_value',
+    'max_tokens',
+  );
+  await expectError(
+    await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: 1e12 }),
+    400,
+    'context_length_exceeded',
+    'prompt',
+  );
+  await expectError(
+    await rawPost(url, { model: 'tiny', prompt: 'x', max_tokens: 2.5 }),
+    400,
+    'invalid_value',
+    'max_tokens',
+  );
   await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', n: 2 }), 400, 'unsupported_value', 'n');
   await expectError(await rawPost(url, { model: 'tiny', prompt: 'x', stop: [1] }), 400, 'invalid_value', 'stop');
   await expectError(await rawPost(url, { model: 'gpt-9', prompt: 'x' }), 404, 'model_not_found', 'model');
-  await expectError(await rawPost(url, { model: 'tiny', prompt: 'the fox '.repeat(400) }), 400, 'context_length_exceeded', 'prompt');
+  await expectError(
+    await rawPost(url, { model: 'tiny', prompt: 'the fox '.repeat(400) }),
+    400,
+    'context_length_exceeded',
+    'prompt',
+  );
   await expectError(await rawPost(url, { model: 'tiny', prompt: [1, 2, 99999] }), 400, 'invalid_value', 'prompt.2');
   await expectError(await rawPost(url, { model: 'tiny', prompt: 'x'.repeat(2 << 20) }), 413, 'request_too_large', null);
-  await expectError(await rawPost(`${run.baseURL}/chat/completions`, { model: 'tiny', messages: [] }), 400, 'invalid_value', 'messages');
-  await expectError(await rawPost(`${run.baseURL}/chat/completions`, { model: 'tiny', messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }), 400, 'unsupported_value', 'messages.0.content.0');
+  await expectError(
+    await rawPost(`${run.baseURL}/chat/completions`, { model: 'tiny', messages: [] }),
+    400,
+    'invalid_value',
+    'messages',
+  );
+  await expectError(
+    await rawPost(`${run.baseURL}/chat/completions`, {
+      model: 'tiny',
+      messages: [{ role: 'user', content: [{ type: 'image_url' }] }],
+    }),
+    400,
+    'unsupported_value',
+    'messages.0.content.0',
+  );
   await expectError(await rawPost(`${run.baseURL}/nowhere`, {}), 404, 'unknown_url', null);
   const get = await fetch(url);
   await expectError({ status: get.status, text: await get.text() }, 405, 'method_not_allowed', null);
   // the openai client sees the same errors as typed exceptions
-  await assert.rejects(run.client.completions.create({ model: 'nope', prompt: 'x' }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e as InstanceType<typeof OpenAI.APIError>).code === 'model_not_found');
-  await assert.rejects(run.client.completions.create({ model: 'tiny', prompt: 'x', max_tokens: -1 }), (e: unknown) => e instanceof OpenAI.BadRequestError && (e as InstanceType<typeof OpenAI.APIError>).param === 'max_tokens');
+  await assert.rejects(
+    run.client.completions.create({ model: 'nope', prompt: 'x' }),
+    (e: unknown) =>
+      e instanceof OpenAI.NotFoundError && (e as InstanceType<typeof OpenAI.APIError>).code === 'model_not_found',
+  );
+  await assert.rejects(
+    run.client.completions.create({ model: 'tiny', prompt: 'x', max_tokens: -1 }),
+    (e: unknown) =>
+      e instanceof OpenAI.BadRequestError && (e as InstanceType<typeof OpenAI.APIError>).param === 'max_tokens',
+  );
   // and still serves
   const good = await run.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 3, temperature: 0 });
   assert.equal(good.usage!.completion_tokens, 3);
@@ -391,7 +566,10 @@ test('a model without a chat template: chat is a clear 400, completions work', a
   try {
     await assert.rejects(
       plain.client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'Hi' }] }),
-      (e: unknown) => e instanceof OpenAI.BadRequestError && /has no chat template/.test((e as Error).message) && (e as InstanceType<typeof OpenAI.APIError>).code === 'chat_template_missing',
+      (e: unknown) =>
+        e instanceof OpenAI.BadRequestError &&
+        /has no chat template/.test((e as Error).message) &&
+        (e as InstanceType<typeof OpenAI.APIError>).code === 'chat_template_missing',
     );
     const r = await plain.client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: 2 });
     assert.equal(r.usage!.completion_tokens, 2);

@@ -14,6 +14,10 @@ export const ADVERSARIAL_TEXTS: string[] = [
   'lone surrogates: \ud800 and \udfff and \udbff\udbff reversed \udc00\ud800',
   'special <s> inside</s> text <|endoftext|><|im_start|>user\nhi<|im_end|> <start_of_turn>model\t\t<end_of_turn>',
   '▁already▁metaspace ▁ ▁▁',
-  ' leading space', '  two leading', '', ' ', '\t\t\ttabs',
+  ' leading space',
+  '  two leading',
+  '',
+  ' ',
+  '\t\t\ttabs',
   'é' + 'e\u0301' + 'Å' + 'A\u030a' + 'ﬁ ligature Ⅻ',
 ];

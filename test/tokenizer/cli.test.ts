@@ -17,7 +17,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function lmlab(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [join(root, 'bin/lmlab.js'), 'tokenizer', ...args], {
-    cwd: dir, input, encoding: 'utf8', timeout: 60_000,
+    cwd: dir,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -46,9 +49,15 @@ test('bad input gives one-line errors and a non-zero exit', () => {
   const cases: Array<[string[], RegExp]> = [
     [['train', 'latin1.txt', '-q'], /^lmlab: latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)\n$/],
     [['train', 'empty.txt', '-q'], /^lmlab: the corpus is empty: empty\.txt hold no text\n$/],
-    [['train', 'empty.txt', '--vocab-size', '200'], /^lmlab: --vocab-size 200 is smaller than 256 byte tokens \+ 3 special tokens = 259\n$/],
+    [
+      ['train', 'empty.txt', '--vocab-size', '200'],
+      /^lmlab: --vocab-size 200 is smaller than 256 byte tokens \+ 3 special tokens = 259\n$/,
+    ],
     [['decode', '-t', 'nope.json', '1'], /^lmlab: tokenizer file not found: nope\.json\n$/],
-    [['encode', '-t', 'tok.json', 'latin1.txt'], /^lmlab: latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)\n$/],
+    [
+      ['encode', '-t', 'tok.json', 'latin1.txt'],
+      /^lmlab: latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)\n$/,
+    ],
   ];
   for (const [args, message] of cases) {
     const run = lmlab(args);
@@ -68,8 +77,14 @@ test('inspect, encode and decode a SentencePiece-style tokenizer.json and a GGUF
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.match(inspect.stdout, /^normalizer: Sequence\[Prepend\("▁"\), Replace\(" " → "▁"\)\]$/m);
   assert.match(inspect.stdout, /^pre_tokenizer: none$/m);
-  assert.match(inspect.stdout, /^model: BPE \(characters, \d+ tokens, \d+ merges, byte fallback, unk "<unk>" fused\)$/m);
-  assert.match(inspect.stdout, /^decoder: Sequence\[Replace\("▁" → " "\), ByteFallback, Fuse, Strip\(" " start 1 stop 0\)\]$/m);
+  assert.match(
+    inspect.stdout,
+    /^model: BPE \(characters, \d+ tokens, \d+ merges, byte fallback, unk "<unk>" fused\)$/m,
+  );
+  assert.match(
+    inspect.stdout,
+    /^decoder: Sequence\[Replace\("▁" → " "\), ByteFallback, Fuse, Strip\(" " start 1 stop 0\)\]$/m,
+  );
   const text = 'Hello there, 12345 ✓ 中文';
   const encoded = lmlab(['encode', '-t', json, '--add-special-tokens', '--text', text]);
   assert.equal(encoded.status, 0, encoded.stderr);
@@ -95,5 +110,8 @@ test('inspect, encode and decode a SentencePiece-style tokenizer.json and a GGUF
   writeFileSync(join(dir, 'bert.json'), JSON.stringify({ ...llama2Json(), normalizer: { type: 'BertNormalizer' } }));
   const bad = lmlab(['inspect', '-t', join(dir, 'bert.json')]);
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /^lmlab: .*bert\.json: normalizer BertNormalizer is not supported \(supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Strip, Lowercase, Sequence\)\n$/);
+  assert.match(
+    bad.stderr,
+    /^lmlab: .*bert\.json: normalizer BertNormalizer is not supported \(supported: NFC, NFD, NFKC, NFKD, Prepend, Replace, Strip, Lowercase, Sequence\)\n$/,
+  );
 });

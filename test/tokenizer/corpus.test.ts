@@ -34,7 +34,15 @@ test('directories recurse in name order, skip hidden files, read text and JSONL'
   writeFileSync(join(root, 'sub', 'e.json'), JSON.stringify([{ text: 'one' }, { text: 'two' }]));
   writeFileSync(join(root, '.hidden.txt'), 'secret');
   const stats: CorpusStats = { files: 0, bytes: 0, documents: 0 };
-  assert.deepEqual(await collect([root], stats), ['First file.\n', 'doc one', 'doc two', 'Nested.', 'Fellow-Citizens', 'one', 'two']);
+  assert.deepEqual(await collect([root], stats), [
+    'First file.\n',
+    'doc one',
+    'doc two',
+    'Nested.',
+    'Fellow-Citizens',
+    'one',
+    'two',
+  ]);
   assert.deepEqual({ files: stats.files, documents: stats.documents }, { files: 5, documents: 7 });
 });
 

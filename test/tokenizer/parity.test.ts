@@ -17,9 +17,11 @@ const root = new URL('../..', import.meta.url).pathname;
 
 function corpus(name: string): string[] {
   const dir = join(root, 'node_modules', '@stdlib', name, 'data');
-  return readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
-
 
 function adversarial(): string[] {
   const rng = new Rng(21);
@@ -44,7 +46,11 @@ for (const family of FAMILIES) {
         assert.deepEqual(ids, expected, `${family.name}: ${JSON.stringify(text.slice(0, 200))}`);
       }
       if (ids.length > 0) {
-        assert.equal(ours.decode(ids), hf.decode(ids, { clean_up_tokenization_spaces: false }), JSON.stringify(text.slice(0, 200)));
+        assert.equal(
+          ours.decode(ids),
+          hf.decode(ids, { clean_up_tokenization_spaces: false }),
+          JSON.stringify(text.slice(0, 200)),
+        );
       }
       checked++;
     }

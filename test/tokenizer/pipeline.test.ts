@@ -12,7 +12,8 @@ const split = (node: Record<string, unknown>, text: string, atStart = true): str
   buildPreTokenizer(node as Component)!([{ text, atStart }]).map((p) => p.text);
 
 test('Split behaviours and invert', () => {
-  const s = (behavior: string, invert = false) => split({ type: 'Split', pattern: { String: '-' }, behavior, invert }, 'a-b--c-');
+  const s = (behavior: string, invert = false) =>
+    split({ type: 'Split', pattern: { String: '-' }, behavior, invert }, 'a-b--c-');
   assert.deepEqual(s('Removed'), ['a', 'b', 'c']);
   assert.deepEqual(s('Isolated'), ['a', '-', 'b', '-', '-', 'c', '-']);
   assert.deepEqual(s('MergedWithPrevious'), ['a-', 'b-', '-', 'c-']);
@@ -48,18 +49,49 @@ test('normalizers and decoders', () => {
   assert.equal(norm({ type: 'NFKC' }, 'ﬁ①'), 'fi1');
   assert.equal(norm({ type: 'Prepend', prepend: '▁' }, ''), '');
   const dec = (node: Record<string, unknown>, tokens: string[]) => buildDecoder(node as Component)!(tokens);
-  assert.deepEqual(dec({ type: 'ByteFallback' }, ['<0xE4>', '<0xB8>', 'a', '<0xE4>', '<0xB8>', '<0xAD>']), ['\ufffd\ufffd', 'a', '中']);
+  assert.deepEqual(dec({ type: 'ByteFallback' }, ['<0xE4>', '<0xB8>', 'a', '<0xE4>', '<0xB8>', '<0xAD>']), [
+    '\ufffd\ufffd',
+    'a',
+    '中',
+  ]);
   assert.deepEqual(dec({ type: 'Strip', content: '▁', start: 2, stop: 1 }, ['▁▁▁a▁▁']), ['▁a▁']);
-  assert.deepEqual(dec({ type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }, ['▁Hi', '▁there']), ['Hi', ' there']);
+  assert.deepEqual(dec({ type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }, ['▁Hi', '▁there']), [
+    'Hi',
+    ' there',
+  ]);
 });
 
 test('BPE with continuing-subword prefix, end-of-word suffix, unknown tokens and lstrip/rstrip', () => {
-  const vocab = { '[UNK]': 0, a: 1, '##b': 2, '##c': 3, 'ab': 4, '##c</w>': 5, 'ab##c</w>': 6, x: 7, '##b</w>': 8, 'ab</w>': 9 };
+  const vocab = {
+    '[UNK]': 0,
+    a: 1,
+    '##b': 2,
+    '##c': 3,
+    ab: 4,
+    '##c</w>': 5,
+    'ab##c</w>': 6,
+    x: 7,
+    '##b</w>': 8,
+    'ab</w>': 9,
+  };
   const json = (extra: Record<string, unknown>) => ({
     added_tokens: [{ id: 10, content: '<m>', special: true, lstrip: true, rstrip: true, normalized: false }],
-    normalizer: null, pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: null, decoder: null,
-    model: { type: 'BPE', vocab: { ...vocab, '<m>': 10 }, merges: [['a', '##b'], ['a', '##b</w>']], unk_token: '[UNK]',
-      continuing_subword_prefix: '##', end_of_word_suffix: '</w>', ...extra },
+    normalizer: null,
+    pre_tokenizer: { type: 'WhitespaceSplit' },
+    post_processor: null,
+    decoder: null,
+    model: {
+      type: 'BPE',
+      vocab: { ...vocab, '<m>': 10 },
+      merges: [
+        ['a', '##b'],
+        ['a', '##b</w>'],
+      ],
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      end_of_word_suffix: '</w>',
+      ...extra,
+    },
   });
   const tok = fromHuggingFaceJson(json({}));
   assert.deepEqual(tok.encode('ab'), [9]); // a ##b</w> → ab</w>

@@ -48,10 +48,14 @@ test('GPT-4 split follows Unicode White_Space like tiktoken, not JS \\s', () => 
 test('pattern translation: (?i:...) groups, possessive quantifiers, \\s and \\p{..}', () => {
   assert.equal(toJsPattern("(?i:'s|'ll)"), "(?:'[sS]|'[lL][lL])");
   assert.equal(toJsPattern("'(?i:[sd]|ve)"), "'(?:[sSdD]|[vV][eE])");
-  assert.equal(toJsPattern('\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}]++'), '\\p{L}+|\\p{N}{1,3}| ?[^\\p{White_Space}\\p{L}]+');
+  assert.equal(
+    toJsPattern('\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}]++'),
+    '\\p{L}+|\\p{N}{1,3}| ?[^\\p{White_Space}\\p{L}]+',
+  );
   assert.equal(toJsPattern('\\s+(?!\\S)|a?+'), '\\p{White_Space}+(?!\\P{White_Space})|a?');
   assert.equal(toJsPattern('\\++'), '\\++', 'an escaped plus is a literal, its quantifier stays');
-  const newer = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
+  const newer =
+    "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}++|\\p{N}{1,3}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*+|\\s++$|\\s*[\\r\\n]|\\s+(?!\\S)|\\s";
   const newerSplitter = createSplitter(newer);
   assert.deepEqual(chunks(newerSplitter, "We'LL see 12345!"), ['We', "'LL", ' see', ' ', '123', '45', '!']);
 });

@@ -6,8 +6,13 @@ import { Tiktoken } from 'js-tiktoken/lite';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
 import { Rng } from '../../src/util/rng.ts';
-import { toHuggingFaceJson,
-  fromHuggingFaceJson, fromJsTiktokenObject, parseJsTiktokenModule, parseTiktokenRankFile, tokenizerFromTiktoken,
+import {
+  toHuggingFaceJson,
+  fromHuggingFaceJson,
+  fromJsTiktokenObject,
+  parseJsTiktokenModule,
+  parseTiktokenRankFile,
+  tokenizerFromTiktoken,
 } from '../../src/tokenizer/index.ts';
 import { VARIED_TEXT, randomUnicode } from './helpers.ts';
 
@@ -16,7 +21,8 @@ const data = fromJsTiktokenObject(cl100k);
 const ours = tokenizerFromTiktoken(data);
 
 test('cl100k_base: identical ids to js-tiktoken on the varied text, line by line and whole', () => {
-  for (const line of VARIED_TEXT.split('\n')) assert.deepEqual(ours.encode(line), reference.encode(line), JSON.stringify(line));
+  for (const line of VARIED_TEXT.split('\n'))
+    assert.deepEqual(ours.encode(line), reference.encode(line), JSON.stringify(line));
   const ids = ours.encode(VARIED_TEXT);
   assert.deepEqual(ids, reference.encode(VARIED_TEXT));
   assert.equal(ours.decode(ids), VARIED_TEXT);
@@ -49,7 +55,10 @@ test('tiktoken rank-file format and js-tiktoken module text load to the same tok
   data.tokens.forEach((bytes, rank) => {
     if (bytes) lines.push(`${Buffer.from(bytes).toString('base64')} ${rank}`);
   });
-  const fromRankFile = tokenizerFromTiktoken({ tokens: parseTiktokenRankFile(lines.join('\n')), specials: data.specials });
+  const fromRankFile = tokenizerFromTiktoken({
+    tokens: parseTiktokenRankFile(lines.join('\n')),
+    specials: data.specials,
+  });
   const sample = VARIED_TEXT.slice(0, 600);
   assert.deepEqual(fromRankFile.encode(sample), reference.encode(sample));
   const moduleText = `export default ${JSON.stringify(cl100k)};`;

@@ -47,7 +47,7 @@ function naiveMerges(counter: ChunkCounter, merges: number, minFrequency: number
 
 test('incremental training picks exactly the naive recount merges', () => {
   const rng = new Rng(9);
-  const corpora = [smallCorpus(), 'aaaaaaa abababab aaaa bbbb abab ' .repeat(5), randomUnicode(rng, 3000)];
+  const corpora = [smallCorpus(), 'aaaaaaa abababab aaaa bbbb abab '.repeat(5), randomUnicode(rng, 3000)];
   for (const corpus of corpora) {
     const counter = new ChunkCounter();
     counter.add(corpus);
@@ -74,17 +74,29 @@ test('layout: 256 byte tokens, merges in order, then BOS/EOS/PAD and extra speci
   const { tokenizer, stoppedEarly } = trainBpe(counter, { vocabSize: 400, extraSpecialTokens: ['<|sep|>'] });
   assert.equal(stoppedEarly, false);
   assert.equal(tokenizer.vocabSize, 400);
-  assert.deepEqual(tokenizer.specialTokens().map((s) => [s.id, s.content]), [
-    [396, '<|bos|>'], [397, '<|eos|>'], [398, '<|pad|>'], [399, '<|sep|>'],
-  ]);
+  assert.deepEqual(
+    tokenizer.specialTokens().map((s) => [s.id, s.content]),
+    [
+      [396, '<|bos|>'],
+      [397, '<|eos|>'],
+      [398, '<|pad|>'],
+      [399, '<|sep|>'],
+    ],
+  );
   assert.deepEqual([tokenizer.bosId, tokenizer.eosId, tokenizer.padId], [396, 397, 398]);
   assert.equal(tokenizer.tokenString(32), 'Ġ');
   assert.equal(tokenizer.tokenType(399), 'control');
   assert.equal(tokenizer.mergeStrings().length, 396 - 256);
   const gguf = tokenizerToGguf(tokenizer);
   assert.equal(gguf.tokens.length, 400);
-  assert.deepEqual([gguf.tokens[32], gguf.tokens[396], gguf.tokenTypes![32], gguf.tokenTypes![396]], ['Ġ', '<|bos|>', 1, 3]);
-  assert.deepEqual([gguf.model, gguf.pre, gguf.bosTokenId, gguf.eosTokenId, gguf.paddingTokenId], ['gpt2', 'dbrx', 396, 397, 398]);
+  assert.deepEqual(
+    [gguf.tokens[32], gguf.tokens[396], gguf.tokenTypes![32], gguf.tokenTypes![396]],
+    ['Ġ', '<|bos|>', 1, 3],
+  );
+  assert.deepEqual(
+    [gguf.model, gguf.pre, gguf.bosTokenId, gguf.eosTokenId, gguf.paddingTokenId],
+    ['gpt2', 'dbrx', 396, 397, 398],
+  );
   assert.equal(gguf.merges[0], tokenizer.mergeStrings()[0]);
   const doc = tokenizer.encodeDocument('hello');
   assert.deepEqual([doc[0], doc[doc.length - 1]], [396, 397]);
@@ -98,7 +110,9 @@ test('special strings in text are ordinary text unless allowed', () => {
   const text = 'a<|eos|>b';
   assert.equal(tokenizer.encode(text).includes(tokenizer.eosId!), false);
   assert.deepEqual(tokenizer.encode(text, { allowSpecial: true }), [
-    ...tokenizer.encode('a'), tokenizer.eosId!, ...tokenizer.encode('b'),
+    ...tokenizer.encode('a'),
+    tokenizer.eosId!,
+    ...tokenizer.encode('b'),
   ]);
   assert.equal(tokenizer.decode(tokenizer.encode(text)), text);
 });
@@ -107,7 +121,9 @@ test('decode(encode(x)) == x for any Unicode, and both merge paths agree', () =>
   const tokenizer = smallTokenizer();
   const spec = {
     pattern: tokenizer.pattern,
-    tokens: Array.from({ length: tokenizer.vocabSize }, (_, id) => (tokenizer.tokenType(id) === 'normal' ? tokenizer.tokenBytes(id) : undefined)),
+    tokens: Array.from({ length: tokenizer.vocabSize }, (_, id) =>
+      tokenizer.tokenType(id) === 'normal' ? tokenizer.tokenBytes(id) : undefined,
+    ),
     merges: tokenizer.mergeRules(),
     specials: tokenizer.specialTokens(),
   };

@@ -62,7 +62,10 @@ test('rows start with a document, positions restart, targets stay inside documen
     const b = loader.next();
     // row 0: doc0 (4 tokens) + doc1 (3) + first token of doc2 (overflow dropped)
     assert.deepEqual([...b.positions.subarray(0, 8)], [0, 1, 2, 3, 0, 1, 2, 0]);
-    assert.deepEqual([...b.segments.subarray(0, 8)].map((s) => s - b.segments[0]), [0, 0, 0, 0, 1, 1, 1, 2]);
+    assert.deepEqual(
+      [...b.segments.subarray(0, 8)].map((s) => s - b.segments[0]),
+      [0, 0, 0, 0, 1, 1, 1, 2],
+    );
     assert.equal(b.tokens[0], BOS);
     assert.equal(b.tokens[4], BOS);
     // row 1 starts with the NEXT document (doc3), not the rest of doc2
@@ -108,7 +111,10 @@ test('masked targets are excluded (metadata positions)', () => {
 });
 
 test('the shuffled stream is a pure function of the seed and the cursor', () => {
-  const dir = dataset(Array.from({ length: 40 }, (_, i) => 3 + (i % 9)), 50);
+  const dir = dataset(
+    Array.from({ length: 40 }, (_, i) => 3 + (i % 9)),
+    50,
+  );
   try {
     const opts = { rows: 2, t: 6, overflow: 'drop' as const, seed: 42, shuffle: true };
     const a = new RowLoader(dir, opts);

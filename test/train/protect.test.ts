@@ -5,7 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
@@ -22,17 +33,30 @@ function makeDataset(dir: string): void {
     const len = 4 + rng.int(20);
     const start = rng.int(20);
     const tokens = [1, ...Array.from({ length: len }, (_, i) => 3 + ((start + i) % 29)), 2];
-    w.add(tokens, tokens.map((_, i) => (i === 0 ? 0 : 1)), 's');
+    w.add(
+      tokens,
+      tokens.map((_, i) => (i === 0 ? 0 : 1)),
+      's',
+    );
   }
   w.finish();
 }
 
 function config(root: string, steps: number): TrainConfig {
-  return parseTrainConfig({
-    model: { vocabSize: 32, dim: 16, layers: 1, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
-    stages: [{ data: join(root, 'a') }], rows: 2, seqLen: 16, steps, seed: 3, checkpointEvery: 2, logEvery: 1,
-    optimizer: { lr: 1e-2, warmup: 1 },
-  }, 'test config');
+  return parseTrainConfig(
+    {
+      model: { vocabSize: 32, dim: 16, layers: 1, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
+      stages: [{ data: join(root, 'a') }],
+      rows: 2,
+      seqLen: 16,
+      steps,
+      seed: 3,
+      checkpointEvery: 2,
+      logEvery: 1,
+      optimizer: { lr: 1e-2, warmup: 1 },
+    },
+    'test config',
+  );
 }
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
@@ -45,14 +69,26 @@ test('an existing run is refused without --resume or --overwrite, and left intac
     await train(config(root, 4), run);
     const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8');
     const checkpoints = readdirSync(join(run, 'checkpoints')).sort();
-    await assert.rejects(train(config(root, 4), run), (e: Error) => e instanceof LmlabError && /already holds a run .*--resume.*--overwrite/.test(e.message));
+    await assert.rejects(
+      train(config(root, 4), run),
+      (e: Error) => e instanceof LmlabError && /already holds a run .*--resume.*--overwrite/.test(e.message),
+    );
     assert.equal(readFileSync(join(run, 'metrics.jsonl'), 'utf8'), metrics);
     assert.deepEqual(readdirSync(join(run, 'checkpoints')).sort(), checkpoints);
     const again = await train(config(root, 2), run, { overwrite: true });
     assert.equal(again.finalStep, 2);
-    assert.deepEqual(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step), [1, 2]);
+    assert.deepEqual(
+      readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).step),
+      [1, 2],
+    );
     assert.equal(latestCheckpoint(run), join(run, 'checkpoints', 'step-000002'));
-    assert.deepEqual(readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-')), ['step-000002']);
+    assert.deepEqual(
+      readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-')),
+      ['step-000002'],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -68,7 +104,10 @@ test('one process per run folder: "in use by PID n"; a dead owner\'s lock is tak
     assert.equal((await first).finalStep, 6);
     assert.equal(existsSync(join(run, 'lock')), false, 'the lock is released');
     // a lock left by a killed process (same host, PID gone) is stale
-    writeFileSync(join(run, 'lock'), JSON.stringify({ pid: deadPid(), host: hostname(), started: '2020-01-01T00:00:00Z' }));
+    writeFileSync(
+      join(run, 'lock'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), started: '2020-01-01T00:00:00Z' }),
+    );
     const resumed = await train(config(root, 8), run, { resume: true });
     assert.equal(resumed.finalStep, 8);
   } finally {
@@ -82,7 +121,10 @@ test('retention keeps the newest checkpoints by step number, and latest names an
     makeDataset(join(root, 'a'));
     const run = join(root, 'run');
     await train(config(root, 8), run);
-    const names = () => readdirSync(join(run, 'checkpoints')).filter((n) => n.startsWith('step-')).sort();
+    const names = () =>
+      readdirSync(join(run, 'checkpoints'))
+        .filter((n) => n.startsWith('step-'))
+        .sort();
     assert.deepEqual(names(), ['step-000006', 'step-000008']);
     // an older, longer run's checkpoints sort after ours by name but not by step: a 7-digit
     // step is newer than every 6-digit one
@@ -120,13 +162,23 @@ test('a checkpoint with damaged bytes fails its checksum; resume falls back to t
     closeSync(fd);
     const messages: string[] = [];
     const resumed = await train(config(root, 10), run, { resume: true, onMessage: (m) => messages.push(m) });
-    assert.ok(messages.some((m) => /step-000008 is damaged \(optimizer\.safetensors does not match its checksum\)/.test(m)), messages.join('\n'));
-    assert.ok(messages.some((m) => /resuming from .*step-000006 at step 6/.test(m)), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => /step-000008 is damaged \(optimizer\.safetensors does not match its checksum\)/.test(m)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => /resuming from .*step-000006 at step 6/.test(m)),
+      messages.join('\n'),
+    );
     // resumed from step 6, the run is exactly the uninterrupted one
     assert.deepEqual(resumed.model.params.flat, whole.model.params.flat);
     // every checkpoint damaged: a clear error, no silent fresh start
-    for (const name of ['step-000008', 'step-000010']) writeFileSync(join(run, 'checkpoints', name, 'state.json'), '{}');
-    await assert.rejects(train(config(root, 12), run, { resume: true }), /no usable checkpoint in .*step-000010: state\.json does not match its checksum/);
+    for (const name of ['step-000008', 'step-000010'])
+      writeFileSync(join(run, 'checkpoints', name, 'state.json'), '{}');
+    await assert.rejects(
+      train(config(root, 12), run, { resume: true }),
+      /no usable checkpoint in .*step-000010: state\.json does not match its checksum/,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

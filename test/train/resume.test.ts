@@ -20,7 +20,11 @@ function makeDataset(dir: string, seed: number, docs: number): void {
     // a learnable pattern: each document counts upwards from a random start
     const start = rng.int(20);
     const tokens = [1, ...Array.from({ length: len }, (_, i) => 3 + ((start + i) % 29)), 2];
-    w.add(tokens, tokens.map((_, i) => (i === 0 ? 0 : 1)), `s${d % 2}`);
+    w.add(
+      tokens,
+      tokens.map((_, i) => (i === 0 ? 0 : 1)),
+      `s${d % 2}`,
+    );
   }
   w.finish();
 }
@@ -31,13 +35,23 @@ test('interrupt and resume reproduces the uninterrupted run, across a stage swit
     makeDataset(join(root, 'a'), 1, 120);
     makeDataset(join(root, 'b'), 2, 60);
     makeDataset(join(root, 'eval'), 3, 20);
-    const config = parseTrainConfig({
-      model: { vocabSize: 32, dim: 16, layers: 2, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
-      stages: [{ data: join(root, 'a'), until: 0.75 }, { data: join(root, 'b') }],
-      eval: join(root, 'eval'), evalEvery: 4, evalBatches: 2,
-      rows: 2, seqLen: 24, steps: 8, gradAccum: 2, seed: 5, checkpointEvery: 0,
-      optimizer: { lr: 1e-2, warmup: 2 },
-    }, 'test config');
+    const config = parseTrainConfig(
+      {
+        model: { vocabSize: 32, dim: 16, layers: 2, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
+        stages: [{ data: join(root, 'a'), until: 0.75 }, { data: join(root, 'b') }],
+        eval: join(root, 'eval'),
+        evalEvery: 4,
+        evalBatches: 2,
+        rows: 2,
+        seqLen: 24,
+        steps: 8,
+        gradAccum: 2,
+        seed: 5,
+        checkpointEvery: 0,
+        optimizer: { lr: 1e-2, warmup: 2 },
+      },
+      'test config',
+    );
     const whole = await train(config, join(root, 'whole'));
     assert.equal(whole.finalStep, 8);
     assert.ok(whole.losses[7] < whole.losses[0], `loss falls: ${whole.losses.join(', ')}`);
@@ -50,9 +64,18 @@ test('interrupt and resume reproduces the uninterrupted run, across a stage swit
     assert.deepEqual([...first.losses, ...second.losses], whole.losses);
     assert.deepEqual(second.model.params.flat, whole.model.params.flat);
 
-    const metrics = readFileSync(join(root, 'split', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(metrics.filter((m) => 'loss' in m).map((m) => m.step), [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.deepEqual(metrics.filter((m) => 'loss' in m).map((m) => m.stage), [0, 0, 0, 0, 0, 0, 1, 1]);
+    const metrics = readFileSync(join(root, 'split', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      metrics.filter((m) => 'loss' in m).map((m) => m.step),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    assert.deepEqual(
+      metrics.filter((m) => 'loss' in m).map((m) => m.stage),
+      [0, 0, 0, 0, 0, 0, 1, 1],
+    );
     assert.ok(metrics.some((m) => 'evalLoss' in m && m.step === 4));
 
     // a corrupted checkpoint is a clear error, not a crash or a silent wrong model

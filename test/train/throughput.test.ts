@@ -15,7 +15,11 @@ function makeDataset(dir: string): void {
   const w = new ShardWriter(dir, 32, 200);
   for (let d = 0; d < 60; d++) {
     const tokens = [1, ...Array.from({ length: 4 + rng.int(20) }, () => 3 + rng.int(29)), 2];
-    w.add(tokens, tokens.map((_, i) => (i === 0 ? 0 : 1)), 's');
+    w.add(
+      tokens,
+      tokens.map((_, i) => (i === 0 ? 0 : 1)),
+      's',
+    );
   }
   w.finish();
 }
@@ -24,17 +28,29 @@ test('a training step is rows × seqLen × gradAccum tokens, in the trainer and 
   const root = mkdtempSync(join(tmpdir(), 'lmlab-throughput-'));
   try {
     makeDataset(join(root, 'data'));
-    const config = parseTrainConfig({
-      model: { vocabSize: 32, dim: 16, layers: 1, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
-      stages: [{ data: join(root, 'data') }],
-      rows: 2, seqLen: 16, steps: 3, gradAccum: 3, seed: 1, checkpointEvery: 0, evalEvery: 0,
-      optimizer: { lr: 1e-3, warmup: 0 },
-    }, 'test config');
+    const config = parseTrainConfig(
+      {
+        model: { vocabSize: 32, dim: 16, layers: 1, heads: 2, kvHeads: 1, ffnHidden: 32, maxSeqLen: 32 },
+        stages: [{ data: join(root, 'data') }],
+        rows: 2,
+        seqLen: 16,
+        steps: 3,
+        gradAccum: 3,
+        seed: 1,
+        checkpointEvery: 0,
+        evalEvery: 0,
+        optimizer: { lr: 1e-3, warmup: 0 },
+      },
+      'test config',
+    );
     assert.equal(tokensPerStep(config), 2 * 16 * 3);
 
     const seen: number[] = [];
     await train(config, join(root, 'run'), { onStep: (m) => seen.push(m.tokensSeen) });
-    assert.deepEqual(seen, [1, 2, 3].map((step) => step * tokensPerStep(config)));
+    assert.deepEqual(
+      seen,
+      [1, 2, 3].map((step) => step * tokensPerStep(config)),
+    );
 
     let clock = 0;
     const rate = await measureThroughput(config, join(root, 'probe'), 4, () => (clock += 1000));

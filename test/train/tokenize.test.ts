@@ -18,7 +18,10 @@ test('JSONL and text files become framed documents with sources', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-tok-'));
   try {
     mkdirSync(join(dir, 'in'));
-    writeFileSync(join(dir, 'in', 'a.jsonl'), '{"text": "the fox", "site": "x.org"}\n\n{"text": "lazy dog ü", "site": "y.org"}\n');
+    writeFileSync(
+      join(dir, 'in', 'a.jsonl'),
+      '{"text": "the fox", "site": "x.org"}\n\n{"text": "lazy dog ü", "site": "y.org"}\n',
+    );
     writeFileSync(join(dir, 'in', 'b.txt'), 'numbers 12345\nand more');
     const r = await tokenizeCorpus([join(dir, 'in')], join(dir, 'out'), tokenizer, { sourceField: 'site' });
     assert.equal(r.stats.documents, 3);
@@ -30,7 +33,10 @@ test('JSONL and text files become framed documents with sources', async () => {
     assert.equal(first[0], tokenizer.bosId);
     assert.equal(first[first.length - 1], tokenizer.eosId);
     assert.equal(shard.mask[0], 0);
-    assert.equal(tokenizer.decode(Array.from(shard.tokens.subarray(shard.offsets[2] + 1, shard.offsets[3] - 1))), 'numbers 12345\nand more');
+    assert.equal(
+      tokenizer.decode(Array.from(shard.tokens.subarray(shard.offsets[2] + 1, shard.offsets[3] - 1))),
+      'numbers 12345\nand more',
+    );
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -49,7 +55,10 @@ test('bad input: malformed JSONL stops with the line, or is skipped and counted;
     assert.deepEqual(stats.skipped, { 'no "text"': 1, 'malformed JSON': 1 });
     const latin1 = join(dir, 'latin1.txt');
     writeFileSync(latin1, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
-    await assert.rejects(tokenizeCorpus([latin1], join(dir, 'o2'), tokenizer), /latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)/);
+    await assert.rejects(
+      tokenizeCorpus([latin1], join(dir, 'o2'), tokenizer),
+      /latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)/,
+    );
     await assert.rejects(tokenizeCorpus([join(dir, 'missing')], join(dir, 'o3'), tokenizer), /corpus path not found/);
     const empty = join(dir, 'empty.jsonl');
     writeFileSync(empty, '\n');

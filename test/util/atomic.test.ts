@@ -22,17 +22,33 @@ test('a failed write keeps the old file, leaves no temporary and names the path'
     const path = join(dir, 'report.md');
     writeAtomic(path, 'old report\n');
     const full = Object.assign(new Error('write failed'), { code: 'ENOSPC' });
-    assert.throws(() => writeFileAtomicFd(path, () => { throw full; }),
-      (e: Error) => e instanceof LmlabError && e.message === `cannot write ${path}: ENOSPC (no space left on the device)`);
+    assert.throws(
+      () =>
+        writeFileAtomicFd(path, () => {
+          throw full;
+        }),
+      (e: Error) =>
+        e instanceof LmlabError && e.message === `cannot write ${path}: ENOSPC (no space left on the device)`,
+    );
     assert.equal(readFileSync(path, 'utf8'), 'old report\n');
     assert.deepEqual(readdirSync(dir), ['report.md']);
     // a real I/O error names its path too
     writeFileSync(join(dir, 'file'), 'x');
-    assert.throws(() => writeAtomic(join(dir, 'file', 'below.json'), '{}'), /cannot write .*file\/below\.json: ENOTDIR/);
+    assert.throws(
+      () => writeAtomic(join(dir, 'file', 'below.json'), '{}'),
+      /cannot write .*file\/below\.json: ENOTDIR/,
+    );
     // folders: all or nothing
     const folder = join(dir, 'export');
     writeDirAtomic(folder, (tmp) => writeFileSync(join(tmp, 'a'), '1'));
-    assert.throws(() => writeDirAtomic(folder, (tmp) => { writeFileSync(join(tmp, 'a'), '2'); throw full; }), /cannot write .*export: ENOSPC/);
+    assert.throws(
+      () =>
+        writeDirAtomic(folder, (tmp) => {
+          writeFileSync(join(tmp, 'a'), '2');
+          throw full;
+        }),
+      /cannot write .*export: ENOSPC/,
+    );
     assert.equal(readFileSync(join(folder, 'a'), 'utf8'), '1');
     writeDirAtomic(folder, (tmp) => writeFileSync(join(tmp, 'b'), '3'));
     assert.deepEqual(readdirSync(folder), ['b']);
@@ -73,9 +89,12 @@ test('temporaries of dead processes are swept; live ones and ordinary files are 
   }
 });
 
-test('SIGTERM and SIGINT remove the process\'s own scratch folders', async () => {
+test("SIGTERM and SIGINT remove the process's own scratch folders", async () => {
   const stale = fileURLToPath(new URL('../../src/util/stale.ts', import.meta.url));
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     const script = `
       import { mkdirSync } from 'node:fs';
       import { tmpdir } from 'node:os';
@@ -86,8 +105,12 @@ test('SIGTERM and SIGINT remove the process\'s own scratch folders', async () =>
       installCleanup();
       console.log(dir);
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const dir = await new Promise<string>((resolve) => child.stdout.once('data', (c: Buffer) => resolve(c.toString().trim())));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const dir = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (c: Buffer) => resolve(c.toString().trim())),
+    );
     assert.equal(existsSync(dir), true);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     child.kill(signal);
@@ -105,7 +128,12 @@ test('locks: one owner, a clear message, released on close, stale ones taken ove
     assert.equal(owner.pid, process.pid);
     assert.equal(typeof owner.host, 'string');
     assert.ok(!Number.isNaN(Date.parse(owner.started)));
-    assert.throws(() => FileLock.acquire(path, 'thing'), (e: Error) => e instanceof LmlabError && new RegExp(`^thing is in use by PID ${process.pid} \\(since .*\\); lock file ${path}$`).test(e.message));
+    assert.throws(
+      () => FileLock.acquire(path, 'thing'),
+      (e: Error) =>
+        e instanceof LmlabError &&
+        new RegExp(`^thing is in use by PID ${process.pid} \\(since .*\\); lock file ${path}$`).test(e.message),
+    );
     lock.release();
     assert.equal(existsSync(path), false);
     writeFileSync(path, JSON.stringify({ pid: deadPid(), host: owner.host, started: 'then' }));

@@ -5,8 +5,18 @@ import assert from 'node:assert/strict';
 import { meanInterval, pairedInterval, tQuantile975 } from '../../src/util/statistics.ts';
 
 test('97.5% quantiles of Student t match the printed tables', () => {
-  const table: Array<[number, number]> = [[1, 12.706], [2, 4.303], [3, 3.182], [5, 2.571], [10, 2.228], [11, 2.201], [30, 2.042], [120, 1.98]];
-  for (const [df, expected] of table) assert.ok(Math.abs(tQuantile975(df) - expected) < 5e-4, `df ${df}: ${tQuantile975(df)}`);
+  const table: Array<[number, number]> = [
+    [1, 12.706],
+    [2, 4.303],
+    [3, 3.182],
+    [5, 2.571],
+    [10, 2.228],
+    [11, 2.201],
+    [30, 2.042],
+    [120, 1.98],
+  ];
+  for (const [df, expected] of table)
+    assert.ok(Math.abs(tQuantile975(df) - expected) < 5e-4, `df ${df}: ${tQuantile975(df)}`);
   assert.ok(Math.abs(tQuantile975(1e6) - 1.96) < 1e-3);
   assert.ok(Number.isNaN(tQuantile975(0)));
 });

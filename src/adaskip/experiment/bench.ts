@@ -21,8 +21,17 @@ import { profileFromStatistics, type AdaSkipProfile } from '../profile.ts';
 import { SublayerStatsCollector } from '../stats.ts';
 
 const SHAPE_KEYS: Record<string, keyof LlamaConfig> = {
-  dim: 'dim', layers: 'layers', heads: 'heads', kv: 'kvHeads', kvHeads: 'kvHeads', ffn: 'ffnHidden', ffnHidden: 'ffnHidden',
-  vocab: 'vocabSize', vocabSize: 'vocabSize', context: 'maxSeqLen', maxSeqLen: 'maxSeqLen',
+  dim: 'dim',
+  layers: 'layers',
+  heads: 'heads',
+  kv: 'kvHeads',
+  kvHeads: 'kvHeads',
+  ffn: 'ffnHidden',
+  ffnHidden: 'ffnHidden',
+  vocab: 'vocabSize',
+  vocabSize: 'vocabSize',
+  context: 'maxSeqLen',
+  maxSeqLen: 'maxSeqLen',
 };
 
 export const REFERENCE_SHAPE = 'dim=512,layers=16,heads=8,kv=8,ffn=1376,vocab=8192,context=8192';
@@ -32,12 +41,21 @@ export const QUICK_SHAPE = 'dim=64,layers=8,heads=4,kv=2,ffn=160,vocab=256,conte
 export function parseShape(text: string, base = REFERENCE_SHAPE): LlamaConfig {
   const values: Record<string, number> = {};
   for (const source of [base, text]) {
-    for (const part of source.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of source
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [key, raw] = part.split('=');
       const field = SHAPE_KEYS[key?.trim() ?? ''];
       const value = Number(raw);
-      if (!field) throw new LmlabError(`unknown shape key "${key}" (use ${Object.keys(SHAPE_KEYS).filter((k) => k.length < 8).join(', ')})`);
-      if (raw === undefined || !Number.isInteger(value) || value < 1) throw new LmlabError(`shape ${key} must be a positive whole number, got "${raw ?? ''}"`);
+      if (!field)
+        throw new LmlabError(
+          `unknown shape key "${key}" (use ${Object.keys(SHAPE_KEYS)
+            .filter((k) => k.length < 8)
+            .join(', ')})`,
+        );
+      if (raw === undefined || !Number.isInteger(value) || value < 1)
+        throw new LmlabError(`shape ${key} must be a positive whole number, got "${raw ?? ''}"`);
       values[field] = value;
     }
   }
@@ -126,15 +144,23 @@ function timedRun(session: InferenceSession, prompt: Int32Array, decodeTokens: n
   const wall2 = performance.now();
   const cpu2 = cpuMs();
   return {
-    ttftMs: wall1 - wall0, ttftCpuMs: cpu1 - cpu0,
-    decodeTokensPerSecond: decodeTokens / ((wall2 - wall1) / 1000), decodeTokensPerCpuSecond: decodeTokens / ((cpu2 - cpu1) / 1000),
+    ttftMs: wall1 - wall0,
+    ttftCpuMs: cpu1 - cpu0,
+    decodeTokensPerSecond: decodeTokens / ((wall2 - wall1) / 1000),
+    decodeTokensPerCpuSecond: decodeTokens / ((cpu2 - cpu1) / 1000),
     kvBytes: session.kvBytesUsed(),
   };
 }
 
 /** Calibration on random tokens, timing the same prefills with and without the observer. */
-function calibrateTimed(model: LlamaModel, o: BenchOptions, rng: Rng): { profile: AdaSkipProfile; collection: BenchReport['collection'] } {
-  const prompts = Array.from({ length: o.calibrationRequests }, () => randomTokens(Math.min(o.calibrationLength, model.config.maxSeqLen), model.config.vocabSize, rng));
+function calibrateTimed(
+  model: LlamaModel,
+  o: BenchOptions,
+  rng: Rng,
+): { profile: AdaSkipProfile; collection: BenchReport['collection'] } {
+  const prompts = Array.from({ length: o.calibrationRequests }, () =>
+    randomTokens(Math.min(o.calibrationLength, model.config.maxSeqLen), model.config.vocabSize, rng),
+  );
   const collector = new SublayerStatsCollector(model.config.layers, model.config.dim);
   const plain = new InferenceSession(model, { chunk: o.chunk });
   // the observer's own time, measured inside it: immune to run-to-run noise of a shared machine
@@ -166,7 +192,16 @@ function calibrateTimed(model: LlamaModel, o: BenchOptions, rng: Rng): { profile
     tokens += prompt.length;
   }
   const profile = profileFromStatistics(model, collector.statistics());
-  return { profile, collection: { plainMs, collectingMs, overhead: collectingMs / plainMs - 1, observerShare: observerMs / collectingMs, tokens } };
+  return {
+    profile,
+    collection: {
+      plainMs,
+      collectingMs,
+      overhead: collectingMs / plainMs - 1,
+      observerShare: observerMs / collectingMs,
+      tokens,
+    },
+  };
 }
 
 function median(values: number[]): number {
@@ -178,23 +213,35 @@ function median(values: number[]): number {
 export function runAdaSkipBench(o: BenchOptions): BenchReport {
   const c = o.config;
   for (const t of o.contexts) {
-    if (t + o.decodeTokens + 1 > c.maxSeqLen) throw new LmlabError(`context ${t} plus ${o.decodeTokens + 1} generated tokens exceeds the model context ${c.maxSeqLen}`);
+    if (t + o.decodeTokens + 1 > c.maxSeqLen)
+      throw new LmlabError(
+        `context ${t} plus ${o.decodeTokens + 1} generated tokens exceeds the model context ${c.maxSeqLen}`,
+      );
   }
   const counts: Array<[string, number]> = [
-    ['repeats', o.repeats], ['decode tokens', o.decodeTokens], ['calibration requests', o.calibrationRequests],
-    ['calibration tokens', o.calibrationLength], ['chunk', o.chunk], ...o.contexts.map((t): [string, number] => ['context', t]),
+    ['repeats', o.repeats],
+    ['decode tokens', o.decodeTokens],
+    ['calibration requests', o.calibrationRequests],
+    ['calibration tokens', o.calibrationLength],
+    ['chunk', o.chunk],
+    ...o.contexts.map((t): [string, number] => ['context', t]),
   ];
-  for (const [name, n] of counts) if (!Number.isInteger(n) || n < 1) throw new LmlabError(`${name} must be a whole number ≥ 1, got ${n}`);
+  for (const [name, n] of counts)
+    if (!Number.isInteger(n) || n < 1) throw new LmlabError(`${name} must be a whole number ≥ 1, got ${n}`);
   const model = LlamaModel.initialised(c, o.seed);
   const rng = new Rng(o.seed + 1);
   o.log(`model: ${describeConfig(c)} (random weights, seed ${o.seed})`);
   const { profile, collection } = calibrateTimed(model, o, rng);
-  o.log(`calibration: ${o.calibrationRequests} requests × ${Math.min(o.calibrationLength, c.maxSeqLen)} tokens; statistics collection: ${(collection.observerShare * 100).toFixed(2)}% of prefill time spent in the observer; wall clock ${collection.collectingMs.toFixed(0)} vs ${collection.plainMs.toFixed(0)} ms without (${(collection.overhead * 100).toFixed(1)}%)`);
+  o.log(
+    `calibration: ${o.calibrationRequests} requests × ${Math.min(o.calibrationLength, c.maxSeqLen)} tokens; statistics collection: ${(collection.observerShare * 100).toFixed(2)}% of prefill time spent in the observer; wall clock ${collection.collectingMs.toFixed(0)} vs ${collection.plainMs.toFixed(0)} ms without (${(collection.overhead * 100).toFixed(1)}%)`,
+  );
   const rows: BenchRow[] = [];
   for (const context of o.contexts) {
     const prompt = randomTokens(context, c.vocabSize, rng);
     const dense = () => timedRun(new InferenceSession(model, { chunk: o.chunk }), prompt, o.decodeTokens);
-    const times = o.methods.includes('cost-aware') ? measureSublayerTimes(model, context, { phase: 'prefill', chunk: o.chunk }) : null;
+    const times = o.methods.includes('cost-aware')
+      ? measureSublayerTimes(model, context, { phase: 'prefill', chunk: o.chunk })
+      : null;
     const configs = o.alphas.flatMap((alpha) => o.methods.map((method) => ({ alpha, method })));
     const runs = configs.map(() => [] as RunResult[]);
     const denseRuns: RunResult[] = [];
@@ -204,39 +251,72 @@ export function runAdaSkipBench(o: BenchOptions): BenchReport {
       denseRuns.push(dense());
       configs.forEach(({ alpha, method }, i) => {
         let timeBudget: number | undefined;
-        if (method === 'cost-aware') timeBudget = timeShare(selectSkipSet('adaskip', c.layers, profile, { alpha }), times!);
+        if (method === 'cost-aware')
+          timeBudget = timeShare(selectSkipSet('adaskip', c.layers, profile, { alpha }), times!);
         const controller = createAdaSkipHooks(model, profile, {
-          method, mode: 'e2e', alpha, seed: o.seed,
+          method,
+          mode: 'e2e',
+          alpha,
+          seed: o.seed,
           ...(timeBudget !== undefined ? { timeBudget, sublayerTimes: times! } : {}),
         });
         const run = timedRun(controller.newSession(model, o.chunk), prompt, o.decodeTokens);
         runs[i].push(run);
         const stats = controller.stats();
         statsOf[i] = { skipped: stats.offline, flopShareSkipped: stats.flopShareSkipped };
-        o.log(`  T=${context} α=${alpha} ${method} (repeat ${r + 1}): first token ${run.ttftMs.toFixed(0)} ms, decode ${run.decodeTokensPerSecond.toFixed(1)} tok/s`);
+        o.log(
+          `  T=${context} α=${alpha} ${method} (repeat ${r + 1}): first token ${run.ttftMs.toFixed(0)} ms, decode ${run.decodeTokensPerSecond.toFixed(1)} tok/s`,
+        );
       });
     }
     denseRuns.push(dense());
     const med = (list: RunResult[], key: keyof RunResult) => median(list.map((x) => x[key]));
     const d = {
-      ttft: med(denseRuns, 'ttftMs'), ttftCpu: med(denseRuns, 'ttftCpuMs'),
-      tps: med(denseRuns, 'decodeTokensPerSecond'), tpsCpu: med(denseRuns, 'decodeTokensPerCpuSecond'),
+      ttft: med(denseRuns, 'ttftMs'),
+      ttftCpu: med(denseRuns, 'ttftCpuMs'),
+      tps: med(denseRuns, 'decodeTokensPerSecond'),
+      tpsCpu: med(denseRuns, 'decodeTokensPerCpuSecond'),
     };
-    o.log(`  T=${context} dense: first token ${denseRuns.map((x) => x.ttftMs.toFixed(0)).join(' / ')} ms, decode ${denseRuns.map((x) => x.decodeTokensPerSecond.toFixed(1)).join(' / ')} tok/s`);
+    o.log(
+      `  T=${context} dense: first token ${denseRuns.map((x) => x.ttftMs.toFixed(0)).join(' / ')} ms, decode ${denseRuns.map((x) => x.decodeTokensPerSecond.toFixed(1)).join(' / ')} tok/s`,
+    );
     rows.push({
-      context, method: 'dense', alpha: 0, skipped: 'nothing', ttftMs: d.ttft, ttftCpuMs: d.ttftCpu, decodeTokensPerSecond: d.tps,
-      decodeTokensPerCpuSecond: d.tpsCpu, kvBytes: denseRuns[0].kvBytes, flopShareSkipped: 0,
-      prefillSpeedup: 1, decodeSpeedup: 1, prefillCpuSpeedup: 1, decodeCpuSpeedup: 1,
+      context,
+      method: 'dense',
+      alpha: 0,
+      skipped: 'nothing',
+      ttftMs: d.ttft,
+      ttftCpuMs: d.ttftCpu,
+      decodeTokensPerSecond: d.tps,
+      decodeTokensPerCpuSecond: d.tpsCpu,
+      kvBytes: denseRuns[0].kvBytes,
+      flopShareSkipped: 0,
+      prefillSpeedup: 1,
+      decodeSpeedup: 1,
+      prefillCpuSpeedup: 1,
+      decodeCpuSpeedup: 1,
     });
     configs.forEach(({ alpha, method }, i) => {
       const m = {
-        ttft: med(runs[i], 'ttftMs'), ttftCpu: med(runs[i], 'ttftCpuMs'),
-        tps: med(runs[i], 'decodeTokensPerSecond'), tpsCpu: med(runs[i], 'decodeTokensPerCpuSecond'),
+        ttft: med(runs[i], 'ttftMs'),
+        ttftCpu: med(runs[i], 'ttftCpuMs'),
+        tps: med(runs[i], 'decodeTokensPerSecond'),
+        tpsCpu: med(runs[i], 'decodeTokensPerCpuSecond'),
       };
       rows.push({
-        context, method, alpha, ...statsOf[i], ttftMs: m.ttft, ttftCpuMs: m.ttftCpu, decodeTokensPerSecond: m.tps,
-        decodeTokensPerCpuSecond: m.tpsCpu, kvBytes: runs[i][0].kvBytes,
-        prefillSpeedup: d.ttft / m.ttft, decodeSpeedup: m.tps / d.tps, prefillCpuSpeedup: d.ttftCpu / m.ttftCpu, decodeCpuSpeedup: m.tpsCpu / d.tpsCpu,
+        context,
+        method,
+        alpha,
+        ...statsOf[i],
+        ttftMs: m.ttft,
+        ttftCpuMs: m.ttftCpu,
+        decodeTokensPerSecond: m.tps,
+        decodeTokensPerCpuSecond: m.tpsCpu,
+        kvBytes: runs[i][0].kvBytes,
+        prefillSpeedup: d.ttft / m.ttft,
+        decodeSpeedup: m.tps / d.tps,
+        prefillCpuSpeedup: d.ttftCpu / m.ttftCpu,
+        decodeCpuSpeedup: m.tpsCpu / d.tpsCpu,
       });
     });
   }

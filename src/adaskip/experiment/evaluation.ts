@@ -43,19 +43,47 @@ export function runEvaluation(o: EvaluationOptions): void {
   const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality(o), o.log);
   const longest = Math.max(...o.speedContexts);
   const decodeTokens = 32;
-  const room = (c: LlamaConfig): LlamaConfig => ({ ...c, maxSeqLen: Math.max(c.maxSeqLen, longest + decodeTokens + 1) });
-  const bench = (name: string, config: LlamaConfig, methods: SkipMethod[], alphas: number[]) => cached<BenchReport>(join(o.work, `speed-${name}.json`), () => runAdaSkipBench({
-    config, contexts: o.speedContexts, alphas, methods, decodeTokens, calibrationRequests: 4, calibrationLength: 1024,
-    seed: 1, chunk: o.chunk, repeats: o.speedRepeats, log: o.log,
-  }), o.log);
+  const room = (c: LlamaConfig): LlamaConfig => ({
+    ...c,
+    maxSeqLen: Math.max(c.maxSeqLen, longest + decodeTokens + 1),
+  });
+  const bench = (name: string, config: LlamaConfig, methods: SkipMethod[], alphas: number[]) =>
+    cached<BenchReport>(
+      join(o.work, `speed-${name}.json`),
+      () =>
+        runAdaSkipBench({
+          config,
+          contexts: o.speedContexts,
+          alphas,
+          methods,
+          decodeTokens,
+          calibrationRequests: 4,
+          calibrationLength: 1024,
+          seed: 1,
+          chunk: o.chunk,
+          repeats: o.speedRepeats,
+          log: o.log,
+        }),
+      o.log,
+    );
   const speed: Array<{ title: string; report: BenchReport }> = [
-    { title: 'The trained model\'s shape (context extended for 8K)', report: bench('trained-shape', room(o.model.config), o.methods, o.alphas) },
+    {
+      title: "The trained model's shape (context extended for 8K)",
+      report: bench('trained-shape', room(o.model.config), o.methods, o.alphas),
+    },
   ];
   if (o.referenceShape) {
-    speed.push({ title: `Larger reference shape, α = ${DEFAULT_ALPHA}`, report: bench('reference-shape', room(o.referenceShape), o.referenceMethods, [DEFAULT_ALPHA]) });
+    speed.push({
+      title: `Larger reference shape, α = ${DEFAULT_ALPHA}`,
+      report: bench('reference-shape', room(o.referenceShape), o.referenceMethods, [DEFAULT_ALPHA]),
+    });
   }
   writeAdaSkipReport(o.reportPath, {
-    command: o.command, model: describeConfig(o.model.config), training: o.training, quality, speed,
+    command: o.command,
+    model: describeConfig(o.model.config),
+    training: o.training,
+    quality,
+    speed,
     startedAt: readFileSync(startedPath, 'utf8').trim(),
   });
   o.log(`report written to ${o.reportPath}`);

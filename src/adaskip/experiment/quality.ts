@@ -86,7 +86,7 @@ function argmax(row: Float32Array): number {
 
 function prompted(tokenizer: Tokenizer, text: string): Int32Array {
   const bos = tokenizer.bosId;
-  if (bos === undefined) throw new LmlabError('the model\'s tokenizer has no BOS token');
+  if (bos === undefined) throw new LmlabError("the model's tokenizer has no BOS token");
   return Int32Array.from([bos, ...tokenizer.encode(text)]);
 }
 
@@ -96,7 +96,12 @@ function charsPerToken(tokenizer: Tokenizer, paragraphs: string[]): number {
   return sample.length / Math.max(1, tokenizer.encode(sample).length);
 }
 
-function buildPrompts(o: QualityOptions, ratio: number, perTask: number, seedOf: (task: number, i: number) => number): Prompt[] {
+function buildPrompts(
+  o: QualityOptions,
+  ratio: number,
+  perTask: number,
+  seedOf: (task: number, i: number) => number,
+): Prompt[] {
   const haystack = new Haystack(o.paragraphs);
   const out: Prompt[] = [];
   for (const [t, task] of TASKS.entries()) {
@@ -176,45 +181,91 @@ function agreementWith(dense: number[], other: number[]): number {
 export function evaluateQuality(o: QualityOptions): QualityReport {
   const log = o.log ?? (() => {});
   const { model, tokenizer } = o;
-  if (o.promptTokens + 64 > model.config.maxSeqLen) throw new LmlabError(`prompts of ${o.promptTokens} tokens do not fit the model's context of ${model.config.maxSeqLen}`);
+  if (o.promptTokens + 64 > model.config.maxSeqLen)
+    throw new LmlabError(
+      `prompts of ${o.promptTokens} tokens do not fit the model's context of ${model.config.maxSeqLen}`,
+    );
   // calibration: task prompts of other seeds, and natural passages
   const ratio = charsPerToken(tokenizer, o.paragraphs);
-  const calibrationTasks = buildPrompts(o, ratio, Math.ceil(o.calibrationPrompts / 2 / TASKS.length), (t, i) => CALIBRATION_SEED_BASE + t * 1000 + i)
-    .slice(0, Math.ceil(o.calibrationPrompts / 2)).map((p) => p.ids);
+  const calibrationTasks = buildPrompts(
+    o,
+    ratio,
+    Math.ceil(o.calibrationPrompts / 2 / TASKS.length),
+    (t, i) => CALIBRATION_SEED_BASE + t * 1000 + i,
+  )
+    .slice(0, Math.ceil(o.calibrationPrompts / 2))
+    .map((p) => p.ids);
   const passageText = (start: number, n: number) => {
     const out: Int32Array[] = [];
     let k = start;
     while (out.length < n && k < o.paragraphs.length) {
       let text = '';
-      while (k < o.paragraphs.length && text.length < o.promptTokens * 3) text += (text ? '\n\n' : '') + o.paragraphs[k++];
+      while (k < o.paragraphs.length && text.length < o.promptTokens * 3)
+        text += (text ? '\n\n' : '') + o.paragraphs[k++];
       const ids = prompted(tokenizer, text);
       out.push(ids.subarray(0, Math.min(ids.length, o.promptTokens)));
     }
     return out;
   };
-  const calibrationNatural = passageText(Math.floor(o.paragraphs.length / 2), o.calibrationPrompts - calibrationTasks.length);
+  const calibrationNatural = passageText(
+    Math.floor(o.paragraphs.length / 2),
+    o.calibrationPrompts - calibrationTasks.length,
+  );
   const calibrationPrompts = [...calibrationTasks, ...calibrationNatural];
   const profile: AdaSkipProfile = calibrate(model, calibrationPrompts, { chunk: o.chunk });
-  log(`calibrated on ${calibrationPrompts.length} prompts (${calibrationTasks.length} task prompts of other seeds, ${calibrationNatural.length} natural passages)`);
+  log(
+    `calibrated on ${calibrationPrompts.length} prompts (${calibrationTasks.length} task prompts of other seeds, ${calibrationNatural.length} natural passages)`,
+  );
   const passages = passageText(0, o.perplexityPassages);
-  const times = o.methods.includes('cost-aware') ? measureSublayerTimes(model, o.promptTokens, { phase: 'prefill', chunk: o.chunk }) : null;
+  const times = o.methods.includes('cost-aware')
+    ? measureSublayerTimes(model, o.promptTokens, { phase: 'prefill', chunk: o.chunk })
+    : null;
   const eos = tokenizer.eosId;
   const results: ConfigResult[] = [];
   const lengths: number[] = [];
   for (const seed of o.seeds) {
     const prompts = buildPrompts(o, ratio, o.promptsPerTask, (t, i) => seed * 1000 + t * 100 + i);
     lengths.push(...prompts.map((p) => p.ids.length));
-    const configs: Array<{ method: SkipMethod | 'dense'; alpha: number }> = [{ method: 'dense', alpha: 0 }, ...o.alphas.flatMap((alpha) => o.methods.map((method) => ({ method, alpha })))];
+    const configs: Array<{ method: SkipMethod | 'dense'; alpha: number }> = [
+      { method: 'dense', alpha: 0 },
+      ...o.alphas.flatMap((alpha) => o.methods.map((method) => ({ method, alpha }))),
+    ];
     const runs = configs.map(({ method, alpha }) => {
-      if (method === 'dense') return { method, alpha, session: new InferenceSession(model, { chunk: o.chunk }), stats: () => ({ flopShareSkipped: 0, skipped: 'nothing' }) };
-      const timeBudget = method === 'cost-aware' ? timeShare(selectSkipSet('adaskip', model.config.layers, profile, { alpha }), times!) : undefined;
+      if (method === 'dense')
+        return {
+          method,
+          alpha,
+          session: new InferenceSession(model, { chunk: o.chunk }),
+          stats: () => ({ flopShareSkipped: 0, skipped: 'nothing' }),
+        };
+      const timeBudget =
+        method === 'cost-aware'
+          ? timeShare(selectSkipSet('adaskip', model.config.layers, profile, { alpha }), times!)
+          : undefined;
       const controller = createAdaSkipHooks(model, profile, {
-        method, mode: 'e2e', alpha, seed,
+        method,
+        mode: 'e2e',
+        alpha,
+        seed,
         ...(timeBudget !== undefined ? { timeBudget, sublayerTimes: times! } : {}),
       });
-      return { method, alpha, session: controller.newSession(model, o.chunk), stats: () => { const s = controller.stats(); return { flopShareSkipped: s.flopShareSkipped, skipped: s.offline }; } };
+      return {
+        method,
+        alpha,
+        session: controller.newSession(model, o.chunk),
+        stats: () => {
+          const s = controller.stats();
+          return { flopShareSkipped: s.flopShareSkipped, skipped: s.offline };
+        },
+      };
     });
-    const tallies = runs.map(() => ({ perTask: new Map<TaskName, { exact: number; items: number; agreement: number; answerLoss: number; n: number }>(), ttft: 0, decodeMs: 0, decoded: 0, kvBytes: 0 }));
+    const tallies = runs.map(() => ({
+      perTask: new Map<TaskName, { exact: number; items: number; agreement: number; answerLoss: number; n: number }>(),
+      ttft: 0,
+      decodeMs: 0,
+      decoded: 0,
+      kvBytes: 0,
+    }));
     // Prompt by prompt, every configuration in turn (dense first, for the agreement): slow drift
     // of a shared machine then lands on all configurations alike, and the timings pair up.
     for (const p of prompts) {
@@ -243,14 +294,31 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
       const statsNow = run.stats();
       const ppl = perplexity(run.session, model, passages, o.chunk);
       const row: ConfigResult = {
-        seed, method: run.method, alpha: run.alpha, perplexity: ppl, ttftMs: t.ttft / prompts.length, decodeTokensPerSecond: t.decoded / (t.decodeMs / 1000),
-        kvBytes: t.kvBytes, ...statsNow,
-        tasks: TASKS.map((task) => { const a = t.perTask.get(task)!; return { task, exact: a.exact / a.n, items: a.items / a.n, agreement: a.agreement / a.n, answerLoss: a.answerLoss / a.n }; }),
+        seed,
+        method: run.method,
+        alpha: run.alpha,
+        perplexity: ppl,
+        ttftMs: t.ttft / prompts.length,
+        decodeTokensPerSecond: t.decoded / (t.decodeMs / 1000),
+        kvBytes: t.kvBytes,
+        ...statsNow,
+        tasks: TASKS.map((task) => {
+          const a = t.perTask.get(task)!;
+          return {
+            task,
+            exact: a.exact / a.n,
+            items: a.items / a.n,
+            agreement: a.agreement / a.n,
+            answerLoss: a.answerLoss / a.n,
+          };
+        }),
       };
       results.push(row);
       const meanItems = row.tasks.reduce((s, x) => s + x.items, 0) / row.tasks.length;
       const meanLoss = row.tasks.reduce((s, x) => s + x.answerLoss, 0) / row.tasks.length;
-      log(`seed ${seed} ${run.method}${run.method === 'dense' ? '' : ` α=${run.alpha}`}: items ${meanItems.toFixed(3)}, answer loss ${meanLoss.toFixed(3)}, ppl ${ppl.toFixed(2)}, first token ${row.ttftMs.toFixed(0)} ms, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, FLOPs skipped ${(row.flopShareSkipped * 100).toFixed(1)}%`);
+      log(
+        `seed ${seed} ${run.method}${run.method === 'dense' ? '' : ` α=${run.alpha}`}: items ${meanItems.toFixed(3)}, answer loss ${meanLoss.toFixed(3)}, ppl ${ppl.toFixed(2)}, first token ${row.ttftMs.toFixed(0)} ms, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, FLOPs skipped ${(row.flopShareSkipped * 100).toFixed(1)}%`,
+      );
     });
   }
   const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;

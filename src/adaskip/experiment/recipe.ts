@@ -20,7 +20,16 @@ import { LmlabError } from '../../util/errors.ts';
 import { writeAtomic } from '../../util/atomic.ts';
 
 export const RECIPE_MODEL: LlamaConfig = {
-  vocabSize: 1024, dim: 64, layers: 16, heads: 4, kvHeads: 2, ffnHidden: 176, ropeTheta: 10000, normEps: 1e-5, maxSeqLen: 2048, tieEmbeddings: false,
+  vocabSize: 1024,
+  dim: 64,
+  layers: 16,
+  heads: 4,
+  kvHeads: 2,
+  ffnHidden: 176,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  maxSeqLen: 2048,
+  tieEmbeddings: false,
 };
 export const RECIPE_ROWS = 4;
 export const RECIPE_SEQ_LEN = 2048;
@@ -43,9 +52,15 @@ export interface RecipePaths {
 
 export function recipePaths(work: string): RecipePaths {
   return {
-    work, trainJsonl: join(work, 'train.jsonl'), evalJsonl: join(work, 'eval.jsonl'), heldoutText: join(work, 'heldout-paragraphs.json'),
-    tokenizer: join(work, 'tokenizer.json'), trainData: join(work, 'data', 'train'), evalData: join(work, 'data', 'eval'),
-    config: join(work, 'train-config.json'), run: join(work, 'run'),
+    work,
+    trainJsonl: join(work, 'train.jsonl'),
+    evalJsonl: join(work, 'eval.jsonl'),
+    heldoutText: join(work, 'heldout-paragraphs.json'),
+    tokenizer: join(work, 'tokenizer.json'),
+    trainData: join(work, 'data', 'train'),
+    evalData: join(work, 'data', 'eval'),
+    config: join(work, 'train-config.json'),
+    run: join(work, 'run'),
   };
 }
 
@@ -92,7 +107,12 @@ export function heldOutParagraphs(paths: RecipePaths): string[] {
   return JSON.parse(readFileSync(paths.heldoutText, 'utf8')) as string[];
 }
 
-async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaConfig, say: (l: string) => void): Promise<Tokenizer> {
+async function prepareData(
+  paths: RecipePaths,
+  o: RecipeOptions,
+  model: LlamaConfig,
+  say: (l: string) => void,
+): Promise<Tokenizer> {
   if (!existsSync(paths.trainJsonl)) {
     const natural = naturalDocuments();
     const trainTexts = natural.filter((d) => !d.heldOut).map((d) => d.text);
@@ -112,18 +132,24 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
       lines.push(JSON.stringify({ text: t.prompt + t.answer, source: task }));
     }
     const drills = o.drillDocuments ?? 60000;
-    for (let i = 0; i < drills; i++) lines.push(JSON.stringify({ text: makeDrill(TRAIN_SEED_BASE + i), source: 'drill' }));
+    for (let i = 0; i < drills; i++)
+      lines.push(JSON.stringify({ text: makeDrill(TRAIN_SEED_BASE + i), source: 'drill' }));
     // the trainer shuffles rows; the file order only matters for the tokenizer sample below
     for (let i = lines.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       [lines[i], lines[j]] = [lines[j], lines[i]];
     }
-    writeAtomic(paths.evalJsonl, heldTexts.map((text) => JSON.stringify({ text, source: 'natural' })).join('\n') + '\n');
+    writeAtomic(
+      paths.evalJsonl,
+      heldTexts.map((text) => JSON.stringify({ text, source: 'natural' })).join('\n') + '\n',
+    );
     writeAtomic(paths.heldoutText, JSON.stringify(heldTexts.flatMap((t) => paragraphsOf(t))));
     // written last and renamed into place: its presence means the data step finished
     writeFileSync(paths.trainJsonl + '.tmp', lines.join('\n') + '\n');
     renameSync(paths.trainJsonl + '.tmp', paths.trainJsonl);
-    say(`training mix: ${trainTexts.length} natural documents + ${tasks} task documents + ${drills} copy drills; ${heldTexts.length} natural documents held out`);
+    say(
+      `training mix: ${trainTexts.length} natural documents + ${tasks} task documents + ${drills} copy drills; ${heldTexts.length} natural documents held out`,
+    );
   }
   if (!existsSync(paths.tokenizer)) {
     const counter = new ChunkCounter();
@@ -140,10 +166,16 @@ async function prepareData(paths: RecipePaths, o: RecipeOptions, model: LlamaCon
     say(`fitted a ${tokenizer.vocabSize}-token BPE tokenizer on ${chars} characters`);
   }
   const tokenizer = await loadTokenizer(paths.tokenizer);
-  for (const [jsonl, dir] of [[paths.trainJsonl, paths.trainData], [paths.evalJsonl, paths.evalData]] as const) {
+  for (const [jsonl, dir] of [
+    [paths.trainJsonl, paths.trainData],
+    [paths.evalJsonl, paths.evalData],
+  ] as const) {
     if (existsSync(join(dir, 'index.json'))) continue;
     rmSync(dir, { recursive: true, force: true });
-    const done = await tokenizeCorpus([jsonl], dir, tokenizer, { sourceField: 'source', meta: { tokenizer: paths.tokenizer } });
+    const done = await tokenizeCorpus([jsonl], dir, tokenizer, {
+      sourceField: 'source',
+      meta: { tokenizer: paths.tokenizer },
+    });
     say(`tokenized ${jsonl}: ${done.tokens} tokens`);
   }
   return tokenizer;
@@ -154,12 +186,35 @@ export function recipeConfig(paths: RecipePaths, model: LlamaConfig, steps: numb
   // this recipe's tokenizer a 2-layer model copied by step ~400 at 1e-3 and stayed on the
   // plateau for 1,200 steps at 3e-3 and 1e-2; `npm run bench:induction` (its own tokenizer)
   // has both rates learning, 1e-3 with the lower copy loss. The rate matters at the margin.
-  return parseTrainConfig({
-    model, stages: [{ name: 'mix', data: paths.trainData }], eval: paths.evalData, tokenizer: paths.tokenizer,
-    rows: RECIPE_ROWS, seqLen: Math.min(RECIPE_SEQ_LEN, model.maxSeqLen), steps, seed, overflow: 'carry',
-    optimizer: { lr: 1e-3, warmup: 0.03, floor: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.033, clip: 1, decayEmbeddings: false },
-    evalEvery: Math.max(1, Math.round(steps / 10)), evalBatches: 2, checkpointEvery: Math.max(1, Math.round(steps / 20)), logEvery: 1,
-  }, 'AdaSkip recipe');
+  return parseTrainConfig(
+    {
+      model,
+      stages: [{ name: 'mix', data: paths.trainData }],
+      eval: paths.evalData,
+      tokenizer: paths.tokenizer,
+      rows: RECIPE_ROWS,
+      seqLen: Math.min(RECIPE_SEQ_LEN, model.maxSeqLen),
+      steps,
+      seed,
+      overflow: 'carry',
+      optimizer: {
+        lr: 1e-3,
+        warmup: 0.03,
+        floor: 0.1,
+        beta1: 0.9,
+        beta2: 0.95,
+        eps: 1e-8,
+        weightDecay: 0.033,
+        clip: 1,
+        decayEmbeddings: false,
+      },
+      evalEvery: Math.max(1, Math.round(steps / 10)),
+      evalBatches: 2,
+      checkpointEvery: Math.max(1, Math.round(steps / 20)),
+      logEvery: 1,
+    },
+    'AdaSkip recipe',
+  );
 }
 
 /** Builds the data, sizes the run (once; saved in the config) and trains it, resuming if begun. */
@@ -185,9 +240,12 @@ export async function runRecipe(o: RecipeOptions): Promise<{ runDir: string; con
     writeAtomic(paths.config, JSON.stringify(config, null, 1));
   }
   const result = await train(config, paths.run, {
-    resume: true, onMessage: say,
-    onStep: (m) => o.onProgress?.(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`),
+    resume: true,
+    onMessage: say,
+    onStep: (m) =>
+      o.onProgress?.(`step ${m.step}/${config.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`),
   });
-  if (result.interrupted) throw new LmlabError(`training was interrupted at step ${result.finalStep}; re-run the same command to resume`);
+  if (result.interrupted)
+    throw new LmlabError(`training was interrupted at step ${result.finalStep}; re-run the same command to resume`);
   return { runDir: paths.run, config };
 }

@@ -27,7 +27,8 @@ export interface TaskScore {
 }
 
 export function parseTask(name: string): TaskName {
-  if (!(TASKS as readonly string[]).includes(name)) throw new LmlabError(`unknown task "${name}" (one of ${TASKS.join(', ')})`);
+  if (!(TASKS as readonly string[]).includes(name))
+    throw new LmlabError(`unknown task "${name}" (one of ${TASKS.join(', ')})`);
   return name as TaskName;
 }
 
@@ -83,7 +84,32 @@ export function paragraphsOf(text: string, minChars = 40, maxChars = 600): strin
   return out;
 }
 
-const WORDS = ['apple', 'river', 'candle', 'falcon', 'marble', 'violet', 'harbor', 'copper', 'meadow', 'lantern', 'pepper', 'tiger', 'willow', 'saddle', 'comet', 'glacier', 'orchid', 'anchor', 'ember', 'thistle', 'walnut', 'beacon', 'cobalt', 'quartz'];
+const WORDS = [
+  'apple',
+  'river',
+  'candle',
+  'falcon',
+  'marble',
+  'violet',
+  'harbor',
+  'copper',
+  'meadow',
+  'lantern',
+  'pepper',
+  'tiger',
+  'willow',
+  'saddle',
+  'comet',
+  'glacier',
+  'orchid',
+  'anchor',
+  'ember',
+  'thistle',
+  'walnut',
+  'beacon',
+  'cobalt',
+  'quartz',
+];
 const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 
 function digits(rng: Rng, n: number): string {
@@ -133,34 +159,75 @@ export function makeTask(task: TaskName, seed: number, chars: number, haystack: 
       const keys = distinct(rng, WORDS, 4);
       const values = keys.map(() => digits(rng, 6));
       const asked = rng.int(keys.length);
-      const text = weave(rng, hay, keys.map((k, i) => `One of the special magic numbers for ${k} is: ${values[i]}.`));
-      return { task, prompt: `${text}\n\nWhat is the special magic number for ${keys[asked]}? The special magic number for ${keys[asked]} is:`, answer: ` ${values[asked]}.`, items: [values[asked]] };
+      const text = weave(
+        rng,
+        hay,
+        keys.map((k, i) => `One of the special magic numbers for ${k} is: ${values[i]}.`),
+      );
+      return {
+        task,
+        prompt: `${text}\n\nWhat is the special magic number for ${keys[asked]}? The special magic number for ${keys[asked]} is:`,
+        answer: ` ${values[asked]}.`,
+        items: [values[asked]],
+      };
     }
     case 'recall': {
       const keys = distinct(rng, WORDS, 6);
       const values = keys.map(() => digits(rng, 3));
-      const queries = distinct(rng, keys.map((_, i) => i), 3);
-      const text = weave(rng, hay, keys.map((k, i) => `Remember: ${k} = ${values[i]}.`));
+      const queries = distinct(
+        rng,
+        keys.map((_, i) => i),
+        3,
+      );
+      const text = weave(
+        rng,
+        hay,
+        keys.map((k, i) => `Remember: ${k} = ${values[i]}.`),
+      );
       const asked = queries.map((i) => keys[i]).join(', ');
       const items = queries.map((i) => `${keys[i]} = ${values[i]}`);
-      return { task, prompt: `${text}\n\nRecall the values of ${asked}. Answer:`, answer: ` ${items.join('; ')}.`, items };
+      return {
+        task,
+        prompt: `${text}\n\nRecall the values of ${asked}. Answer:`,
+        answer: ` ${items.join('; ')}.`,
+        items,
+      };
     }
     case 'vartrack': {
       const names = distinct(rng, [...LETTERS], 4).map((a) => `${a}${LETTERS[rng.int(LETTERS.length)]}`);
       const value = digits(rng, 5);
       const chain = names.map((n, i) => (i === 0 ? `VAR ${n} = ${value}.` : `VAR ${n} = VAR ${names[i - 1]}.`));
       const text = weave(rng, hay, chain);
-      return { task, prompt: `${text}\n\nWhich variables hold the value ${value}? They are:`, answer: ` ${names.join(' ')}.`, items: names };
+      return {
+        task,
+        prompt: `${text}\n\nWhich variables hold the value ${value}? They are:`,
+        answer: ` ${names.join(' ')}.`,
+        items: names,
+      };
     }
     case 'copy': {
       const span = distinct(rng, WORDS, 6).join(' ');
       const text = weave(rng, hay, [`<copy>${span}</copy>`]);
-      return { task, prompt: `${text}\n\nCopy the marked span. The marked span is:`, answer: ` ${span}.`, items: span.split(' ') };
+      return {
+        task,
+        prompt: `${text}\n\nCopy the marked span. The marked span is:`,
+        answer: ` ${span}.`,
+        items: span.split(' '),
+      };
     }
     case 'tagged': {
       const values = Array.from({ length: 8 }, () => code(rng, 3));
-      const text = weave(rng, hay, values.map((v) => `[tag ${v}]`));
-      return { task, prompt: `${text}\n\nList every tagged value in order. The tagged values are:`, answer: ` ${values.join(' ')}.`, items: values };
+      const text = weave(
+        rng,
+        hay,
+        values.map((v) => `[tag ${v}]`),
+      );
+      return {
+        task,
+        prompt: `${text}\n\nList every tagged value in order. The tagged values are:`,
+        answer: ` ${values.join(' ')}.`,
+        items: values,
+      };
     }
   }
 }
@@ -175,7 +242,11 @@ export function makeDrill(seed: number): string {
   const rng = new Rng(seed * 104729 + 17);
   const item = (): string => {
     const kind = rng.int(3);
-    return kind === 0 ? WORDS[rng.int(WORDS.length)] : kind === 1 ? code(rng, 2 + rng.int(2)) : digits(rng, 2 + rng.int(5));
+    return kind === 0
+      ? WORDS[rng.int(WORDS.length)]
+      : kind === 1
+        ? code(rng, 2 + rng.int(2))
+        : digits(rng, 2 + rng.int(5));
   };
   if (rng.int(2) === 0) {
     const list = Array.from({ length: 6 + rng.int(19) }, item).join(' ');
@@ -183,7 +254,11 @@ export function makeDrill(seed: number): string {
   }
   const keys = distinct(rng, WORDS, 4 + rng.int(9));
   const values = keys.map(() => digits(rng, 3 + rng.int(4)));
-  const order = distinct(rng, keys.map((_, i) => i), keys.length);
+  const order = distinct(
+    rng,
+    keys.map((_, i) => i),
+    keys.length,
+  );
   return `${keys.map((k, i) => `${k} = ${values[i]}.`).join(' ')} Lookup: ${order.map((i) => `${keys[i]} = ${values[i]}.`).join(' ')}`;
 }
 
@@ -196,6 +271,8 @@ export function scoreTask(instance: TaskInstance, output: string): TaskScore {
   const body = output.trim().replace(/\.$|\.\s.*$/s, '');
   const parts = instance.items.length === 1 ? [body.split(/[\s.]/)[0] ?? ''] : body.split(separator);
   let hits = 0;
-  instance.items.forEach((item, i) => { if (parts[i] === item) hits++; });
+  instance.items.forEach((item, i) => {
+    if (parts[i] === item) hits++;
+  });
   return { exact, items: hits / instance.items.length };
 }

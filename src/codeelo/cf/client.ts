@@ -10,9 +10,17 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import {
-  CfApiFailedError, cfProblemsetSchema, cfRatedListSchema, cfRatingChangesSchema, cfStandingsSchema,
-  parseWith, unwrapEnvelope,
-  type CfProblemset, type CfRatedUser, type CfRatingChange, type CfStandings,
+  CfApiFailedError,
+  cfProblemsetSchema,
+  cfRatedListSchema,
+  cfRatingChangesSchema,
+  cfStandingsSchema,
+  parseWith,
+  unwrapEnvelope,
+  type CfProblemset,
+  type CfRatedUser,
+  type CfRatingChange,
+  type CfStandings,
 } from './schemas.ts';
 
 export const DEFAULT_BASE_URL = 'https://codeforces.com/api';
@@ -73,7 +81,10 @@ export class CodeforcesClient {
 
   /** One API method call: cache, then the rate-limited request with retries. */
   call<T>(method: string, params: Record<string, string | number | boolean>, schema: z.ZodType<T>): Promise<T> {
-    const query = Object.keys(params).sort().map((k) => `${k}=${encodeURIComponent(String(params[k]))}`).join('&');
+    const query = Object.keys(params)
+      .sort()
+      .map((k) => `${k}=${encodeURIComponent(String(params[k]))}`)
+      .join('&');
     const what = `${method}${query ? `?${query}` : ''}`;
     const cached = this.readCache(method, query, schema, what);
     if (cached !== undefined) return Promise.resolve(cached);
@@ -117,8 +128,11 @@ export class CodeforcesClient {
   /** Waits for the rate limit, sends one GET, returns the body of a usable response. */
   private async request(url: string, what: string): Promise<string> {
     // Loop: a timer may fire a fraction of a millisecond early.
-    for (let wait = this.lastRequestAt + this.minIntervalMs - performance.now(); wait > 0;
-      wait = this.lastRequestAt + this.minIntervalMs - performance.now()) {
+    for (
+      let wait = this.lastRequestAt + this.minIntervalMs - performance.now();
+      wait > 0;
+      wait = this.lastRequestAt + this.minIntervalMs - performance.now()
+    ) {
       await sleep(Math.ceil(wait));
     }
     this.lastRequestAt = performance.now();

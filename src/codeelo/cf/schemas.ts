@@ -85,7 +85,12 @@ export const cfEnvelopeSchema = z.union([
 export function describeZodError(what: string, error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return `${what}: invalid`;
-  const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+  const path = issue.path.length
+    ? issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '')
+    : '(top level)';
   // Record-key failures wrap the real reason (e.g. a regex message) one level down.
   const inner = (issue as { issues?: { message: string }[] }).issues?.[0]?.message;
   const message = issue.code === 'invalid_key' && inner ? `${issue.message}: ${inner}` : issue.message;
@@ -94,7 +99,12 @@ export function describeZodError(what: string, error: z.ZodError): string {
 }
 
 /** Validates `data` or throws one readable line. */
-export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, As: new (message: string) => LmlabError = LmlabError): T {
+export function parseWith<T>(
+  schema: z.ZodType<T>,
+  data: unknown,
+  what: string,
+  As: new (message: string) => LmlabError = LmlabError,
+): T {
   const result = schema.safeParse(data);
   if (!result.success) throw new As(describeZodError(what, result.error));
   return result.data;
@@ -103,12 +113,16 @@ export function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, 
 /** Unwraps an API envelope: the result, or an error carrying the API's FAILED comment. */
 export function unwrapEnvelope(data: unknown, what: string): unknown {
   const envelope = parseWith(cfEnvelopeSchema, data, `${what}: not a Codeforces API response`);
-  if (envelope.status === 'FAILED') throw new CfApiFailedError(`${what}: API returned FAILED: ${envelope.comment}`, envelope.comment);
+  if (envelope.status === 'FAILED')
+    throw new CfApiFailedError(`${what}: API returned FAILED: ${envelope.comment}`, envelope.comment);
   return envelope.result;
 }
 
 export class CfApiFailedError extends LmlabError {
-  constructor(message: string, readonly comment: string) {
+  constructor(
+    message: string,
+    readonly comment: string,
+  ) {
     super(message);
     this.name = 'CfApiFailedError';
   }

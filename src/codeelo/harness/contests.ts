@@ -20,14 +20,24 @@ export interface RunContest {
 
 function bundledRunContest(contest: BundledContest, problemsRoot: string): RunContest {
   const pack = simulatedPack(contest);
-  const problems = contest.problems.map((p) => problemFromPackage(join(problemsRoot, p.problem), {
-    contestId: contest.id, index: p.index, key: `${contest.id}${p.index}`, rating: p.rating, tags: p.tags,
-  }));
+  const problems = contest.problems.map((p) =>
+    problemFromPackage(join(problemsRoot, p.problem), {
+      contestId: contest.id,
+      index: p.index,
+      key: `${contest.id}${p.index}`,
+      rating: p.rating,
+      tags: p.tags,
+    }),
+  );
   return { pack, simulated: true, problems };
 }
 
 /** Parses a comma-separated --contests list into contests, in the order given. */
-export function selectContests(spec: string, sources: ProblemSources, problemsRoot = BUNDLED_PROBLEMS_DIR): RunContest[] {
+export function selectContests(
+  spec: string,
+  sources: ProblemSources,
+  problemsRoot = BUNDLED_PROBLEMS_DIR,
+): RunContest[] {
   const out: RunContest[] = [];
   const seen = new Set<number>();
   const add = (c: RunContest): void => {
@@ -35,7 +45,10 @@ export function selectContests(spec: string, sources: ProblemSources, problemsRo
     seen.add(c.pack.contest.id);
     out.push(c);
   };
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (item === 'bundled') {
       for (const c of BUNDLED_CONTESTS) add(bundledRunContest(c, problemsRoot));
       continue;
@@ -43,15 +56,26 @@ export function selectContests(spec: string, sources: ProblemSources, problemsRo
     const bundledId = /^bundled:(\d+)$/.exec(item);
     if (bundledId) {
       const contest = bundledContest(Number(bundledId[1]));
-      if (!contest) throw new LmlabError(`no bundled contest ${bundledId[1]} (bundled: ${BUNDLED_CONTESTS.map((c) => c.id).join(', ')})`);
+      if (!contest)
+        throw new LmlabError(
+          `no bundled contest ${bundledId[1]} (bundled: ${BUNDLED_CONTESTS.map((c) => c.id).join(', ')})`,
+        );
       add(bundledRunContest(contest, problemsRoot));
       continue;
     }
-    if (!existsSync(item)) throw new LmlabError(`--contests: ${item} is neither 'bundled', 'bundled:<id>', a contest pack nor a directory of packs`);
+    if (!existsSync(item))
+      throw new LmlabError(
+        `--contests: ${item} is neither 'bundled', 'bundled:<id>', a contest pack nor a directory of packs`,
+      );
     const packs = statSync(item).isDirectory() ? [...loadPackDir(item).values()] : [loadPack(item)];
     for (const pack of packs) {
-      if (pack.problems.length === 0) throw new LmlabError(`contest ${pack.contest.id}: the pack lists no problems, so there is nothing to attempt`);
-      add({ pack, simulated: false, problems: pack.problems.map((p) => resolveProblem({ contestId: pack.contest.id, ...p }, sources)) });
+      if (pack.problems.length === 0)
+        throw new LmlabError(`contest ${pack.contest.id}: the pack lists no problems, so there is nothing to attempt`);
+      add({
+        pack,
+        simulated: false,
+        problems: pack.problems.map((p) => resolveProblem({ contestId: pack.contest.id, ...p }, sources)),
+      });
     }
   }
   if (out.length === 0) throw new LmlabError('--contests names no contest');

@@ -33,12 +33,15 @@ export interface ImportSummary {
 }
 
 type Row = Record<string, unknown>;
-interface Pair { input: string; output: string }
+interface Pair {
+  input: string;
+  output: string;
+}
 
 async function readRows(path: string): Promise<Row[]> {
   if (/\.parquet$/i.test(path)) {
     const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
-    let file;
+    let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
     try {
       file = await asyncBufferFromFile(path);
     } catch {
@@ -56,13 +59,17 @@ async function readRows(path: string): Promise<Row[]> {
   } catch {
     throw new LmlabError(`cannot read ${path}`);
   }
-  return text.split('\n').map((line, i) => [line.trim(), i] as const).filter(([line]) => line).map(([line, i]) => {
-    try {
-      return JSON.parse(line) as Row;
-    } catch (e) {
-      throw new LmlabError(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-  });
+  return text
+    .split('\n')
+    .map((line, i) => [line.trim(), i] as const)
+    .filter(([line]) => line)
+    .map(([line, i]) => {
+      try {
+        return JSON.parse(line) as Row;
+      } catch (e) {
+        throw new LmlabError(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
+      }
+    });
 }
 
 function text(row: Row, ...names: string[]): string | null {
@@ -92,7 +99,8 @@ function pairs(row: Row, name: string, where: string): Pair[] {
   if (!Array.isArray(v)) throw new LmlabError(`${where}: column ${name} is not a list of {input, output}`);
   return v.map((p, i) => {
     const o = p as Partial<Pair>;
-    if (typeof o?.input !== 'string' || typeof o?.output !== 'string') throw new LmlabError(`${where}: ${name}[${i}] has no string input/output`);
+    if (typeof o?.input !== 'string' || typeof o?.output !== 'string')
+      throw new LmlabError(`${where}: ${name}[${i}] has no string input/output`);
     return { input: o.input, output: o.output };
   });
 }
@@ -120,9 +128,12 @@ export async function importTestDataset(path: string, outDir: string, only?: Set
   rows.forEach((row, i) => {
     const contestId = num(row, 'contest_id', 'contestId');
     const index = text(row, 'index');
-    const id = (text(row, 'id', 'problem_id') ?? (contestId !== null && index ? `${contestId}${index}` : null))?.replace('/', '');
+    const id = (
+      text(row, 'id', 'problem_id') ?? (contestId !== null && index ? `${contestId}${index}` : null)
+    )?.replace('/', '');
     const where = `${path} row ${i + 1}`;
-    if (!id || !/^\d+[A-Za-z]\d?$/.test(id)) throw new LmlabError(`${where}: no problem id (id, or contest_id + index)`);
+    if (!id || !/^\d+[A-Za-z]\d?$/.test(id))
+      throw new LmlabError(`${where}: no problem id (id, or contest_id + index)`);
     const contest = Number(/^\d+/.exec(id)![0]);
     if (only && !only.has(contest)) return;
     if (text(row, 'interaction_format')) {
@@ -141,7 +152,9 @@ export async function importTestDataset(path: string, outDir: string, only?: Set
     const memoryLimitMb = Math.round(num(row, 'memory_limit_mb', 'memory_limit') ?? 256);
     const checkerSource = text(row, 'generated_checker', 'checker');
     const rating = num(row, 'rating');
-    const tags = Array.isArray(row.tags) ? (row.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+    const tags = Array.isArray(row.tags)
+      ? (row.tags as unknown[]).filter((t): t is string => typeof t === 'string')
+      : [];
     const dirName = id.toLowerCase();
     const dir = join(outDir, dirName);
     const partial = join(outDir, `.${dirName}.${process.pid}.tmp`);
@@ -155,11 +168,22 @@ export async function importTestDataset(path: string, outDir: string, only?: Set
     });
     if (checkerSource) writeFileSync(join(partial, 'checker.cpp'), checkerSource);
     writeFileSync(join(partial, 'statement.md'), statement(row, title, examples));
-    writeFileSync(join(partial, 'problem.json'), `${JSON.stringify({
-      id: dirName, title, timeLimitMs: Math.min(20_000, Math.max(100, timeLimitMs)), memoryLimitMb: Math.min(2048, Math.max(16, memoryLimitMb)),
-      ...(rating !== null && rating >= 800 && rating <= 3500 ? { rating } : {}), tags,
-      checker: checkerSource ? { type: 'custom', source: 'checker.cpp' } : { type: 'tokens' },
-    }, null, 2)}\n`);
+    writeFileSync(
+      join(partial, 'problem.json'),
+      `${JSON.stringify(
+        {
+          id: dirName,
+          title,
+          timeLimitMs: Math.min(20_000, Math.max(100, timeLimitMs)),
+          memoryLimitMb: Math.min(2048, Math.max(16, memoryLimitMb)),
+          ...(rating !== null && rating >= 800 && rating <= 3500 ? { rating } : {}),
+          tags,
+          checker: checkerSource ? { type: 'custom', source: 'checker.cpp' } : { type: 'tokens' },
+        },
+        null,
+        2,
+      )}\n`,
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
     summary.imported.push({ id, dir, tests: tests.length, checker: checkerSource ? 'custom' : 'tokens' });

@@ -36,7 +36,10 @@ export function demoReplays(problemsRoot: string): { strong: ReplayFile; weak: R
       const reference = problem.solutions.find((s) => s.expected === 'AC' && s.file.endsWith('.cpp'))!;
       strong.answers[key] = [answerFor(reference.file)];
       const wrong = problem.solutions.filter((s) => s.expected !== 'AC').map((s) => answerFor(s.file));
-      const answers = slot.rating >= 1900 ? ['I am not sure how to solve this one; a brute force would be too slow.', ...wrong] : wrong;
+      const answers =
+        slot.rating >= 1900
+          ? ['I am not sure how to solve this one; a brute force would be too slow.', ...wrong]
+          : wrong;
       if (slot.rating <= 1100) answers.push(answerFor(reference.file));
       weak.answers[key] = answers.slice(0, 8);
     }
@@ -67,18 +70,36 @@ export async function writeDemoModel(problemsRoot: string, dir: string, steps = 
     const problem = loadProblem(join(problemsRoot, name));
     for (const s of problem.solutions) if (s.expected === 'AC') counter.add(answerFor(s.file));
   }
-  const tokenizer = trainBpe(counter, { vocabSize: 1024, minFrequency: 2, extraSpecialTokens: ['<|im_start|>', '<|im_end|>'] }).tokenizer;
-  const config = parseLlamaConfig({ vocabSize: tokenizer.vocabSize, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnHidden: 128, maxSeqLen: 4096 });
+  const tokenizer = trainBpe(counter, {
+    vocabSize: 1024,
+    minFrequency: 2,
+    extraSpecialTokens: ['<|im_start|>', '<|im_end|>'],
+  }).tokenizer;
+  const config = parseLlamaConfig({
+    vocabSize: tokenizer.vocabSize,
+    dim: 64,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffnHidden: 128,
+    maxSeqLen: 4096,
+  });
   const model = LlamaModel.initialised(config, 2025);
   const answers = Object.values(demoReplays(problemsRoot).strong.answers).map((a) => a[0]);
   const stream: number[] = [];
-  for (const answer of answers) stream.push(...tokenizer.encode(`<|im_start|>assistant\n${answer}<|im_end|>\n`, { allowSpecial: true }));
+  for (const answer of answers)
+    stream.push(...tokenizer.encode(`<|im_start|>assistant\n${answer}<|im_end|>\n`, { allowSpecial: true }));
   trainBriefly(model, Int32Array.from(stream), steps);
   saveHfCheckpoint(dir, config, toNamedTensors(model.params), {
-    bosTokenId: tokenizer.specialId('<|bos|>'), eosTokenId: tokenizer.specialId('<|eos|>'),
+    bosTokenId: tokenizer.specialId('<|bos|>'),
+    eosTokenId: tokenizer.specialId('<|eos|>'),
   });
   await saveTokenizer(tokenizer, join(dir, 'tokenizer.json'));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|bos|>', eos_token: '<|im_end|>', chat_template: DEMO_CHAT_TEMPLATE }, null, 1) + '\n');
+  writeFileSync(
+    join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ bos_token: '<|bos|>', eos_token: '<|im_end|>', chat_template: DEMO_CHAT_TEMPLATE }, null, 1) +
+      '\n',
+  );
 }
 
 /** `steps` AdamW steps of next-token loss on windows of `stream` drawn with a fixed seed. */

@@ -14,16 +14,51 @@ import { RatingDistribution } from '../rating/aggregate.ts';
  * lost, so a percentile from this table can be off by up to one bucket's share.
  */
 export const COARSE_RATING_HISTOGRAM: readonly (readonly [bucketStart: number, count: number])[] = [
-  [-100, 9], [0, 16], [100, 60], [200, 148], [300, 84920], [400, 24858], [500, 23473],
-  [600, 35643], [700, 49438], [800, 53905], [900, 50234], [1000, 48765], [1100, 48722],
-  [1200, 59817], [1300, 73686], [1400, 64141], [1500, 26547], [1600, 27068], [1700, 15977],
-  [1800, 6990], [1900, 7661], [2000, 3928], [2100, 5921], [2200, 2514], [2300, 1063],
-  [2400, 936], [2500, 293], [2600, 236], [2700, 179], [2800, 96], [2900, 65], [3000, 57],
-  [3100, 25], [3200, 11], [3300, 7], [3400, 3], [3500, 3], [3600, 5], [4000, 1],
+  [-100, 9],
+  [0, 16],
+  [100, 60],
+  [200, 148],
+  [300, 84920],
+  [400, 24858],
+  [500, 23473],
+  [600, 35643],
+  [700, 49438],
+  [800, 53905],
+  [900, 50234],
+  [1000, 48765],
+  [1100, 48722],
+  [1200, 59817],
+  [1300, 73686],
+  [1400, 64141],
+  [1500, 26547],
+  [1600, 27068],
+  [1700, 15977],
+  [1800, 6990],
+  [1900, 7661],
+  [2000, 3928],
+  [2100, 5921],
+  [2200, 2514],
+  [2300, 1063],
+  [2400, 936],
+  [2500, 293],
+  [2600, 236],
+  [2700, 179],
+  [2800, 96],
+  [2900, 65],
+  [3000, 57],
+  [3100, 25],
+  [3200, 11],
+  [3300, 7],
+  [3400, 3],
+  [3500, 3],
+  [3600, 5],
+  [4000, 1],
 ];
 
 /** The real table (public Codeforces data, 717,421 ratings) shipped with lmlab. */
-export const REAL_HISTOGRAM_PATH = fileURLToPath(new URL('../../../data/codeforces-rating-histogram.csv', import.meta.url));
+export const REAL_HISTOGRAM_PATH = fileURLToPath(
+  new URL('../../../data/codeforces-rating-histogram.csv', import.meta.url),
+);
 
 export interface DistributionSource {
   distribution: RatingDistribution;
@@ -40,7 +75,10 @@ export function coarseDistribution(): RatingDistribution {
 export function loadDistribution(explicitPath?: string): DistributionSource {
   if (explicitPath) return { distribution: RatingDistribution.fromFile(explicitPath), source: explicitPath };
   if (existsSync(REAL_HISTOGRAM_PATH)) {
-    return { distribution: RatingDistribution.fromFile(REAL_HISTOGRAM_PATH), source: 'codeforces-rating-histogram.csv (717,421 human ratings)' };
+    return {
+      distribution: RatingDistribution.fromFile(REAL_HISTOGRAM_PATH),
+      source: 'codeforces-rating-histogram.csv (717,421 human ratings)',
+    };
   }
   return { distribution: coarseDistribution(), source: 'built-in 100-point buckets of the 717,421 human ratings' };
 }

@@ -45,16 +45,33 @@ export class LocalBackend implements JudgeBackend {
     const started = Date.now();
     if (!problem.local || problem.localMode === 'none') {
       const why = problem.interactive ? 'interactive problem without an interactor' : 'no tests or examples';
-      return { verdict: 'SKIP', rawVerdict: 'SKIP', backend: 'local', judgedOn: 'not judged', judgeMs: 0, maxTimeMs: null, maxMemoryKb: null, failedTest: null, message: `${why}: only the remote judge can judge it` };
+      return {
+        verdict: 'SKIP',
+        rawVerdict: 'SKIP',
+        backend: 'local',
+        judgedOn: 'not judged',
+        judgeMs: 0,
+        maxTimeMs: null,
+        maxMemoryKb: null,
+        failedTest: null,
+        message: `${why}: only the remote judge can judge it`,
+      };
     }
     const result = await judgeSubmission(problem.local, languageById(lang), Buffer.from(code, 'utf8'));
     const raw: JudgeVerdict = result.verdict;
     const failed = result.failedTest ? result.tests.find((t) => t.test === result.failedTest) : undefined;
-    const message = raw === 'CE' ? result.compileMessage.split('\n').slice(0, 3).join(' ').slice(0, 300) : failed?.message ?? '';
+    const message =
+      raw === 'CE' ? result.compileMessage.split('\n').slice(0, 3).join(' ').slice(0, 300) : (failed?.message ?? '');
     return {
-      verdict: toResultVerdict(raw), rawVerdict: raw, backend: 'local',
-      judgedOn: problem.localMode === 'tests' ? 'full tests' : 'examples only', judgeMs: Date.now() - started,
-      maxTimeMs: result.maxTimeMs, maxMemoryKb: result.maxMemoryKb, failedTest: result.failedTest, message,
+      verdict: toResultVerdict(raw),
+      rawVerdict: raw,
+      backend: 'local',
+      judgedOn: problem.localMode === 'tests' ? 'full tests' : 'examples only',
+      judgeMs: Date.now() - started,
+      maxTimeMs: result.maxTimeMs,
+      maxMemoryKb: result.maxMemoryKb,
+      failedTest: result.failedTest,
+      message,
     };
   }
 }
@@ -67,14 +84,25 @@ export interface RemoteOptions {
   verdictTimeoutMs: number;
 }
 
-const PENDING = new Set(['', 'PENDING', 'QUEUED', 'TESTING', 'JUDGING', 'RUNNING', 'COMPILING', 'IN_QUEUE', 'SUBMITTED']);
+const PENDING = new Set([
+  '',
+  'PENDING',
+  'QUEUED',
+  'TESTING',
+  'JUDGING',
+  'RUNNING',
+  'COMPILING',
+  'IN_QUEUE',
+  'SUBMITTED',
+]);
 const REMOTE_LANGUAGE: Record<string, string> = { cpp: 'cpp', c: 'c', py: 'python', js: 'javascript' };
 
 /** Reads CODEELO_BASE_URL and CODEELO_TOKEN. */
 export function remoteOptionsFromEnv(env: NodeJS.ProcessEnv, pollMs = 2000): RemoteOptions {
   const baseUrl = env.CODEELO_BASE_URL;
   const token = env.CODEELO_TOKEN;
-  if (!baseUrl || !token) throw new LmlabError('the remote judge needs CODEELO_BASE_URL and CODEELO_TOKEN in the environment');
+  if (!baseUrl || !token)
+    throw new LmlabError('the remote judge needs CODEELO_BASE_URL and CODEELO_TOKEN in the environment');
   return { baseUrl: baseUrl.replace(/\/+$/, ''), token, pollMs, verdictTimeoutMs: 30 * 60_000 };
 }
 
@@ -90,7 +118,10 @@ export class RemoteBackend implements JudgeBackend {
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, {
         method: init?.method ?? 'GET',
-        headers: { authorization: `Bearer ${this.options.token}`, ...(init ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(init ? { 'content-type': 'application/json' } : {}),
+        },
         ...(init ? { body: JSON.stringify(init.body) } : {}),
         signal: AbortSignal.timeout(60_000),
       });
@@ -98,7 +129,8 @@ export class RemoteBackend implements JudgeBackend {
       throw new LmlabError(`remote judge ${path.split('?')[0]}: ${(err as Error).message}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new LmlabError(`remote judge ${path.split('?')[0]}: HTTP ${response.status} ${text.slice(0, 120)}`);
+    if (!response.ok)
+      throw new LmlabError(`remote judge ${path.split('?')[0]}: HTTP ${response.status} ${text.slice(0, 120)}`);
     try {
       return JSON.parse(text) as Record<string, unknown>;
     } catch {
@@ -119,21 +151,42 @@ export class RemoteBackend implements JudgeBackend {
     const started = Date.now();
     const remoteLang = REMOTE_LANGUAGE[lang];
     if (!remoteLang) throw new LmlabError(`the remote judge takes no ${lang} submissions`);
-    const submitted = await this.call('/submit_code', { method: 'POST', body: { prob: problem.key, lang: remoteLang, code, tag } });
+    const submitted = await this.call('/submit_code', {
+      method: 'POST',
+      body: { prob: problem.key, lang: remoteLang, code, tag },
+    });
     const id = submitted.submission_id;
-    if (typeof id !== 'string' && typeof id !== 'number') throw new LmlabError('remote judge /submit_code: no submission_id in the response');
+    if (typeof id !== 'string' && typeof id !== 'number')
+      throw new LmlabError('remote judge /submit_code: no submission_id in the response');
     const deadline = started + this.options.verdictTimeoutMs;
     for (;;) {
       const status = await this.call(`/check_status?submission_id=${encodeURIComponent(String(id))}`);
       const canonical = String(status.status_canonical ?? '').toUpperCase();
       if (!PENDING.has(canonical)) {
         return {
-          verdict: toResultVerdict(canonical), rawVerdict: canonical, backend: 'remote', judgedOn: 'platform',
-          judgeMs: Date.now() - started, maxTimeMs: null, maxMemoryKb: null, failedTest: null, message: `submission ${id}`,
+          verdict: toResultVerdict(canonical),
+          rawVerdict: canonical,
+          backend: 'remote',
+          judgedOn: 'platform',
+          judgeMs: Date.now() - started,
+          maxTimeMs: null,
+          maxMemoryKb: null,
+          failedTest: null,
+          message: `submission ${id}`,
         };
       }
       if (Date.now() > deadline) {
-        return { verdict: 'SKIP', rawVerdict: 'PENDING', backend: 'remote', judgedOn: 'platform', judgeMs: Date.now() - started, maxTimeMs: null, maxMemoryKb: null, failedTest: null, message: `submission ${id}: no verdict within ${this.options.verdictTimeoutMs} ms` };
+        return {
+          verdict: 'SKIP',
+          rawVerdict: 'PENDING',
+          backend: 'remote',
+          judgedOn: 'platform',
+          judgeMs: Date.now() - started,
+          maxTimeMs: null,
+          maxMemoryKb: null,
+          failedTest: null,
+          message: `submission ${id}: no verdict within ${this.options.verdictTimeoutMs} ms`,
+        };
       }
       await sleep(this.options.pollMs);
     }

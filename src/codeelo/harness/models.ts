@@ -16,7 +16,12 @@ import { InferenceSession } from '../../model/inference.ts';
 import { loadModelDir } from '../../model/load.ts';
 import type { LlamaModel } from '../../model/llama.ts';
 import type { Tokenizer } from '../../tokenizer/index.ts';
-import { chatStopTokens, configuredEosIds, loadChatTemplate, type ChatTemplate } from '../../tokenizer/chat-template.ts';
+import {
+  chatStopTokens,
+  configuredEosIds,
+  loadChatTemplate,
+  type ChatTemplate,
+} from '../../tokenizer/chat-template.ts';
 
 export interface Sampling {
   temperature: number;
@@ -29,7 +34,13 @@ export interface Sampling {
 }
 
 /** The sampling parameters of the CodeElo paper's evaluation. */
-export const PAPER_SAMPLING: Sampling = { temperature: 0.7, topP: 0.8, topK: 20, repetitionPenalty: 1.1, maxTokens: 4096 };
+export const PAPER_SAMPLING: Sampling = {
+  temperature: 0.7,
+  topP: 0.8,
+  topK: 20,
+  repetitionPenalty: 1.1,
+  maxTokens: 4096,
+};
 
 export interface Generation {
   text: string;
@@ -56,7 +67,10 @@ export interface ModelClient {
 
 /** An error the harness may retry (rate limit, server error, timeout, dropped connection). */
 export class RetryableError extends LmlabError {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
 }
@@ -83,17 +97,25 @@ function classify(err: unknown, provider: string): Error {
     }
     return new LmlabError(`${provider} request failed with HTTP ${e.status}: ${message}`);
   }
-  return new RetryableError(e.name === 'AbortError' || /abort|timed? ?out/i.test(message) ? 'request timed out' : `connection error: ${message}`);
+  return new RetryableError(
+    e.name === 'AbortError' || /abort|timed? ?out/i.test(message)
+      ? 'request timed out'
+      : `connection error: ${message}`,
+  );
 }
 
 const tokenCount = z.number().int().nonnegative();
 
 /** The parts of one streamed chat-completion chunk that are used, with their types checked. */
 const openAiChunkSchema = z.looseObject({
-  choices: z.array(z.looseObject({
-    delta: z.looseObject({ content: z.string().nullish() }).nullish(),
-    finish_reason: z.string().nullish(),
-  })).optional(),
+  choices: z
+    .array(
+      z.looseObject({
+        delta: z.looseObject({ content: z.string().nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .optional(),
   usage: z.looseObject({ prompt_tokens: tokenCount, completion_tokens: tokenCount }).nullish(),
 });
 
@@ -104,17 +126,28 @@ const anthropicReplySchema = z.looseObject({
 });
 
 /** A chunk of the stream, or a retryable error saying what is wrong with it. */
-function checkedChunk(raw: unknown): { content?: string; finishReason?: string; usage?: { promptTokens: number; completionTokens: number } } {
+function checkedChunk(raw: unknown): {
+  content?: string;
+  finishReason?: string;
+  usage?: { promptTokens: number; completionTokens: number };
+} {
   const chunk = parseWith(openAiChunkSchema, raw, 'malformed chunk in the streamed reply', RetryableError);
   const choice = chunk.choices?.[0];
   return {
     ...(choice?.delta?.content ? { content: choice.delta.content } : {}),
     ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
-    ...(chunk.usage ? { usage: { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens } } : {}),
+    ...(chunk.usage
+      ? { usage: { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens } }
+      : {}),
   };
 }
 
-export interface OpenAiOptions { baseUrl?: string; apiKey?: string; model: string; sampling: Sampling }
+export interface OpenAiOptions {
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  sampling: Sampling;
+}
 
 export class OpenAiChatClient implements ModelClient {
   readonly provider = 'openai' as const;
@@ -123,7 +156,12 @@ export class OpenAiChatClient implements ModelClient {
 
   constructor(private readonly options: OpenAiOptions) {
     this.model = options.model;
-    this.client = new OpenAI({ apiKey: options.apiKey ?? 'none', baseURL: options.baseUrl, maxRetries: 0, timeout: 24 * 3600_000 });
+    this.client = new OpenAI({
+      apiKey: options.apiKey ?? 'none',
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      timeout: 24 * 3600_000,
+    });
   }
 
   async generate(request: GenerationRequest): Promise<Generation> {
@@ -134,11 +172,19 @@ export class OpenAiChatClient implements ModelClient {
     if (s.repetitionPenalty !== 1) extra.repetition_penalty = s.repetitionPenalty;
     if (request.seed !== undefined) extra.seed = request.seed;
     try {
-      const stream = await this.client.chat.completions.create({
-        model: this.model, messages: [{ role: 'user', content: request.prompt }],
-        temperature: s.temperature, top_p: s.topP, max_tokens: s.maxTokens,
-        stream: true, stream_options: { include_usage: true }, ...extra,
-      }, { signal: request.signal });
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: [{ role: 'user', content: request.prompt }],
+          temperature: s.temperature,
+          top_p: s.topP,
+          max_tokens: s.maxTokens,
+          stream: true,
+          stream_options: { include_usage: true },
+          ...extra,
+        },
+        { signal: request.signal },
+      );
       const parts: string[] = [];
       let promptTokens = 0;
       let completionTokens = 0;
@@ -156,7 +202,12 @@ export class OpenAiChatClient implements ModelClient {
   }
 }
 
-export interface AnthropicOptions { baseUrl?: string; apiKey?: string; model: string; sampling: Sampling }
+export interface AnthropicOptions {
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  sampling: Sampling;
+}
 
 export class AnthropicClient implements ModelClient {
   readonly provider = 'anthropic' as const;
@@ -165,7 +216,12 @@ export class AnthropicClient implements ModelClient {
 
   constructor(private readonly options: AnthropicOptions) {
     this.model = options.model;
-    this.client = new Anthropic({ apiKey: options.apiKey ?? null, baseURL: options.baseUrl ?? null, maxRetries: 0, timeout: 24 * 3600_000 });
+    this.client = new Anthropic({
+      apiKey: options.apiKey ?? null,
+      baseURL: options.baseUrl ?? null,
+      maxRetries: 0,
+      timeout: 24 * 3600_000,
+    });
   }
 
   async generate(request: GenerationRequest): Promise<Generation> {
@@ -174,19 +230,37 @@ export class AnthropicClient implements ModelClient {
       // This SDK's types no longer list sampling fields (newer models fix them); the API still
       // takes temperature for the models that allow it, so it is passed through untyped.
       const sampling: Record<string, number> = { temperature: s.temperature };
-      const message = await this.client.messages.create({
-        model: this.model, max_tokens: s.maxTokens, messages: [{ role: 'user', content: request.prompt }], ...sampling,
-      }, { signal: request.signal });
+      const message = await this.client.messages.create(
+        {
+          model: this.model,
+          max_tokens: s.maxTokens,
+          messages: [{ role: 'user', content: request.prompt }],
+          ...sampling,
+        },
+        { signal: request.signal },
+      );
       const reply = parseWith(anthropicReplySchema, message, 'Anthropic reply is malformed', RetryableError);
-      const text = reply.content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
-      return { text, promptTokens: reply.usage.input_tokens, completionTokens: reply.usage.output_tokens, finishReason: reply.stop_reason ?? 'unknown' };
+      const text = reply.content
+        .map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : ''))
+        .join('');
+      return {
+        text,
+        promptTokens: reply.usage.input_tokens,
+        completionTokens: reply.usage.output_tokens,
+        finishReason: reply.stop_reason ?? 'unknown',
+      };
     } catch (err) {
       throw classify(err, 'Anthropic');
     }
   }
 }
 
-export interface LocalOptions { dir: string; name?: string; sampling: Sampling; chunk?: number }
+export interface LocalOptions {
+  dir: string;
+  name?: string;
+  sampling: Sampling;
+  chunk?: number;
+}
 
 /**
  * An lmlab model folder run in this process: the prompt as one user turn of the model's chat
@@ -201,35 +275,64 @@ export class LocalModelClient implements ModelClient {
   private readonly stopTokens: number[];
 
   private constructor(
-    private readonly options: LocalOptions, private readonly llama: LlamaModel, private readonly tokenizer: Tokenizer,
-    private readonly template: ChatTemplate | null, eosIds: number[],
+    private readonly options: LocalOptions,
+    private readonly llama: LlamaModel,
+    private readonly tokenizer: Tokenizer,
+    private readonly template: ChatTemplate | null,
+    eosIds: number[],
   ) {
     this.model = options.name ?? basename(options.dir.replace(/[\\/]+$/, ''));
-    this.stopTokens = chatStopTokens(tokenizer, template, eosIds.filter((id) => id < llama.config.vocabSize));
+    this.stopTokens = chatStopTokens(
+      tokenizer,
+      template,
+      eosIds.filter((id) => id < llama.config.vocabSize),
+    );
   }
 
   static async load(options: LocalOptions): Promise<LocalModelClient> {
     const loaded = await loadModelDir(options.dir, { requireTokenizer: true });
-    return new LocalModelClient(options, loaded.model, loaded.tokenizer!, loadChatTemplate(options.dir), configuredEosIds(options.dir));
+    return new LocalModelClient(
+      options,
+      loaded.model,
+      loaded.tokenizer!,
+      loadChatTemplate(options.dir),
+      configuredEosIds(options.dir),
+    );
   }
 
   async generate(request: GenerationRequest): Promise<Generation> {
     if (request.signal.aborted) throw new RetryableError('request timed out');
     const tk = this.tokenizer;
     const prompt = this.template
-      ? Int32Array.from(tk.encode(this.template.render([{ role: 'user', content: request.prompt }]), { allowSpecial: true }))
+      ? Int32Array.from(
+          tk.encode(this.template.render([{ role: 'user', content: request.prompt }]), { allowSpecial: true }),
+        )
       : Int32Array.from([...(tk.bosId === undefined ? [] : [tk.bosId]), ...tk.encode(request.prompt)]);
     const room = this.llama.config.maxSeqLen - prompt.length;
-    if (room < 1) throw new LmlabError(`the prompt has ${prompt.length} tokens; the model's context is ${this.llama.config.maxSeqLen}`);
+    if (room < 1)
+      throw new LmlabError(
+        `the prompt has ${prompt.length} tokens; the model's context is ${this.llama.config.maxSeqLen}`,
+      );
     const s = this.options.sampling;
-    const sampling: SamplingOptions = { temperature: s.temperature, topP: s.topP, topK: s.topK, repetitionPenalty: s.repetitionPenalty, seed: request.seed ?? 0 };
+    const sampling: SamplingOptions = {
+      temperature: s.temperature,
+      topP: s.topP,
+      topK: s.topK,
+      repetitionPenalty: s.repetitionPenalty,
+      seed: request.seed ?? 0,
+    };
     const session = new InferenceSession(this.llama, { chunk: this.options.chunk ?? 512 });
     const result = generate(session, prompt, {
-      sampling, maxTokens: Math.min(s.maxTokens, room), stopTokens: this.stopTokens, tokenBytes: (id) => tk.decodeBytes([id]),
+      sampling,
+      maxTokens: Math.min(s.maxTokens, room),
+      stopTokens: this.stopTokens,
+      tokenBytes: (id) => tk.decodeBytes([id]),
     });
     const stopped = result.stopReason === 'eos' || result.stopReason === 'stop-token';
     return {
-      text: result.text, promptTokens: prompt.length, completionTokens: result.tokens.length + (stopped ? 1 : 0),
+      text: result.text,
+      promptTokens: prompt.length,
+      completionTokens: result.tokens.length + (stopped ? 1 : 0),
       finishReason: stopped || result.stopReason === 'stop-string' ? 'stop' : 'length',
     };
   }
@@ -247,7 +350,10 @@ export class ReplayClient implements ModelClient {
   readonly provider = 'replay' as const;
   readonly model: string;
 
-  constructor(private readonly file: ReplayFile, name?: string) {
+  constructor(
+    private readonly file: ReplayFile,
+    name?: string,
+  ) {
     this.model = name ?? file.model ?? 'replay';
   }
 
@@ -278,7 +384,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * hears about every failed request (for the run's event log); the last error is rethrown.
  */
 export async function generateWithRetries(
-  client: ModelClient, request: Omit<GenerationRequest, 'signal'>, policy: RetryPolicy,
+  client: ModelClient,
+  request: Omit<GenerationRequest, 'signal'>,
+  policy: RetryPolicy,
   onFailure: (message: string, willRetry: boolean) => void,
 ): Promise<Generation | null> {
   for (let tryNo = 0; ; tryNo++) {
@@ -287,7 +395,9 @@ export async function generateWithRetries(
     try {
       return await client.generate({ ...request, signal: controller.signal });
     } catch (err) {
-      const error = controller.signal.aborted ? new RetryableError(`request timed out after ${policy.timeoutMs} ms`) : (err as Error);
+      const error = controller.signal.aborted
+        ? new RetryableError(`request timed out after ${policy.timeoutMs} ms`)
+        : (err as Error);
       const retry = error instanceof RetryableError && tryNo < policy.retries;
       onFailure(error.message, retry);
       if (!retry) throw error;

@@ -56,14 +56,23 @@ export function parseStatementMarkdown(text: string, fallbackTitle: string): Sta
   };
 }
 
-export function problemFromPackage(dir: string, slot: { contestId: number; index: string; key: string; rating?: number; tags?: string[] }): HarnessProblem {
+export function problemFromPackage(
+  dir: string,
+  slot: { contestId: number; index: string; key: string; rating?: number; tags?: string[] },
+): HarnessProblem {
   // Packages may be symlinked under a Codeforces id; the loader checks the real directory name.
   const local = loadProblem(realpathSync(dir));
   const statement = parseStatementMarkdown(local.statement, local.title);
   return {
-    ...slot, title: local.title, rating: slot.rating ?? local.rating, tags: slot.tags?.length ? slot.tags : local.tags,
+    ...slot,
+    title: local.title,
+    rating: slot.rating ?? local.rating,
+    tags: slot.tags?.length ? slot.tags : local.tags,
     statement: { ...statement, timeLimitMs: local.timeLimitMs, memoryLimitMb: local.memoryLimitMb },
-    interactive: local.interactive, localMode: 'tests', local, source: `${local.format === 'polygon' ? 'Polygon package' : 'package'} ${local.id} (full tests)`,
+    interactive: local.interactive,
+    localMode: 'tests',
+    local,
+    source: `${local.format === 'polygon' ? 'Polygon package' : 'package'} ${local.id} (full tests)`,
   };
 }
 
@@ -110,16 +119,30 @@ export function loadDataset(path: string): Map<string, DatasetProblem> {
 }
 
 const problemsetSchema = z.object({
-  problems: z.array(z.object({ contestId: z.number().int(), index: z.string(), name: z.string(), rating: z.number().int().optional(), tags: z.array(z.string()).default([]) })),
+  problems: z.array(
+    z.object({
+      contestId: z.number().int(),
+      index: z.string(),
+      name: z.string(),
+      rating: z.number().int().optional(),
+      tags: z.array(z.string()).default([]),
+    }),
+  ),
 });
-export interface ProblemMeta { title: string; rating?: number; tags: string[] }
+export interface ProblemMeta {
+  title: string;
+  rating?: number;
+  tags: string[];
+}
 
 /** problemset.problems JSON (API envelope or bare result): metadata by "1971A". */
 export function loadProblemset(path: string): Map<string, ProblemMeta> {
   const raw = readJsonFile(path) as { status?: string; result?: unknown };
   const parsed = problemsetSchema.safeParse(raw?.status ? raw.result : raw);
   if (!parsed.success) throw new LmlabError(`${path}: not a problemset.problems result`);
-  return new Map(parsed.data.problems.map((p) => [`${p.contestId}${p.index}`, { title: p.name, rating: p.rating, tags: p.tags }]));
+  return new Map(
+    parsed.data.problems.map((p) => [`${p.contestId}${p.index}`, { title: p.name, rating: p.rating, tags: p.tags }]),
+  );
 }
 
 /** A judge package whose tests are the statement's examples (written under `dir`). */
@@ -135,10 +158,21 @@ function examplesPackage(dir: string, item: DatasetProblem): Problem | null {
     return { name, input: join(testsDir, `${name}.in`), answer: join(testsDir, `${name}.ans`) };
   });
   return {
-    dir, id: item.problem_id.toLowerCase(), title: item.title,
-    timeLimitMs: item.time_limit_ms ?? item.time_limit ?? 2000, memoryLimitMb: item.memory_limit_mb ?? item.memory_limit ?? 256,
-    rating: item.rating ?? 800, tags: item.tags, checker: { type: 'tokens' }, interactive: false,
-    interactor: null, generator: null, validator: null, solutions: [], tests, statement: '',
+    dir,
+    id: item.problem_id.toLowerCase(),
+    title: item.title,
+    timeLimitMs: item.time_limit_ms ?? item.time_limit ?? 2000,
+    memoryLimitMb: item.memory_limit_mb ?? item.memory_limit ?? 256,
+    rating: item.rating ?? 800,
+    tags: item.tags,
+    checker: { type: 'tokens' },
+    interactive: false,
+    interactor: null,
+    generator: null,
+    validator: null,
+    solutions: [],
+    tests,
+    statement: '',
   };
 }
 
@@ -151,12 +185,22 @@ export interface ProblemSources {
 }
 
 /** Resolves one problem slot of a real contest through the sources, best first. */
-export function resolveProblem(slot: { contestId: number; index: string; name?: string; rating?: number; tags: string[] }, sources: ProblemSources): HarnessProblem {
+export function resolveProblem(
+  slot: { contestId: number; index: string; name?: string; rating?: number; tags: string[] },
+  sources: ProblemSources,
+): HarnessProblem {
   const key = `${slot.contestId}${slot.index}`;
-  const base = { contestId: slot.contestId, index: slot.index, key, ...(slot.rating !== undefined ? { rating: slot.rating } : {}), tags: slot.tags };
+  const base = {
+    contestId: slot.contestId,
+    index: slot.index,
+    key,
+    ...(slot.rating !== undefined ? { rating: slot.rating } : {}),
+    tags: slot.tags,
+  };
   if (sources.packagesDir) {
     const dir = join(sources.packagesDir, key.toLowerCase());
-    if (existsSync(join(dir, 'problem.json')) || existsSync(join(dir, 'problem.xml'))) return problemFromPackage(dir, base);
+    if (existsSync(join(dir, 'problem.json')) || existsSync(join(dir, 'problem.xml')))
+      return problemFromPackage(dir, base);
   }
   const item = sources.dataset?.get(key);
   const meta = sources.problemset?.get(key);
@@ -164,21 +208,39 @@ export function resolveProblem(slot: { contestId: number; index: string; name?: 
     const local = examplesPackage(join(sources.scratchDir, key.toLowerCase()), item);
     const interactive = Boolean(item.interactive || item.interaction);
     return {
-      ...base, title: item.title, rating: slot.rating ?? item.rating ?? meta?.rating, tags: slot.tags.length ? slot.tags : item.tags,
+      ...base,
+      title: item.title,
+      rating: slot.rating ?? item.rating ?? meta?.rating,
+      tags: slot.tags.length ? slot.tags : item.tags,
       statement: {
-        title: item.title, description: item.description ?? '',
-        ...(item.input ? { input: item.input } : {}), ...(item.output ? { output: item.output } : {}),
-        ...(item.interaction ? { interaction: item.interaction } : {}), ...(item.note ? { note: item.note } : {}),
+        title: item.title,
+        description: item.description ?? '',
+        ...(item.input ? { input: item.input } : {}),
+        ...(item.output ? { output: item.output } : {}),
+        ...(item.interaction ? { interaction: item.interaction } : {}),
+        ...(item.note ? { note: item.note } : {}),
         examples: item.examples ?? [],
-        ...(item.time_limit_ms ?? item.time_limit ? { timeLimitMs: (item.time_limit_ms ?? item.time_limit)! } : {}),
-        ...(item.memory_limit_mb ?? item.memory_limit ? { memoryLimitMb: (item.memory_limit_mb ?? item.memory_limit)! } : {}),
+        ...((item.time_limit_ms ?? item.time_limit) ? { timeLimitMs: (item.time_limit_ms ?? item.time_limit)! } : {}),
+        ...((item.memory_limit_mb ?? item.memory_limit)
+          ? { memoryLimitMb: (item.memory_limit_mb ?? item.memory_limit)! }
+          : {}),
       },
-      interactive, localMode: local ? 'examples' : 'none', local, source: 'CodeElo dataset (statement and examples only)',
+      interactive,
+      localMode: local ? 'examples' : 'none',
+      local,
+      source: 'CodeElo dataset (statement and examples only)',
     };
   }
   const title = meta?.title ?? slot.name ?? key;
   return {
-    ...base, title, rating: slot.rating ?? meta?.rating, tags: slot.tags.length ? slot.tags : meta?.tags ?? [],
-    statement: null, interactive: false, localMode: 'none', local: null, source: meta ? 'problemset.problems (metadata only)' : 'contest pack only',
+    ...base,
+    title,
+    rating: slot.rating ?? meta?.rating,
+    tags: slot.tags.length ? slot.tags : (meta?.tags ?? []),
+    statement: null,
+    interactive: false,
+    localMode: 'none',
+    local: null,
+    source: meta ? 'problemset.problems (metadata only)' : 'contest pack only',
   };
 }

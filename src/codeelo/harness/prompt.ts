@@ -26,7 +26,8 @@ function instruction(lang: LanguagePolicy): string {
     'You are a coding expert. Given a competition-level coding problem, you need to write a program ' +
     `in ${language} to solve it. You may start by outlining your thought process. In the end, please ` +
     'provide the complete code in a code block enclosed with ``` ```. The code should take stdin as ' +
-    'input and print the output.' + (lang === 'any' ? ' Tag the code block with its language.' : '')
+    'input and print the output.' +
+    (lang === 'any' ? ' Tag the code block with its language.' : '')
   );
 }
 
@@ -44,7 +45,10 @@ export function renderStatement(s: StatementParts): string {
   if (s.interaction) parts.push(`## Interaction\n\n${s.interaction.trim()}`);
   else if (s.output) parts.push(`## Output\n\n${s.output.trim()}`);
   if (s.examples.length) {
-    const blocks = s.examples.map((e, i) => `### Example ${i + 1}\n\nInput:\n\`\`\`\n${e.input.trimEnd()}\n\`\`\`\n\nOutput:\n\`\`\`\n${e.output.trimEnd()}\n\`\`\``);
+    const blocks = s.examples.map(
+      (e, i) =>
+        `### Example ${i + 1}\n\nInput:\n\`\`\`\n${e.input.trimEnd()}\n\`\`\`\n\nOutput:\n\`\`\`\n${e.output.trimEnd()}\n\`\`\``,
+    );
     parts.push(`## Examples\n\n${blocks.join('\n\n')}`);
   }
   if (s.note) parts.push(`## Note\n\n${s.note.trim()}`);
@@ -63,8 +67,22 @@ export interface Extracted {
 }
 
 const TAG_TO_LANGUAGE: Record<string, string> = {
-  '': 'cpp', 'c++': 'cpp', cpp: 'cpp', cc: 'cpp', cxx: 'cpp', 'c++17': 'cpp', 'c++20': 'cpp', 'c++23': 'cpp',
-  c: 'c', python: 'py', python3: 'py', py: 'py', py3: 'py', javascript: 'js', js: 'js', node: 'js',
+  '': 'cpp',
+  'c++': 'cpp',
+  cpp: 'cpp',
+  cc: 'cpp',
+  cxx: 'cpp',
+  'c++17': 'cpp',
+  'c++20': 'cpp',
+  'c++23': 'cpp',
+  c: 'c',
+  python: 'py',
+  python3: 'py',
+  py: 'py',
+  py3: 'py',
+  javascript: 'js',
+  js: 'js',
+  node: 'js',
 };
 
 /**

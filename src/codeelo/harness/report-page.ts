@@ -6,8 +6,10 @@
 // nothing about ratings.
 import type { Figure } from './report-plots.ts';
 
-export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-export const num = (x: number | null | undefined, digits = 0): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
+export const esc = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const num = (x: number | null | undefined, digits = 0): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#1d232a}
@@ -44,13 +46,19 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 export function figuresHtml(figures: readonly Figure[]): string {
   const drawn = figures.filter((f) => f.markup);
   if (drawn.length === 0) return '<p class="muted">Nothing to plot (no rated contest and no judged attempt).</p>';
-  return `<div class="figures">${drawn.map((f) =>
-    `<section class="figure" data-plot="${f.id}" style="width:${f.width}px;max-width:100%"><h3>${esc(f.title)}</h3><p>${esc(f.caption)}</p>${f.markup}</section>`).join('\n')}</div>`;
+  return `<div class="figures">${drawn
+    .map(
+      (f) =>
+        `<section class="figure" data-plot="${f.id}" style="width:${f.width}px;max-width:100%"><h3>${esc(f.title)}</h3><p>${esc(f.caption)}</p>${f.markup}</section>`,
+    )
+    .join('\n')}</div>`;
 }
 
 export function page(title: string, body: string): string {
   const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}">` +
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${esc(title)}</title><style>${CSS}</style></head><body>\n` +
-    `${body}\n<script>${SORT_SCRIPT}</script>\n</body></html>\n`;
+    `${body}\n<script>${SORT_SCRIPT}</script>\n</body></html>\n`
+  );
 }

@@ -39,10 +39,30 @@ export interface Figure {
 }
 
 /** Model colours, in the order the runs are given (colour-blind-safe Tableau 10 subset). */
-export const MODEL_COLORS = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#bab0ac'];
+export const MODEL_COLORS = [
+  '#4e79a7',
+  '#e15759',
+  '#59a14f',
+  '#f28e2b',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#9c755f',
+  '#ff9da7',
+  '#bab0ac',
+];
 const VERDICT_COLORS: Record<string, string> = {
-  AC: '#59a14f', WA: '#e15759', TLE: '#f28e2b', MLE: '#edc948', RE: '#b07aa1', CE: '#9c755f', NC: '#bab0ac',
-  ILE: '#ff9da7', PE: '#76b7b2', SKIP: '#d4d4d4', OTHER: '#79706e',
+  AC: '#59a14f',
+  WA: '#e15759',
+  TLE: '#f28e2b',
+  MLE: '#edc948',
+  RE: '#b07aa1',
+  CE: '#9c755f',
+  NC: '#bab0ac',
+  ILE: '#ff9da7',
+  PE: '#76b7b2',
+  SKIP: '#d4d4d4',
+  OTHER: '#79706e',
 };
 const BUCKETS = ['Easy', 'Medium', 'Hard', 'unrated'];
 
@@ -54,7 +74,11 @@ function doc(): PlotDocument {
 }
 
 function render(options: Plot.PlotOptions): string {
-  const node = Plot.plot({ document: doc(), style: { fontSize: '11px', overflow: 'visible' }, ...options }) as unknown as { outerHTML: string };
+  const node = Plot.plot({
+    document: doc(),
+    style: { fontSize: '11px', overflow: 'visible' },
+    ...options,
+  }) as unknown as { outerHTML: string };
   return node.outerHTML;
 }
 
@@ -68,31 +92,75 @@ export function ratingsFigure(runs: PlotRun[]): Figure {
   const humans = runs[0].report.humans;
   const bars = humans.buckets.map((b) => ({ x1: b.start, x2: b.start + 100, share: (100 * b.count) / humans.total }));
   const top = Math.max(...bars.map((b) => b.share));
-  const rated = runs.filter((r) => r.report.rating.elo !== null).map((r) => ({
-    name: r.name, elo: r.report.rating.elo!, percentile: r.report.rating.percentile,
-    low: r.report.rating.intervals.contests?.low, high: r.report.rating.intervals.contests?.high,
-  }));
+  const rated = runs
+    .filter((r) => r.report.rating.elo !== null)
+    .map((r) => ({
+      name: r.name,
+      elo: r.report.rating.elo!,
+      percentile: r.report.rating.percentile,
+      low: r.report.rating.intervals.contests?.low,
+      high: r.report.rating.intervals.contests?.high,
+    }));
   const withInterval = rated.filter((r) => r.low !== undefined);
   const markup = render({
-    width: 760, height: 300, marginTop: 30, marginBottom: 40,
-    x: { label: 'rating', labelAnchor: 'center', labelArrow: 'none', domain: [Math.min(0, ...bars.map((b) => b.x1)), Math.max(3600, ...rated.map((r) => r.elo + 100))] },
+    width: 760,
+    height: 300,
+    marginTop: 30,
+    marginBottom: 40,
+    x: {
+      label: 'rating',
+      labelAnchor: 'center',
+      labelArrow: 'none',
+      domain: [Math.min(0, ...bars.map((b) => b.x1)), Math.max(3600, ...rated.map((r) => r.elo + 100))],
+    },
     y: { label: '↑ humans (%)', grid: true },
     color: modelScale(runs, true),
     marks: [
-      Plot.rectY(bars, { x1: 'x1', x2: 'x2', y: 'share', fill: '#c9ced6', inset: 0.5, ariaDescription: 'human ratings', title: (d: { x1: number; share: number }) => `${d.x1}–${d.x1 + 99}: ${d.share.toFixed(2)}% of humans` }),
-      Plot.rect(withInterval, { x1: 'low', x2: 'high', y1: 0, y2: top * 1.08, fill: 'name', fillOpacity: 0.16, ariaDescription: 'model interval' }),
-      Plot.ruleX(rated, { x: 'elo', y1: 0, y2: top * 1.08, stroke: 'name', strokeWidth: 2.5, ariaDescription: 'model elo' }),
+      Plot.rectY(bars, {
+        x1: 'x1',
+        x2: 'x2',
+        y: 'share',
+        fill: '#c9ced6',
+        inset: 0.5,
+        ariaDescription: 'human ratings',
+        title: (d: { x1: number; share: number }) => `${d.x1}–${d.x1 + 99}: ${d.share.toFixed(2)}% of humans`,
+      }),
+      Plot.rect(withInterval, {
+        x1: 'low',
+        x2: 'high',
+        y1: 0,
+        y2: top * 1.08,
+        fill: 'name',
+        fillOpacity: 0.16,
+        ariaDescription: 'model interval',
+      }),
+      Plot.ruleX(rated, {
+        x: 'elo',
+        y1: 0,
+        y2: top * 1.08,
+        stroke: 'name',
+        strokeWidth: 2.5,
+        ariaDescription: 'model elo',
+      }),
       Plot.text(rated, {
-        x: 'elo', y: top * 1.08, dy: -8, fill: 'name', fontWeight: 'bold', ariaDescription: 'model label',
-        text: (d: (typeof rated)[number]) => `${eloText(d.elo)}${d.percentile === null ? '' : ` (${d.percentile.toFixed(1)}th pct)`}`,
+        x: 'elo',
+        y: top * 1.08,
+        dy: -8,
+        fill: 'name',
+        fontWeight: 'bold',
+        ariaDescription: 'model label',
+        text: (d: (typeof rated)[number]) =>
+          `${eloText(d.elo)}${d.percentile === null ? '' : ` (${d.percentile.toFixed(1)}th pct)`}`,
       }),
       Plot.ruleY([0]),
     ],
   });
   return {
-    id: 'ratings', title: 'Rating against the human rating distribution',
+    id: 'ratings',
+    title: 'Rating against the human rating distribution',
     caption: `Share of ${humans.total.toLocaleString('en-US')} human Codeforces ratings per 100 points (${humans.source}); the line is the model's Elo, the band its 95% interval over contests.`,
-    markup: rated.length ? markup : '', width: 760,
+    markup: rated.length ? markup : '',
+    width: 760,
   };
 }
 
@@ -120,24 +188,43 @@ export function solveFigure(runs: PlotRun[]): Figure {
     for (let d = lo; d <= hi; d += 25) curve.push({ name: run.name, rating: d, p: winProbability(elo, d) });
   }
   const markup = render({
-    width: 760, height: 300, marginBottom: 40,
+    width: 760,
+    height: 300,
+    marginBottom: 40,
     x: { label: 'problem rating', labelAnchor: 'center', labelArrow: 'none', domain: [lo, hi] },
     y: { label: '↑ solved', domain: [0, 1], tickFormat: '%', grid: true },
     r: { range: [3, 9] },
     color: modelScale(runs, true),
     marks: [
-      Plot.line(curve, { x: 'rating', y: 'p', z: 'name', stroke: 'name', strokeDasharray: '5,4', strokeWidth: 1.5, ariaDescription: 'expected solve rate' }),
+      Plot.line(curve, {
+        x: 'rating',
+        y: 'p',
+        z: 'name',
+        stroke: 'name',
+        strokeDasharray: '5,4',
+        strokeWidth: 1.5,
+        ariaDescription: 'expected solve rate',
+      }),
       Plot.dot(dots, {
-        x: 'rating', y: 'rate', r: 'attempted', fill: 'name', fillOpacity: 0.8, stroke: 'white', ariaDescription: 'solve rate',
+        x: 'rating',
+        y: 'rate',
+        r: 'attempted',
+        fill: 'name',
+        fillOpacity: 0.8,
+        stroke: 'white',
+        ariaDescription: 'solve rate',
         title: (d: (typeof dots)[number]) => `${d.name}: ${d.solved}/${d.attempted} problems rated ${d.rating} solved`,
       }),
       Plot.ruleY([0]),
     ],
   });
   return {
-    id: 'solve', title: 'Solve rate against problem rating',
-    caption: 'Dots: share of the attempted problems of that rating solved within the attempt budget (size: number of problems). Dashed: the solve rate the Elo predicts, 1 / (1 + 10^((d − Elo)/400)).',
-    markup: dots.length ? markup : '', width: 760,
+    id: 'solve',
+    title: 'Solve rate against problem rating',
+    caption:
+      'Dots: share of the attempted problems of that rating solved within the attempt budget (size: number of problems). Dashed: the solve rate the Elo predicts, 1 / (1 + 10^((d − Elo)/400)).',
+    markup: dots.length ? markup : '',
+    width: 760,
   };
 }
 
@@ -146,52 +233,108 @@ export function contestsFigure(runs: PlotRun[]): Figure {
   for (const run of runs) {
     for (const row of run.report.rating.contests) {
       if (row.rating === null) continue;
-      points.push({ name: run.name, contest: String(row.contestId), rating: row.rating, low: row.attemptOrder?.low ?? row.rating, high: row.attemptOrder?.high ?? row.rating });
+      points.push({
+        name: run.name,
+        contest: String(row.contestId),
+        rating: row.rating,
+        low: row.attemptOrder?.low ?? row.rating,
+        high: row.attemptOrder?.high ?? row.rating,
+      });
     }
   }
-  const elos = runs.filter((r) => r.report.rating.elo !== null).map((r) => ({ name: r.name, elo: r.report.rating.elo! }));
+  const elos = runs
+    .filter((r) => r.report.rating.elo !== null)
+    .map((r) => ({ name: r.name, elo: r.report.rating.elo! }));
   const contests = [...new Set(points.map((p) => p.contest))];
   const markup = render({
-    width: 760, height: 300,
+    width: 760,
+    height: 300,
     fx: { label: 'contest', labelAnchor: 'center', domain: contests, padding: 0.15 },
     x: { axis: null, domain: runs.map((r) => r.name), padding: 0.4 },
     y: { label: '↑ contest rating', grid: true },
     color: modelScale(runs, true),
     marks: [
       Plot.ruleY(elos, { y: 'elo', stroke: 'name', strokeDasharray: '4,3', ariaDescription: 'overall elo' }),
-      Plot.ruleX(points, { fx: 'contest', x: 'name', y1: 'low', y2: 'high', stroke: 'name', strokeWidth: 2, ariaDescription: 'error bar' }),
+      Plot.ruleX(points, {
+        fx: 'contest',
+        x: 'name',
+        y1: 'low',
+        y2: 'high',
+        stroke: 'name',
+        strokeWidth: 2,
+        ariaDescription: 'error bar',
+      }),
       Plot.tickY(points, { fx: 'contest', x: 'name', y: 'low', stroke: 'name', ariaDescription: 'error bar low' }),
       Plot.tickY(points, { fx: 'contest', x: 'name', y: 'high', stroke: 'name', ariaDescription: 'error bar high' }),
       Plot.dot(points, {
-        fx: 'contest', x: 'name', y: 'rating', fill: 'name', r: 4.5, ariaDescription: 'contest rating',
-        title: (d: (typeof points)[number]) => `${d.name}, contest ${d.contest}: ${eloText(d.rating)} [${eloText(d.low)}, ${eloText(d.high)}]`,
+        fx: 'contest',
+        x: 'name',
+        y: 'rating',
+        fill: 'name',
+        r: 4.5,
+        ariaDescription: 'contest rating',
+        title: (d: (typeof points)[number]) =>
+          `${d.name}, contest ${d.contest}: ${eloText(d.rating)} [${eloText(d.low)}, ${eloText(d.high)}]`,
       }),
     ],
   });
   return {
-    id: 'contests', title: 'Rating per contest',
-    caption: 'Dots: the rating from the placement in each rated contest; bars: 95% interval over attempt orders; dashed: the overall Elo (their mean).',
-    markup: points.length ? markup : '', width: 760,
+    id: 'contests',
+    title: 'Rating per contest',
+    caption:
+      'Dots: the rating from the placement in each rated contest; bars: 95% interval over attempt orders; dashed: the overall Elo (their mean).',
+    markup: points.length ? markup : '',
+    width: 760,
   };
 }
 
 export function passkFigure(runs: PlotRun[]): Figure {
-  const rows = runs.flatMap((run) => run.report.rating.passAtK.map((p) => ({ name: run.name, k: p.k, value: p.value, problems: p.problems })));
+  const rows = runs.flatMap((run) =>
+    run.report.rating.passAtK.map((p) => ({ name: run.name, k: p.k, value: p.value, problems: p.problems })),
+  );
   const stopped = runs.some((r) => r.report.provenance.stopAtFirstAc);
   const markup = render({
-    width: 360, height: 280, marginBottom: 40,
-    x: { label: 'k (attempts)', labelAnchor: 'center', labelArrow: 'none', type: 'log', base: 2, ticks: [1, 2, 4, 8], tickFormat: 'd', domain: [1, 8] },
+    width: 360,
+    height: 280,
+    marginBottom: 40,
+    x: {
+      label: 'k (attempts)',
+      labelAnchor: 'center',
+      labelArrow: 'none',
+      type: 'log',
+      base: 2,
+      ticks: [1, 2, 4, 8],
+      tickFormat: 'd',
+      domain: [1, 8],
+    },
     y: { label: '↑ pass@k', domain: [0, 1], tickFormat: '%', grid: true },
     color: modelScale(runs, true),
     marks: [
-      Plot.line(rows, { x: 'k', y: 'value', z: 'name', stroke: 'name', strokeWidth: 2, ariaDescription: 'pass@k curve' }),
-      Plot.dot(rows, { x: 'k', y: 'value', fill: 'name', r: 4, ariaDescription: 'pass@k', title: (d: (typeof rows)[number]) => `${d.name}: pass@${d.k} ${(100 * d.value).toFixed(1)}% over ${d.problems} problems` }),
+      Plot.line(rows, {
+        x: 'k',
+        y: 'value',
+        z: 'name',
+        stroke: 'name',
+        strokeWidth: 2,
+        ariaDescription: 'pass@k curve',
+      }),
+      Plot.dot(rows, {
+        x: 'k',
+        y: 'value',
+        fill: 'name',
+        r: 4,
+        ariaDescription: 'pass@k',
+        title: (d: (typeof rows)[number]) =>
+          `${d.name}: pass@${d.k} ${(100 * d.value).toFixed(1)}% over ${d.problems} problems`,
+      }),
     ],
   });
   return {
-    id: 'passk', title: 'pass@k',
+    id: 'passk',
+    title: 'pass@k',
     caption: `Unbiased pass@k over problems with at least k judged attempts.${stopped ? ' Attempts stopped at the first AC, so these are biased (see the notes).' : ''}`,
-    markup: rows.length ? markup : '', width: 360,
+    markup: rows.length ? markup : '',
+    width: 360,
   };
 }
 
@@ -216,23 +359,32 @@ export function verdictsFigure(runs: PlotRun[]): Figure {
   const many = runs.length > 1;
   const width = many ? 680 : 420;
   const markup = render({
-    width, height: 280,
+    width,
+    height: 280,
     ...(many ? { fx: { label: null, domain: runs.map((r) => r.name) } } : {}),
     x: { label: null, domain: buckets, padding: 0.2 },
     y: { label: '↑ attempts', grid: true },
     color: { type: 'ordinal', domain: verdicts, range: verdicts.map((v) => VERDICT_COLORS[v]), legend: true },
     marks: [
       Plot.barY(rows, {
-        ...(many ? { fx: 'name' } : {}), x: 'bucket', y: 'count', fill: 'verdict', order: verdicts, ariaDescription: 'verdict bar',
+        ...(many ? { fx: 'name' } : {}),
+        x: 'bucket',
+        y: 'count',
+        fill: 'verdict',
+        order: verdicts,
+        ariaDescription: 'verdict bar',
         title: (d: (typeof rows)[number]) => `${many ? `${d.name}, ` : ''}${d.bucket}: ${d.count} × ${d.verdict}`,
       }),
       Plot.ruleY([0]),
     ],
   });
   return {
-    id: 'verdicts', title: 'Verdicts by difficulty',
-    caption: 'Every judged attempt by its problem\'s difficulty bucket: Easy [800, 1000), Medium [1000, 1300), Hard [1300, 3500].',
-    markup: rows.length ? markup : '', width,
+    id: 'verdicts',
+    title: 'Verdicts by difficulty',
+    caption:
+      "Every judged attempt by its problem's difficulty bucket: Easy [800, 1000), Medium [1000, 1300), Hard [1300, 3500].",
+    markup: rows.length ? markup : '',
+    width,
   };
 }
 

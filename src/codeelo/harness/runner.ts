@@ -34,7 +34,6 @@ export function describeAttemptOrder(maxAttempts: number, stopAtFirstAc: boolean
   return `attempts 1..${maxAttempts} judged in generation order${stopAtFirstAc ? ', none after the first AC' : ', all judged (unbiased pass@k)'}`;
 }
 
-
 /** Stores the config on first use; afterwards refuses to resume with different settings. */
 export function bindConfig(store: RunStore, config: RunConfig): void {
   const stored = store.getMeta('config');
@@ -46,7 +45,9 @@ export function bindConfig(store: RunStore, config: RunConfig): void {
   const before = JSON.parse(stored) as Record<string, unknown>;
   for (const [key, value] of Object.entries(config)) {
     if (JSON.stringify(before[key]) !== JSON.stringify(value)) {
-      throw new LmlabError(`${store.path} holds a run with ${key}=${JSON.stringify(before[key])}, not ${JSON.stringify(value)}: use another --db to start a new run`);
+      throw new LmlabError(
+        `${store.path} holds a run with ${key}=${JSON.stringify(before[key])}, not ${JSON.stringify(value)}: use another --db to start a new run`,
+      );
     }
   }
 }
@@ -74,18 +75,52 @@ export interface RunOptions {
 }
 
 function judgeNoCode(): Judged {
-  return { verdict: 'NC', rawVerdict: 'NC', backend: 'none', judgedOn: 'not submitted', judgeMs: 0, maxTimeMs: null, maxMemoryKb: null, failedTest: null, message: 'no fenced code block in the answer' };
+  return {
+    verdict: 'NC',
+    rawVerdict: 'NC',
+    backend: 'none',
+    judgedOn: 'not submitted',
+    judgeMs: 0,
+    maxTimeMs: null,
+    maxMemoryKb: null,
+    failedTest: null,
+    message: 'no fenced code block in the answer',
+  };
 }
 
 function judgeUnknownLanguage(tag: string): Judged {
-  return { verdict: 'CE', rawVerdict: 'CE', backend: 'none', judgedOn: 'not submitted', judgeMs: 0, maxTimeMs: null, maxMemoryKb: null, failedTest: null, message: `code block tagged '${tag}', a language the judge does not run` };
+  return {
+    verdict: 'CE',
+    rawVerdict: 'CE',
+    backend: 'none',
+    judgedOn: 'not submitted',
+    judgeMs: 0,
+    maxTimeMs: null,
+    maxMemoryKb: null,
+    failedTest: null,
+    message: `code block tagged '${tag}', a language the judge does not run`,
+  };
 }
 
 class Runner {
   private readonly progress: Progress;
 
-  constructor(private readonly store: RunStore, private readonly options: RunOptions, total: number) {
-    this.progress = { problemsTotal: total, problemsDone: 0, incomplete: 0, attempts: 0, verdicts: {}, promptTokens: 0, completionTokens: 0, startedAt: Date.now(), doneHere: 0 };
+  constructor(
+    private readonly store: RunStore,
+    private readonly options: RunOptions,
+    total: number,
+  ) {
+    this.progress = {
+      problemsTotal: total,
+      problemsDone: 0,
+      incomplete: 0,
+      attempts: 0,
+      verdicts: {},
+      promptTokens: 0,
+      completionTokens: 0,
+      startedAt: Date.now(),
+      doneHere: 0,
+    };
   }
 
   private count(row: AttemptRow): void {
@@ -120,14 +155,21 @@ class Runner {
     const { config, client, backend, retry } = this.options;
     const where = (attempt: number) => ({ contestId: problem.contestId, index: problem.index, attempt });
     const existing = this.store.attempts(problem.contestId, problem.index);
-    const prompt = buildPrompt(problem.statement ?? { title: problem.title, description: '', examples: [] }, config.language);
+    const prompt = buildPrompt(
+      problem.statement ?? { title: problem.title, description: '', examples: [] },
+      config.language,
+    );
     let outcome = 'done';
     for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
       let row = existing[attempt - 1];
       if (!row) {
         if (this.store.isExhausted(problem.contestId, problem.index)) break;
         if (!problem.statement && client.provider !== 'replay') {
-          this.store.event('no-statement', `${problem.key}: no statement in any source (give --dataset), not attempted`, where(attempt));
+          this.store.event(
+            'no-statement',
+            `${problem.key}: no statement in any source (give --dataset), not attempted`,
+            where(attempt),
+          );
           outcome = 'no statement';
           break;
         }
@@ -135,12 +177,21 @@ class Runner {
         const startedAt = new Date(started).toISOString();
         let generation: Awaited<ReturnType<typeof generateWithRetries>>;
         try {
-          generation = await generateWithRetries(client, { key: problem.key, attempt, prompt, seed: config.seed + attempt - 1 }, retry, (message, willRetry) => {
-            this.store.event(willRetry ? 'request-retried' : 'request-failed', message, where(attempt));
-            this.report(`${problem.key} attempt ${attempt}: ${message}${willRetry ? ' (retrying)' : ''}`);
-          });
+          generation = await generateWithRetries(
+            client,
+            { key: problem.key, attempt, prompt, seed: config.seed + attempt - 1 },
+            retry,
+            (message, willRetry) => {
+              this.store.event(willRetry ? 'request-retried' : 'request-failed', message, where(attempt));
+              this.report(`${problem.key} attempt ${attempt}: ${message}${willRetry ? ' (retrying)' : ''}`);
+            },
+          );
         } catch (err) {
-          this.store.event('generation-failed', `${(err as Error).message}; re-run the same command to retry`, where(attempt));
+          this.store.event(
+            'generation-failed',
+            `${(err as Error).message}; re-run the same command to retry`,
+            where(attempt),
+          );
           outcome = 'incomplete';
           break;
         }
@@ -150,10 +201,20 @@ class Runner {
         }
         const extracted = extractCode(generation.text);
         row = {
-          contestId: problem.contestId, index: problem.index, attempt, startedAt, finishedAt: '', generationMs: Date.now() - started,
-          answer: generation.text, finishReason: generation.finishReason,
-          promptTokens: generation.promptTokens, completionTokens: generation.completionTokens,
-          code: extracted?.code ?? null, lang: extracted?.lang ?? null, tag: extracted?.tag ?? null, judgment: null,
+          contestId: problem.contestId,
+          index: problem.index,
+          attempt,
+          startedAt,
+          finishedAt: '',
+          generationMs: Date.now() - started,
+          answer: generation.text,
+          finishReason: generation.finishReason,
+          promptTokens: generation.promptTokens,
+          completionTokens: generation.completionTokens,
+          code: extracted?.code ?? null,
+          lang: extracted?.lang ?? null,
+          tag: extracted?.tag ?? null,
+          judgment: null,
         };
         this.store.recordGeneration(row);
         this.count(row);
@@ -166,14 +227,20 @@ class Runner {
           else if (row.lang === null) judged = judgeUnknownLanguage(row.tag ?? '');
           else judged = await backend.judge(problem, row.lang, row.code, `${config.model}:${problem.key}:${attempt}`);
         } catch (err) {
-          this.store.event('judge-failed', `${(err as Error).message}; re-run the same command to judge it`, where(attempt));
+          this.store.event(
+            'judge-failed',
+            `${(err as Error).message}; re-run the same command to judge it`,
+            where(attempt),
+          );
           outcome = 'incomplete';
           break;
         }
         this.store.recordJudgment(problem.contestId, problem.index, attempt, judged);
         this.countVerdict(judged.verdict);
         verdict = judged.verdict;
-        this.report(`${problem.key} attempt ${attempt}: ${judged.verdict}${judged.judgedOn === 'examples only' ? ' (examples only)' : ''}`);
+        this.report(
+          `${problem.key} attempt ${attempt}: ${judged.verdict}${judged.judgedOn === 'examples only' ? ' (examples only)' : ''}`,
+        );
       }
       if (verdict === 'AC' && config.stopAtFirstAc) break;
     }
@@ -192,11 +259,26 @@ export interface RunSummary {
 }
 
 export async function runContests(store: RunStore, contests: RunContest[], options: RunOptions): Promise<RunSummary> {
-  if (options.config.maxAttempts < 1 || options.config.maxAttempts > MAX_ATTEMPTS) throw new LmlabError(`--attempts must be between 1 and ${MAX_ATTEMPTS}`);
+  if (options.config.maxAttempts < 1 || options.config.maxAttempts > MAX_ATTEMPTS)
+    throw new LmlabError(`--attempts must be between 1 and ${MAX_ATTEMPTS}`);
   bindConfig(store, options.config);
-  contests.forEach((c, position) => store.saveContest(c.pack, position, c.simulated, c.problems.map((p) => ({
-    contestId: p.contestId, index: p.index, key: p.key, title: p.title, rating: p.rating ?? null, tags: p.tags, localMode: p.localMode, source: p.source,
-  }))));
+  contests.forEach((c, position) =>
+    store.saveContest(
+      c.pack,
+      position,
+      c.simulated,
+      c.problems.map((p) => ({
+        contestId: p.contestId,
+        index: p.index,
+        key: p.key,
+        title: p.title,
+        rating: p.rating ?? null,
+        tags: p.tags,
+        localMode: p.localMode,
+        source: p.source,
+      })),
+    ),
+  );
   const queue = contests.flatMap((c) => c.problems);
   const runner = new Runner(store, options, queue.length);
   runner.countStored();
@@ -215,7 +297,13 @@ export async function runContests(store: RunStore, contests: RunContest[], optio
  * internal judge error, no verdict, or no local tests). Anything else (a request or a judging
  * that failed, no statement, an interrupted run) leaves it incomplete.
  */
-export function problemFinished(store: RunStore, config: Pick<RunConfig, 'maxAttempts' | 'stopAtFirstAc'>, contestId: number, index: string, attempts: AttemptRow[]): boolean {
+export function problemFinished(
+  store: RunStore,
+  config: Pick<RunConfig, 'maxAttempts' | 'stopAtFirstAc'>,
+  contestId: number,
+  index: string,
+  attempts: AttemptRow[],
+): boolean {
   const judged = attempts.filter((a) => a.judgment);
   if (judged.length < attempts.length) return false;
   if (judged.some((a) => a.judgment!.verdict === 'SKIP')) return false;
@@ -227,7 +315,10 @@ export function problemFinished(store: RunStore, config: Pick<RunConfig, 'maxAtt
 export function resultsFromStore(store: RunStore): CodeeloResults {
   const config = JSON.parse(store.getMeta('config') ?? '{}') as Partial<RunConfig>;
   const contests: CodeeloResults['contests'] = {};
-  for (const { pack } of store.contests()) contests[String(pack.contest.id)] = { problems: Object.fromEntries(pack.problems.map((p) => [p.index, [] as AttemptVerdict[]])) };
+  for (const { pack } of store.contests())
+    contests[String(pack.contest.id)] = {
+      problems: Object.fromEntries(pack.problems.map((p) => [p.index, [] as AttemptVerdict[]])),
+    };
   const byProblem = new Map<string, AttemptRow[]>();
   for (const row of store.attempts()) {
     const key = `${row.contestId}/${row.index}`;
@@ -238,14 +329,26 @@ export function resultsFromStore(store: RunStore): CodeeloResults {
   const finishRule = { maxAttempts: config.maxAttempts ?? MAX_ATTEMPTS, stopAtFirstAc: config.stopAtFirstAc ?? true };
   const incomplete: Record<string, string[]> = {};
   for (const [id, c] of Object.entries(contests)) {
-    const open = Object.keys(c.problems).filter((index) => !problemFinished(store, finishRule, Number(id), index, byProblem.get(`${id}/${index}`) ?? []));
+    const open = Object.keys(c.problems).filter(
+      (index) => !problemFinished(store, finishRule, Number(id), index, byProblem.get(`${id}/${index}`) ?? []),
+    );
     if (open.length) incomplete[id] = open;
   }
   const complete = Object.keys(incomplete).length === 0;
   return {
-    format: 'lmlab-codeelo-results', version: 1,
+    format: 'lmlab-codeelo-results',
+    version: 1,
     ...(config.model ? { model: config.model } : {}),
-    run: { seed: config.seed, language: config.language, maxNewTokens: config.sampling?.maxTokens, judge: config.judge, prompt: config.prompt, maxAttempts: config.maxAttempts, stopAtFirstAc: config.stopAtFirstAc, attemptOrder: config.attemptOrder },
+    run: {
+      seed: config.seed,
+      language: config.language,
+      maxNewTokens: config.sampling?.maxTokens,
+      judge: config.judge,
+      prompt: config.prompt,
+      maxAttempts: config.maxAttempts,
+      stopAtFirstAc: config.stopAtFirstAc,
+      attemptOrder: config.attemptOrder,
+    },
     contests,
     status: complete ? 'complete' : 'incomplete',
     ...(complete ? {} : { incomplete }),

@@ -14,11 +14,26 @@ import { BUNDLED_PROBLEMS_DIR, selectContests } from './contests.ts';
 import { demoReplays, writeDemoModel } from './demo.ts';
 import { type JudgeBackend, LocalBackend, RemoteBackend, remoteOptionsFromEnv } from './judging.ts';
 import {
-  AnthropicClient, DEFAULT_RETRY, LocalModelClient, type ModelClient, OpenAiChatClient, PAPER_SAMPLING, ReplayClient, type RetryPolicy, type Sampling,
+  AnthropicClient,
+  DEFAULT_RETRY,
+  LocalModelClient,
+  type ModelClient,
+  OpenAiChatClient,
+  PAPER_SAMPLING,
+  ReplayClient,
+  type RetryPolicy,
+  type Sampling,
 } from './models.ts';
 import { loadDataset, loadProblemset } from './problems.ts';
 import { type LanguagePolicy, PROMPT_VERSION } from './prompt.ts';
-import { type HarnessReport, type LeaderboardRow, buildReport, leaderboardRow, renderLeaderboard, renderMarkdown } from './report.ts';
+import {
+  type HarnessReport,
+  type LeaderboardRow,
+  buildReport,
+  leaderboardRow,
+  renderLeaderboard,
+  renderMarkdown,
+} from './report.ts';
 import { renderHtml } from './report-html.ts';
 import { renderLeaderboardHtml } from './report-leaderboard.ts';
 import { type Progress, type RunConfig, describeAttemptOrder, resultsFromStore, runContests } from './runner.ts';
@@ -89,7 +104,11 @@ export interface ReportOptions {
   allowIncomplete?: boolean;
 }
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '') || 'run';
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-|-$/g, '') || 'run';
 
 /** Opens an existing run database, hands it to `use`, and closes it whatever happens. */
 export function withRun<T>(path: string, use: (store: RunStore) => T): T {
@@ -116,7 +135,11 @@ export function replayFromRun(path: string, name?: string): ReplayClient {
   });
 }
 
-export async function createClient(choice: ModelChoice, sampling: Sampling, env: NodeJS.ProcessEnv = process.env): Promise<ModelClient> {
+export async function createClient(
+  choice: ModelChoice,
+  sampling: Sampling,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ModelClient> {
   const provider = choice.provider ?? (choice.replay ? 'replay' : 'openai');
   if (provider === 'replay') {
     if (!choice.replay) throw new LmlabError('--provider replay needs --replay <file>');
@@ -129,10 +152,20 @@ export async function createClient(choice: ModelChoice, sampling: Sampling, env:
   const apiKey = env[keyVar];
   if (provider === 'anthropic') {
     if (!apiKey) throw new LmlabError(`set ${keyVar} to your Anthropic API key`);
-    return new AnthropicClient({ model: choice.model, apiKey, sampling, ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}) });
+    return new AnthropicClient({
+      model: choice.model,
+      apiKey,
+      sampling,
+      ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}),
+    });
   }
   // Local servers (vLLM, llama.cpp, SGLang) usually need no key.
-  return new OpenAiChatClient({ model: choice.model, sampling, ...(apiKey ? { apiKey } : {}), ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}) });
+  return new OpenAiChatClient({
+    model: choice.model,
+    sampling,
+    ...(apiKey ? { apiKey } : {}),
+    ...(choice.baseUrl ? { baseUrl: choice.baseUrl } : {}),
+  });
 }
 
 async function createBackend(judge: 'local' | 'remote', pollMs: number, env: NodeJS.ProcessEnv): Promise<JudgeBackend> {
@@ -160,20 +193,35 @@ export async function runHarness(o: RunOptions): Promise<{ dbPath: string; incom
   try {
     const stopAtFirstAc = !o.allAttempts;
     const config: RunConfig = {
-      model: client.model, provider: client.provider, baseUrl: client.provider === 'replay' || client.provider === 'local' ? null : o.baseUrl ?? null,
-      prompt: PROMPT_VERSION, language: o.lang, sampling: { ...o.sampling }, seed: o.seed,
-      contestSpec: o.contests, contests: contests.map((c) => c.pack.contest.id), judge: o.judge,
-      maxAttempts: o.attempts, stopAtFirstAc, attemptOrder: describeAttemptOrder(o.attempts, stopAtFirstAc),
+      model: client.model,
+      provider: client.provider,
+      baseUrl: client.provider === 'replay' || client.provider === 'local' ? null : (o.baseUrl ?? null),
+      prompt: PROMPT_VERSION,
+      language: o.lang,
+      sampling: { ...o.sampling },
+      seed: o.seed,
+      contestSpec: o.contests,
+      contests: contests.map((c) => c.pack.contest.id),
+      judge: o.judge,
+      maxAttempts: o.attempts,
+      stopAtFirstAc,
+      attemptOrder: describeAttemptOrder(o.attempts, stopAtFirstAc),
     };
     const backend = await createBackend(o.judge, o.pollMs, env);
     o.say?.(`run database: ${dbPath}`);
     const summary = await runContests(store, contests, {
-      config, client, backend, concurrency: o.concurrency, retry: o.retry,
+      config,
+      client,
+      backend,
+      concurrency: o.concurrency,
+      retry: o.retry,
       onProgress: o.onProgress ?? (() => {}),
     });
     incomplete = incompleteKeys(resultsFromStore(store));
     if (incomplete.length > 0 || summary.incomplete > 0) {
-      o.warn?.(`INCOMPLETE: ${incomplete.length} problem(s) not generated or judged (${incomplete.join(', ')}; see the report's failures); re-run the same command to finish them`);
+      o.warn?.(
+        `INCOMPLETE: ${incomplete.length} problem(s) not generated or judged (${incomplete.join(', ')}; see the report's failures); re-run the same command to finish them`,
+      );
     }
   } finally {
     store.close();
@@ -183,7 +231,8 @@ export async function runHarness(o: RunOptions): Promise<{ dbPath: string; incom
 
 function reportOf(store: RunStore, o: ReportOptions): HarnessReport {
   return buildReport(store, {
-    mode: o.mode, bootstrap: o.bootstrap,
+    mode: o.mode,
+    bootstrap: o.bootstrap,
     ...(o.distribution ? { distributionPath: o.distribution } : {}),
     ...(o.priceIn !== undefined ? { priceIn: o.priceIn } : {}),
     ...(o.priceOut !== undefined ? { priceOut: o.priceOut } : {}),
@@ -198,7 +247,10 @@ export function reportRun(dbPath: string, o: ReportOptions): HarnessReport {
 
 /** Writes report.json, report.md, report.html and RESULTS.json of a run into `out`
  * (default: <run>-report/ next to the database). */
-export function writeReports(dbPath: string, o: ReportOptions & { out?: string }): { dir: string; report: HarnessReport } {
+export function writeReports(
+  dbPath: string,
+  o: ReportOptions & { out?: string },
+): { dir: string; report: HarnessReport } {
   return withRun(dbPath, (store) => {
     const report = reportOf(store, o);
     const dir = resolve(o.out ?? dbPath.replace(/\.(sqlite|db)$/, '') + '-report');
@@ -216,7 +268,13 @@ export function findRuns(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new LmlabError(`no run database or directory at ${p}`);
-    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((n) => n.endsWith('.sqlite')).sort().map((n) => join(p, n)));
+    if (statSync(p).isDirectory())
+      out.push(
+        ...readdirSync(p)
+          .filter((n) => n.endsWith('.sqlite'))
+          .sort()
+          .map((n) => join(p, n)),
+      );
     else out.push(p);
   }
   if (out.length === 0) throw new LmlabError('no run databases (*.sqlite) found');
@@ -234,7 +292,15 @@ export function writeLeaderboardHtml(file: string, runs: { dir: string | null; r
 }
 
 export function leaderboardRows(dbPaths: string[], o: ReportOptions): LeaderboardRow[] {
-  return dbPaths.map((db) => leaderboardRow(reportRun(db, { mode: o.mode, bootstrap: o.bootstrap, ...(o.distribution ? { distribution: o.distribution } : {}) })));
+  return dbPaths.map((db) =>
+    leaderboardRow(
+      reportRun(db, {
+        mode: o.mode,
+        bootstrap: o.bootstrap,
+        ...(o.distribution ? { distribution: o.distribution } : {}),
+      }),
+    ),
+  );
 }
 
 export interface DemoOptions {
@@ -270,11 +336,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     writeAtomic(file, JSON.stringify(replay, null, 2) + '\n');
     o.say?.(`\n== ${replay.model} ==`);
     const { dbPath, incomplete } = await runHarness({
-      ...PAPER_RUN, replay: file, contests: 'bundled', concurrency: o.concurrency,
-      retry: { ...DEFAULT_RETRY, retries: 0 }, db: join(out, `${name}.sqlite`),
-      ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...PAPER_RUN,
+      replay: file,
+      contests: 'bundled',
+      concurrency: o.concurrency,
+      retry: { ...DEFAULT_RETRY, retries: 0 },
+      db: join(out, `${name}.sqlite`),
+      ...(o.say ? { say: o.say } : {}),
+      ...(o.warn ? { warn: o.warn } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    if (incomplete.length) throw new LmlabError(`demo run ${name} is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`, EXIT_INCOMPLETE);
+    if (incomplete.length)
+      throw new LmlabError(
+        `demo run ${name} is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`,
+        EXIT_INCOMPLETE,
+      );
     const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
     runs.push({ model: replay.model ?? name, report, html: join(dir, 'report.html') });
     o.onRun?.(runs[runs.length - 1]);
@@ -286,12 +362,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const served = await o.serve(modelDir, 'demo-tiny');
     try {
       const { dbPath, incomplete } = await runHarness({
-        ...PAPER_RUN, provider: 'openai', baseUrl: served.baseUrl, model: 'demo-tiny', contests: 'bundled',
-        sampling: { ...PAPER_SAMPLING, maxTokens: 160 }, attempts: 2, concurrency: o.concurrency,
-        retry: { ...DEFAULT_RETRY, retries: 2, timeoutMs: 300_000 }, db: join(out, 'tiny.sqlite'),
-        ...(o.say ? { say: o.say } : {}), ...(o.warn ? { warn: o.warn } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...PAPER_RUN,
+        provider: 'openai',
+        baseUrl: served.baseUrl,
+        model: 'demo-tiny',
+        contests: 'bundled',
+        sampling: { ...PAPER_SAMPLING, maxTokens: 160 },
+        attempts: 2,
+        concurrency: o.concurrency,
+        retry: { ...DEFAULT_RETRY, retries: 2, timeoutMs: 300_000 },
+        db: join(out, 'tiny.sqlite'),
+        ...(o.say ? { say: o.say } : {}),
+        ...(o.warn ? { warn: o.warn } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
-      if (incomplete.length) throw new LmlabError(`demo run tiny is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`, EXIT_INCOMPLETE);
+      if (incomplete.length)
+        throw new LmlabError(
+          `demo run tiny is incomplete (${incomplete.join(', ')}): is the judge's sandbox available?`,
+          EXIT_INCOMPLETE,
+        );
       const { dir, report } = writeReports(dbPath, { mode: 'corrected', bootstrap: 1000 });
       runs.push({ model: 'demo-tiny', report, html: join(dir, 'report.html') });
       o.onRun?.(runs[runs.length - 1]);
@@ -302,6 +391,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const leaderboardMd = join(out, 'leaderboard.md');
   writeAtomic(leaderboardMd, renderLeaderboard(runs.map((r) => leaderboardRow(r.report))));
   const leaderboard = join(out, 'leaderboard.html');
-  writeLeaderboardHtml(leaderboard, runs.map((r) => ({ dir: dirname(r.html), report: r.report })));
+  writeLeaderboardHtml(
+    leaderboard,
+    runs.map((r) => ({ dir: dirname(r.html), report: r.report })),
+  );
   return { runs, leaderboard, leaderboardMd };
 }

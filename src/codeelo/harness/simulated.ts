@@ -42,8 +42,14 @@ export interface BundledContest {
 /** Contest ids far above real Codeforces ids, so a bundled contest never shadows a real one. */
 export const BUNDLED_CONTESTS: readonly BundledContest[] = [
   {
-    id: 900001, name: 'lmlab Simulated Round 1 (Div. 2, simulated field)', division: 'Div. 2', scoring: 'points',
-    durationMinutes: 120, ratingCap: 2100, participants: 3000, seed: 9001,
+    id: 900001,
+    name: 'lmlab Simulated Round 1 (Div. 2, simulated field)',
+    division: 'Div. 2',
+    scoring: 'points',
+    durationMinutes: 120,
+    ratingCap: 2100,
+    participants: 3000,
+    seed: 9001,
     problems: [
       { index: 'A', problem: 'compact-log', rating: 800, tags: ['implementation', 'strings'], points: 500 },
       { index: 'B', problem: 'exactly-one-divisor', rating: 900, tags: ['math', 'number theory'], points: 750 },
@@ -51,12 +57,24 @@ export const BUNDLED_CONTESTS: readonly BundledContest[] = [
       { index: 'D', problem: 'delivery-days', rating: 1300, tags: ['binary search', 'greedy'], points: 1500 },
       { index: 'E', problem: 'one-way-streets', rating: 1600, tags: ['graphs', 'shortest paths'], points: 2000 },
       { index: 'F', problem: 'cinema-seats', rating: 1800, tags: ['data structures', 'binary search'], points: 2500 },
-      { index: 'G', problem: 'fair-roads', rating: 2000, tags: ['graphs', 'constructive algorithms', 'dfs and similar'], points: 3000 },
+      {
+        index: 'G',
+        problem: 'fair-roads',
+        rating: 2000,
+        tags: ['graphs', 'constructive algorithms', 'dfs and similar'],
+        points: 3000,
+      },
     ],
   },
   {
-    id: 900002, name: 'lmlab Simulated Round 2 (Div. 3, ICPC rules, simulated field)', division: 'Div. 3', scoring: 'icpc',
-    durationMinutes: 135, ratingCap: 1600, participants: 3000, seed: 9002,
+    id: 900002,
+    name: 'lmlab Simulated Round 2 (Div. 3, ICPC rules, simulated field)',
+    division: 'Div. 3',
+    scoring: 'icpc',
+    durationMinutes: 135,
+    ratingCap: 1600,
+    participants: 3000,
+    seed: 9002,
     problems: [
       { index: 'A', problem: 'broken-stairs', rating: 1200, tags: ['dp'] },
       { index: 'B', problem: 'summit-search', rating: 1400, tags: ['binary search', 'interactive'] },
@@ -128,11 +146,19 @@ export function simulatedPack(contest: BundledContest): ContestPack {
   const pack: ContestPack = {
     format: 'lmlab-contest-pack',
     version: 1,
-    contest: { id: contest.id, name: contest.name, division: contest.division, durationSeconds: contest.durationMinutes * 60 },
+    contest: {
+      id: contest.id,
+      name: contest.name,
+      division: contest.division,
+      durationSeconds: contest.durationMinutes * 60,
+    },
     scoring: contest.scoring,
     ratings: 'effective',
     problems: contest.problems.map((p) => ({
-      index: p.index, name: p.problem, rating: p.rating, tags: p.tags,
+      index: p.index,
+      name: p.problem,
+      rating: p.rating,
+      tags: p.tags,
       ...(contest.scoring === 'points' ? { points: p.points! } : {}),
     })),
     field: {

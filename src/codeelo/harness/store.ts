@@ -26,7 +26,10 @@ interface Database {
   transaction<T extends (...args: never[]) => unknown>(fn: T): T;
   close(): void;
 }
-const BetterSqlite = createRequire(import.meta.url)('better-sqlite3') as new (path: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => Database;
+const BetterSqlite = createRequire(import.meta.url)('better-sqlite3') as new (
+  path: string,
+  options?: { readonly?: boolean; fileMustExist?: boolean },
+) => Database;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,18 +53,53 @@ CREATE TABLE IF NOT EXISTS events (
   contest_id INTEGER, idx TEXT, attempt INTEGER, message TEXT NOT NULL);
 `;
 
-export interface ProblemRow { contestId: number; index: string; key: string; title: string; rating: number | null; tags: string[]; localMode: string; source: string }
+export interface ProblemRow {
+  contestId: number;
+  index: string;
+  key: string;
+  title: string;
+  rating: number | null;
+  tags: string[];
+  localMode: string;
+  source: string;
+}
 export interface AttemptRow {
-  contestId: number; index: string; attempt: number; startedAt: string; finishedAt: string; generationMs: number;
-  answer: string; finishReason: string; promptTokens: number; completionTokens: number;
-  code: string | null; lang: string | null; tag: string | null;
+  contestId: number;
+  index: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  generationMs: number;
+  answer: string;
+  finishReason: string;
+  promptTokens: number;
+  completionTokens: number;
+  code: string | null;
+  lang: string | null;
+  tag: string | null;
   judgment: JudgmentRow | null;
 }
 export interface JudgmentRow {
-  verdict: string; rawVerdict: string; backend: string; judgedOn: string; judgeMs: number;
-  maxTimeMs: number | null; maxMemoryKb: number | null; failedTest: string | null; message: string; judgedAt: string;
+  verdict: string;
+  rawVerdict: string;
+  backend: string;
+  judgedOn: string;
+  judgeMs: number;
+  maxTimeMs: number | null;
+  maxMemoryKb: number | null;
+  failedTest: string | null;
+  message: string;
+  judgedAt: string;
 }
-export interface EventRow { id: number; at: string; kind: string; contestId: number | null; index: string | null; attempt: number | null; message: string }
+export interface EventRow {
+  id: number;
+  at: string;
+  kind: string;
+  contestId: number | null;
+  index: string | null;
+  attempt: number | null;
+  message: string;
+}
 
 const now = (): string => new Date().toISOString();
 
@@ -98,7 +136,9 @@ function withFileInErrors(db: Database, path: string): Database {
     } catch (err) {
       if (err instanceof LmlabError) throw err;
       const e = err as { code?: string; message?: string };
-      throw new LmlabError(`run database ${path}: ${(e.message ?? String(err)).split('\n')[0]}${e.code ? ` (${e.code})` : ''}`);
+      throw new LmlabError(
+        `run database ${path}: ${(e.message ?? String(err)).split('\n')[0]}${e.code ? ` (${e.code})` : ''}`,
+      );
     }
   };
   return {
@@ -130,7 +170,8 @@ function openDatabase(path: string, create: boolean): Database {
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check') as { quick_check: string }[];
     const problems = check.map((r) => r.quick_check).filter((m) => m !== 'ok');
-    if (problems.length) throw new LmlabError(`run database ${path} is damaged (quick_check: ${problems.slice(0, 3).join('; ')})`);
+    if (problems.length)
+      throw new LmlabError(`run database ${path} is damaged (quick_check: ${problems.slice(0, 3).join('; ')})`);
     db.exec(SCHEMA);
     return withFileInErrors(db, path);
   } catch (err) {
@@ -150,7 +191,10 @@ export class RunStore {
   private readonly lock: FileLock | null;
 
   /** create: make the file if missing; lock: take the writer's lock (`<path>.lock`). */
-  constructor(readonly path: string, options: { create: boolean; lock?: boolean }) {
+  constructor(
+    readonly path: string,
+    options: { create: boolean; lock?: boolean },
+  ) {
     if (options.create) mkdirSync(dirname(path), { recursive: true });
     this.lock = options.lock ? FileLock.acquire(`${path}.lock`, `run database ${path}`) : null;
     try {
@@ -178,82 +222,158 @@ export class RunStore {
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   saveContest(pack: ContestPack, position: number, simulated: boolean, problems: ProblemRow[]): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO contests (contest_id, position, simulated, pack) VALUES (?, ?, ?, ?)')
+      this.db
+        .prepare('INSERT OR REPLACE INTO contests (contest_id, position, simulated, pack) VALUES (?, ?, ?, ?)')
         .run(pack.contest.id, position, simulated ? 1 : 0, JSON.stringify(pack));
-      const insert = this.db.prepare('INSERT OR REPLACE INTO problems (contest_id, idx, key, title, rating, tags, local_mode, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const p of problems) insert.run(p.contestId, p.index, p.key, p.title, p.rating, JSON.stringify(p.tags), p.localMode, p.source);
+      const insert = this.db.prepare(
+        'INSERT OR REPLACE INTO problems (contest_id, idx, key, title, rating, tags, local_mode, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const p of problems)
+        insert.run(p.contestId, p.index, p.key, p.title, p.rating, JSON.stringify(p.tags), p.localMode, p.source);
     })();
   }
 
   contests(): { pack: ContestPack; simulated: boolean }[] {
-    const rows = this.db.prepare('SELECT pack, simulated FROM contests ORDER BY position').all() as { pack: string; simulated: number }[];
+    const rows = this.db.prepare('SELECT pack, simulated FROM contests ORDER BY position').all() as {
+      pack: string;
+      simulated: number;
+    }[];
     return rows.map((r) => ({ pack: contestPackSchema.parse(JSON.parse(r.pack)), simulated: r.simulated === 1 }));
   }
 
   problems(): ProblemRow[] {
-    const rows = this.db.prepare('SELECT p.* FROM problems p JOIN contests c USING (contest_id) ORDER BY c.position, p.idx').all() as Record<string, unknown>[];
+    const rows = this.db
+      .prepare('SELECT p.* FROM problems p JOIN contests c USING (contest_id) ORDER BY c.position, p.idx')
+      .all() as Record<string, unknown>[];
     return rows.map((r) => ({
-      contestId: r.contest_id as number, index: r.idx as string, key: r.key as string, title: r.title as string,
-      rating: r.rating as number | null, tags: JSON.parse(r.tags as string) as string[], localMode: r.local_mode as string, source: r.source as string,
+      contestId: r.contest_id as number,
+      index: r.idx as string,
+      key: r.key as string,
+      title: r.title as string,
+      rating: r.rating as number | null,
+      tags: JSON.parse(r.tags as string) as string[],
+      localMode: r.local_mode as string,
+      source: r.source as string,
     }));
   }
 
   /** Every attempt of one problem (or of the whole run), in attempt order, with its verdict. */
   attempts(contestId?: number, index?: string): AttemptRow[] {
     const where = contestId === undefined ? '' : 'WHERE a.contest_id = ? AND a.idx = ?';
-    const rows = this.db.prepare(`SELECT a.*, j.verdict, j.raw_verdict, j.backend, j.judged_on, j.judge_ms, j.max_time_ms, j.max_memory_kb,
+    const rows = this.db
+      .prepare(`SELECT a.*, j.verdict, j.raw_verdict, j.backend, j.judged_on, j.judge_ms, j.max_time_ms, j.max_memory_kb,
       j.failed_test, j.message, j.judged_at FROM attempts a LEFT JOIN judgments j USING (contest_id, idx, attempt) ${where}
-      ORDER BY a.contest_id, a.idx, a.attempt`).all(...(contestId === undefined ? [] : [contestId, index])) as Record<string, unknown>[];
+      ORDER BY a.contest_id, a.idx, a.attempt`)
+      .all(...(contestId === undefined ? [] : [contestId, index])) as Record<string, unknown>[];
     return rows.map((r) => ({
-      contestId: r.contest_id as number, index: r.idx as string, attempt: r.attempt as number,
-      startedAt: r.started_at as string, finishedAt: r.finished_at as string, generationMs: r.generation_ms as number,
-      answer: r.answer as string, finishReason: r.finish_reason as string,
-      promptTokens: r.prompt_tokens as number, completionTokens: r.completion_tokens as number,
-      code: r.code as string | null, lang: r.lang as string | null, tag: r.tag as string | null,
-      judgment: r.verdict === null ? null : {
-        verdict: r.verdict as string, rawVerdict: r.raw_verdict as string, backend: r.backend as string, judgedOn: r.judged_on as string,
-        judgeMs: r.judge_ms as number, maxTimeMs: r.max_time_ms as number | null, maxMemoryKb: r.max_memory_kb as number | null,
-        failedTest: r.failed_test as string | null, message: r.message as string, judgedAt: r.judged_at as string,
-      },
+      contestId: r.contest_id as number,
+      index: r.idx as string,
+      attempt: r.attempt as number,
+      startedAt: r.started_at as string,
+      finishedAt: r.finished_at as string,
+      generationMs: r.generation_ms as number,
+      answer: r.answer as string,
+      finishReason: r.finish_reason as string,
+      promptTokens: r.prompt_tokens as number,
+      completionTokens: r.completion_tokens as number,
+      code: r.code as string | null,
+      lang: r.lang as string | null,
+      tag: r.tag as string | null,
+      judgment:
+        r.verdict === null
+          ? null
+          : {
+              verdict: r.verdict as string,
+              rawVerdict: r.raw_verdict as string,
+              backend: r.backend as string,
+              judgedOn: r.judged_on as string,
+              judgeMs: r.judge_ms as number,
+              maxTimeMs: r.max_time_ms as number | null,
+              maxMemoryKb: r.max_memory_kb as number | null,
+              failedTest: r.failed_test as string | null,
+              message: r.message as string,
+              judgedAt: r.judged_at as string,
+            },
     }));
   }
 
   recordGeneration(row: Omit<AttemptRow, 'judgment' | 'finishedAt'>): void {
-    this.db.prepare(`INSERT INTO attempts (contest_id, idx, attempt, started_at, finished_at, generation_ms, answer, finish_reason,
+    this.db
+      .prepare(`INSERT INTO attempts (contest_id, idx, attempt, started_at, finished_at, generation_ms, answer, finish_reason,
       prompt_tokens, completion_tokens, code, lang, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(row.contestId, row.index, row.attempt, row.startedAt, now(), row.generationMs, row.answer, row.finishReason,
-        row.promptTokens, row.completionTokens, row.code, row.lang, row.tag);
+      .run(
+        row.contestId,
+        row.index,
+        row.attempt,
+        row.startedAt,
+        now(),
+        row.generationMs,
+        row.answer,
+        row.finishReason,
+        row.promptTokens,
+        row.completionTokens,
+        row.code,
+        row.lang,
+        row.tag,
+      );
   }
 
   recordJudgment(contestId: number, index: string, attempt: number, j: Omit<JudgmentRow, 'judgedAt'>): void {
-    this.db.prepare(`INSERT INTO judgments (contest_id, idx, attempt, verdict, raw_verdict, backend, judged_on, judge_ms, max_time_ms,
+    this.db
+      .prepare(`INSERT INTO judgments (contest_id, idx, attempt, verdict, raw_verdict, backend, judged_on, judge_ms, max_time_ms,
       max_memory_kb, failed_test, message, judged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(contestId, index, attempt, j.verdict, j.rawVerdict, j.backend, j.judgedOn, j.judgeMs, j.maxTimeMs, j.maxMemoryKb, j.failedTest, j.message, now());
+      .run(
+        contestId,
+        index,
+        attempt,
+        j.verdict,
+        j.rawVerdict,
+        j.backend,
+        j.judgedOn,
+        j.judgeMs,
+        j.maxTimeMs,
+        j.maxMemoryKb,
+        j.failedTest,
+        j.message,
+        now(),
+      );
   }
 
   markExhausted(contestId: number, index: string, afterAttempt: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO exhausted (contest_id, idx, after_attempt) VALUES (?, ?, ?)').run(contestId, index, afterAttempt);
+    this.db
+      .prepare('INSERT OR REPLACE INTO exhausted (contest_id, idx, after_attempt) VALUES (?, ?, ?)')
+      .run(contestId, index, afterAttempt);
   }
 
   isExhausted(contestId: number, index: string): boolean {
-    return this.db.prepare('SELECT 1 FROM exhausted WHERE contest_id = ? AND idx = ?').get(contestId, index) !== undefined;
+    return (
+      this.db.prepare('SELECT 1 FROM exhausted WHERE contest_id = ? AND idx = ?').get(contestId, index) !== undefined
+    );
   }
 
   event(kind: string, message: string, where?: { contestId: number; index: string; attempt: number }): void {
-    this.db.prepare('INSERT INTO events (at, kind, contest_id, idx, attempt, message) VALUES (?, ?, ?, ?, ?, ?)')
+    this.db
+      .prepare('INSERT INTO events (at, kind, contest_id, idx, attempt, message) VALUES (?, ?, ?, ?, ?, ?)')
       .run(now(), kind, where?.contestId ?? null, where?.index ?? null, where?.attempt ?? null, message);
   }
 
   events(): EventRow[] {
     const rows = this.db.prepare('SELECT * FROM events ORDER BY id').all() as Record<string, unknown>[];
     return rows.map((r) => ({
-      id: r.id as number, at: r.at as string, kind: r.kind as string, contestId: r.contest_id as number | null,
-      index: r.idx as string | null, attempt: r.attempt as number | null, message: r.message as string,
+      id: r.id as number,
+      at: r.at as string,
+      kind: r.kind as string,
+      contestId: r.contest_id as number | null,
+      index: r.idx as string | null,
+      attempt: r.attempt as number | null,
+      message: r.message as string,
     }));
   }
 }

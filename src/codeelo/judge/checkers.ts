@@ -53,7 +53,7 @@ class TokenReader {
 
 function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 
@@ -70,8 +70,12 @@ const fail = (message: string): CheckResult => ({ verdict: 'FAIL', message });
  * Walks answer and output token by token. `compare` returns null when the pair matches, or a
  * result to stop with. Missing or extra tokens are WA, as in testlib's wcmp.
  */
-function compareTokens(output: string, answer: string, what: string,
-  compare: (out: string, ans: string, index: number) => CheckResult | null): CheckResult {
+function compareTokens(
+  output: string,
+  answer: string,
+  what: string,
+  compare: (out: string, ans: string, index: number) => CheckResult | null,
+): CheckResult {
   const out = new TokenReader(output);
   const ans = new TokenReader(answer);
   for (;;) {
@@ -87,7 +91,8 @@ function compareTokens(output: string, answer: string, what: string,
 
 export function checkTokens(output: string, answer: string): CheckResult {
   return compareTokens(output, answer, 'tokens', (o, a, i) =>
-    o === a ? null : wa(`${ordinal(i)} token differs: expected '${clip(a)}', found '${clip(o)}'`));
+    o === a ? null : wa(`${ordinal(i)} token differs: expected '${clip(a)}', found '${clip(o)}'`),
+  );
 }
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
@@ -121,7 +126,8 @@ export function checkFloat(output: string, answer: string, eps: number): CheckRe
     if (!DECIMAL.test(o)) return pe(`expected a number as ${ordinal(i)} token, found '${clip(o)}'`);
     const expected = Number(a);
     const found = Number(o);
-    return doublesMatch(expected, found, eps) ? null
+    return doublesMatch(expected, found, eps)
+      ? null
       : wa(`${ordinal(i)} number differs: expected ${clip(a)}, found ${clip(o)} (error above ${eps})`);
   });
 }
@@ -148,7 +154,12 @@ export function checkLines(output: string, answer: string): CheckResult {
   const ans = significantLines(answer);
   const n = Math.min(out.length, ans.length);
   for (let i = 0; i < n; i++) {
-    if (out[i] !== ans[i]) return formattingOrWrong(output, answer, `line ${i + 1} differs: expected '${clip(ans[i])}', found '${clip(out[i])}'`);
+    if (out[i] !== ans[i])
+      return formattingOrWrong(
+        output,
+        answer,
+        `line ${i + 1} differs: expected '${clip(ans[i])}', found '${clip(out[i])}'`,
+      );
   }
   if (out.length !== ans.length) {
     return formattingOrWrong(output, answer, `expected ${ans.length} lines, found ${out.length}`);
@@ -170,24 +181,61 @@ export function checkExact(output: string, answer: string): CheckResult {
 
 export function runBuiltinChecker(checker: BuiltinChecker, output: string, answer: string): CheckResult {
   switch (checker.type) {
-    case 'tokens': return checkTokens(output, answer);
-    case 'lines': return checkLines(output, answer);
-    case 'exact': return checkExact(output, answer);
-    case 'ints': return checkInts(output, answer);
-    case 'yesno': return checkYesNo(output, answer);
-    case 'float': return checkFloat(output, answer, checker.eps);
-    case 'single-int': return checkSingle(output, answer, 'an integer', (t) => INTEGER.test(t) && t !== '-0' && Math.abs(Number(t)) <= 2 ** 31,
-      (o, a) => BigInt(o) === BigInt(a));
-    case 'single-yesno': return checkSingle(output, answer, 'YES or NO', (t) => /^(yes|no)$/i.test(t), (o, a) => o.toUpperCase() === a.toUpperCase());
-    case 'single-float': return checkSingle(output, answer, 'a number', (t) => DECIMAL.test(t), (o, a) => doublesMatch(Number(a), Number(o), checker.eps));
-    case 'huge-int': return checkSingle(output, answer, 'an integer', (t) => INTEGER.test(t), (o, a) => o === a, true);
-    case 'unordered-ints': return checkUnorderedInts(output, answer);
-    case 'line-tokens': return checkLineWise(output, answer, (o, a) => {
-      const ot = o.split(/[ \t\r\v\f]+/).filter(Boolean);
-      const at = a.split(/[ \t\r\v\f]+/).filter(Boolean);
-      return ot.length === at.length && ot.every((t, i) => t === at[i]);
-    });
-    case 'exact-lines': return checkLineWise(output, answer, (o, a) => o === a);
+    case 'tokens':
+      return checkTokens(output, answer);
+    case 'lines':
+      return checkLines(output, answer);
+    case 'exact':
+      return checkExact(output, answer);
+    case 'ints':
+      return checkInts(output, answer);
+    case 'yesno':
+      return checkYesNo(output, answer);
+    case 'float':
+      return checkFloat(output, answer, checker.eps);
+    case 'single-int':
+      return checkSingle(
+        output,
+        answer,
+        'an integer',
+        (t) => INTEGER.test(t) && t !== '-0' && Math.abs(Number(t)) <= 2 ** 31,
+        (o, a) => BigInt(o) === BigInt(a),
+      );
+    case 'single-yesno':
+      return checkSingle(
+        output,
+        answer,
+        'YES or NO',
+        (t) => /^(yes|no)$/i.test(t),
+        (o, a) => o.toUpperCase() === a.toUpperCase(),
+      );
+    case 'single-float':
+      return checkSingle(
+        output,
+        answer,
+        'a number',
+        (t) => DECIMAL.test(t),
+        (o, a) => doublesMatch(Number(a), Number(o), checker.eps),
+      );
+    case 'huge-int':
+      return checkSingle(
+        output,
+        answer,
+        'an integer',
+        (t) => INTEGER.test(t),
+        (o, a) => o === a,
+        true,
+      );
+    case 'unordered-ints':
+      return checkUnorderedInts(output, answer);
+    case 'line-tokens':
+      return checkLineWise(output, answer, (o, a) => {
+        const ot = o.split(/[ \t\r\v\f]+/).filter(Boolean);
+        const at = a.split(/[ \t\r\v\f]+/).filter(Boolean);
+        return ot.length === at.length && ot.every((t, i) => t === at[i]);
+      });
+    case 'exact-lines':
+      return checkLineWise(output, answer, (o, a) => o === a);
   }
 }
 
@@ -200,8 +248,14 @@ function restIsBlank(reader: TokenReader): boolean {
  * One value each (icmp, yesno, dcmp, hcmp): the first token of answer and output, then testlib's
  * "extra information in the output file" (PE) when the output holds anything more.
  */
-function checkSingle(output: string, answer: string, what: string, valid: (t: string) => boolean,
-  same: (out: string, ans: string) => boolean, answerAlone = false): CheckResult {
+function checkSingle(
+  output: string,
+  answer: string,
+  what: string,
+  valid: (t: string) => boolean,
+  same: (out: string, ans: string) => boolean,
+  answerAlone = false,
+): CheckResult {
   const ans = new TokenReader(answer);
   const out = new TokenReader(output);
   const a = ans.next();
@@ -222,7 +276,9 @@ function checkUnorderedInts(output: string, answer: string): CheckResult {
     const values: bigint[] = [];
     for (let t = reader.next(); t !== null; t = reader.next()) {
       if (!INTEGER.test(t) || t === '-0' || BigInt(t) >= 2n ** 63n || BigInt(t) < -(2n ** 63n)) {
-        return isAnswer ? fail(`answer holds a non-integer '${clip(t)}'`) : pe(`expected an integer, found '${clip(t)}'`);
+        return isAnswer
+          ? fail(`answer holds a non-integer '${clip(t)}'`)
+          : pe(`expected an integer, found '${clip(t)}'`);
       }
       values.push(BigInt(t));
     }
@@ -233,7 +289,9 @@ function checkUnorderedInts(output: string, answer: string): CheckResult {
   const o = read(output, false);
   if (!Array.isArray(o)) return o;
   if (a.length !== o.length) return wa(`expected ${a.length} elements, but ${o.length} found`);
-  return a.every((v, i) => v === o[i]) ? ok(`${a.length} numbers`) : wa(`expected sequence and output are different (as unordered sequences) [size=${a.length}]`);
+  return a.every((v, i) => v === o[i])
+    ? ok(`${a.length} numbers`)
+    : wa(`expected sequence and output are different (as unordered sequences) [size=${a.length}]`);
 }
 
 /** testlib's lines: split at '\n', a '\r' before it dropped; the empty piece after a final newline is not a line. */
@@ -254,7 +312,8 @@ function checkLineWise(output: string, answer: string, same: (out: string, ans: 
   const out = testlibLines(output);
   for (let i = 0; i < ans.length; i++) {
     if (i >= out.length) return pe(`unexpected end of file: line ${i + 1} expected`);
-    if (!same(out[i], ans[i])) return wa(`${ordinal(i + 1)} lines differ - expected: '${clip(ans[i])}', found: '${clip(out[i])}'`);
+    if (!same(out[i], ans[i]))
+      return wa(`${ordinal(i + 1)} lines differ - expected: '${clip(ans[i])}', found: '${clip(out[i])}'`);
   }
   if (out.slice(ans.length).some((l) => l.trim() !== '')) return pe('extra information in the output file');
   return ok(ans.length === 1 ? `single line: '${clip(ans[0])}'` : `${ans.length} lines`);

@@ -2,7 +2,19 @@
 // limits, into a read-only cache directory that later runs mount as /box. Deliberately keeps no
 // index: the directory name is the hash of compiler command + source, so a cache hit is a stat.
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmlabError } from '../../util/errors.ts';
@@ -21,7 +33,14 @@ export interface Artifact {
 }
 
 // The wall limit only catches a compiler that sleeps; a loaded machine must not turn slow compiles into errors.
-export const COMPILE_LIMITS = { cpuMs: 30_000, wallMs: 600_000, memoryKb: 1024 * 1024, procs: 128, outputKb: 256 * 1024, tmpKb: 512 * 1024 };
+export const COMPILE_LIMITS = {
+  cpuMs: 30_000,
+  wallMs: 600_000,
+  memoryKb: 1024 * 1024,
+  procs: 128,
+  outputKb: 256 * 1024,
+  tmpKb: 512 * 1024,
+};
 const MESSAGE_LIMIT = 4000;
 
 export function cacheRoot(): string {
@@ -36,7 +55,10 @@ export interface ExtraFile {
 }
 
 function artifactKey(lang: Language, source: Buffer, extra: ExtraFile[]): string {
-  const h = createHash('sha256').update(JSON.stringify([lang.id, lang.compile, lang.run])).update('\0').update(source);
+  const h = createHash('sha256')
+    .update(JSON.stringify([lang.id, lang.compile, lang.run]))
+    .update('\0')
+    .update(source);
   for (const f of extra) h.update('\0').update(f.name).update('\0').update(f.data);
   return h.digest('hex').slice(0, 32);
 }
@@ -50,7 +72,9 @@ function safeCacheRoot(): string {
   mkdirSync(root, { recursive: true, mode: 0o755 });
   const st = lstatSync(root);
   if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? st.uid) || (st.mode & 0o022) !== 0) {
-    throw new LmlabError(`compile cache ${root} is not a directory owned by us and closed to others: remove it or set LMLAB_JUDGE_CACHE`);
+    throw new LmlabError(
+      `compile cache ${root} is not a directory owned by us and closed to others: remove it or set LMLAB_JUDGE_CACHE`,
+    );
   }
   return root;
 }
@@ -77,13 +101,25 @@ export async function compileSource(lang: Language, source: Buffer, extra: Extra
       const limits = { ...COMPILE_LIMITS, cpuMs: lang.compileCpuMs ?? COMPILE_LIMITS.cpuMs };
       const env = runEnv(lang, 1024);
       const report = await judgeSlots.with(1, () =>
-        runSandboxed({ box, boxWritable: true, argv: step.compile!, stdout: log, stderr: log + '.err', limits, ...(env ? { env } : {}) }),
+        runSandboxed({
+          box,
+          boxWritable: true,
+          argv: step.compile!,
+          stdout: log,
+          stderr: log + '.err',
+          limits,
+          ...(env ? { env } : {}),
+        }),
       );
       if (report.internal_error) throw new Error(`compiling in the sandbox failed: ${report.internal_error}`);
       if (report.limit !== 'none' || report.exit_code !== 0) {
         const text = [readFileSync(log, 'utf8'), readFileSync(log + '.err', 'utf8')].join('').trim();
-        const why = report.limit !== 'none' ? `compiler exceeded its ${report.limit} limit`
-          : report.signal !== null ? `compiler killed by ${signalName(report.signal)}` : `compiler exit code ${report.exit_code}`;
+        const why =
+          report.limit !== 'none'
+            ? `compiler exceeded its ${report.limit} limit`
+            : report.signal !== null
+              ? `compiler killed by ${signalName(report.signal)}`
+              : `compiler exit code ${report.exit_code}`;
         const message = `${why}${text ? `\n${text}` : ''}`.slice(0, MESSAGE_LIMIT);
         // Only a genuine compiler verdict is remembered; a limit hit may be the machine's fault.
         if (report.limit === 'none') writeFileSync(failedLog, message);

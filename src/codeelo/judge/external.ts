@@ -33,7 +33,10 @@ export async function compileHelper(sourcePath: string, role: string, testlib?: 
   const extra = [{ name: 'testlib.h', data: readFileSync(testlib ?? testlibFor(null)) }];
   const lang = sourcePath.endsWith('.c') ? languageById('c') : languageById('cpp');
   const artifact = await compileSource(lang, readFileSync(sourcePath), extra);
-  if (!artifact.ok) throw new Error(`the ${role} ${sourcePath} does not compile: ${artifact.message.split('\n').slice(0, 3).join(' | ')}`);
+  if (!artifact.ok)
+    throw new Error(
+      `the ${role} ${sourcePath} does not compile: ${artifact.message.split('\n').slice(0, 3).join(' | ')}`,
+    );
   return artifact;
 }
 
@@ -50,11 +53,16 @@ export function readMessage(path: string, limit = 500): string {
 export function testlibResult(exitCode: number | null, signal: number | null, message: string): CheckResult {
   if (signal !== null) return { verdict: 'FAIL', message: `checker killed by ${signalName(signal)}` };
   switch (exitCode) {
-    case 0: return { verdict: 'AC', message };
-    case 1: return { verdict: 'WA', message };
-    case 2: return { verdict: 'PE', message };
-    case 7: return { verdict: 'WA', message: `partial points: ${message}` };
-    default: return { verdict: 'FAIL', message: `checker exit code ${exitCode}: ${message}` };
+    case 0:
+      return { verdict: 'AC', message };
+    case 1:
+      return { verdict: 'WA', message };
+    case 2:
+      return { verdict: 'PE', message };
+    case 7:
+      return { verdict: 'WA', message: `partial points: ${message}` };
+    default:
+      return { verdict: 'FAIL', message: `checker exit code ${exitCode}: ${message}` };
   }
 }
 
@@ -68,21 +76,30 @@ export class ExternalChecker {
   private readonly stderr: string;
   private session: SandboxSession | null = null;
 
-  constructor(private readonly checker: Artifact, scratch: string) {
+  constructor(
+    private readonly checker: Artifact,
+    scratch: string,
+  ) {
     this.box = join(scratch, 'checker-box');
     this.stderr = join(scratch, 'checker.err');
     mkdirSync(this.box, { recursive: true, mode: 0o755 });
   }
 
   async check(input: string, output: string, answer: string): Promise<CheckResult> {
-    const files: [string, string][] = [[input, 'input.txt'], [output, 'output.txt'], [answer, 'answer.txt']];
+    const files: [string, string][] = [
+      [input, 'input.txt'],
+      [output, 'output.txt'],
+      [answer, 'answer.txt'],
+    ];
     for (const [from, name] of files) {
       copyFileSync(from, join(this.box, name));
       chmodSync(join(this.box, name), 0o644);
     }
     this.session ??= new SandboxSession({
-      box: this.box, bindReadOnly: [{ host: this.checker.dir, inside: '/checker' }],
-      argv: ['/checker/main', 'input.txt', 'output.txt', 'answer.txt'], limits: HELPER_LIMITS,
+      box: this.box,
+      bindReadOnly: [{ host: this.checker.dir, inside: '/checker' }],
+      argv: ['/checker/main', 'input.txt', 'output.txt', 'answer.txt'],
+      limits: HELPER_LIMITS,
     });
     const session = this.session;
     const report = await judgeSlots.with(1, () => session.run('/dev/null', '/dev/null', this.stderr));

@@ -19,9 +19,17 @@ async function runInto(artifact: Artifact, argv: string[], stdin: string, target
   const partial = `${target}.${process.pid}.tmp`;
   const stderr = `${partial}.err`;
   try {
-    const report = await judgeSlots.with(1, () => runSandboxed({ box: artifact.dir, argv, stdin, stdout: partial, stderr, limits: MAKER_LIMITS }));
+    const report = await judgeSlots.with(1, () =>
+      runSandboxed({ box: artifact.dir, argv, stdin, stdout: partial, stderr, limits: MAKER_LIMITS }),
+    );
     if (report.internal_error || report.limit !== 'none' || report.exit_code !== 0) {
-      const why = report.internal_error ?? (report.limit !== 'none' ? `${report.limit} limit` : report.signal !== null ? `signal ${report.signal}` : `exit code ${report.exit_code}`);
+      const why =
+        report.internal_error ??
+        (report.limit !== 'none'
+          ? `${report.limit} limit`
+          : report.signal !== null
+            ? `signal ${report.signal}`
+            : `exit code ${report.exit_code}`);
       let message = '';
       try {
         message = readFileSync(stderr, 'utf8').trim().split('\n').pop() ?? '';
@@ -49,18 +57,34 @@ export async function materializeTests(problem: Problem, testlib: string): Promi
         artifact = await compileHelper(source, 'generator', testlib);
         generators.set(source, artifact);
       }
-      await runInto(artifact, ['/box/main', ...args], '/dev/null', test.input, `problem ${problem.id}: generating test ${test.name} (${[source.split('/').pop(), ...args].join(' ')})`);
+      await runInto(
+        artifact,
+        ['/box/main', ...args],
+        '/dev/null',
+        test.input,
+        `problem ${problem.id}: generating test ${test.name} (${[source.split('/').pop(), ...args].join(' ')})`,
+      );
     }
     if (test.answerFromMain && !existsSync(test.answer)) {
       if (!main) {
         const file = problem.mainSolution;
-        if (!file) throw new LmlabError(`problem ${problem.id}: no main solution to write the answer of test ${test.name}`);
+        if (!file)
+          throw new LmlabError(`problem ${problem.id}: no main solution to write the answer of test ${test.name}`);
         const lang = languageOfFile(file);
         const artifact = await compileSource(lang, readFileSync(file));
-        if (!artifact.ok) throw new LmlabError(`problem ${problem.id}: the main solution does not compile: ${artifact.message.split('\n')[0]}`);
+        if (!artifact.ok)
+          throw new LmlabError(
+            `problem ${problem.id}: the main solution does not compile: ${artifact.message.split('\n')[0]}`,
+          );
         main = { artifact, run: runArgv(lang, 1024) };
       }
-      await runInto(main.artifact, main.run, test.input, test.answer, `problem ${problem.id}: the main solution on test ${test.name}`);
+      await runInto(
+        main.artifact,
+        main.run,
+        test.input,
+        test.answer,
+        `problem ${problem.id}: the main solution on test ${test.name}`,
+      );
     }
   }
 }

@@ -22,12 +22,19 @@ const DECIDED_FIRST_MARGIN_MS = 50;
 function makeFifo(path: string): void {
   rmSync(path, { force: true });
   const made = spawnSync('mkfifo', ['-m', '600', path]);
-  if (made.status !== 0) throw new Error(`cannot create a FIFO at ${path}: ${made.stderr?.toString().trim() || made.error?.message}`);
+  if (made.status !== 0)
+    throw new Error(`cannot create a FIFO at ${path}: ${made.stderr?.toString().trim() || made.error?.message}`);
 }
 
 export async function runInteractiveTest(opts: {
-  solution: Artifact; runArgv: string[]; runEnv?: Record<string, string>; solutionLimits: SandboxLimits; timeLimitMs: number;
-  interactor: Artifact; input: string; scratch: string;
+  solution: Artifact;
+  runArgv: string[];
+  runEnv?: Record<string, string>;
+  solutionLimits: SandboxLimits;
+  timeLimitMs: number;
+  interactor: Artifact;
+  input: string;
+  scratch: string;
 }): Promise<InteractiveOutcome> {
   const { scratch } = opts;
   const toSolution = join(scratch, 'to-solution.fifo');
@@ -43,10 +50,23 @@ export async function runInteractiveTest(opts: {
   const interactorErr = join(scratch, 'interactor.err');
   const wallMs = opts.solutionLimits.wallMs;
   const [solution, interactor] = await Promise.all([
-    runSandboxed({ box: opts.solution.dir, argv: opts.runArgv, ...(opts.runEnv ? { env: opts.runEnv } : {}), stdin: toSolution, stdout: fromSolution, limits: opts.solutionLimits }),
     runSandboxed({
-      box, boxWritable: true, bindReadOnly: [{ host: opts.interactor.dir, inside: '/interactor' }], argv: ['/interactor/main', 'input.txt', 'output.txt'],
-      stdin: fromSolution, stdout: toSolution, stdoutFirst: true, stderr: interactorErr,
+      box: opts.solution.dir,
+      argv: opts.runArgv,
+      ...(opts.runEnv ? { env: opts.runEnv } : {}),
+      stdin: toSolution,
+      stdout: fromSolution,
+      limits: opts.solutionLimits,
+    }),
+    runSandboxed({
+      box,
+      boxWritable: true,
+      bindReadOnly: [{ host: opts.interactor.dir, inside: '/interactor' }],
+      argv: ['/interactor/main', 'input.txt', 'output.txt'],
+      stdin: fromSolution,
+      stdout: toSolution,
+      stdoutFirst: true,
+      stderr: interactorErr,
       limits: { ...HELPER_LIMITS, wallMs: wallMs + 500 },
     }),
   ]);
@@ -56,17 +76,21 @@ export async function runInteractiveTest(opts: {
     return { verdict: solutionFailure.verdict, message: solutionFailure.message, solution };
   }
   if (solutionFailure?.verdict === 'IE') return { verdict: 'IE', message: solutionFailure.message, solution };
-  if (interactor.internal_error) return { verdict: 'IE', message: `interactor: ${interactor.internal_error}`, solution };
-  if (interactor.limit !== 'none') return { verdict: 'IE', message: `interactor exceeded its ${interactor.limit} limit`, solution };
+  if (interactor.internal_error)
+    return { verdict: 'IE', message: `interactor: ${interactor.internal_error}`, solution };
+  if (interactor.limit !== 'none')
+    return { verdict: 'IE', message: `interactor exceeded its ${interactor.limit} limit`, solution };
   const result = testlibResult(interactor.exit_code, interactor.signal, readMessage(interactorErr));
   if (result.verdict === 'FAIL') return { verdict: 'IE', message: `interactor failed: ${result.message}`, solution };
   if (solutionFailure) {
     // The solution crashed. Its RE wins unless the interactor had already decided: the solution
     // died of SIGPIPE (nobody listening any more) or the interactor ended clearly earlier (both
     // end times come from the same monotonic clock; the margin absorbs scheduling jitter).
-    const endedEarlier = interactor.ended_at_ms > 0 && interactor.ended_at_ms + DECIDED_FIRST_MARGIN_MS < solution.ended_at_ms;
+    const endedEarlier =
+      interactor.ended_at_ms > 0 && interactor.ended_at_ms + DECIDED_FIRST_MARGIN_MS < solution.ended_at_ms;
     const interactorDecidedFirst = solution.signal === 13 || endedEarlier;
-    if (result.verdict === 'AC' || !interactorDecidedFirst) return { verdict: 'RE', message: solutionFailure.message, solution };
+    if (result.verdict === 'AC' || !interactorDecidedFirst)
+      return { verdict: 'RE', message: solutionFailure.message, solution };
   }
   return { verdict: result.verdict, message: result.message, solution };
 }

@@ -2,7 +2,19 @@
 // sandbox (one timed run per core at a time), check each output, stop at the first failure
 // unless asked to run everything. Deliberately not here: sandbox mechanics (sandbox.ts),
 // output comparison (checkers.ts, external.ts), FIFOs (interactive.ts).
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBuiltinChecker, type CheckResult } from './checkers.ts';
@@ -13,7 +25,15 @@ import { runInteractiveTest } from './interactive.ts';
 import { assertLanguageAvailable, runArgv, runEnv, type Language } from './languages.ts';
 import { judgeSlots } from './limiter.ts';
 import type { Problem, TestCase } from './problem.ts';
-import { assertCanSandbox, runningAsRoot, SANDBOX_LOST, SANDBOX_UID, SandboxSession, type SandboxLimits, type SessionConfig } from './sandbox.ts';
+import {
+  assertCanSandbox,
+  runningAsRoot,
+  SANDBOX_LOST,
+  SANDBOX_UID,
+  SandboxSession,
+  type SandboxLimits,
+  type SessionConfig,
+} from './sandbox.ts';
 import { runVerdict, type JudgeResult, type TestResult, type Verdict } from './verdict.ts';
 
 export interface JudgeOptions {
@@ -78,12 +98,27 @@ async function runOneTest(problem: Problem, lang: Language, rig: TestRig, test: 
   const base = { test: test.name };
   const { scratch, limits } = rig;
   if (problem.interactive) {
-    const outcome = await judgeSlots.with(2, () => runInteractiveTest({
-      solution: rig.solution, runArgv: runArgv(lang, problem.memoryLimitMb), runEnv: runEnv(lang, problem.memoryLimitMb), solutionLimits: limits, timeLimitMs: problem.timeLimitMs,
-      interactor: rig.interactor!, input: test.input, scratch,
-    }));
+    const outcome = await judgeSlots.with(2, () =>
+      runInteractiveTest({
+        solution: rig.solution,
+        runArgv: runArgv(lang, problem.memoryLimitMb),
+        runEnv: runEnv(lang, problem.memoryLimitMb),
+        solutionLimits: limits,
+        timeLimitMs: problem.timeLimitMs,
+        interactor: rig.interactor!,
+        input: test.input,
+        scratch,
+      }),
+    );
     const s = outcome.solution;
-    return { ...base, verdict: outcome.verdict, timeMs: s.cpu_ms, wallMs: s.wall_ms, memoryKb: s.memory_kb, message: outcome.message };
+    return {
+      ...base,
+      verdict: outcome.verdict,
+      timeMs: s.cpu_ms,
+      wallMs: s.wall_ms,
+      memoryKb: s.memory_kb,
+      message: outcome.message,
+    };
   }
   let outputPath = join(scratch, 'output.txt');
   let stdin = test.input;
@@ -115,10 +150,16 @@ async function runOneTest(problem: Problem, lang: Language, rig: TestRig, test: 
   const failure = runVerdict(report, problem.timeLimitMs);
   if (failure) return { ...base, ...measured, verdict: failure.verdict, message: failure.message };
   // A program that ignores SIGXFSZ sees EFBIG and may exit cleanly with truncated output.
-  if (statSync(outputPath).size >= limits.outputKb! * 1024) return { ...base, ...measured, verdict: 'OLE', message: 'output limit exceeded' };
+  if (statSync(outputPath).size >= limits.outputKb! * 1024)
+    return { ...base, ...measured, verdict: 'OLE', message: 'output limit exceeded' };
   const checked = await checkOutput(problem, rig, test, outputPath);
   const verdict: Verdict = checked.verdict === 'FAIL' ? 'IE' : checked.verdict;
-  return { ...base, ...measured, verdict, message: checked.verdict === 'FAIL' ? `checker failed: ${checked.message}` : checked.message };
+  return {
+    ...base,
+    ...measured,
+    verdict,
+    message: checked.verdict === 'FAIL' ? `checker failed: ${checked.message}` : checked.message,
+  };
 }
 
 const SCRATCH_PREFIX = 'lmlab-judge-run-';
@@ -143,10 +184,23 @@ export function sweepStaleScratch(force = false): void {
 }
 
 /** Judges `source` (in language `lang`) on every test of `problem`. */
-export async function judgeSubmission(problem: Problem, lang: Language, source: Buffer, options: JudgeOptions = {}): Promise<JudgeResult> {
+export async function judgeSubmission(
+  problem: Problem,
+  lang: Language,
+  source: Buffer,
+  options: JudgeOptions = {},
+): Promise<JudgeResult> {
   assertCanSandbox();
   assertLanguageAvailable(lang);
-  const result: JudgeResult = { verdict: 'AC', failedTest: null, compileMessage: '', tests: [], maxTimeMs: 0, maxMemoryKb: 0, judge: 'local' };
+  const result: JudgeResult = {
+    verdict: 'AC',
+    failedTest: null,
+    compileMessage: '',
+    tests: [],
+    maxTimeMs: 0,
+    maxMemoryKb: 0,
+    judge: 'local',
+  };
   const compiled = await compileSource(lang, source);
   if (!compiled.ok) {
     return { ...result, verdict: 'CE', compileMessage: compiled.message };
@@ -173,10 +227,17 @@ export async function judgeSubmission(problem: Problem, lang: Language, source: 
   const argv = runArgv(lang, problem.memoryLimitMb);
   const env = runEnv(lang, problem.memoryLimitMb);
   const sessionConfig: SessionConfig = {
-    ...(fileBox ? { box: fileBox.box, boxWritable: true } : { box: compiled.dir }), argv, limits, ...(env ? { env } : {}),
+    ...(fileBox ? { box: fileBox.box, boxWritable: true } : { box: compiled.dir }),
+    argv,
+    limits,
+    ...(env ? { env } : {}),
   };
   const rig: TestRig = {
-    solution: compiled, interactor: helpers.interactor, scratch, limits, fileBox,
+    solution: compiled,
+    interactor: helpers.interactor,
+    scratch,
+    limits,
+    fileBox,
     session: problem.interactive ? null : new SandboxSession(sessionConfig),
     sessionConfig,
     checker: helpers.checker ? new ExternalChecker(helpers.checker, scratch) : null,

@@ -9,7 +9,8 @@ export class Semaphore {
   private readonly waiters: { weight: number; wake: () => void }[] = [];
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`semaphore capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`semaphore capacity must be a positive integer, got ${capacity}`);
   }
 
   get available(): number {

@@ -18,7 +18,13 @@ export function problemError(dir: string, message: string): LmlabError {
 
 /** A lower-case id from a directory or archive name ("Problem_A.zip" -> "problem-a"). */
 export function problemIdOf(path: string): string {
-  return basename(path).replace(/\.zip$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'problem';
+  return (
+    basename(path)
+      .replace(/\.zip$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'problem'
+  );
 }
 
 /**
@@ -47,7 +53,9 @@ export function checkerFromName(name: string | undefined): CheckerSpec {
   const standard = STANDARD_CHECKERS[name.replace(/\.cpp$/, '')];
   if (standard && !existsSync(name)) return standard;
   if (name.endsWith('.cpp') && existsSync(name)) return { type: 'custom', source: resolve(name) };
-  throw new LmlabError(`--checker must be a C++ source or one of ${Object.keys(STANDARD_CHECKERS).join(', ')} (got '${name}')`);
+  throw new LmlabError(
+    `--checker must be a C++ source or one of ${Object.keys(STANDARD_CHECKERS).join(', ')} (got '${name}')`,
+  );
 }
 
 function positive(value: number | undefined, fallback: number, flag: string): number {
@@ -57,18 +65,33 @@ function positive(value: number | undefined, fallback: number, flag: string): nu
 }
 
 export function loadPlainFolder(dir: string, options: LoadOptions): Problem {
-  const testsDir = existsSync(join(dir, 'tests')) && statSync(join(dir, 'tests')).isDirectory() ? join(dir, 'tests') : dir;
-  let tests;
+  const testsDir =
+    existsSync(join(dir, 'tests')) && statSync(join(dir, 'tests')).isDirectory() ? join(dir, 'tests') : dir;
+  let tests: ReturnType<typeof listTestFiles>;
   try {
     tests = listTestFiles(testsDir, testsDir === dir ? '.' : 'tests', false);
   } catch (e) {
-    throw problemError(dir, `${(e as Error).message} (a problem is an lmlab package with problem.json, a Polygon package with problem.xml, or a folder of tests)`);
+    throw problemError(
+      dir,
+      `${(e as Error).message} (a problem is an lmlab package with problem.json, a Polygon package with problem.xml, or a folder of tests)`,
+    );
   }
   return {
-    dir, id: problemIdOf(dir), title: basename(dir),
+    dir,
+    id: problemIdOf(dir),
+    title: basename(dir),
     timeLimitMs: positive(options.timeLimitMs, DEFAULT_TIME_LIMIT_MS, '--time-limit'),
     memoryLimitMb: positive(options.memoryLimitMb, DEFAULT_MEMORY_LIMIT_MB, '--memory-limit'),
-    rating: 800, tags: [], checker: checkerFromName(options.checker), interactive: false,
-    interactor: null, generator: null, validator: null, solutions: [], tests, statement: '', format: 'plain',
+    rating: 800,
+    tags: [],
+    checker: checkerFromName(options.checker),
+    interactive: false,
+    interactor: null,
+    generator: null,
+    validator: null,
+    solutions: [],
+    tests,
+    statement: '',
+    format: 'plain',
   };
 }

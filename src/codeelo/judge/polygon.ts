@@ -18,8 +18,13 @@ import { extractZip } from './zip.ts';
 
 /** Polygon solution tags with a verdict every test run must end in. */
 const TAG_VERDICTS: Record<string, ExpectableVerdict> = {
-  main: 'AC', accepted: 'AC', 'wrong-answer': 'WA', 'presentation-error': 'PE', 'time-limit-exceeded': 'TLE',
-  'memory-limit-exceeded': 'MLE', failed: 'RE',
+  main: 'AC',
+  accepted: 'AC',
+  'wrong-answer': 'WA',
+  'presentation-error': 'PE',
+  'time-limit-exceeded': 'TLE',
+  'memory-limit-exceeded': 'MLE',
+  failed: 'RE',
 };
 
 function hashOf(...parts: (string | Buffer)[]): string {
@@ -39,7 +44,8 @@ function unpack(zipPath: string): string {
   // Archives made by zipping the package folder hold one top directory.
   let root = partial;
   const top = readdirSync(partial);
-  if (!existsSync(join(partial, 'problem.xml')) && top.length === 1 && existsSync(join(partial, top[0], 'problem.xml'))) root = join(partial, top[0]);
+  if (!existsSync(join(partial, 'problem.xml')) && top.length === 1 && existsSync(join(partial, top[0], 'problem.xml')))
+    root = join(partial, top[0]);
   if (!existsSync(join(root, 'problem.xml'))) {
     rmSync(partial, { recursive: true, force: true });
     throw problemError(zipPath, 'the archive holds no problem.xml');
@@ -55,7 +61,9 @@ function unpack(zipPath: string): string {
 
 /** printf-style %d / %02d in Polygon's path patterns. */
 function formatPattern(pattern: string, n: number): string {
-  return pattern.replace(/%(0?)(\d*)d/, (_, zero: string, width: string) => String(n).padStart(Number(width || 0), zero ? '0' : ' '));
+  return pattern.replace(/%(0?)(\d*)d/, (_, zero: string, width: string) =>
+    String(n).padStart(Number(width || 0), zero ? '0' : ' '),
+  );
 }
 
 /** Splits a generator command line: words, with "double" or 'single' quotes. */
@@ -72,10 +80,20 @@ function statementOf(dir: string, title: string): string {
   const statements = join(dir, 'statements');
   if (!existsSync(statements)) return '';
   const languages = readdirSync(statements);
-  const language = languages.includes('english') ? 'english' : languages.find((l) => existsSync(join(statements, l, 'problem-properties.json')));
+  const language = languages.includes('english')
+    ? 'english'
+    : languages.find((l) => existsSync(join(statements, l, 'problem-properties.json')));
   const propsPath = language ? join(statements, language, 'problem-properties.json') : '';
   if (!propsPath || !existsSync(propsPath)) return '';
-  let props: { name?: string; legend?: string; input?: string; output?: string; interaction?: string; notes?: string; sampleTests?: { input: string; output: string }[] };
+  let props: {
+    name?: string;
+    legend?: string;
+    input?: string;
+    output?: string;
+    interaction?: string;
+    notes?: string;
+    sampleTests?: { input: string; output: string }[];
+  };
   try {
     props = JSON.parse(readFileSync(propsPath, 'utf8'));
   } catch (e) {
@@ -86,7 +104,8 @@ function statementOf(dir: string, title: string): string {
   if (props.output) parts.push('', '## Output', props.output);
   if (props.interaction) parts.push('', '## Interaction', props.interaction);
   parts.push('', '## Examples');
-  for (const t of props.sampleTests ?? []) parts.push('', '```', t.input.trimEnd(), '```', '', '```', t.output.trimEnd(), '```');
+  for (const t of props.sampleTests ?? [])
+    parts.push('', '```', t.input.trimEnd(), '```', '', '```', t.output.trimEnd(), '```');
   if (props.notes) parts.push('', '## Note', props.notes);
   return `${parts.join('\n')}\n`;
 }
@@ -140,11 +159,17 @@ export function loadPolygonPackage(path: string): Problem {
     if (t.attrs.points !== undefined) test.points = Number(t.attrs.points);
     if (!existsSync(input)) {
       const cmd = t.attrs.cmd;
-      if (t.attrs.method !== 'generated' || !cmd) throw problemError(given, `test ${n}: ${formatPattern(inputPattern, n)} is missing and the test is not generated`);
+      if (t.attrs.method !== 'generated' || !cmd)
+        throw problemError(
+          given,
+          `test ${n}: ${formatPattern(inputPattern, n)} is missing and the test is not generated`,
+        );
       const [program, ...args] = splitCommand(cmd);
       const source = executables.get(program) ?? [join(dir, 'files', `${program}.cpp`)].find((p) => existsSync(p));
-      if (!source) throw problemError(given, `test ${n}: generator '${program}' is not among the package's executables`);
-      if (args.some((a) => a === '>' || a.startsWith('{'))) throw problemError(given, `test ${n}: generators writing several tests ('${cmd}') are not supported`);
+      if (!source)
+        throw problemError(given, `test ${n}: generator '${program}' is not among the package's executables`);
+      if (args.some((a) => a === '>' || a.startsWith('{')))
+        throw problemError(given, `test ${n}: generators writing several tests ('${cmd}') are not supported`);
       input = join(generated, name);
       test.input = input;
       test.generator = { source, args };
@@ -157,7 +182,8 @@ export function loadPolygonPackage(path: string): Problem {
     return test;
   });
   const declared = number('test-count');
-  if (declared !== null && declared !== tests.length) throw problemError(given, `problem.xml says ${declared} tests but lists ${tests.length}`);
+  if (declared !== null && declared !== tests.length)
+    throw problemError(given, `problem.xml says ${declared} tests but lists ${tests.length}`);
   if (tests.length === 0) throw problemError(given, 'problem.xml lists no tests');
 
   const checkerElement = child(xml, 'assets/checker');
@@ -171,7 +197,8 @@ export function loadPolygonPackage(path: string): Problem {
       checker = { type: 'custom', source };
     } else if (standard) throw problemError(given, `unknown standard checker std::${standard}`);
   }
-  if (interactor && !existsSync(interactor)) throw problemError(given, `interactor ${interactor.slice(dir.length + 1)} does not exist`);
+  if (interactor && !existsSync(interactor))
+    throw problemError(given, `interactor ${interactor.slice(dir.length + 1)} does not exist`);
   const validator = sourcePath(dir, children(xml, 'assets/validators/validator')[0]);
 
   const solutions: Problem['solutions'] = [];
@@ -188,13 +215,32 @@ export function loadPolygonPackage(path: string): Problem {
     const expected = TAG_VERDICTS[s.attrs.tag ?? ''];
     if (expected) solutions.push({ file, expected });
   }
-  if (tests.some((t) => t.answerFromMain) && !mainSolution) throw problemError(given, 'answers are missing and the package has no main solution to make them');
-  const tags = children(xml, 'tags/tag').map((t) => t.attrs.value).filter((v): v is string => Boolean(v));
+  if (tests.some((t) => t.answerFromMain) && !mainSolution)
+    throw problemError(given, 'answers are missing and the package has no main solution to make them');
+  const tags = children(xml, 'tags/tag')
+    .map((t) => t.attrs.value)
+    .filter((v): v is string => Boolean(v));
   const testlib = join(dir, 'files', 'testlib.h');
   return {
-    dir, id, title, timeLimitMs, memoryLimitMb: Math.ceil(memoryBytes / (1024 * 1024)), rating: 800, tags,
-    checker, interactive, interactor, generator: null, validator: validator && existsSync(validator) ? validator : null,
-    solutions, tests, statement: statementOf(dir, title), inputFile, outputFile,
-    testlib: existsSync(testlib) ? testlib : null, mainSolution, format: 'polygon',
+    dir,
+    id,
+    title,
+    timeLimitMs,
+    memoryLimitMb: Math.ceil(memoryBytes / (1024 * 1024)),
+    rating: 800,
+    tags,
+    checker,
+    interactive,
+    interactor,
+    generator: null,
+    validator: validator && existsSync(validator) ? validator : null,
+    solutions,
+    tests,
+    statement: statementOf(dir, title),
+    inputFile,
+    outputFile,
+    testlib: existsSync(testlib) ? testlib : null,
+    mainSolution,
+    format: 'polygon',
   };
 }

@@ -38,7 +38,6 @@ export interface Problem {
   format?: 'lmlab' | 'polygon' | 'plain';
 }
 
-
 export interface LoadOptions {
   /** limits for a plain test folder (a package states its own) */
   timeLimitMs?: number;

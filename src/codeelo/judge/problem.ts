@@ -14,7 +14,10 @@ import { loadPolygonPackage } from './polygon.ts';
 import { listTestFiles, type TestCase } from './testfiles.ts';
 import { EXPECTABLE_VERDICTS, type ExpectableVerdict } from './verdict.ts';
 
-const relativeFile = z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the problem directory');
+const relativeFile = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the problem directory');
 
 const checkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tokens') }).strict(),
@@ -26,26 +29,34 @@ const checkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('custom'), source: relativeFile }).strict(),
 ]);
 
-const problemSchema = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+').optional(),
-  title: z.string().min(1).optional(),
-  timeLimitMs: z.number().int().min(100).max(20_000),
-  memoryLimitMb: z.number().int().min(16).max(2048),
-  rating: z.number().int().min(800).max(3500).optional(),
-  tags: z.array(z.string().min(1)).default([]),
-  checker: checkerSchema.default({ type: 'tokens' }),
-  interactive: z.boolean().default(false),
-  interactor: relativeFile.optional(),
-  generator: relativeFile.optional(),
-  validator: relativeFile.optional(),
-  solutions: z.array(z.object({ file: relativeFile, expected: z.enum(EXPECTABLE_VERDICTS) }).strict()).default([]),
-}).strict();
+const problemSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+')
+      .optional(),
+    title: z.string().min(1).optional(),
+    timeLimitMs: z.number().int().min(100).max(20_000),
+    memoryLimitMb: z.number().int().min(16).max(2048),
+    rating: z.number().int().min(800).max(3500).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    checker: checkerSchema.default({ type: 'tokens' }),
+    interactive: z.boolean().default(false),
+    interactor: relativeFile.optional(),
+    generator: relativeFile.optional(),
+    validator: relativeFile.optional(),
+    solutions: z.array(z.object({ file: relativeFile, expected: z.enum(EXPECTABLE_VERDICTS) }).strict()).default([]),
+  })
+  .strict();
 
 export type { CheckerSpec, LoadOptions, Problem, TestCase } from './problem-types.ts';
 import type { CheckerSpec, LoadOptions, Problem } from './problem-types.ts';
 
 // Interactive statements describe the dialogue under "## Interaction"; their "## Input" is optional.
-const REQUIRED_SECTIONS = { plain: ['## Statement', '## Input', '## Output', '## Examples'], interactive: ['## Statement', '## Interaction', '## Examples'] };
+const REQUIRED_SECTIONS = {
+  plain: ['## Statement', '## Input', '## Output', '## Examples'],
+  interactive: ['## Statement', '## Interaction', '## Examples'],
+};
 
 function listTests(dir: string, interactive: boolean): TestCase[] {
   try {
@@ -55,7 +66,6 @@ function listTests(dir: string, interactive: boolean): TestCase[] {
   }
 }
 
-
 /**
  * Loads a problem from a path: a Polygon package (problem.xml, directory or .zip), an lmlab
  * package (problem.json) or a plain folder of tests. Throws a one-line error naming the fault.
@@ -64,7 +74,8 @@ export function loadProblem(path: string, options: LoadOptions = {}): Problem {
   const dir = resolve(path);
   if (!existsSync(dir)) throw problemError(dir, 'does not exist');
   if (statSync(dir).isFile()) {
-    if (!dir.toLowerCase().endsWith('.zip')) throw problemError(dir, 'is a file, not a problem directory or a Polygon .zip');
+    if (!dir.toLowerCase().endsWith('.zip'))
+      throw problemError(dir, 'is a file, not a problem directory or a Polygon .zip');
     return loadPolygonPackage(dir);
   }
   if (existsSync(join(dir, 'problem.xml'))) return loadPolygonPackage(dir);
@@ -88,7 +99,8 @@ export function loadLmlabPackage(dir: string): Problem {
     throw problemError(dir, `problem.json: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const meta = parsed.data;
-  if (meta.id !== undefined && meta.id !== basename(dir)) throw problemError(dir, `problem.json id '${meta.id}' differs from the directory name`);
+  if (meta.id !== undefined && meta.id !== basename(dir))
+    throw problemError(dir, `problem.json id '${meta.id}' differs from the directory name`);
   const mustExist = (rel: string, what: string): string => {
     const path = join(dir, rel);
     if (!existsSync(path)) throw problemError(dir, `${what} ${rel} does not exist`);
@@ -119,11 +131,22 @@ export function loadLmlabPackage(dir: string): Problem {
     return { file, expected: s.expected };
   });
   return {
-    dir, id: meta.id ?? problemIdOf(dir), title: meta.title ?? basename(dir), timeLimitMs: meta.timeLimitMs, memoryLimitMb: meta.memoryLimitMb,
-    rating: meta.rating ?? 800, tags: meta.tags, format: 'lmlab', checker, interactive: meta.interactive, interactor,
+    dir,
+    id: meta.id ?? problemIdOf(dir),
+    title: meta.title ?? basename(dir),
+    timeLimitMs: meta.timeLimitMs,
+    memoryLimitMb: meta.memoryLimitMb,
+    rating: meta.rating ?? 800,
+    tags: meta.tags,
+    format: 'lmlab',
+    checker,
+    interactive: meta.interactive,
+    interactor,
     generator: meta.generator ? mustExist(meta.generator, 'generator') : null,
     validator: meta.validator ? mustExist(meta.validator, 'validator') : null,
-    solutions, tests: listTests(dir, meta.interactive), statement,
+    solutions,
+    tests: listTests(dir, meta.interactive),
+    statement,
   };
 }
 
@@ -132,6 +155,10 @@ export function listProblemDirs(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .map((name) => join(root, name))
-    .filter((path) => statSync(path).isDirectory() && (existsSync(join(path, 'problem.json')) || existsSync(join(path, 'problem.xml'))))
+    .filter(
+      (path) =>
+        statSync(path).isDirectory() &&
+        (existsSync(join(path, 'problem.json')) || existsSync(join(path, 'problem.xml'))),
+    )
     .sort();
 }

@@ -101,7 +101,10 @@ function readSysctl(path: string): number | null {
 /** Unprivileged user namespaces, the only sandbox possible without root (the launcher checks too). */
 export function userNamespacesAvailable(): boolean {
   if (process.env.LMLAB_SANDBOX_NO_USERNS === '1') return false;
-  return readSysctl('/proc/sys/user/max_user_namespaces') !== 0 && readSysctl('/proc/sys/kernel/unprivileged_userns_clone') !== 0;
+  return (
+    readSysctl('/proc/sys/user/max_user_namespaces') !== 0 &&
+    readSysctl('/proc/sys/kernel/unprivileged_userns_clone') !== 0
+  );
 }
 
 /**
@@ -109,7 +112,10 @@ export function userNamespacesAvailable(): boolean {
  * degrades to user namespaces (rlimits only); without those either, it refuses. The facts are
  * parameters so the refusal can be tested without dropping privileges.
  */
-export function assertCanSandbox(uid: number | undefined = process.getuid?.(), usernsAvailable = userNamespacesAvailable()): void {
+export function assertCanSandbox(
+  uid: number | undefined = process.getuid?.(),
+  usernsAvailable = userNamespacesAvailable(),
+): void {
   if (uid !== 0 && !usernsAvailable) {
     throw new LmlabError(
       'the judge needs root, or unprivileged user namespaces for a reduced sandbox, and this machine ' +
@@ -117,14 +123,28 @@ export function assertCanSandbox(uid: number | undefined = process.getuid?.(), u
     );
   }
   if (!ensureLauncher()) {
-    throw new LmlabError(`sandbox launcher not found at ${launcherPath()} and cc could not build it: run \`npm ci\` (it compiles native/programs/sandbox.c)`);
+    throw new LmlabError(
+      `sandbox launcher not found at ${launcherPath()} and cc could not build it: run \`npm ci\` (it compiles native/programs/sandbox.c)`,
+    );
   }
 }
 
 export function launcherArgs(run: SandboxRun): string[] {
   const l = run.limits;
-  const args = ['--box', run.box, '--cpu-ms', String(Math.ceil(l.cpuMs)), '--wall-ms', String(Math.ceil(l.wallMs)),
-    '--memory-kb', String(Math.ceil(l.memoryKb)), '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)];
+  const args = [
+    '--box',
+    run.box,
+    '--cpu-ms',
+    String(Math.ceil(l.cpuMs)),
+    '--wall-ms',
+    String(Math.ceil(l.wallMs)),
+    '--memory-kb',
+    String(Math.ceil(l.memoryKb)),
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_UID),
+  ];
   if (run.boxWritable) args.push('--box-rw');
   if (run.stdoutFirst) args.push('--stdout-first');
   for (const bind of run.bindReadOnly ?? []) args.push('--bind-ro', `${bind.host}:${bind.inside}`);
@@ -167,8 +187,12 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxReport> {
     if (child.pid) launchedPids.add(child.pid);
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     // The launcher enforces the wall limit itself; this only guards against the launcher hanging.
     const guard = setTimeout(() => child.kill('SIGKILL'), run.limits.wallMs + 10_000);
     child.on('error', (e) => {
@@ -213,12 +237,20 @@ export class SandboxSession {
     this.child = spawn(launcherPath(), ['--session', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     if (this.child.pid) launchedPids.add(this.child.pid);
     let stderr = '';
-    this.child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-500); });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-500);
+    });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk.toString()));
     this.child.on('error', (e) => this.fail(new Error(`cannot start the sandbox launcher: ${e.message}`)));
     this.child.on('close', (code) => {
       this.exited = true;
-      this.fail(new Error(code === 3 ? 'the sandbox refused to run (not root?)' : `sandbox session ended (exit ${code})${stderr ? `: ${stderr.trim()}` : ''}`));
+      this.fail(
+        new Error(
+          code === 3
+            ? 'the sandbox refused to run (not root?)'
+            : `sandbox session ended (exit ${code})${stderr ? `: ${stderr.trim()}` : ''}`,
+        ),
+      );
     });
   }
 
@@ -249,17 +281,27 @@ export class SandboxSession {
   /** Runs the program once with the given stdio files (host paths). */
   run(stdin: string, stdout: string, stderr: string): Promise<SandboxReport> {
     for (const path of [stdin, stdout, stderr]) {
-      if (/[\t\n]/.test(path)) return Promise.reject(new Error(`path not usable in a sandbox session: ${JSON.stringify(path)}`));
+      if (/[\t\n]/.test(path))
+        return Promise.reject(new Error(`path not usable in a sandbox session: ${JSON.stringify(path)}`));
     }
-    const next = this.queue.then(() => new Promise<SandboxReport>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      const guard = setTimeout(() => this.child.kill('SIGKILL'), this.config.limits.wallMs + 10_000);
-      this.pending = {
-        resolve: (r) => { clearTimeout(guard); resolve(r); },
-        reject: (e) => { clearTimeout(guard); reject(e); },
-      };
-      this.child.stdin.write(`${stdin}\t${stdout}\t${stderr}\n`);
-    }));
+    const next = this.queue.then(
+      () =>
+        new Promise<SandboxReport>((resolve, reject) => {
+          if (this.failure) return reject(this.failure);
+          const guard = setTimeout(() => this.child.kill('SIGKILL'), this.config.limits.wallMs + 10_000);
+          this.pending = {
+            resolve: (r) => {
+              clearTimeout(guard);
+              resolve(r);
+            },
+            reject: (e) => {
+              clearTimeout(guard);
+              reject(e);
+            },
+          };
+          this.child.stdin.write(`${stdin}\t${stdout}\t${stderr}\n`);
+        }),
+    );
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -36,7 +36,8 @@ export function listTestFiles(dir: string, where: string, interactive: boolean):
     if (stem === null || stem === '') continue;
     const suffixes = name === stem ? ['.a'] : ['.ans', '.out'];
     const answerName = suffixes.map((s) => stem + s).find((a) => present.has(a));
-    if (!answerName && !interactive) throw new LmlabError(`${where}/${name} has no matching ${suffixes.map((s) => stem + s).join(' or ')} file`);
+    if (!answerName && !interactive)
+      throw new LmlabError(`${where}/${name} has no matching ${suffixes.map((s) => stem + s).join(' or ')} file`);
     if (answerName) used.add(answerName);
     tests.push({ name: stem, input: join(dir, name), answer: join(dir, answerName ?? `${stem}${suffixes[0]}`) });
   }

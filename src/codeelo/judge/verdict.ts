@@ -30,9 +30,22 @@ export interface JudgeResult {
 }
 
 const SIGNAL_NAMES: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS',
-  8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
-  24: 'SIGXCPU', 25: 'SIGXFSZ', 31: 'SIGSYS',
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  5: 'SIGTRAP',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  24: 'SIGXCPU',
+  25: 'SIGXFSZ',
+  31: 'SIGSYS',
 };
 
 export function signalName(signal: number): string {
@@ -48,8 +61,10 @@ export function runVerdict(report: SandboxReport, timeLimitMs: number): { verdic
   if (report.limit === 'time' || report.cpu_ms > timeLimitMs) {
     return { verdict: 'TLE', message: `CPU time limit of ${timeLimitMs} ms exceeded (stopped at ${report.cpu_ms} ms)` };
   }
-  if (report.limit === 'wall') return { verdict: 'TLE', message: `wall time ${report.wall_ms} ms exceeded (idle or blocked)` };
-  if (report.limit === 'memory') return { verdict: 'MLE', message: `memory limit exceeded (peak ${report.memory_kb} KB)` };
+  if (report.limit === 'wall')
+    return { verdict: 'TLE', message: `wall time ${report.wall_ms} ms exceeded (idle or blocked)` };
+  if (report.limit === 'memory')
+    return { verdict: 'MLE', message: `memory limit exceeded (peak ${report.memory_kb} KB)` };
   if (report.limit === 'output') return { verdict: 'OLE', message: 'output limit exceeded' };
   if (report.signal !== null) return { verdict: 'RE', message: `killed by ${signalName(report.signal)}` };
   if (report.exit_code !== 0) return { verdict: 'RE', message: `exit code ${report.exit_code}` };

@@ -22,7 +22,10 @@ export function readZip(path: string): ZipEntry[] {
   // The end record sits in the last 22 + up to 65535 (comment) bytes.
   let end = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
-    if (buf.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY) { end = i; break; }
+    if (buf.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY) {
+      end = i;
+      break;
+    }
   }
   if (end < 0) throw bad('no end of central directory');
   const count = buf.readUInt16LE(end + 10);
@@ -43,7 +46,8 @@ export function readZip(path: string): ZipEntry[] {
     if (name.endsWith('/')) continue;
     if (flags & 1) throw bad(`${name} is encrypted`);
     if (compressedSize === 0xffffffff || local === 0xffffffff) throw bad('ZIP64 archives are not supported');
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL_HEADER) throw bad(`broken local header of ${name}`);
+    if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL_HEADER)
+      throw bad(`broken local header of ${name}`);
     const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     const raw = buf.subarray(start, start + compressedSize);
     let data: Buffer;
@@ -66,7 +70,8 @@ export function extractZip(path: string, dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const entry of readZip(path)) {
     const rel = normalize(entry.name);
-    if (rel.startsWith('..') || rel.startsWith(sep) || rel.includes(`..${sep}`)) throw new LmlabError(`${path}: entry ${entry.name} points outside the archive`);
+    if (rel.startsWith('..') || rel.startsWith(sep) || rel.includes(`..${sep}`))
+      throw new LmlabError(`${path}: entry ${entry.name} points outside the archive`);
     const target = join(dir, rel);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, entry.data);

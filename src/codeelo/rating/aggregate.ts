@@ -135,7 +135,8 @@ export interface Interval {
 
 /** Percentile interval of `statistic` over `resamples` draws produced by `draw`. */
 export function bootstrapInterval(resamples: number, draw: () => number, level = 0.95): Interval {
-  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new LmlabError(`bootstrap resamples must be a positive integer (got ${resamples})`);
+  if (!(Number.isInteger(resamples) && resamples >= 1))
+    throw new LmlabError(`bootstrap resamples must be a positive integer (got ${resamples})`);
   const stats = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) stats[b] = draw();
   return percentileInterval(stats, level);

@@ -6,7 +6,12 @@
 import { trunc, winTable } from './elo.ts';
 import { codeforcesPlaces, NEED_RATING_HI, NEED_RATING_LO, topByOldRating, type RatedField } from './codeforces.ts';
 
-export function codeforcesUpdatePlain(field: RatedField): { places: Int32Array; deltas: Int32Array; inc: number; inc2: number } {
+export function codeforcesUpdatePlain(field: RatedField): {
+  places: Int32Array;
+  deltas: Int32Array;
+  inc: number;
+  inc2: number;
+} {
   const n = field.ratings.length;
   if (n === 0) throw new Error('the rated field is empty');
   const places = codeforcesPlaces(field.points, field.penalty);

@@ -65,10 +65,13 @@ function checkField(field: RatedField): number {
   const n = field.ratings.length;
   if (n === 0) throw new LmlabError('the rated field is empty');
   if (field.points.length !== n || field.penalty.length !== n) {
-    throw new LmlabError(`field columns differ in length (points ${field.points.length}, penalty ${field.penalty.length}, ratings ${n})`);
+    throw new LmlabError(
+      `field columns differ in length (points ${field.points.length}, penalty ${field.penalty.length}, ratings ${n})`,
+    );
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(field.ratings[i])) throw new LmlabError(`rating ${field.ratings[i]} at row ${i + 1} is not an integer`);
+    if (!Number.isInteger(field.ratings[i]))
+      throw new LmlabError(`rating ${field.ratings[i]} at row ${i + 1} is not an integer`);
   }
   return n;
 }

@@ -91,7 +91,10 @@ export class ContestRater {
   private readonly correction: number;
   private ratingScales: Float64Array | undefined;
 
-  constructor(readonly pack: ContestPack, readonly options: RatingOptions) {
+  constructor(
+    readonly pack: ContestPack,
+    readonly options: RatingOptions,
+  ) {
     const reason = skipReason(pack, options);
     if (reason) throw new LmlabError(`contest ${pack.contest.id} cannot be rated: ${reason}`);
     validatePack(pack, `contest ${pack.contest.id}`); // placement relies on standings order
@@ -130,7 +133,11 @@ export class ContestRater {
         cached = { aheadOrTied, place: aheadOrTied + 1, rating: this.realRoot(aheadOrTied + 1) };
         break;
       case 'codeforces':
-        cached = { aheadOrTied, place: aheadOrTied + 1, rating: performance(this.seeds, null, aheadOrTied + 1, this.correction) };
+        cached = {
+          aheadOrTied,
+          place: aheadOrTied + 1,
+          rating: performance(this.seeds, null, aheadOrTied + 1, this.correction),
+        };
         break;
     }
     this.byAhead.set(aheadOrTied, cached);

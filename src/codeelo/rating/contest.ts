@@ -30,11 +30,15 @@ export function scoreContest(pack: ContestPack, attempts: Record<string, readonl
   const known = new Set(pack.problems.map((p) => p.index));
   const unknown = Object.keys(attempts).filter((index) => !known.has(index));
   if (unknown.length) {
-    throw new LmlabError(`contest ${pack.contest.id}: results name problems the pack does not have: ${unknown.join(', ')}`);
+    throw new LmlabError(
+      `contest ${pack.contest.id}: results name problems the pack does not have: ${unknown.join(', ')}`,
+    );
   }
   const missing = pack.problems.filter((p) => !(p.index in attempts)).map((p) => p.index);
   if (missing.length) {
-    throw new LmlabError(`contest ${pack.contest.id}: results give no attempts for problems ${missing.join(', ')} (list them with [] if not attempted)`);
+    throw new LmlabError(
+      `contest ${pack.contest.id}: results give no attempts for problems ${missing.join(', ')} (list them with [] if not attempted)`,
+    );
   }
   if (pack.problems.length === 0) throw new LmlabError(`contest ${pack.contest.id}: the pack lists no problems`);
   let points = 0;

@@ -11,8 +11,12 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      let t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      let t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   const sign = inverse ? 1 : -1;
@@ -29,12 +33,18 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
         const b = a + half;
         const xr = re[b] * wr - im[b] * wi;
         const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr; im[b] = im[a] - xi;
-        re[a] += xr; im[a] += xi;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
       }
     }
   }
-  if (inverse) for (let i = 0; i < n; i++) { re[i] /= n; im[i] /= n; }
+  if (inverse)
+    for (let i = 0; i < n; i++) {
+      re[i] /= n;
+      im[i] /= n;
+    }
 }
 
 /** Linear convolution of two real sequences: out[k] = Σ_i a[i]·b[k − i], length |a|+|b|−1. */
@@ -54,8 +64,10 @@ export function convolve(a: Float64Array, b: Float64Array): Float64Array {
   const pi = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const j = (n - k) & (n - 1);
-    const ar = (re[k] + re[j]) / 2, ai = (im[k] - im[j]) / 2;
-    const br = (im[k] + im[j]) / 2, bi = -(re[k] - re[j]) / 2;
+    const ar = (re[k] + re[j]) / 2,
+      ai = (im[k] - im[j]) / 2;
+    const br = (im[k] + im[j]) / 2,
+      bi = -(re[k] - re[j]) / 2;
     pr[k] = ar * br - ai * bi;
     pi[k] = ar * bi + ai * br;
   }

@@ -107,7 +107,9 @@ export function loadPackDir(dir: string): Map<number, ContestPack> {
   try {
     names = readdirSync(dir);
   } catch (err) {
-    throw new LmlabError(`cannot read contest directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new LmlabError(
+      `cannot read contest directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const packs = new Map<number, ContestPack>();
   const from = new Map<number, string>();
@@ -152,11 +154,14 @@ export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChang
   const changes = new Map<string, CfRatingChange>();
   for (const change of ratingChanges) {
     if (change.contestId !== contest.id) {
-      throw new LmlabError(`rating change for ${change.handle} belongs to contest ${change.contestId}, not ${contest.id}`);
+      throw new LmlabError(
+        `rating change for ${change.handle} belongs to contest ${change.contestId}, not ${contest.id}`,
+      );
     }
     changes.set(change.handle.toLowerCase(), change);
   }
-  if (changes.size === 0) throw new LmlabError(`contest ${contest.id}: no rating changes (unrated contest or not yet rated)`);
+  if (changes.size === 0)
+    throw new LmlabError(`contest ${contest.id}: no rating changes (unrated contest or not yet rated)`);
   const points: number[] = [];
   const penalty: number[] = [];
   const oldRating: number[] = [];
@@ -172,7 +177,8 @@ export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChang
       continue;
     }
     const key = change.handle.toLowerCase();
-    if (used.has(key)) throw new LmlabError(`contest ${contest.id}: handle ${change.handle} appears twice in the standings`);
+    if (used.has(key))
+      throw new LmlabError(`contest ${contest.id}: handle ${change.handle} appears twice in the standings`);
     used.add(key);
     points.push(row.points);
     penalty.push(row.penalty);
@@ -182,8 +188,13 @@ export function packFromApi(standings: CfStandings, ratingChanges: CfRatingChang
   }
   const missing = [...changes.values()].filter((c) => !used.has(c.handle.toLowerCase()));
   if (missing.length > 0) {
-    const names = missing.slice(0, 5).map((c) => c.handle).join(', ');
-    throw new LmlabError(`contest ${contest.id}: ${missing.length} rated handles are not in the standings (${names}${missing.length > 5 ? ', ...' : ''}); were the standings fetched with showUnofficial=false and complete?`);
+    const names = missing
+      .slice(0, 5)
+      .map((c) => c.handle)
+      .join(', ');
+    throw new LmlabError(
+      `contest ${contest.id}: ${missing.length} rated handles are not in the standings (${names}${missing.length > 5 ? ', ...' : ''}); were the standings fetched with showUnofficial=false and complete?`,
+    );
   }
   const scoring = contest.type === 'ICPC' ? 'icpc' : 'points';
   const pack: ContestPack = {
@@ -222,7 +233,11 @@ export function packFromRoundsArray(
   meta: { id: number; name?: string; division?: Division; scoring?: 'points' | 'icpc'; where?: string },
 ): ContestPack {
   const where = meta.where ?? `round ${meta.id}`;
-  const rows = parseWith(roundsSchema, data, `${where}: not a rounds array [handle, points, penalty, oldRating, delta]`);
+  const rows = parseWith(
+    roundsSchema,
+    data,
+    `${where}: not a rounds array [handle, points, penalty, oldRating, delta]`,
+  );
   const name = meta.name ?? `Codeforces contest ${meta.id}`;
   const pack: ContestPack = {
     format: 'lmlab-contest-pack',

@@ -14,8 +14,14 @@
 // process. Lists judged in full (--all-attempts) are permuted as they are.
 import { Rng } from '../../util/rng.ts';
 import {
-  bootstrapInterval, difficultyBucket, mean, passAtK, percentileInterval, resampledMean,
-  type Interval, type RatingDistribution,
+  bootstrapInterval,
+  difficultyBucket,
+  mean,
+  passAtK,
+  percentileInterval,
+  resampledMean,
+  type Interval,
+  type RatingDistribution,
 } from './aggregate.ts';
 import { ContestRater, skipReason, type RatingMode, type RatingOptions } from './contest-rating.ts';
 import { scoreContest } from './contest.ts';
@@ -84,10 +90,17 @@ export interface RateReport {
 
 export const PASS_AT_K = [1, 2, 4, 8] as const;
 
-export function rateResults(results: CodeeloResults, packs: Map<number, ContestPack>, options: RateOptions): RateReport {
-  const ids = Object.keys(results.contests).map(Number).sort((a, b) => a - b);
+export function rateResults(
+  results: CodeeloResults,
+  packs: Map<number, ContestPack>,
+  options: RateOptions,
+): RateReport {
+  const ids = Object.keys(results.contests)
+    .map(Number)
+    .sort((a, b) => a - b);
   const missing = ids.filter((id) => !packs.has(id));
-  if (missing.length) throw new LmlabError(`no contest pack for contest${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length)
+    throw new LmlabError(`no contest pack for contest${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 
   const rows: ContestRow[] = [];
   const raters = new Map<number, ContestRater>();
@@ -100,13 +113,24 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
     const attempts = results.contests[String(id)].problems;
     const score = scoreContest(pack, attempts);
     const unjudged = results.incomplete?.[String(id)] ?? [];
-    const reason = unjudged.length && !options.allowIncomplete
-      ? `incomplete: ${unjudged.join(', ')} not judged (finish the run, or allow incomplete contests)`
-      : skipReason(pack, options);
+    const reason =
+      unjudged.length && !options.allowIncomplete
+        ? `incomplete: ${unjudged.join(', ')} not judged (finish the run, or allow incomplete contests)`
+        : skipReason(pack, options);
     const row: ContestRow = {
-      contestId: id, name: pack.contest.name, division: pack.contest.division, scoring: pack.scoring,
-      points: score.points, penalty: score.penalty, solved: score.solved, problems: pack.problems.length,
-      humans: pack.field.oldRating.length, participants: pack.field.oldRating.length + 1, aheadOrTied: null, place: null, rating: null,
+      contestId: id,
+      name: pack.contest.name,
+      division: pack.contest.division,
+      scoring: pack.scoring,
+      points: score.points,
+      penalty: score.penalty,
+      solved: score.solved,
+      problems: pack.problems.length,
+      humans: pack.field.oldRating.length,
+      participants: pack.field.oldRating.length + 1,
+      aheadOrTied: null,
+      place: null,
+      rating: null,
     };
     if (reason) {
       row.skipped = reason;
@@ -152,8 +176,11 @@ export function rateResults(results: CodeeloResults, packs: Map<number, ContestP
     perDivision: perDivision(rated),
     byDifficulty: summaries(difficulty, ['Easy', 'Medium', 'Hard', 'unrated']),
     byTag: summaries(tags).sort((a, b) => b.attempted - a.attempted || a.label.localeCompare(b.label)),
-    passAtK: PASS_AT_K.map((k, i) => ({ k, value: passSums[i].problems ? passSums[i].sum / passSums[i].problems : NaN, problems: passSums[i].problems }))
-      .filter((p) => p.problems > 0),
+    passAtK: PASS_AT_K.map((k, i) => ({
+      k,
+      value: passSums[i].problems ? passSums[i].sum / passSums[i].problems : NaN,
+      problems: passSums[i].problems,
+    })).filter((p) => p.problems > 0),
   };
 
   const resamples = options.bootstrap ?? 1000;
@@ -217,7 +244,11 @@ function runBudget(results: CodeeloResults): number | undefined {
  * budget is completed to `budget` attempts by draws with replacement from its own verdicts, then
  * every list is permuted (Fisher–Yates). A list without AC, or judged in full, is only permuted.
  */
-export function permutedAttempts(problems: Record<string, readonly AttemptVerdict[]>, budget: number, rng: Rng): Record<string, AttemptVerdict[]> {
+export function permutedAttempts(
+  problems: Record<string, readonly AttemptVerdict[]>,
+  budget: number,
+  rng: Rng,
+): Record<string, AttemptVerdict[]> {
   const out: Record<string, AttemptVerdict[]> = {};
   for (const [index, verdicts] of Object.entries(problems)) {
     const copy = verdicts.slice();
@@ -246,43 +277,70 @@ export function formatReport(report: RateReport): string {
   const lines: string[] = [];
   lines.push(`CodeElo rating${report.model ? ` of ${report.model}` : ''} (mode: ${report.mode})`);
   const unjudged = incompleteKeys(report);
-  if (unjudged.length) lines.push(`INCOMPLETE RUN: ${unjudged.length} problem(s) not judged (${unjudged.join(', ')}); contests holding them are not rated`);
+  if (unjudged.length)
+    lines.push(
+      `INCOMPLETE RUN: ${unjudged.length} problem(s) not judged (${unjudged.join(', ')}); contests holding them are not rated`,
+    );
   if (report.run) {
-    lines.push('run: ' + Object.entries(report.run).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', '));
+    lines.push(
+      'run: ' +
+        Object.entries(report.run)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(', '),
+    );
   }
   lines.push('');
   const header = ['contest', 'division', 'score', 'penalty', 'solved', 'place', 'of', 'rating'];
   const table = report.contests.map((r) => [
-    String(r.contestId), r.division, String(r.points), r.scoring === 'icpc' ? String(r.penalty) : '-',
-    `${r.solved}/${r.problems}`, r.place === null ? '-' : String(r.place), String(r.participants),
+    String(r.contestId),
+    r.division,
+    String(r.points),
+    r.scoring === 'icpc' ? String(r.penalty) : '-',
+    `${r.solved}/${r.problems}`,
+    r.place === null ? '-' : String(r.place),
+    String(r.participants),
     r.skipped ? `skipped: ${r.skipped}` : fmtRating(r.rating),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => (c === 7 ? 0 : row[c].length))));
-  const render = (cells: string[]): string => cells.map((cell, c) => (c === 7 ? cell : cell.padEnd(widths[c]))).join('  ');
+  const render = (cells: string[]): string =>
+    cells.map((cell, c) => (c === 7 ? cell : cell.padEnd(widths[c]))).join('  ');
   lines.push(render(header));
   for (const row of table) lines.push(render(row));
   lines.push('');
   lines.push(`rated contests: ${report.ratedContests} of ${report.contests.length}`);
   lines.push(`Elo: ${report.elo === null ? '- (no contest produced a rating)' : report.elo.toFixed(1)}`);
-  if (report.percentile !== null) lines.push(`percentile: ${report.percentile.toFixed(1)} (human ratings strictly below)`);
+  if (report.percentile !== null)
+    lines.push(`percentile: ${report.percentile.toFixed(1)} (human ratings strictly below)`);
   const { contests, attemptOrder } = report.intervals;
   if (contests || attemptOrder) lines.push(`bootstrap seed: ${report.bootstrapSeed}`);
-  if (contests) lines.push(`95% interval, resampling contests: [${contests.low.toFixed(1)}, ${contests.high.toFixed(1)}] (${contests.resamples} resamples)`);
-  if (attemptOrder) lines.push(`95% interval, resampling attempt order: [${attemptOrder.low.toFixed(1)}, ${attemptOrder.high.toFixed(1)}] (${attemptOrder.resamples} resamples)`);
+  if (contests)
+    lines.push(
+      `95% interval, resampling contests: [${contests.low.toFixed(1)}, ${contests.high.toFixed(1)}] (${contests.resamples} resamples)`,
+    );
+  if (attemptOrder)
+    lines.push(
+      `95% interval, resampling attempt order: [${attemptOrder.low.toFixed(1)}, ${attemptOrder.high.toFixed(1)}] (${attemptOrder.resamples} resamples)`,
+    );
   if (report.perDivision.length) {
     lines.push('');
     lines.push('Elo per division:');
-    for (const d of report.perDivision) lines.push(`  ${d.division.padEnd(11)} ${d.elo.toFixed(1).padStart(7)}  (${d.contests} contests)`);
+    for (const d of report.perDivision)
+      lines.push(`  ${d.division.padEnd(11)} ${d.elo.toFixed(1).padStart(7)}  (${d.contests} contests)`);
   }
   lines.push('');
   lines.push('pass rate per difficulty:');
-  for (const s of report.byDifficulty) lines.push(`  ${s.label.padEnd(11)} ${pct(s.rate).padStart(6)}  (${s.solved}/${s.attempted})`);
+  for (const s of report.byDifficulty)
+    lines.push(`  ${s.label.padEnd(11)} ${pct(s.rate).padStart(6)}  (${s.solved}/${s.attempted})`);
   if (report.byTag.length) {
     lines.push('pass rate per tag:');
-    for (const s of report.byTag) lines.push(`  ${s.label.padEnd(26)} ${pct(s.rate).padStart(6)}  (${s.solved}/${s.attempted})`);
+    for (const s of report.byTag)
+      lines.push(`  ${s.label.padEnd(26)} ${pct(s.rate).padStart(6)}  (${s.solved}/${s.attempted})`);
   }
   if (report.passAtK.length) {
-    lines.push('pass@k (over problems with at least k judged samples): ' + report.passAtK.map((p) => `pass@${p.k} ${pct(p.value)} (${p.problems} problems)`).join(', '));
+    lines.push(
+      'pass@k (over problems with at least k judged samples): ' +
+        report.passAtK.map((p) => `pass@${p.k} ${pct(p.value)} (${p.problems} problems)`).join(', '),
+    );
   }
   return lines.join('\n');
 }

@@ -52,7 +52,10 @@ export const codeeloResultsSchema = z.strictObject({
   version: z.literal(1),
   model: z.string().optional(),
   run: z.record(z.string(), z.unknown()).optional(),
-  contests: z.record(z.string().regex(/^[1-9]\d*$/, 'contest ids are decimal integers without leading zeros'), contestAttemptsSchema),
+  contests: z.record(
+    z.string().regex(/^[1-9]\d*$/, 'contest ids are decimal integers without leading zeros'),
+    contestAttemptsSchema,
+  ),
   status: z.enum(['complete', 'incomplete']).optional(),
   incomplete: z.record(z.string(), z.array(z.string().min(1))).optional(),
 });

@@ -36,14 +36,15 @@ export class RatingHistogram {
 
   static fromCounts(byRating: Map<number, number>): RatingHistogram {
     const sorted = [...byRating.entries()].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
-    return new RatingHistogram(
-      Int32Array.from(sorted.map(([r]) => r)),
-      Float64Array.from(sorted.map(([, c]) => c)),
-    );
+    return new RatingHistogram(Int32Array.from(sorted.map(([r]) => r)), Float64Array.from(sorted.map(([, c]) => c)));
   }
 
-  get min(): number { return this.values.length ? this.values[0] : 0; }
-  get max(): number { return this.values.length ? this.values[this.values.length - 1] : 0; }
+  get min(): number {
+    return this.values.length ? this.values[0] : 0;
+  }
+  get max(): number {
+    return this.values.length ? this.values[this.values.length - 1] : 0;
+  }
 }
 
 /** seed(x) over the integers x in [lo, hi) (stored as seed − 1); outside it, an exact sum. */

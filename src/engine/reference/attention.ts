@@ -30,8 +30,15 @@ function dotAt(a: Float32Array, aOffset: number, b: Float32Array, bOffset: numbe
 
 /** Softmax attention of one query over `count` keys; writes the output row, returns the lse. */
 function attendOne(
-  query: Float32Array, qOffset: number, keyOffsets: number[], k: Float32Array, v: Float32Array,
-  headDim: number, scale: number, out: Float32Array, outOffset: number,
+  query: Float32Array,
+  qOffset: number,
+  keyOffsets: number[],
+  k: Float32Array,
+  v: Float32Array,
+  headDim: number,
+  scale: number,
+  out: Float32Array,
+  outOffset: number,
 ): number {
   const scores = keyOffsets.map((offset) => scale * dotAt(query, qOffset, k, offset, headDim));
   const max = Math.max(...scores);
@@ -46,7 +53,11 @@ function attendOne(
 }
 
 function checkShape(
-  op: string, s: AttentionShape, q: Float32Array, k: Float32Array, segments: Int32Array | null,
+  op: string,
+  s: AttentionShape,
+  q: Float32Array,
+  k: Float32Array,
+  segments: Int32Array | null,
 ): void {
   checkHeads(op, s.heads, s.kvHeads);
   checkLength(op, 'q', q, s.batch * s.t * s.heads * s.headDim);
@@ -83,8 +94,13 @@ export const attentionReference: Pick<Kernels, 'attentionForward' | 'attentionBa
     const qn = batch * t * heads * headDim;
     const kvn = batch * t * kvHeads * headDim;
     for (const [name, array, needed] of [
-      ['v', v, kvn], ['out', out, qn], ['lse', lse, batch * heads * t], ['dout', dout, qn],
-      ['dq', dq, qn], ['dk', dk, kvn], ['dv', dv, kvn],
+      ['v', v, kvn],
+      ['out', out, qn],
+      ['lse', lse, batch * heads * t],
+      ['dout', dout, qn],
+      ['dq', dq, qn],
+      ['dk', dk, kvn],
+      ['dv', dv, kvn],
     ] as const) {
       checkLength('attentionBackward', name, array, needed);
     }

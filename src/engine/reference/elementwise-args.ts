@@ -6,7 +6,11 @@
 type TypedArrayClass = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 
 function need<T extends Float32Array | Int32Array | Uint8Array>(
-  op: string, name: string, array: unknown, type: TypedArrayClass, elements: number,
+  op: string,
+  name: string,
+  array: unknown,
+  type: TypedArrayClass,
+  elements: number,
 ): T {
   if (!(array instanceof type)) throw new Error(`${op}: argument '${name}' must be a ${type.name}`);
   if (array.length < elements) {

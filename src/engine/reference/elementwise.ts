@@ -9,7 +9,8 @@ import { normReference } from './norm.ts';
 import { ropeReference } from './rope.ts';
 
 type ElementwiseKernels = Omit<
-  Kernels, 'name' | 'gemm' | 'gemv' | 'attentionForward' | 'attentionBackward' | 'attentionCached'
+  Kernels,
+  'name' | 'gemm' | 'gemv' | 'attentionForward' | 'attentionBackward' | 'attentionCached'
 >;
 
 function sigmoid(x: number): number {
@@ -17,7 +18,12 @@ function sigmoid(x: number): number {
 }
 
 function binary(
-  op: string, n: number, a: Float32Array, b: Float32Array, out: Float32Array, fn: (x: number, y: number) => number,
+  op: string,
+  n: number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  fn: (x: number, y: number) => number,
 ): void {
   count(op, 'n', n);
   f32(op, 'a', a, n);
@@ -51,7 +57,13 @@ const pointwise: Pick<ElementwiseKernels, 'add' | 'mul' | 'scale' | 'axpy' | 'sw
   swigluBackward(n, gate, up, dout, dgate, dup) {
     const op = 'swigluBackward';
     count(op, 'n', n);
-    for (const [name, array] of [['gate', gate], ['up', up], ['dout', dout], ['dgate', dgate], ['dup', dup]] as const) {
+    for (const [name, array] of [
+      ['gate', gate],
+      ['up', up],
+      ['dout', dout],
+      ['dgate', dgate],
+      ['dup', dup],
+    ] as const) {
       f32(op, name, array, n);
     }
     for (let i = 0; i < n; i++) {
@@ -70,9 +82,16 @@ const optimiser: Pick<ElementwiseKernels, 'adamw'> = {
   adamw(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale) {
     const op = 'adamw';
     count(op, 'n', n);
-    for (const [name, array] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) f32(op, name, array, n);
+    for (const [name, array] of [
+      ['param', param],
+      ['grad', grad],
+      ['m', m],
+      ['v', v],
+    ] as const)
+      f32(op, name, array, n);
     count(op, 'step', step, 1);
-    if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new Error(`${op}: beta1 and beta2 must lie in [0, 1)`);
+    if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1))
+      throw new Error(`${op}: beta1 and beta2 must lie in [0, 1)`);
     const correction1 = 1 - beta1 ** step;
     const correction2 = 1 - beta2 ** step;
     for (let i = 0; i < n; i++) {

@@ -26,7 +26,15 @@ function gemm(g: GemmArgs): void {
   }
 }
 
-function gemv(n: number, k: number, w: Float32Array, ldw: number, x: Float32Array, beta: number, y: Float32Array): void {
+function gemv(
+  n: number,
+  k: number,
+  w: Float32Array,
+  ldw: number,
+  x: Float32Array,
+  beta: number,
+  y: Float32Array,
+): void {
   for (let row = 0; row < n; row++) {
     let sum = 0;
     for (let p = 0; p < k; p++) sum += w[row * ldw + p] * x[p];

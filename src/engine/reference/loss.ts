@@ -46,7 +46,7 @@ export const lossReference: Pick<Kernels, 'embedding' | 'embeddingBackward' | 'c
       if (targets[t] >= vocab) {
         throw new Error(`${op}: target ${targets[t]} at token ${t} is out of range for vocab ${vocab}`);
       }
-      if (targets[t] >= 0 && (mask?.[t] !== 0)) kept++;
+      if (targets[t] >= 0 && mask?.[t] !== 0) kept++;
     }
     for (let t = 0; t < tokens; t++) {
       const base = t * vocab;

@@ -4,8 +4,15 @@ import type { Kernels } from '../kernels.ts';
 import { count, f32, i32 } from './elementwise-args.ts';
 
 function rotate(
-  op: string, tokens: number, heads: number, headDim: number, x: Float32Array, ld: number,
-  positions: Int32Array, theta: number, sign: 1 | -1,
+  op: string,
+  tokens: number,
+  heads: number,
+  headDim: number,
+  x: Float32Array,
+  ld: number,
+  positions: Int32Array,
+  theta: number,
+  sign: 1 | -1,
 ): void {
   count(op, 'tokens', tokens);
   count(op, 'heads', heads);

@@ -78,7 +78,10 @@ function dedupKey(text: string): string {
   return createHash('sha1').update(text.toLowerCase().replace(/\s+/g, ' ').trim()).digest('base64');
 }
 
-export function isHeldOutLabel(label: string, o: Pick<CorpusOptions, 'holdoutLabels' | 'holdoutFraction' | 'seed'>): boolean {
+export function isHeldOutLabel(
+  label: string,
+  o: Pick<CorpusOptions, 'holdoutLabels' | 'holdoutFraction' | 'seed'>,
+): boolean {
   if (o.holdoutLabels.includes(label)) return true;
   return o.holdoutFraction > 0 && fnv1a(label, o.seed ^ 0x686f6c64) / 2 ** 32 < o.holdoutFraction;
 }
@@ -91,7 +94,12 @@ export function splitOf(text: string, label: string, o: CorpusOptions): Split {
   return 'train';
 }
 
-export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterable<LabelledDocument>, outDir: string, o: CorpusOptions, skipped: Record<string, number> = {}): Promise<CorpusManifest> {
+export async function buildCorpus(
+  docs: AsyncIterable<LabelledDocument> | Iterable<LabelledDocument>,
+  outDir: string,
+  o: CorpusOptions,
+  skipped: Record<string, number> = {},
+): Promise<CorpusManifest> {
   if (o.evalFraction < 0 || o.cooldownFraction < 0 || o.evalFraction + o.cooldownFraction >= 1) {
     throw new LmlabError('the eval and cooldown fractions must be ≥ 0 and leave some documents for training');
   }
@@ -107,7 +115,12 @@ export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterab
     pendingBytes = 0;
   };
   const manifest: CorpusManifest = {
-    format: 'lmlab-meco-corpus-1', options: o, documents: { train: 0, cooldown: 0, eval: 0, heldout: 0 }, labels: {}, duplicates: 0, skipped,
+    format: 'lmlab-meco-corpus-1',
+    options: o,
+    documents: { train: 0, cooldown: 0, eval: 0, heldout: 0 },
+    labels: {},
+    duplicates: 0,
+    skipped,
   };
   const seen = new Set<string>();
   let written = 0;
@@ -115,7 +128,11 @@ export async function buildCorpus(docs: AsyncIterable<LabelledDocument> | Iterab
     const parts = cutDocument(doc.text, o.maxChars);
     for (let p = 0; p < parts.length; p++) {
       const text = parts[p];
-      if (o.perLabelLimit && Object.values(manifest.labels[doc.source] ?? {}).reduce((a, b) => a + b, 0) >= o.perLabelLimit) break;
+      if (
+        o.perLabelLimit &&
+        Object.values(manifest.labels[doc.source] ?? {}).reduce((a, b) => a + b, 0) >= o.perLabelLimit
+      )
+        break;
       const key = dedupKey(text);
       if (seen.has(key)) {
         manifest.duplicates++;

@@ -26,40 +26,63 @@ export interface DebianCorpus {
 
 export const DEBIAN_CORPORA: DebianCorpus[] = [
   {
-    package: 'linux-doc-6.1', domain: 'docs.kernel.org',
+    package: 'linux-doc-6.1',
+    domain: 'docs.kernel.org',
     labelOf: (p) => p.match(/Documentation\/([^/]+)\/.*\.(rst|txt)(\.gz)?$/)?.[1] ?? null,
   },
   {
-    package: 'python3.11-doc', domain: 'docs.python.org',
+    package: 'python3.11-doc',
+    domain: 'docs.python.org',
     labelOf: (p) => p.match(/_sources\/([^/]+)\/.*\.txt(\.gz)?$/)?.[1] ?? null,
   },
   {
-    package: 'fortunes', domain: 'fortunes.local',
+    package: 'fortunes',
+    domain: 'fortunes.local',
     labelOf: (p) => p.match(/fortunes\/([^/.]+)$/)?.[1] ?? null,
-    documents: (text) => text.split(/\n%\n/).map((t, i) => ({ text: t.trim(), id: String(i + 1) })).filter((d) => d.text.length > 0),
+    documents: (text) =>
+      text
+        .split(/\n%\n/)
+        .map((t, i) => ({ text: t.trim(), id: String(i + 1) }))
+        .filter((d) => d.text.length > 0),
   },
   {
-    package: 'manpages', domain: 'manpages.local',
-    labelOf: (p) => { const m = p.match(/man\/man(\d)\/[^/]+\.gz$/); return m ? `section-${m[1]}` : null; },
+    package: 'manpages',
+    domain: 'manpages.local',
+    labelOf: (p) => {
+      const m = p.match(/man\/man(\d)\/[^/]+\.gz$/);
+      return m ? `section-${m[1]}` : null;
+    },
   },
   {
-    package: 'manpages-dev', domain: 'manpages.local',
-    labelOf: (p) => { const m = p.match(/man\/man(\d)\/[^/]+\.gz$/); return m ? `section-${m[1]}` : null; },
+    package: 'manpages-dev',
+    domain: 'manpages.local',
+    labelOf: (p) => {
+      const m = p.match(/man\/man(\d)\/[^/]+\.gz$/);
+      return m ? `section-${m[1]}` : null;
+    },
   },
   {
-    package: 'dict-foldoc', domain: 'foldoc.local',
+    package: 'dict-foldoc',
+    domain: 'foldoc.local',
     // one dictd file holds every entry; each document carries its own category label, so the
     // file-level label is never used for it
     labelOf: (p) => (/dictd\/foldoc\.dict\.dz$/.test(p) ? 'foldoc' : null),
     documents: (text) => foldocDocuments(text),
   },
   {
-    package: 'wordnet-base', domain: 'wordnet.local',
+    package: 'wordnet-base',
+    domain: 'wordnet.local',
     labelOf: (p) => (/dict\/data\.(noun|verb|adj|adv)$/.test(p) ? 'data' : null),
     // data.* lines: offset lex_filenum ss_type ... | gloss; the lexicographer file is the label
-    documents: (text) => text.split('\n').filter((l) => /^\d{8} \d\d /.test(l) && l.includes(' | ')).map((l) => ({
-      text: l.slice(l.indexOf(' | ') + 3).trim(), label: `lexfile-${l.slice(9, 11)}`, id: l.slice(0, 8),
-    })),
+    documents: (text) =>
+      text
+        .split('\n')
+        .filter((l) => /^\d{8} \d\d /.test(l) && l.includes(' | '))
+        .map((l) => ({
+          text: l.slice(l.indexOf(' | ') + 3).trim(),
+          label: `lexfile-${l.slice(9, 11)}`,
+          id: l.slice(0, 8),
+        })),
   },
 ];
 
@@ -75,7 +98,11 @@ export const runCommand: CommandRunner = (command, args, cwd) =>
   });
 
 /** Downloads and unpacks a package into cacheDir/<package>/root once; returns the root. */
-export async function fetchDebianPackage(name: string, cacheDir: string, run: CommandRunner = runCommand): Promise<string> {
+export async function fetchDebianPackage(
+  name: string,
+  cacheDir: string,
+  run: CommandRunner = runCommand,
+): Promise<string> {
   if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name)) throw new LmlabError(`"${name}" is not a Debian package name`);
   const dir = join(cacheDir, name);
   const root = join(dir, 'root');
@@ -85,7 +112,9 @@ export async function fetchDebianPackage(name: string, cacheDir: string, run: Co
   try {
     await run('apt-get', ['download', name], dir);
   } catch (err) {
-    throw new LmlabError(`Debian package ${name} could not be downloaded with apt-get download (${(err as Error).message})`);
+    throw new LmlabError(
+      `Debian package ${name} could not be downloaded with apt-get download (${(err as Error).message})`,
+    );
   }
   const debs = readdirSync(dir).filter((f) => f.endsWith('.deb'));
   if (debs.length === 0) throw new LmlabError(`Debian package ${name}: apt-get download produced no .deb file`);
@@ -123,10 +152,17 @@ function hostFor(corpus: DebianCorpus, label: string, g: Granularity): string {
   return `${g === 'medium' ? fine.split('-')[0] : fine}.${corpus.domain}`;
 }
 
-export async function* debianDocuments(packages: string[], o: DebianOptions, skipped: Record<string, number>): AsyncGenerator<LabelledDocument> {
+export async function* debianDocuments(
+  packages: string[],
+  o: DebianOptions,
+  skipped: Record<string, number>,
+): AsyncGenerator<LabelledDocument> {
   for (const name of packages) {
     const corpus = DEBIAN_CORPORA.find((c) => c.package === name);
-    if (!corpus) throw new LmlabError(`no corpus reader for Debian package "${name}" (known: ${DEBIAN_CORPORA.map((c) => c.package).join(', ')})`);
+    if (!corpus)
+      throw new LmlabError(
+        `no corpus reader for Debian package "${name}" (known: ${DEBIAN_CORPORA.map((c) => c.package).join(', ')})`,
+      );
     let root: string;
     try {
       root = await fetchDebianPackage(name, o.cacheDir, o.run);
@@ -151,7 +187,11 @@ export async function* debianDocuments(packages: string[], o: DebianOptions, ski
       for (const d of docs) {
         if (!d.text.trim()) continue;
         const host = hostFor(corpus, d.label ?? label, o.granularity);
-        yield { text: d.text, url: `https://${host}/${d.id.split('/').map(encodeURIComponent).join('/')}`, source: host };
+        yield {
+          text: d.text,
+          url: `https://${host}/${d.id.split('/').map(encodeURIComponent).join('/')}`,
+          source: host,
+        };
       }
     }
   }

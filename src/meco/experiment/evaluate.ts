@@ -31,7 +31,12 @@ export interface DocumentLoss {
  * maxDocuments, whole sources are kept, largest first, until the cap: every kept source still
  * has its documents for the k-shot setting, and evaluation time stays bounded.
  */
-export async function loadEvalDocuments(file: string, perSource: number, urlField = 'url', maxDocuments = 0): Promise<EvalDocument[]> {
+export async function loadEvalDocuments(
+  file: string,
+  perSource: number,
+  urlField = 'url',
+  maxDocuments = 0,
+): Promise<EvalDocument[]> {
   const all = await readEvalDocuments(file, perSource, urlField);
   if (maxDocuments <= 0 || all.length <= maxDocuments) return all;
   const bySource = new Map<string, EvalDocument[]>();
@@ -76,8 +81,13 @@ export function wrongLabels(docs: EvalDocument[]): Map<string, string> {
 export class DocumentScorer {
   private readonly session: InferenceSession;
 
-  constructor(readonly model: LlamaModel, readonly tokenizer: Tokenizer, readonly maxTokens: number) {
-    if (tokenizer.bosId === undefined || tokenizer.eosId === undefined) throw new LmlabError('MeCo evaluation needs a tokenizer with BOS and EOS');
+  constructor(
+    readonly model: LlamaModel,
+    readonly tokenizer: Tokenizer,
+    readonly maxTokens: number,
+  ) {
+    if (tokenizer.bosId === undefined || tokenizer.eosId === undefined)
+      throw new LmlabError('MeCo evaluation needs a tokenizer with BOS and EOS');
     this.session = new InferenceSession(model, { chunk: Math.min(512, maxTokens) });
   }
 
@@ -87,7 +97,10 @@ export class DocumentScorer {
     if (label !== null) head.push(...this.tokenizer.encode(metadataTemplate(label)));
     const body = [...this.tokenizer.encode(text), this.tokenizer.eosId!];
     const room = this.maxTokens - head.length;
-    if (room < 1) throw new LmlabError(`evaluation: the context (${head.length} tokens) leaves no room in ${this.maxTokens} tokens`);
+    if (room < 1)
+      throw new LmlabError(
+        `evaluation: the context (${head.length} tokens) leaves no room in ${this.maxTokens} tokens`,
+      );
     const ids = Int32Array.from([...head, ...body.slice(0, room)]);
     return scoreTokens(this.model, ids, head.length, undefined, this.session).logprobs.map((lp) => -lp);
   }
@@ -95,7 +108,14 @@ export class DocumentScorer {
   scoreDocuments(docs: EvalDocument[], condition: Condition, given?: string): DocumentLoss[] {
     const wrong = condition === 'wrong' ? wrongLabels(docs) : null;
     return docs.map((d) => {
-      const label = condition === 'none' ? null : condition === 'true' ? extractDomain(d.url) : condition === 'wrong' ? wrong!.get(d.source)! : given!;
+      const label =
+        condition === 'none'
+          ? null
+          : condition === 'true'
+            ? extractDomain(d.url)
+            : condition === 'wrong'
+              ? wrong!.get(d.source)!
+              : given!;
       return { source: d.source, losses: this.score(d.text, label) };
     });
   }
@@ -113,7 +133,8 @@ export class DocumentScorer {
     for (const [source, list] of [...bySource].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       for (let start = 0; start + k < list.length; start += k + 1) {
         const context: number[] = [];
-        for (let i = start; i < start + k; i++) context.push(...this.tokenizer.encode(list[i].text).slice(0, share - separator.length), ...separator);
+        for (let i = start; i < start + k; i++)
+          context.push(...this.tokenizer.encode(list[i].text).slice(0, share - separator.length), ...separator);
         out.push({ source, losses: this.score(list[start + k].text, null, context) });
       }
     }
@@ -136,7 +157,11 @@ export const LATE_POSITION = 64;
 export const EARLY_POSITIONS = 16;
 
 /** Macro average over sources of per-source token means, for positions in [from, to). */
-export function macroLoss(docs: DocumentLoss[], from = 0, to = Infinity): { mean: number; sources: number; tokens: number } {
+export function macroLoss(
+  docs: DocumentLoss[],
+  from = 0,
+  to = Infinity,
+): { mean: number; sources: number; tokens: number } {
   const sums = new Map<string, { sum: number; count: number }>();
   let tokens = 0;
   for (const d of docs) {
@@ -154,7 +179,13 @@ export function macroLoss(docs: DocumentLoss[], from = 0, to = Infinity): { mean
 
 export function summarize(docs: DocumentLoss[]): LossSummary {
   const all = macroLoss(docs);
-  return { all: all.mean, late: macroLoss(docs, LATE_POSITION).mean, early: macroLoss(docs, 0, EARLY_POSITIONS).mean, sources: all.sources, tokens: all.tokens };
+  return {
+    all: all.mean,
+    late: macroLoss(docs, LATE_POSITION).mean,
+    early: macroLoss(docs, 0, EARLY_POSITIONS).mean,
+    sources: all.sources,
+    tokens: all.tokens,
+  };
 }
 
 /** Per-document mean losses (for paired differences between two models on the same documents). */
@@ -162,7 +193,10 @@ export function documentMeans(docs: DocumentLoss[], from = 0): number[] {
   return docs.map((d) => {
     let sum = 0;
     let n = 0;
-    for (let i = from; i < d.losses.length; i++) { sum += d.losses[i]; n++; }
+    for (let i = from; i < d.losses.length; i++) {
+      sum += d.losses[i];
+      n++;
+    }
     return n ? sum / n : NaN;
   });
 }

@@ -56,7 +56,10 @@ export function foldocEntries(text: string): FoldocEntry[] {
   for (let i = 0; i < lines.length; i++) if (opensEntry(lines, i)) starts.push(i);
   const entries: FoldocEntry[] = [];
   starts.forEach((start, k) => {
-    const raw = lines.slice(start, starts[k + 1] ?? lines.length).join('\n').trim();
+    const raw = lines
+      .slice(start, starts[k + 1] ?? lines.length)
+      .join('\n')
+      .trim();
     // the first headword line may list several names joined by %%% (dictfmt's alias syntax)
     const headword = raw.split('\n')[0].split('%%%')[0].trim();
     if (/^00-?database/.test(headword)) return;
@@ -67,7 +70,12 @@ export function foldocEntries(text: string): FoldocEntry[] {
     // scanned from the definition's first line, so that ^ in LEAD is the start of the definition
     const definition = body.replace(/^\s*\n/, '');
     const stripped = definition.replace(CATEGORY, (match: string, list: string) => {
-      categories.push(...list.split(',').map((c) => c.trim()).filter(Boolean));
+      categories.push(
+        ...list
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
       return match.slice(0, match.lastIndexOf('<'));
     });
     entries.push({ headword, categories, text: `${head}\n\n${stripped}`.trim() });

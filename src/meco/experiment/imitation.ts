@@ -9,7 +9,12 @@ export class UnigramSourceClassifier {
   private readonly logProbs: Float64Array[];
   private readonly logPriors: number[];
 
-  constructor(readonly sources: string[], vocabSize: number, counts: Float64Array[], docCounts: number[]) {
+  constructor(
+    readonly sources: string[],
+    vocabSize: number,
+    counts: Float64Array[],
+    docCounts: number[],
+  ) {
     const totalDocs = docCounts.reduce((a, b) => a + b, 0);
     this.logPriors = docCounts.map((n) => Math.log((n + 1) / (totalDocs + sources.length)));
     this.logProbs = counts.map((c) => {
@@ -29,7 +34,8 @@ export class UnigramSourceClassifier {
       for (let d = 0; d + 1 < shard.offsets.length; d++) {
         const s = shard.sources[d];
         docs[s]++;
-        for (let i = shard.offsets[d]; i < shard.offsets[d + 1]; i++) if (shard.mask[i]) counts[s][shard.tokens[i]] += 1;
+        for (let i = shard.offsets[d]; i < shard.offsets[d + 1]; i++)
+          if (shard.mask[i]) counts[s][shard.tokens[i]] += 1;
       }
     }
     return new UnigramSourceClassifier(sources, vocabSize, counts, docs);
@@ -42,7 +48,10 @@ export class UnigramSourceClassifier {
       let score = this.logPriors[s];
       const lp = this.logProbs[s];
       for (let i = 0; i < tokens.length; i++) score += lp[tokens[i]];
-      if (score > bestScore) { bestScore = score; best = s; }
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
     }
     return best;
   }

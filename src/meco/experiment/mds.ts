@@ -67,9 +67,14 @@ export interface MdsRow {
 
 function shardConfig(sizeLimit: number): Omit<ShardInfo, 'raw_data' | 'samples' | 'zip_data'> {
   return {
-    column_encodings: MECO_COLUMNS.map(([, e]) => e), column_names: MECO_COLUMNS.map(([n]) => n),
+    column_encodings: MECO_COLUMNS.map(([, e]) => e),
+    column_names: MECO_COLUMNS.map(([n]) => n),
     column_sizes: MECO_COLUMNS.map(([, e]) => (e === 'uint64' ? 8 : null)),
-    compression: null, format: 'mds', hashes: [], size_limit: sizeLimit, version: 2,
+    compression: null,
+    format: 'mds',
+    hashes: [],
+    size_limit: sizeLimit,
+    version: 2,
   };
 }
 
@@ -77,14 +82,18 @@ function shardConfig(sizeLimit: number): Omit<ShardInfo, 'raw_data' | 'samples' 
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(', ')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}: ${sortedJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}: ${sortedJson((value as Record<string, unknown>)[k])}`)
+      .join(', ')}}`;
   }
   return JSON.stringify(value);
 }
 
 /** MDS `ndarray:<dtype>` value with a dynamic shape: shape byte, shape, values. */
 export function encodeNdarray(values: Uint8Array | Uint32Array, shape: number[]): Buffer {
-  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`MDS ndarray: every dimension must be ≥ 1, got [${shape.join(', ')}]`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 1))
+    throw new Error(`MDS ndarray: every dimension must be ≥ 1, got [${shape.join(', ')}]`);
   const largest = Math.max(...shape);
   const code = largest < 2 ** 8 ? 0 : largest < 2 ** 16 ? 1 : largest < 2 ** 32 ? 2 : 3;
   const width = 1 << code;
@@ -100,7 +109,11 @@ export class MdsWriter {
   private readonly shards: ShardInfo[] = [];
   private readonly configBytes: Buffer;
 
-  constructor(readonly dir: string, readonly sizeLimit = 1 << 26, readonly domain = 'lmlab') {
+  constructor(
+    readonly dir: string,
+    readonly sizeLimit = 1 << 26,
+    readonly domain = 'lmlab',
+  ) {
     mkdirSync(dir, { recursive: true });
     this.configBytes = Buffer.from(sortedJson(shardConfig(sizeLimit)));
   }
@@ -110,7 +123,8 @@ export class MdsWriter {
     if (n === 0 || row.mask.length !== n) throw new Error(`MDS row: ${n} tokens but ${row.mask.length} mask entries`);
     let at = 0;
     for (const [a, b] of row.spans) {
-      if (a !== at || b <= a) throw new Error(`MDS row: document spans must cover the row in order, got [${a}, ${b}) at ${at}`);
+      if (a !== at || b <= a)
+        throw new Error(`MDS row: document spans must cover the row in order, got [${a}, ${b}) at ${at}`);
       at = b;
     }
     if (at !== n) throw new Error(`MDS row: document spans end at ${at}, the row has ${n} tokens`);
@@ -128,7 +142,11 @@ export class MdsWriter {
     variable.forEach((c, i) => head.writeUInt32LE(c.length, 4 * i));
     const sample = Buffer.concat([head, ...columns]);
     // 4 bytes of offset per sample, plus the shard header, count against the limit
-    if (this.samples.length > 0 && 8 + this.configBytes.length + this.pendingBytes + sample.length + 4 * (this.samples.length + 2) > this.sizeLimit) this.flush();
+    if (
+      this.samples.length > 0 &&
+      8 + this.configBytes.length + this.pendingBytes + sample.length + 4 * (this.samples.length + 2) > this.sizeLimit
+    )
+      this.flush();
     this.samples.push(sample);
     this.pendingBytes += sample.length;
   }
@@ -152,7 +170,12 @@ export class MdsWriter {
     } finally {
       closeSync(fd);
     }
-    this.shards.push({ ...shardConfig(this.sizeLimit), raw_data: { basename, bytes: offset, hashes: {} }, samples: n, zip_data: null });
+    this.shards.push({
+      ...shardConfig(this.sizeLimit),
+      raw_data: { basename, bytes: offset, hashes: {} },
+      samples: n,
+      zip_data: null,
+    });
     this.samples = [];
     this.pendingBytes = 0;
   }
@@ -176,7 +199,12 @@ export interface ExportOptions {
  * fit is cut at the row's end) into MDS rows of seqLen tokens. Every document appears exactly
  * once; the last row holds what is left and is shorter when the documents run out.
  */
-export function exportMds(datasetDir: string, outDir: string, seqLen: number, options: ExportOptions = {}): { shards: number; samples: number } {
+export function exportMds(
+  datasetDir: string,
+  outDir: string,
+  seqLen: number,
+  options: ExportOptions = {},
+): { shards: number; samples: number } {
   if (seqLen < 2) throw new LmlabError(`MDS export: rows need at least 2 tokens, got ${seqLen}`);
   const index = readDatasetIndex(datasetDir);
   const writer = new MdsWriter(outDir, options.sizeLimit, options.domain);
@@ -216,14 +244,26 @@ export function exportMds(datasetDir: string, outDir: string, seqLen: number, op
  * (s · gradAccum + m) · rows + r. Rows restart positions at every document, which is what the
  * `indices` column says, so `carry` packing (positions continuing across rows) is refused.
  */
-export function exportTrainingRows(config: TrainConfig, stage: number, outDir: string, options: ExportOptions & { count?: number } = {}): { shards: number; samples: number } {
-  if (config.overflow !== 'drop') throw new LmlabError('MDS export: the MeCo schema restarts positions at every document span; use overflow "drop"');
+export function exportTrainingRows(
+  config: TrainConfig,
+  stage: number,
+  outDir: string,
+  options: ExportOptions & { count?: number } = {},
+): { shards: number; samples: number } {
+  if (config.overflow !== 'drop')
+    throw new LmlabError('MDS export: the MeCo schema restarts positions at every document span; use overflow "drop"');
   const s = config.stages[stage];
   if (!s) throw new LmlabError(`MDS export: the config has no stage ${stage}`);
   const ends = stageEnds(config);
   const steps = ends[stage] - (stage > 0 ? ends[stage - 1] : 0);
   const count = options.count ?? steps * config.gradAccum * config.rows;
-  const loader = new RowLoader(s.data, { rows: 1, t: config.seqLen, overflow: 'drop', seed: config.seed + stage * 7919, shuffle: true });
+  const loader = new RowLoader(s.data, {
+    rows: 1,
+    t: config.seqLen,
+    overflow: 'drop',
+    seed: config.seed + stage * 7919,
+    shuffle: true,
+  });
   const writer = new MdsWriter(outDir, options.sizeLimit, options.domain ?? s.name ?? 'lmlab');
   for (let r = 0; r < count; r++) {
     const b = loader.next();

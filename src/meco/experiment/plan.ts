@@ -35,26 +35,86 @@ export interface ScalePlan {
   timeBudget?: number;
 }
 
-function llama(vocabSize: number, dim: number, layers: number, heads: number, ffnHidden: number, maxSeqLen: number): LlamaConfig {
-  return { vocabSize, dim, layers, heads, kvHeads: heads, ffnHidden, ropeTheta: 500000, normEps: 1e-5, maxSeqLen, tieEmbeddings: false };
+function llama(
+  vocabSize: number,
+  dim: number,
+  layers: number,
+  heads: number,
+  ffnHidden: number,
+  maxSeqLen: number,
+): LlamaConfig {
+  return {
+    vocabSize,
+    dim,
+    layers,
+    heads,
+    kvHeads: heads,
+    ffnHidden,
+    ropeTheta: 500000,
+    normEps: 1e-5,
+    maxSeqLen,
+    tieEmbeddings: false,
+  };
 }
 
 export function basePlan(scale: Scale): ScalePlan {
   switch (scale) {
     case 'smoke':
       return {
-        scale, model: llama(320, 16, 1, 2, 32, 64), seqLen: 64, rows: 2, steps: 6, budgets: [0.5, 1, 2], seeds: [1], lr: 1e-2,
-        maxChars: 400, corpusLimit: 160, perLabelLimit: 12, tokenizerChars: 60_000, evalPerSource: 2, maxEvalDocs: 0, kShot: 1, generation: { sources: 2, samples: 1, tokens: 8 },
+        scale,
+        model: llama(320, 16, 1, 2, 32, 64),
+        seqLen: 64,
+        rows: 2,
+        steps: 6,
+        budgets: [0.5, 1, 2],
+        seeds: [1],
+        lr: 1e-2,
+        maxChars: 400,
+        corpusLimit: 160,
+        perLabelLimit: 12,
+        tokenizerChars: 60_000,
+        evalPerSource: 2,
+        maxEvalDocs: 0,
+        kShot: 1,
+        generation: { sources: 2, samples: 1, tokens: 8 },
       };
     case 'small':
       return {
-        scale, model: llama(1024, 64, 2, 2, 176, 128), seqLen: 128, rows: 8, steps: 150, budgets: [0.5, 0.75, 1, 1.5, 2], seeds: [1, 2], lr: 3e-3,
-        maxChars: 1500, corpusLimit: 0, perLabelLimit: 0, tokenizerChars: 3_000_000, evalPerSource: 4, maxEvalDocs: 300, kShot: 3, generation: { sources: 8, samples: 2, tokens: 32 },
+        scale,
+        model: llama(1024, 64, 2, 2, 176, 128),
+        seqLen: 128,
+        rows: 8,
+        steps: 150,
+        budgets: [0.5, 0.75, 1, 1.5, 2],
+        seeds: [1, 2],
+        lr: 3e-3,
+        maxChars: 1500,
+        corpusLimit: 0,
+        perLabelLimit: 0,
+        tokenizerChars: 3_000_000,
+        evalPerSource: 4,
+        maxEvalDocs: 300,
+        kShot: 3,
+        generation: { sources: 8, samples: 2, tokens: 32 },
       };
     case 'full':
       return {
-        scale, model: llama(2048, 128, 4, 4, 352, 256), seqLen: 256, rows: 8, steps: 0, budgets: [0.5, 0.75, 1, 1.5, 2], seeds: [1, 2], lr: 3e-3,
-        maxChars: 2000, corpusLimit: 0, perLabelLimit: 0, tokenizerChars: 6_000_000, evalPerSource: 4, maxEvalDocs: 400, kShot: 3, generation: { sources: 12, samples: 2, tokens: 48 },
+        scale,
+        model: llama(2048, 128, 4, 4, 352, 256),
+        seqLen: 256,
+        rows: 8,
+        steps: 0,
+        budgets: [0.5, 0.75, 1, 1.5, 2],
+        seeds: [1, 2],
+        lr: 3e-3,
+        maxChars: 2000,
+        corpusLimit: 0,
+        perLabelLimit: 0,
+        tokenizerChars: 6_000_000,
+        evalPerSource: 4,
+        maxEvalDocs: 400,
+        kShot: 3,
+        generation: { sources: 12, samples: 2, tokens: 48 },
         timeBudget: 7200,
       };
   }
@@ -66,14 +126,20 @@ export function basePlan(scale: Scale): ScalePlan {
  * to the others by their FLOPs per token.
  */
 export function fullCandidates(): LlamaConfig[] {
-  return [llama(2048, 128, 4, 4, 352, 256), llama(2048, 96, 3, 3, 256, 256), llama(2048, 64, 2, 2, 176, 256), llama(2048, 48, 2, 2, 128, 256)];
+  return [
+    llama(2048, 128, 4, 4, 352, 256),
+    llama(2048, 96, 3, 3, 256, 256),
+    llama(2048, 64, 2, 2, 176, 256),
+    llama(2048, 48, 2, 2, 128, 256),
+  ];
 }
 
 /** Tokens per parameter a `full` run must reach at T for its model to be chosen. */
 export const MIN_TOKENS_PER_PARAMETER = 2;
 
 export function parseScale(name: string): Scale {
-  if (name !== 'smoke' && name !== 'small' && name !== 'full') throw new LmlabError(`--scale must be smoke, small or full, got "${name}"`);
+  if (name !== 'smoke' && name !== 'small' && name !== 'full')
+    throw new LmlabError(`--scale must be smoke, small or full, got "${name}"`);
   return name;
 }
 
@@ -121,7 +187,13 @@ export function totalStepMultiple(plan: ScalePlan): number {
  * tokens per parameter, else the smallest: a model too big for the budget would barely move
  * from its initialisation and show nothing. Throughput of the others is scaled by FLOPs/token.
  */
-export function chooseFullModel(plan: ScalePlan, measuredTokensPerSecond: number, seconds: number, params: (c: LlamaConfig) => number, flops: (c: LlamaConfig) => number): { model: LlamaConfig; steps: number; tokensPerSecond: number } {
+export function chooseFullModel(
+  plan: ScalePlan,
+  measuredTokensPerSecond: number,
+  seconds: number,
+  params: (c: LlamaConfig) => number,
+  flops: (c: LlamaConfig) => number,
+): { model: LlamaConfig; steps: number; tokensPerSecond: number } {
   const candidates = fullCandidates();
   const reference = flops(candidates[0]);
   let pick = { model: candidates[candidates.length - 1], steps: 0, tokensPerSecond: 0 };
@@ -129,7 +201,8 @@ export function chooseFullModel(plan: ScalePlan, measuredTokensPerSecond: number
     const tokensPerSecond = (measuredTokensPerSecond * reference) / flops(model);
     const steps = stepsForBudget({ ...plan, model }, tokensPerSecond, seconds);
     pick = { model, steps, tokensPerSecond };
-    if (steps * plan.rows * plan.seqLen >= MIN_TOKENS_PER_PARAMETER * params(model) || i === candidates.length - 1) break;
+    if (steps * plan.rows * plan.seqLen >= MIN_TOKENS_PER_PARAMETER * params(model) || i === candidates.length - 1)
+      break;
   }
   return pick;
 }
@@ -141,7 +214,12 @@ export const TRAINING_SHARE = 0.75;
  * Steps T so that all runs take `share` of the time budget at the measured tokens/second
  * (the rest is left for evaluation, generation and noise from other load on the machine).
  */
-export function stepsForBudget(plan: ScalePlan, tokensPerSecond: number, seconds: number, share = TRAINING_SHARE): number {
+export function stepsForBudget(
+  plan: ScalePlan,
+  tokensPerSecond: number,
+  seconds: number,
+  share = TRAINING_SHARE,
+): number {
   const tokensPerStep = plan.rows * plan.seqLen;
   return Math.max(10, Math.floor((share * seconds * tokensPerSecond) / (tokensPerStep * totalStepMultiple(plan))));
 }

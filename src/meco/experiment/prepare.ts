@@ -25,7 +25,10 @@ export interface PrepareOptions {
 }
 
 /** The domains of a JSONL file's documents in reading order, permuted with the seed. */
-export async function shuffledDomains(file: string, o: Pick<PrepareOptions, 'seed' | 'urlField' | 'textField' | 'onBadRecord'>): Promise<string[]> {
+export async function shuffledDomains(
+  file: string,
+  o: Pick<PrepareOptions, 'seed' | 'urlField' | 'textField' | 'onBadRecord'>,
+): Promise<string[]> {
   const urlField = o.urlField ?? 'url';
   const domains: string[] = [];
   for await (const doc of readDocuments([file], { textField: o.textField, onBadRecord: o.onBadRecord })) {
@@ -37,26 +40,47 @@ export async function shuffledDomains(file: string, o: Pick<PrepareOptions, 'see
 }
 
 /** Tokenizes one split with one variant into outDir (skipped when already complete). */
-export async function prepareSplit(tokenizer: Tokenizer, file: string, outDir: string, variant: LabelVariant, o: PrepareOptions): Promise<void> {
+export async function prepareSplit(
+  tokenizer: Tokenizer,
+  file: string,
+  outDir: string,
+  variant: LabelVariant,
+  o: PrepareOptions,
+): Promise<void> {
   if (existsSync(join(outDir, 'dataset.json'))) return;
   const urlField = o.urlField ?? 'url';
   const shuffledLabels = variant === 'shuffled' ? await shuffledDomains(file, o) : undefined;
   const skipped = { missingUrl: 0 };
   await tokenizeCorpus([file], outDir, tokenizer, {
-    textField: o.textField, onBadRecord: o.onBadRecord, shardTokens: o.shardTokens,
-    format: mecoFormat(tokenizer, variant, { urlField, sourceField: 'source' }, { shuffledLabels, onMissingUrl: o.onBadRecord ?? 'error', skipped }),
+    textField: o.textField,
+    onBadRecord: o.onBadRecord,
+    shardTokens: o.shardTokens,
+    format: mecoFormat(
+      tokenizer,
+      variant,
+      { urlField, sourceField: 'source' },
+      { shuffledLabels, onMissingUrl: o.onBadRecord ?? 'error', skipped },
+    ),
     meta: { tokenizer: o.tokenizerPath, inputs: [file], variant, template: 'URL: <label>\\n\\n' },
   });
 }
 
 /** Everything the listed variants need: train-<variant>, train (standard), cooldown, eval. */
-export async function prepareDatasets(tokenizer: Tokenizer, corpusDir: string, dataRoot: string, variants: LabelVariant[], o: PrepareOptions): Promise<void> {
+export async function prepareDatasets(
+  tokenizer: Tokenizer,
+  corpusDir: string,
+  dataRoot: string,
+  variants: LabelVariant[],
+  o: PrepareOptions,
+): Promise<void> {
   const input = (split: string) => join(corpusDir, `${split}.jsonl`);
   for (const split of ['train', 'cooldown', 'eval'] as const) {
-    if (!existsSync(input(split))) throw new LmlabError(`${corpusDir} has no ${split}.jsonl (build it with \`lmlab meco corpus\`)`);
+    if (!existsSync(input(split)))
+      throw new LmlabError(`${corpusDir} has no ${split}.jsonl (build it with \`lmlab meco corpus\`)`);
   }
   await prepareSplit(tokenizer, input('train'), datasetDir(dataRoot, 'train'), 'none', o);
   await prepareSplit(tokenizer, input('cooldown'), datasetDir(dataRoot, 'cooldown'), 'none', o);
   await prepareSplit(tokenizer, input('eval'), datasetDir(dataRoot, 'eval'), 'none', o);
-  for (const v of variants) if (v !== 'none') await prepareSplit(tokenizer, input('train'), datasetDir(dataRoot, 'train', v), v, o);
+  for (const v of variants)
+    if (v !== 'none') await prepareSplit(tokenizer, input('train'), datasetDir(dataRoot, 'train', v), v, o);
 }

@@ -28,7 +28,15 @@ import { datasetDir, mecoTrainConfig } from '../schedule.ts';
 import { type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
 import { UnigramSourceClassifier } from './imitation.ts';
 import { extractDomain, metadataTemplate } from '../domain.ts';
-import { type Scale, type ScalePlan, basePlan, chooseFullModel, planRuns, stepsForBudget, totalStepMultiple } from './plan.ts';
+import {
+  type Scale,
+  type ScalePlan,
+  basePlan,
+  chooseFullModel,
+  planRuns,
+  stepsForBudget,
+  totalStepMultiple,
+} from './plan.ts';
 import { writeReport } from './report.ts';
 import type { RunResult, SavedPlan } from './results.ts';
 import { LmlabError } from '../../util/errors.ts';
@@ -62,15 +70,27 @@ interface TrainedRun {
  * from the same model for a seed), torchrun trains and checkpoints into the run directory
  * (resumed when re-run), and the final checkpoint is loaded back for lmlab's evaluation.
  */
-async function trainWithTorch(config: TrainConfig, runDir: string, processes: number, onStep: (step: number, loss: number, rate: number) => void): Promise<TrainedRun> {
+async function trainWithTorch(
+  config: TrainConfig,
+  runDir: string,
+  processes: number,
+  onStep: (step: number, loss: number, rate: number) => void,
+): Promise<TrainedRun> {
   const initDir = join(runDir, 'init');
   if (!latestCheckpoint(initDir)) await train(config, initDir, { initOnly: true });
   const configPath = join(runDir, 'torch-config.json');
   mkdirSync(runDir, { recursive: true });
   writeFileSync(configPath, JSON.stringify(config, null, 1));
   const r = await runTorchTrainer({
-    configPath, runDir, processes, init: latestCheckpoint(initDir)!, resume: true,
-    onLine: (line) => { const m = /step (\d+), loss ([\d.]+), (\d+) tokens\/s/.exec(line); if (m) onStep(Number(m[1]), Number(m[2]), Number(m[3])); },
+    configPath,
+    runDir,
+    processes,
+    init: latestCheckpoint(initDir)!,
+    resume: true,
+    onLine: (line) => {
+      const m = /step (\d+), loss ([\d.]+), (\d+) tokens\/s/.exec(line);
+      if (m) onStep(Number(m[1]), Number(m[2]), Number(m[3]));
+    },
   });
   const last = r.steps[r.steps.length - 1];
   const finalDir = torchLatestCheckpoint(runDir);
@@ -84,14 +104,33 @@ async function ensureCorpus(dir: string, plan: ScalePlan, say: (l: string) => vo
   if (existsSync(manifestPath)) return JSON.parse(readFileSync(manifestPath, 'utf8')) as CorpusManifest;
   say('building the corpus from the @stdlib corpora (fine labels)');
   const skipped: Record<string, number> = {};
-  return buildCorpus(stdlibDocuments('fine', skipped), dir, {
-    seed: 1, evalFraction: 0.1, cooldownFraction: 0.1, holdoutLabels: [], holdoutFraction: 0.05, maxChars: plan.maxChars, limit: plan.corpusLimit, perLabelLimit: plan.perLabelLimit,
-  }, skipped);
+  return buildCorpus(
+    stdlibDocuments('fine', skipped),
+    dir,
+    {
+      seed: 1,
+      evalFraction: 0.1,
+      cooldownFraction: 0.1,
+      holdoutLabels: [],
+      holdoutFraction: 0.05,
+      maxChars: plan.maxChars,
+      limit: plan.corpusLimit,
+      perLabelLimit: plan.perLabelLimit,
+    },
+    skipped,
+  );
 }
 
-async function ensureTokenizer(path: string, corpusDir: string, plan: ScalePlan, say: (l: string) => void): Promise<Tokenizer> {
+async function ensureTokenizer(
+  path: string,
+  corpusDir: string,
+  plan: ScalePlan,
+  say: (l: string) => void,
+): Promise<Tokenizer> {
   if (!existsSync(path)) {
-    say(`fitting a ${plan.model.vocabSize}-token BPE tokenizer on ${plan.tokenizerChars} characters of the training split`);
+    say(
+      `fitting a ${plan.model.vocabSize}-token BPE tokenizer on ${plan.tokenizerChars} characters of the training split`,
+    );
     const counter = new ChunkCounter();
     let chars = 0;
     for await (const doc of readDocuments([join(corpusDir, 'train.jsonl')])) {
@@ -103,19 +142,42 @@ async function ensureTokenizer(path: string, corpusDir: string, plan: ScalePlan,
     await saveTokenizer(tokenizer, path);
   }
   const tokenizer = await loadTokenizer(path);
-  if (tokenizer.vocabSize > plan.model.vocabSize) throw new LmlabError(`${path} has ${tokenizer.vocabSize} tokens, more than the plan's vocabulary ${plan.model.vocabSize}`);
+  if (tokenizer.vocabSize > plan.model.vocabSize)
+    throw new LmlabError(
+      `${path} has ${tokenizer.vocabSize} tokens, more than the plan's vocabulary ${plan.model.vocabSize}`,
+    );
   return tokenizer;
 }
 
 /** Steady tokens/second of the plan's model on the MeCo data (a throwaway 4-step run). */
 function throughputOf(plan: ScalePlan, dataRoot: string, dir: string): Promise<number> {
-  return measureThroughput(mecoTrainConfig({ model: plan.model, dataRoot, variant: 'domain', fraction: 0.9, steps: 4, rows: plan.rows, seqLen: plan.seqLen, seed: 99 }), dir);
+  return measureThroughput(
+    mecoTrainConfig({
+      model: plan.model,
+      dataRoot,
+      variant: 'domain',
+      fraction: 0.9,
+      steps: 4,
+      rows: plan.rows,
+      seqLen: plan.seqLen,
+      seed: 99,
+    }),
+    dir,
+  );
 }
 
-async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifier: UnigramSourceClassifier, docs: EvalDocument[], plan: ScalePlan, seed: number): Promise<RunResult['imitation']> {
+async function imitationCheck(
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  classifier: UnigramSourceClassifier,
+  docs: EvalDocument[],
+  plan: ScalePlan,
+  seed: number,
+): Promise<RunResult['imitation']> {
   const sourceIndex = new Map(classifier.sources.map((s, i) => [s, i]));
   const domains = new Map<string, string>();
-  for (const d of docs) if (sourceIndex.has(d.source) && !domains.has(d.source)) domains.set(d.source, extractDomain(d.url));
+  for (const d of docs)
+    if (sourceIndex.has(d.source) && !domains.has(d.source)) domains.set(d.source, extractDomain(d.url));
   const chosen = [...domains].slice(0, plan.generation.sources);
   const session = new InferenceSession(model, { chunk: 256 });
   let hits = 0;
@@ -125,9 +187,17 @@ async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifie
   for (const [source, domain] of chosen) {
     for (let k = 0; k < plan.generation.samples; k++) {
       const s = { ...sampling, seed: seed * 1000 + n };
-      const conditioned = generate(session, Int32Array.from([tokenizer.bosId!, ...tokenizer.encode(metadataTemplate(domain))]), { sampling: s, maxTokens: plan.generation.tokens, eosToken: tokenizer.eosId ?? null });
+      const conditioned = generate(
+        session,
+        Int32Array.from([tokenizer.bosId!, ...tokenizer.encode(metadataTemplate(domain))]),
+        { sampling: s, maxTokens: plan.generation.tokens, eosToken: tokenizer.eosId ?? null },
+      );
       session.reset();
-      const plain = generate(session, Int32Array.from([tokenizer.bosId!]), { sampling: s, maxTokens: plan.generation.tokens, eosToken: tokenizer.eosId ?? null });
+      const plain = generate(session, Int32Array.from([tokenizer.bosId!]), {
+        sampling: s,
+        maxTokens: plan.generation.tokens,
+        eosToken: tokenizer.eosId ?? null,
+      });
       session.reset();
       const target = sourceIndex.get(source)!;
       if (conditioned.tokens.length && classifier.classify(conditioned.tokens) === target) hits++;
@@ -135,7 +205,12 @@ async function imitationCheck(model: LlamaModel, tokenizer: Tokenizer, classifie
       n++;
     }
   }
-  return { conditioned: n ? hits / n : NaN, unconditioned: n ? plainHits / n : NaN, chance: chosen.length ? 1 / classifier.sources.length : NaN, samples: n };
+  return {
+    conditioned: n ? hits / n : NaN,
+    unconditioned: n ? plainHits / n : NaN,
+    chance: chosen.length ? 1 / classifier.sources.length : NaN,
+    samples: n,
+  };
 }
 
 export async function runExperiment(o: ExperimentOptions): Promise<{ results: RunResult[]; saved: SavedPlan }> {
@@ -143,13 +218,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
   const engine = o.engine ?? 'lmlab';
   if (engine === 'torch') {
     const p = requireTorchPython();
-    say(`engine: PyTorch ${p.torchVersion} (${p.python}${p.cuda ? ', CUDA' : ', CPU'}), ${o.torchProcesses ?? 1} process(es) per run`);
-    if (o.scale === 'full' && o.tokensPerSecond === undefined) throw new LmlabError('--engine torch at --scale full needs --tokens-per-second (the PyTorch throughput), which sizes the plan');
+    say(
+      `engine: PyTorch ${p.torchVersion} (${p.python}${p.cuda ? ', CUDA' : ', CPU'}), ${o.torchProcesses ?? 1} process(es) per run`,
+    );
+    if (o.scale === 'full' && o.tokensPerSecond === undefined)
+      throw new LmlabError(
+        '--engine torch at --scale full needs --tokens-per-second (the PyTorch throughput), which sizes the plan',
+      );
   }
   mkdirSync(o.workDir, { recursive: true });
   const planPath = join(o.workDir, 'plan.json');
   let saved: SavedPlan | null = existsSync(planPath) ? (JSON.parse(readFileSync(planPath, 'utf8')) as SavedPlan) : null;
-  if (saved && saved.plan.scale !== o.scale) throw new LmlabError(`${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`);
+  if (saved && saved.plan.scale !== o.scale)
+    throw new LmlabError(
+      `${o.workDir} holds a ${saved.plan.scale} experiment; use another --work directory for --scale ${o.scale}`,
+    );
   const plan = saved?.plan ?? basePlan(o.scale);
   if (!saved && o.timeBudgetSeconds !== undefined) {
     if (!plan.timeBudget) throw new LmlabError('--time-budget applies to --scale full only');
@@ -161,7 +244,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
   const manifest = await ensureCorpus(corpusDir, plan, say);
   const tokenizer = await ensureTokenizer(tokenizerPath, corpusDir, plan, say);
   say('tokenizing the splits for every label variant (skipped when done)');
-  await prepareDatasets(tokenizer, corpusDir, dataRoot, ['domain', 'constant', 'shuffled', 'hashed'], { tokenizerPath, seed: 1 });
+  await prepareDatasets(tokenizer, corpusDir, dataRoot, ['domain', 'constant', 'shuffled', 'hashed'], {
+    tokenizerPath,
+    seed: 1,
+  });
 
   if (!saved) {
     let tokensPerSecond: number | null = o.tokensPerSecond ?? null;
@@ -172,10 +258,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     const measured = tokensPerSecond;
     if (plan.timeBudget) {
       const measuredModel = plan.model;
-      const chosen = chooseFullModel(plan, tokensPerSecond!, plan.timeBudget, parameterCount, (c) => flopsPerToken(c, plan.seqLen));
+      const chosen = chooseFullModel(plan, tokensPerSecond!, plan.timeBudget, parameterCount, (c) =>
+        flopsPerToken(c, plan.seqLen),
+      );
       plan.model = chosen.model;
       plan.steps = chosen.steps;
-      say(`measured ${tokensPerSecond!.toFixed(0)} tokens/s on ${describeConfig(measuredModel)}; chose ${describeConfig(plan.model)} (estimated ${chosen.tokensPerSecond.toFixed(0)} tokens/s)`);
+      say(
+        `measured ${tokensPerSecond!.toFixed(0)} tokens/s on ${describeConfig(measuredModel)}; chose ${describeConfig(plan.model)} (estimated ${chosen.tokensPerSecond.toFixed(0)} tokens/s)`,
+      );
       tokensPerSecond = chosen.tokensPerSecond;
       if (JSON.stringify(plan.model) !== JSON.stringify(measuredModel) && o.tokensPerSecond === undefined) {
         // FLOPs scaling flatters small models (fixed per-step costs weigh more): measure the chosen one too
@@ -184,22 +274,49 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
         say(`measured ${tokensPerSecond.toFixed(0)} tokens/s on the chosen model → T = ${plan.steps} steps`);
       }
     }
-    const expectedSeconds = tokensPerSecond ? (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / tokensPerSecond : null;
-    saved = { plan, measuredTokensPerSecond: measured ?? undefined, tokensPerSecond, expectedSeconds, startedAt: new Date().toISOString() };
+    const expectedSeconds = tokensPerSecond
+      ? (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / tokensPerSecond
+      : null;
+    saved = {
+      plan,
+      measuredTokensPerSecond: measured ?? undefined,
+      tokensPerSecond,
+      expectedSeconds,
+      startedAt: new Date().toISOString(),
+    };
     writeAtomic(planPath, JSON.stringify(saved, null, 1));
   }
   const runs = planRuns(plan);
   const tokensPerStep = plan.rows * plan.seqLen;
   say(`plan (${plan.scale}): ${describeConfig(plan.model)}`);
-  say(`  rows ${plan.rows} × ${plan.seqLen} tokens = ${tokensPerStep} tokens/step; T = ${plan.steps} steps = ${plan.steps * tokensPerStep} tokens; seeds ${plan.seeds.join(', ')}`);
-  say(`  corpus: ${manifest.documents.train} training / ${manifest.documents.cooldown} cooldown / ${manifest.documents.eval} eval / ${manifest.documents.heldout} held-out documents, ${Object.keys(manifest.labels).length} labels`);
+  say(
+    `  rows ${plan.rows} × ${plan.seqLen} tokens = ${tokensPerStep} tokens/step; T = ${plan.steps} steps = ${plan.steps * tokensPerStep} tokens; seeds ${plan.seeds.join(', ')}`,
+  );
+  say(
+    `  corpus: ${manifest.documents.train} training / ${manifest.documents.cooldown} cooldown / ${manifest.documents.eval} eval / ${manifest.documents.heldout} held-out documents, ${Object.keys(manifest.labels).length} labels`,
+  );
   say(`  ${runs.length} runs (${runs.map((r) => r.name).join(', ')})`);
-  if (saved.tokensPerSecond) say(`  measured throughput ${saved.tokensPerSecond.toFixed(0)} tokens/s → expected training time ${(saved.expectedSeconds! / 60).toFixed(1)} min (+ evaluation)`);
+  if (saved.tokensPerSecond)
+    say(
+      `  measured throughput ${saved.tokensPerSecond.toFixed(0)} tokens/s → expected training time ${(saved.expectedSeconds! / 60).toFixed(1)} min (+ evaluation)`,
+    );
 
-  const evalDocs = await loadEvalDocuments(join(corpusDir, 'eval.jsonl'), plan.evalPerSource, 'url', plan.maxEvalDocs ?? 0);
+  const evalDocs = await loadEvalDocuments(
+    join(corpusDir, 'eval.jsonl'),
+    plan.evalPerSource,
+    'url',
+    plan.maxEvalDocs ?? 0,
+  );
   say(`  evaluation: ${evalDocs.length} documents of ${new Set(evalDocs.map((d) => d.source)).size} sources`);
-  const heldoutDocs = await loadEvalDocuments(join(corpusDir, 'heldout.jsonl'), plan.evalPerSource, 'url', plan.maxEvalDocs ? Math.ceil(plan.maxEvalDocs / 4) : 0);
-  say(`  held-out labels: ${heldoutDocs.length} documents of ${new Set(heldoutDocs.map((d) => d.source)).size} sources never seen in training`);
+  const heldoutDocs = await loadEvalDocuments(
+    join(corpusDir, 'heldout.jsonl'),
+    plan.evalPerSource,
+    'url',
+    plan.maxEvalDocs ? Math.ceil(plan.maxEvalDocs / 4) : 0,
+  );
+  say(
+    `  held-out labels: ${heldoutDocs.length} documents of ${new Set(heldoutDocs.map((d) => d.source)).size} sources never seen in training`,
+  );
   const trainIndex = readDatasetIndex(datasetDir(dataRoot, 'train'));
   let classifier: UnigramSourceClassifier | null = null;
   const results: RunResult[] = [];
@@ -212,27 +329,52 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       continue;
     }
     const config = mecoTrainConfig({
-      model: plan.model, dataRoot, variant: spec.variant, fraction: spec.fraction, steps: spec.steps, rows: plan.rows, seqLen: plan.seqLen,
-      seed: spec.seed, lr: plan.lr, tokenizer: tokenizerPath,
+      model: plan.model,
+      dataRoot,
+      variant: spec.variant,
+      fraction: spec.fraction,
+      steps: spec.steps,
+      rows: plan.rows,
+      seqLen: plan.seqLen,
+      seed: spec.seed,
+      lr: plan.lr,
+      tokenizer: tokenizerPath,
     });
-    say(`run ${i + 1}/${runs.length} ${spec.name}: ${spec.steps} steps, stages ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')}`);
+    say(
+      `run ${i + 1}/${runs.length} ${spec.name}: ${spec.steps} steps, stages ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')}`,
+    );
     const t0 = performance.now();
     let trained: TrainedRun;
     if (engine === 'torch') {
-      trained = await trainWithTorch(config, runDir, o.torchProcesses ?? 1, (step, loss, rate) => o.onProgress?.(`${spec.name} step ${step}/${spec.steps} loss ${loss.toFixed(3)} ${rate.toFixed(0)} tok/s`));
+      trained = await trainWithTorch(config, runDir, o.torchProcesses ?? 1, (step, loss, rate) =>
+        o.onProgress?.(`${spec.name} step ${step}/${spec.steps} loss ${loss.toFixed(3)} ${rate.toFixed(0)} tok/s`),
+      );
     } else {
       let rate = 0;
       const run = await train(config, runDir, {
-        resume: true, onMessage: say,
-        onStep: (m) => { rate = m.tokensPerSecond; o.onProgress?.(`${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`); },
+        resume: true,
+        onMessage: say,
+        onStep: (m) => {
+          rate = m.tokensPerSecond;
+          o.onProgress?.(
+            `${spec.name} step ${m.step}/${spec.steps} loss ${m.loss.toFixed(3)} ${m.tokensPerSecond.toFixed(0)} tok/s`,
+          );
+        },
       });
-      if (run.interrupted) throw new LmlabError(`run ${spec.name} was interrupted at step ${run.finalStep}; re-run the same command to resume`);
+      if (run.interrupted)
+        throw new LmlabError(
+          `run ${spec.name} was interrupted at step ${run.finalStep}; re-run the same command to resume`,
+        );
       trained = { model: run.model, lastLoss: run.lastLoss, tokensPerSecond: rate };
     }
     const scorer = new DocumentScorer(trained.model, tokenizer, plan.seqLen);
     const result: RunResult = {
-      spec, seconds: (performance.now() - t0) / 1000, tokensPerSecond: trained.tokensPerSecond, finalLoss: trained.lastLoss,
-      none: scorer.scoreDocuments(evalDocs, 'none'), kshot: scorer.scoreKShot(evalDocs, plan.kShot),
+      spec,
+      seconds: (performance.now() - t0) / 1000,
+      tokensPerSecond: trained.tokensPerSecond,
+      finalLoss: trained.lastLoss,
+      none: scorer.scoreDocuments(evalDocs, 'none'),
+      kshot: scorer.scoreKShot(evalDocs, plan.kShot),
       heldoutNone: scorer.scoreDocuments(heldoutDocs, 'none'),
     };
     if (spec.kind === 'meco' || spec.kind === 'no-cooldown') {
@@ -240,7 +382,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       result.wrongLabel = scorer.scoreDocuments(evalDocs, 'wrong');
       // An unseen label is the nearest this corpus has to the paper's invented URLs.
       result.heldoutLabel = scorer.scoreDocuments(heldoutDocs, 'true');
-      classifier ??= UnigramSourceClassifier.fit(trainIndex.sources, trainIndex.vocabSize, trainIndex.shards.map((s) => readShard(join(datasetDir(dataRoot, 'train'), s.file))));
+      classifier ??= UnigramSourceClassifier.fit(
+        trainIndex.sources,
+        trainIndex.vocabSize,
+        trainIndex.shards.map((s) => readShard(join(datasetDir(dataRoot, 'train'), s.file))),
+      );
       result.imitation = await imitationCheck(trained.model, tokenizer, classifier, evalDocs, plan, spec.seed);
     }
     writeAtomic(resultPath, JSON.stringify(result));

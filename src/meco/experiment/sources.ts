@@ -22,25 +22,40 @@ export interface LabelledDocument {
 }
 
 export function parseGranularity(name: string): Granularity {
-  if (name !== 'coarse' && name !== 'medium' && name !== 'fine') throw new LmlabError(`--granularity must be coarse, medium or fine, got "${name}"`);
+  if (name !== 'coarse' && name !== 'medium' && name !== 'fine')
+    throw new LmlabError(`--granularity must be coarse, medium or fine, got "${name}"`);
   return name;
 }
 
 /** Lower-case DNS-safe slug of a name ("George W. Bush" → "george-w-bush"). */
 export function slug(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'unnamed';
+  return (
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'unnamed'
+  );
 }
 
 function labelled(host: string, path: string): LabelledDocument {
   return { text: '', url: `https://${host}/${path}`, source: host };
 }
 
-const PARTY_NAMES: Record<string, string> = { d: 'democratic', r: 'republican', w: 'whig', f: 'federalist', dr: 'democratic-republican', n: 'none' };
+const PARTY_NAMES: Record<string, string> = {
+  d: 'democratic',
+  r: 'republican',
+  w: 'whig',
+  f: 'federalist',
+  dr: 'democratic-republican',
+  n: 'none',
+};
 
 export function* sotuDocuments(g: Granularity): Generator<LabelledDocument> {
   for (const rec of sotuAddresses()) {
     const party = slug(PARTY_NAMES[rec.party] ?? rec.party);
-    const host = g === 'coarse' ? 'sotu.local' : g === 'medium' ? `${party}.sotu.local` : `${slug(rec.name)}.sotu.local`;
+    const host =
+      g === 'coarse' ? 'sotu.local' : g === 'medium' ? `${party}.sotu.local` : `${slug(rec.name)}.sotu.local`;
     yield { ...labelled(host, `${rec.year}/${slug(rec.name)}`), text: rec.text };
   }
 }
@@ -96,7 +111,8 @@ export function* spamDocuments(g: Granularity, skipped: Record<string, number>):
 
 export function* mobyDickDocuments(g: Granularity): Generator<LabelledDocument> {
   const host = g === 'coarse' ? 'books.local' : 'moby-dick.books.local';
-  for (const chapter of mobyDickChapters()) yield { ...labelled(host, `chapter-${chapter.chapter}`), text: chapter.text };
+  for (const chapter of mobyDickChapters())
+    yield { ...labelled(host, `chapter-${chapter.chapter}`), text: chapter.text };
 }
 
 /** The three corpora interleaved document by document, so a --limit still spans all of them. */
@@ -121,13 +137,20 @@ export interface UserCorpusOptions {
 /** JSONL / plain files through readDocuments, Parquet row group by row group. */
 export async function* userDocuments(paths: string[], o: UserCorpusOptions): AsyncGenerator<LabelledDocument> {
   const missingUrl = (where: string): void => {
-    if (o.onBadRecord === 'error') throw new LmlabError(`${where}: document has no "${o.urlField}" (use --skip-bad to skip and count such documents)`);
+    if (o.onBadRecord === 'error')
+      throw new LmlabError(
+        `${where}: document has no "${o.urlField}" (use --skip-bad to skip and count such documents)`,
+      );
     o.stats.skipped[`no "${o.urlField}"`] = (o.stats.skipped[`no "${o.urlField}"`] ?? 0) + 1;
   };
   const parquet = paths.filter((p) => /\.parquet$/i.test(p));
   const other = paths.filter((p) => !/\.parquet$/i.test(p));
   if (other.length) {
-    for await (const doc of readDocuments(other, { textField: o.textField, onBadRecord: o.onBadRecord, stats: o.stats })) {
+    for await (const doc of readDocuments(other, {
+      textField: o.textField,
+      onBadRecord: o.onBadRecord,
+      stats: o.stats,
+    })) {
       const url = doc.record[o.urlField];
       if (typeof url !== 'string' || url.length === 0) {
         missingUrl(`${doc.file}:${doc.line}`);
@@ -139,7 +162,11 @@ export async function* userDocuments(paths: string[], o: UserCorpusOptions): Asy
   for (const file of parquet) yield* parquetDocuments(file, o, missingUrl);
 }
 
-async function* parquetDocuments(file: string, o: UserCorpusOptions, missingUrl: (where: string) => void): AsyncGenerator<LabelledDocument> {
+async function* parquetDocuments(
+  file: string,
+  o: UserCorpusOptions,
+  missingUrl: (where: string) => void,
+): AsyncGenerator<LabelledDocument> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
   let buffer: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   try {
@@ -154,18 +181,29 @@ async function* parquetDocuments(file: string, o: UserCorpusOptions, missingUrl:
     throw new LmlabError(`${file}: not a readable Parquet file (${(err as Error).message})`);
   }
   const names = new Set(metadata.schema.map((s) => s.name));
-  for (const field of [o.textField, o.urlField]) if (!names.has(field)) throw new LmlabError(`${file}: no "${field}" column (columns: ${[...names].slice(1).join(', ')})`);
+  for (const field of [o.textField, o.urlField])
+    if (!names.has(field))
+      throw new LmlabError(`${file}: no "${field}" column (columns: ${[...names].slice(1).join(', ')})`);
   o.stats.files++;
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file: buffer, metadata, columns: [o.textField, o.urlField], rowStart, rowEnd });
+    const rows = await parquetReadObjects({
+      file: buffer,
+      metadata,
+      columns: [o.textField, o.urlField],
+      rowStart,
+      rowEnd,
+    });
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Record<string, unknown>;
       const text = row[o.textField];
       const url = row[o.urlField];
       if (typeof text !== 'string' || text.length === 0) {
-        if (o.onBadRecord === 'error') throw new LmlabError(`${file} row ${rowStart + i}: "${o.textField}" is not a non-empty string (use --skip-bad to skip and count)`);
+        if (o.onBadRecord === 'error')
+          throw new LmlabError(
+            `${file} row ${rowStart + i}: "${o.textField}" is not a non-empty string (use --skip-bad to skip and count)`,
+          );
         o.stats.skipped['no text'] = (o.stats.skipped['no text'] ?? 0) + 1;
         continue;
       }

@@ -28,7 +28,11 @@ async function startMockApi(): Promise<MockApi> {
     hits.push({ url, at: Date.now() });
     const path = url.replace(/^\/api\//, '');
     const replies = script.get(path);
-    const reply = replies ? (replies.length > 1 ? replies.shift()! : replies[0]) : { status: 404, body: '<html>not found</html>' };
+    const reply = replies
+      ? replies.length > 1
+        ? replies.shift()!
+        : replies[0]
+      : { status: 404, body: '<html>not found</html>' };
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(reply.body);
   });
@@ -42,7 +46,10 @@ async function startMockApi(): Promise<MockApi> {
   };
 }
 
-const rows: [string, number, number, number, number][] = [['a', 10, 0, 1500, 5], ['b', 0, 0, 1400, -5]];
+const rows: [string, number, number, number, number][] = [
+  ['a', 10, 0, 1500, 5],
+  ['b', 0, 0, 1400, -5],
+];
 const api = apiResponsesFromRound(rows, 77);
 const ok = (body: unknown): Reply => ({ status: 200, body: JSON.stringify(body) });
 const fast = { minIntervalMs: 20, backoffMs: 5, retries: 2 };
@@ -50,7 +57,10 @@ const fast = { minIntervalMs: 20, backoffMs: 5, retries: 2 };
 test('standings and rating changes are validated and cached on disk', async (t) => {
   const mock = await startMockApi();
   const cacheDir = mkdtempSync(join(tmpdir(), 'lmlab-cf-cache-'));
-  t.after(async () => { await mock.close(); rmSync(cacheDir, { recursive: true, force: true }); });
+  t.after(async () => {
+    await mock.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
   mock.script.set('contest.standings?contestId=77&showUnofficial=false', [ok(api.standings)]);
   mock.script.set('contest.ratingChanges?contestId=77', [ok(api.ratingChanges)]);
   const client = new CodeforcesClient({ ...fast, baseUrl: mock.baseUrl, cacheDir });
@@ -75,7 +85,9 @@ test('requests are spaced by the minimum interval, 2 s by default', async (t) =>
   const mock = await startMockApi();
   t.after(() => mock.close());
   mock.script.set('user.ratedList?activeOnly=false', [ok({ status: 'OK', result: [{ handle: 'a', rating: 1200 }] })]);
-  mock.script.set('problemset.problems', [ok({ status: 'OK', result: { problems: [{ index: 'A', name: 'x', tags: [] }], problemStatistics: [] } })]);
+  mock.script.set('problemset.problems', [
+    ok({ status: 'OK', result: { problems: [{ index: 'A', name: 'x', tags: [] }], problemStatistics: [] } }),
+  ]);
   // Send times are taken where the client hands the request to fetch (server arrival times
   // jitter with connection set-up).
   const sent: number[] = [];
@@ -113,12 +125,20 @@ test('FAILED status, HTTP errors, malformed and mis-shaped bodies give clear err
   const mock = await startMockApi();
   t.after(() => mock.close());
   mock.script.set('contest.standings?contestId=5&showUnofficial=false', [
-    { status: 400, body: JSON.stringify({ status: 'FAILED', comment: 'contestId: Contest with id 5 has not started' }) },
+    {
+      status: 400,
+      body: JSON.stringify({ status: 'FAILED', comment: 'contestId: Contest with id 5 has not started' }),
+    },
   ]);
-  mock.script.set('contest.standings?contestId=6&showUnofficial=false', [{ status: 200, body: JSON.stringify(api.standings).slice(0, 100) }]);
+  mock.script.set('contest.standings?contestId=6&showUnofficial=false', [
+    { status: 200, body: JSON.stringify(api.standings).slice(0, 100) },
+  ]);
   mock.script.set('contest.standings?contestId=7&showUnofficial=false', [ok({ status: 'OK', result: { rows: [] } })]);
   const client = new CodeforcesClient({ ...fast, baseUrl: mock.baseUrl });
-  await assert.rejects(client.contestStandings(5), /contest\.standings\?contestId=5&showUnofficial=false: API returned FAILED: contestId: Contest with id 5 has not started/);
+  await assert.rejects(
+    client.contestStandings(5),
+    /contest\.standings\?contestId=5&showUnofficial=false: API returned FAILED: contestId: Contest with id 5 has not started/,
+  );
   assert.equal(client.requests, 1, 'FAILED is not retried');
   await assert.rejects(client.contestStandings(6), /malformed JSON in the response .* \(gave up after 3 attempts\)/);
   assert.equal(client.requests, 4);

@@ -18,8 +18,16 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'codeelo-browser');
 const CHROMIUM = '/usr/bin/chromium';
 const MAX_PAGE_BYTES = 1.5 * 1024 * 1024;
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Opens a file:// page, recording console errors, page errors and any request that is not a local file. */
 async function open(context: BrowserContext, file: string): Promise<{ page: Page; errors: string[] }> {
@@ -42,7 +50,10 @@ async function figuresDrawn(page: Page, expected: Record<string, [string, number
   for (const [plot, checks] of Object.entries(expected)) {
     const svg = page.locator(`section[data-plot="${plot}"] svg[viewBox]`).first();
     const box = await svg.boundingBox();
-    assert.ok(box && box.width > 200 && box.height > 150, `${plot}: the figure has a drawn size (${JSON.stringify(box)})`);
+    assert.ok(
+      box && box.width > 200 && box.height > 150,
+      `${plot}: the figure has a drawn size (${JSON.stringify(box)})`,
+    );
     for (const [selector, atLeast] of checks) {
       const n = await marks(page, plot, selector);
       assert.ok(n >= atLeast, `${plot}: ${selector} drew ${n} marks, expected at least ${atLeast}`);
@@ -51,9 +62,17 @@ async function figuresDrawn(page: Page, expected: Record<string, [string, number
 }
 
 const columnValues = (page: Page, table: string, col: number): Promise<string[]> =>
-  page.$$eval(`${table} tbody tr`, (rows, c) => rows.map((r) => (r as unknown as { cells: { textContent: string }[] }).cells[c as number].textContent.trim()), col);
+  page.$$eval(
+    `${table} tbody tr`,
+    (rows, c) =>
+      rows.map((r) => (r as unknown as { cells: { textContent: string }[] }).cells[c as number].textContent.trim()),
+    col,
+  );
 
-test('the demo report and leaderboard render, sort and drill down in headless Chromium, offline', { skip: sandboxSkipReason(), timeout: 300_000 }, async () => {
+test('the demo report and leaderboard render, sort and drill down in headless Chromium, offline', {
+  skip: sandboxSkipReason(),
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-browser-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   let context: BrowserContext | undefined;
@@ -61,18 +80,30 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     const out = join(dir, 'demo');
     const run = await lmlab(['codeelo', 'demo', '--out', out, '--quiet', '--concurrency', '3']);
     assert.equal(run.code, 0, run.stderr);
-    const pages = { leaderboard: join(out, 'leaderboard.html'), strong: join(out, 'strong-report', 'report.html'), weak: join(out, 'weak-report', 'report.html') };
+    const pages = {
+      leaderboard: join(out, 'leaderboard.html'),
+      strong: join(out, 'strong-report', 'report.html'),
+      weak: join(out, 'weak-report', 'report.html'),
+    };
     assert.ok(run.stdout.includes(pages.leaderboard), run.stdout);
     for (const file of Object.values(pages)) {
       const size = statSync(file).size;
       assert.ok(size < MAX_PAGE_BYTES, `${file}: ${size} bytes`);
       const html = readFileSync(file, 'utf8');
-      assert.doesNotMatch(html, /<script[^>]*\bsrc=|<link[^>]*href="(?!data:)|<img[^>]*src="(?!data:)|url\((?!data:)/i, 'no external asset');
+      assert.doesNotMatch(
+        html,
+        /<script[^>]*\bsrc=|<link[^>]*href="(?!data:)|<img[^>]*src="(?!data:)|url\((?!data:)/i,
+        'no external asset',
+      );
       assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
     }
 
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM, headless: true, args: FLAGS, offline: true, viewport: { width: 1280, height: 900 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      offline: true,
+      viewport: { width: 1280, height: 900 },
     });
     const outside: string[] = [];
     await context.route('**/*', (route) => {
@@ -89,10 +120,23 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     assert.equal(await board.page.locator('#leaderboard tbody tr').count(), 3);
     assert.match((await columnValues(board.page, '#leaderboard', 1))[0], /demo-strong/);
     await figuresDrawn(board.page, {
-      ratings: [['g[aria-description="human ratings"] rect', 30], ['g[aria-description="model elo"] line', 2], ['g[aria-description="model interval"] rect', 2]],
-      solve: [['g[aria-description="solve rate"] circle', 10], ['g[aria-description="expected solve rate"] path', 2]],
-      contests: [['g[aria-description="contest rating"] circle', 4], ['g[aria-description="error bar"] line', 4]],
-      passk: [['g[aria-description="pass@k"] circle', 4], ['g[aria-description="pass@k curve"] path', 2]],
+      ratings: [
+        ['g[aria-description="human ratings"] rect', 30],
+        ['g[aria-description="model elo"] line', 2],
+        ['g[aria-description="model interval"] rect', 2],
+      ],
+      solve: [
+        ['g[aria-description="solve rate"] circle', 10],
+        ['g[aria-description="expected solve rate"] path', 2],
+      ],
+      contests: [
+        ['g[aria-description="contest rating"] circle', 4],
+        ['g[aria-description="error bar"] line', 4],
+      ],
+      passk: [
+        ['g[aria-description="pass@k"] circle', 4],
+        ['g[aria-description="pass@k curve"] path', 2],
+      ],
       verdicts: [['g[aria-description="verdict bar"] rect', 6]],
     });
     const eloHeader = board.page.locator('#leaderboard thead th', { hasText: /^Elo$/ });
@@ -105,7 +149,8 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     assert.equal(await eloHeader.getAttribute('aria-sort'), 'descending');
     assert.match((await columnValues(board.page, '#leaderboard', 1))[0], /demo-strong/);
     await board.page.screenshot({ path: join(ARTIFACTS, 'leaderboard.png'), fullPage: true });
-    if (process.env.LMLAB_SCREENSHOT_TO_DOCS === '1') copyFileSync(join(ARTIFACTS, 'leaderboard.png'), join(ROOT, 'docs', 'codeelo-leaderboard.png'));
+    if (process.env.LMLAB_SCREENSHOT_TO_DOCS === '1')
+      copyFileSync(join(ARTIFACTS, 'leaderboard.png'), join(ROOT, 'docs', 'codeelo-leaderboard.png'));
     await board.page.locator('#leaderboard tbody tr', { hasText: 'demo-weak' }).locator('a').click();
     await board.page.waitForURL(/weak-report\/report\.html$/);
     assert.match(await board.page.title(), /CodeElo report: demo-weak/);
@@ -114,23 +159,43 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     // The weak model's report: figures, sorted contests, drill-down to a failing attempt.
     const weak = await open(context, pages.weak);
     await figuresDrawn(weak.page, {
-      ratings: [['g[aria-description="human ratings"] rect', 30], ['g[aria-description="model elo"] line', 1]],
-      solve: [['g[aria-description="solve rate"] circle', 5], ['g[aria-description="expected solve rate"] path', 1]],
-      contests: [['g[aria-description="contest rating"] circle', 2], ['g[aria-description="error bar"] line', 2]],
+      ratings: [
+        ['g[aria-description="human ratings"] rect', 30],
+        ['g[aria-description="model elo"] line', 1],
+      ],
+      solve: [
+        ['g[aria-description="solve rate"] circle', 5],
+        ['g[aria-description="expected solve rate"] path', 1],
+      ],
+      contests: [
+        ['g[aria-description="contest rating"] circle', 2],
+        ['g[aria-description="error bar"] line', 2],
+      ],
       passk: [['g[aria-description="pass@k"] circle', 1]],
       verdicts: [['g[aria-description="verdict bar"] rect', 5]],
     });
     const place = await columnValues(weak.page, '#contests', 6);
-    assert.ok(place.some((p) => /^below all 3000 humans \(3001 of 3001\)$/.test(p)), `places: ${place}`);
+    assert.ok(
+      place.some((p) => /^below all 3000 humans \(3001 of 3001\)$/.test(p)),
+      `places: ${place}`,
+    );
     assert.ok(place.every((p) => !/3001 of 3000/.test(p)));
     const ratingHeader = weak.page.locator('#contests thead th', { hasText: /^rating$/ });
     await ratingHeader.click();
     const ratings = (await columnValues(weak.page, '#contests', 7)).map(Number);
-    assert.deepEqual(ratings, [...ratings].sort((a, b) => a - b));
+    assert.deepEqual(
+      ratings,
+      [...ratings].sort((a, b) => a - b),
+    );
     await ratingHeader.click();
-    assert.deepEqual((await columnValues(weak.page, '#contests', 7)).map(Number), [...ratings].sort((a, b) => b - a));
+    assert.deepEqual(
+      (await columnValues(weak.page, '#contests', 7)).map(Number),
+      [...ratings].sort((a, b) => b - a),
+    );
 
-    const failing = weak.page.locator('details.problem', { has: weak.page.locator('tr[data-attempt] .fail', { hasText: 'WA' }) }).first();
+    const failing = weak.page
+      .locator('details.problem', { has: weak.page.locator('tr[data-attempt] .fail', { hasText: 'WA' }) })
+      .first();
     const attempts = failing.locator('table.attempts');
     assert.equal(await attempts.isVisible(), false, 'closed before the click');
     await failing.locator(':scope > summary').click();
@@ -150,7 +215,10 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     assert.deepEqual(weak.errors, []);
 
     const strong = await open(context, pages.strong);
-    await figuresDrawn(strong.page, { ratings: [['g[aria-description="model elo"] line', 1]], contests: [['g[aria-description="contest rating"] circle', 2]] });
+    await figuresDrawn(strong.page, {
+      ratings: [['g[aria-description="model elo"] line', 1]],
+      contests: [['g[aria-description="contest rating"] circle', 2]],
+    });
     await strong.page.screenshot({ path: join(ARTIFACTS, 'report-strong.png'), fullPage: true });
     assert.deepEqual(strong.errors, []);
     assert.deepEqual(outside, [], 'no request left the file system');

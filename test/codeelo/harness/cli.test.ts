@@ -30,9 +30,15 @@ dns.lookup = (host, ...rest) => {
 };
 `;
 
-function lmlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function lmlab(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -41,38 +47,61 @@ function lmlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: num
   });
 }
 
-test('lmlab codeelo demo runs offline and writes self-contained reports', { skip: sandboxSkipReason(), timeout: 420_000 }, async () => {
+test('lmlab codeelo demo runs offline and writes self-contained reports', {
+  skip: sandboxSkipReason(),
+  timeout: 420_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-demo-'));
   try {
     const guard = join(dir, 'offline.mjs');
     writeFileSync(guard, OFFLINE);
     // The guard itself works: 127.0.0.2 is loopback (no traffic leaves the machine) but not allowed.
     const probe = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--import', pathToFileURL(guard).href, '-e', "fetch('http://127.0.0.2:8089/').then(() => console.log('connected'), (e) => console.log(e.cause?.message ?? e.message))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(guard).href,
+          '-e',
+          "fetch('http://127.0.0.2:8089/').then(() => console.log('connected'), (e) => console.log(e.cause?.message ?? e.message))",
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let text = '';
       child.stdout.on('data', (c: Buffer) => (text += c.toString()));
       child.on('exit', () => resolve(text));
     });
     assert.match(probe, /offline test: connection to 127\.0\.0\.2 refused/);
     const out = join(dir, 'demo');
-    const demo = await lmlab(['codeelo', 'demo', '--out', out, '--quiet'], { NODE_OPTIONS: `--import ${pathToFileURL(guard).href}` });
+    const demo = await lmlab(['codeelo', 'demo', '--out', out, '--quiet'], {
+      NODE_OPTIONS: `--import ${pathToFileURL(guard).href}`,
+    });
     assert.equal(demo.code, 0, demo.stderr);
     const html = join(out, 'strong-report', 'report.html');
     assert.ok(demo.stdout.includes(html), demo.stdout);
     assert.match(demo.stdout, /SIMULATED/);
     for (const name of ['strong', 'weak']) {
       const page = readFileSync(join(out, `${name}-report`, 'report.html'), 'utf8');
-      assert.doesNotMatch(page, /<script[^>]*\bsrc=|<link[^>]*href="(?!data:)|(src|href)="(https?:)?\/\//, 'no external assets');
+      assert.doesNotMatch(
+        page,
+        /<script[^>]*\bsrc=|<link[^>]*href="(?!data:)|(src|href)="(https?:)?\/\//,
+        'no external assets',
+      );
       assert.match(page, /<svg/);
       assert.match(page, /simulated/i);
-      for (const f of ['report.md', 'report.json', 'RESULTS.json']) assert.ok(existsSync(join(out, `${name}-report`, f)));
+      for (const f of ['report.md', 'report.json', 'RESULTS.json'])
+        assert.ok(existsSync(join(out, `${name}-report`, f)));
     }
     const strong = JSON.parse(readFileSync(join(out, 'strong-report', 'report.json'), 'utf8'));
     const weak = JSON.parse(readFileSync(join(out, 'weak-report', 'report.json'), 'utf8'));
     assert.equal(strong.rating.contests.length, 2);
-    assert.ok(strong.contests.every((c: { problems: { solved: boolean }[] }) => c.problems.every((p) => p.solved)), 'the references solve everything');
+    assert.ok(
+      strong.contests.every((c: { problems: { solved: boolean }[] }) => c.problems.every((p) => p.solved)),
+      'the references solve everything',
+    );
     assert.ok(strong.rating.elo > weak.rating.elo + 500, `strong ${strong.rating.elo}, weak ${weak.rating.elo}`);
-    for (const v of ['WA', 'TLE', 'RE', 'CE', 'NC', 'MLE', 'PE']) assert.ok(weak.verdicts[v] > 0, `the weak model shows ${v}`);
+    for (const v of ['WA', 'TLE', 'RE', 'CE', 'NC', 'MLE', 'PE'])
+      assert.ok(weak.verdicts[v] > 0, `the weak model shows ${v}`);
     assert.equal(strong.provenance.judge, 'local');
     assert.equal(strong.provenance.language, 'cpp');
     // the third model went through lmlab serve, the OpenAI client and the judge
@@ -82,7 +111,15 @@ test('lmlab codeelo demo runs offline and writes self-contained reports', { skip
     assert.ok(tiny.verdicts.CE > 0, `the tiny model's programs reach the judge: ${JSON.stringify(tiny.verdicts)}`);
 
     // The report and leaderboard commands work from the run databases alone.
-    const again = await lmlab(['codeelo', 'report', join(out, 'weak.sqlite'), '--out', join(dir, 'weak-again'), '--bootstrap', '0']);
+    const again = await lmlab([
+      'codeelo',
+      'report',
+      join(out, 'weak.sqlite'),
+      '--out',
+      join(dir, 'weak-again'),
+      '--bootstrap',
+      '0',
+    ]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /wrote .*report\.html/);
     const board = await lmlab(['codeelo', 'leaderboard', out, '--bootstrap', '0']);
@@ -99,10 +136,39 @@ test('harness commands fail with one line for bad input', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-cli-'));
   try {
     const cases: [string[], RegExp][] = [
-      [['codeelo', 'run', '--contests', join(dir, 'nowhere'), '--replay', join(dir, 'r.json'), '--db', join(dir, 'x.sqlite')], /cannot read .*r\.json/],
+      [
+        [
+          'codeelo',
+          'run',
+          '--contests',
+          join(dir, 'nowhere'),
+          '--replay',
+          join(dir, 'r.json'),
+          '--db',
+          join(dir, 'x.sqlite'),
+        ],
+        /cannot read .*r\.json/,
+      ],
       [['codeelo', 'report', join(dir, 'missing.sqlite')], /no run database at/],
-      [['codeelo', 'run', '--contests', 'bundled:7', '--model', 'm', '--db', join(dir, 'y.sqlite')], /no bundled contest 7/],
-      [['codeelo', 'run', '--contests', 'bundled', '--provider', 'anthropic', '--model', 'm', '--api-key-env', 'LMLAB_TEST_NO_SUCH_KEY'], /set LMLAB_TEST_NO_SUCH_KEY/],
+      [
+        ['codeelo', 'run', '--contests', 'bundled:7', '--model', 'm', '--db', join(dir, 'y.sqlite')],
+        /no bundled contest 7/,
+      ],
+      [
+        [
+          'codeelo',
+          'run',
+          '--contests',
+          'bundled',
+          '--provider',
+          'anthropic',
+          '--model',
+          'm',
+          '--api-key-env',
+          'LMLAB_TEST_NO_SUCH_KEY',
+        ],
+        /set LMLAB_TEST_NO_SUCH_KEY/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await lmlab(args);

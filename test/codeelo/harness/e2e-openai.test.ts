@@ -15,11 +15,22 @@ import { describeAttemptOrder, runContests, type RunConfig } from '../../../src/
 import { RunStore } from '../../../src/codeelo/harness/store.ts';
 import { humansAheadOrTied } from '../../../src/codeelo/rating/contest.ts';
 import { rateResults } from '../../../src/codeelo/rating/rate.ts';
-import { answerWith, sandboxSkipReason, startMockOpenAi, testRunContest, TEST_CONTEST, type MockAction, type MockRequest } from './helpers.ts';
+import {
+  answerWith,
+  sandboxSkipReason,
+  startMockOpenAi,
+  testRunContest,
+  TEST_CONTEST,
+  type MockAction,
+  type MockRequest,
+} from './helpers.ts';
 
 const CONTEST = {
   ...TEST_CONTEST,
-  problems: [...TEST_CONTEST.problems, { index: 'D', problem: 'delivery-days', rating: 1300, tags: ['binary search', 'greedy'], points: 2000 }],
+  problems: [
+    ...TEST_CONTEST.problems,
+    { index: 'D', problem: 'delivery-days', rating: 1300, tags: ['binary search', 'greedy'], points: 2000 },
+  ],
 };
 
 function script(): (req: MockRequest) => MockAction {
@@ -30,13 +41,19 @@ function script(): (req: MockRequest) => MockAction {
     seen.set(key, n);
     switch (req.title) {
       case 'Compact Log':
-        if (req.seed === 1) return n === 1 ? { kind: 'status', status: 429, retryAfter: '1' } : { kind: 'answer', text: 'I would scan the log once and merge equal runs, but I will not write code.' };
+        if (req.seed === 1)
+          return n === 1
+            ? { kind: 'status', status: 429, retryAfter: '1' }
+            : { kind: 'answer', text: 'I would scan the log once and merge equal runs, but I will not write code.' };
         if (req.seed === 2) return { kind: 'answer', text: answerWith('compact-log', 'last-run-dropped.cpp') };
         return { kind: 'answer', text: answerWith('compact-log', 'ref.cpp') };
       case 'Exactly One Divisor':
-        return n === 1 ? { kind: 'status', status: 500 } : { kind: 'answer', text: answerWith('exactly-one-divisor', 'ref.cpp'), chunks: 20, chunkDelayMs: 40 };
+        return n === 1
+          ? { kind: 'status', status: 500 }
+          : { kind: 'answer', text: answerWith('exactly-one-divisor', 'ref.cpp'), chunks: 20, chunkDelayMs: 40 };
       case 'Study Pairs':
-        if (req.seed === 1) return n === 1 ? { kind: 'hang' } : { kind: 'answer', text: answerWith('study-pairs', 'typo.cpp', '') };
+        if (req.seed === 1)
+          return n === 1 ? { kind: 'hang' } : { kind: 'answer', text: answerWith('study-pairs', 'typo.cpp', '') };
         return { kind: 'answer', text: answerWith('study-pairs', 'ref.py', 'python') };
       default:
         return { kind: 'status', status: 500 };
@@ -44,20 +61,41 @@ function script(): (req: MockRequest) => MockAction {
   };
 }
 
-test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipReason(), timeout: 120_000 }, async () => {
+test('end to end against a mock OpenAI-compatible server', {
+  skip: sandboxSkipReason(),
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-e2e-'));
   const server = await startMockOpenAi(script());
   const store = new RunStore(join(dir, 'run.sqlite'), { create: true });
   try {
     const contest = testRunContest(CONTEST);
-    const client = new OpenAiChatClient({ baseUrl: server.url, apiKey: 'test', model: 'mock-coder', sampling: PAPER_SAMPLING });
+    const client = new OpenAiChatClient({
+      baseUrl: server.url,
+      apiKey: 'test',
+      model: 'mock-coder',
+      sampling: PAPER_SAMPLING,
+    });
     const config: RunConfig = {
-      model: 'mock-coder', provider: 'openai', baseUrl: server.url, prompt: 'codeelo-paper-v1', language: 'cpp', sampling: PAPER_SAMPLING,
-      seed: 1, contestSpec: 'test', contests: [CONTEST.id], judge: 'local', maxAttempts: 8, stopAtFirstAc: true,
+      model: 'mock-coder',
+      provider: 'openai',
+      baseUrl: server.url,
+      prompt: 'codeelo-paper-v1',
+      language: 'cpp',
+      sampling: PAPER_SAMPLING,
+      seed: 1,
+      contestSpec: 'test',
+      contests: [CONTEST.id],
+      judge: 'local',
+      maxAttempts: 8,
+      stopAtFirstAc: true,
       attemptOrder: describeAttemptOrder(8, true),
     };
     const summary = await runContests(store, [contest], {
-      config, client, backend: new LocalBackend(), concurrency: 4,
+      config,
+      client,
+      backend: new LocalBackend(),
+      concurrency: 4,
       retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 5000, timeoutMs: 3000 },
     });
     assert.equal(summary.incomplete, 1, 'delivery-days never gets an answer');
@@ -65,7 +103,10 @@ test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipRe
     const report = buildReport(store, { mode: 'corrected', bootstrap: 200 });
     const lists = Object.fromEntries(report.contests[0].problems.map((p) => [p.index, p.verdicts]));
     assert.deepEqual(lists, { A: ['NC', 'WA', 'AC'], B: ['AC'], C: ['CE', 'AC'], D: [] });
-    assert.deepEqual(report.contests[0].problems.map((p) => p.status), ['solved', 'solved', 'solved', 'incomplete']);
+    assert.deepEqual(
+      report.contests[0].problems.map((p) => p.status),
+      ['solved', 'solved', 'solved', 'incomplete'],
+    );
     assert.deepEqual(report.incomplete, [`${CONTEST.id}D`]);
     // an unjudged problem: the contest gets no rating (its score would count D as failed)
     assert.equal(report.status, 'incomplete');
@@ -98,7 +139,10 @@ test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipRe
     assert.match(failed[0].message, /HTTP 500/);
     assert.match(failed[0].where, new RegExp(`^${CONTEST.id}D attempt 1`));
     assert.ok(report.retries >= 5, `retries ${report.retries}`);
-    assert.ok(store.events().some((e) => e.kind === 'request-retried' && /timed out after 3000 ms/.test(e.message)), 'the timeout is logged');
+    assert.ok(
+      store.events().some((e) => e.kind === 'request-retried' && /timed out after 3000 ms/.test(e.message)),
+      'the timeout is logged',
+    );
     assert.equal(report.verdicts.NC, 1);
     assert.equal(report.judgedBy['local (full tests)'], 5);
     assert.equal(report.tokens.generations, 6);
@@ -110,10 +154,15 @@ test('end to end against a mock OpenAI-compatible server', { skip: sandboxSkipRe
     assert.equal(row.points, 2850);
     assert.equal(row.solved, 3);
     assert.equal(row.place, humansAheadOrTied(contest.pack, 2850, 0) + 1);
-    const direct = rateResults({
-      format: 'lmlab-codeelo-results', version: 1,
-      contests: { [CONTEST.id]: { problems: { A: ['NC', 'WA', 'AC'], B: ['AC'], C: ['CE', 'AC'], D: [] } } },
-    }, new Map([[CONTEST.id, contest.pack]]), { mode: 'corrected', bootstrap: 0 });
+    const direct = rateResults(
+      {
+        format: 'lmlab-codeelo-results',
+        version: 1,
+        contests: { [CONTEST.id]: { problems: { A: ['NC', 'WA', 'AC'], B: ['AC'], C: ['CE', 'AC'], D: [] } } },
+      },
+      new Map([[CONTEST.id, contest.pack]]),
+      { mode: 'corrected', bootstrap: 0 },
+    );
     assert.equal(row.rating, direct.contests[0].rating);
     assert.ok(row.rating! > 0, `rating ${row.rating}`);
 

@@ -19,7 +19,12 @@ export type MockAction =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'hang' };
 
-export interface MockRequest { at: number; title: string; seed: number | undefined; body: Record<string, unknown> }
+export interface MockRequest {
+  at: number;
+  title: string;
+  seed: number | undefined;
+  body: Record<string, unknown>;
+}
 
 export interface MockServer {
   url: string;
@@ -41,14 +46,22 @@ export async function startMockOpenAi(decide: (req: MockRequest, nth: number) =>
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       const messages = body.messages as { content: string }[];
-      const request: MockRequest = { at: Date.now(), title: titleOf(messages[0].content), seed: body.seed as number | undefined, body };
+      const request: MockRequest = {
+        at: Date.now(),
+        title: titleOf(messages[0].content),
+        seed: body.seed as number | undefined,
+        body,
+      };
       requests.push(request);
       const action = decide(request, requests.length);
       open.add(res);
       res.on('close', () => open.delete(res));
       if (action.kind === 'hang') return;
       if (action.kind === 'status') {
-        res.writeHead(action.status, { 'content-type': 'application/json', ...(action.retryAfter ? { 'retry-after': action.retryAfter } : {}) });
+        res.writeHead(action.status, {
+          'content-type': 'application/json',
+          ...(action.retryAfter ? { 'retry-after': action.retryAfter } : {}),
+        });
         res.end(JSON.stringify({ error: { message: `mock ${action.status}`, type: 'mock' } }));
         return;
       }
@@ -58,7 +71,11 @@ export async function startMockOpenAi(decide: (req: MockRequest, nth: number) =>
         res.write(`data: ${JSON.stringify(obj)}\n\n`);
       };
       const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
-        id: 'mock', object: 'chat.completion.chunk', created: 0, model: String(body.model), choices: [{ index: 0, delta, finish_reason: finish }],
+        id: 'mock',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: String(body.model),
+        choices: [{ index: 0, delta, finish_reason: finish }],
       });
       let i = 0;
       const step = (): void => {
@@ -69,7 +86,14 @@ export async function startMockOpenAi(decide: (req: MockRequest, nth: number) =>
           return;
         }
         send(chunk({}, 'stop'));
-        send({ id: 'mock', object: 'chat.completion.chunk', created: 0, model: String(body.model), choices: [], usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 } });
+        send({
+          id: 'mock',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: String(body.model),
+          choices: [],
+          usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+        });
         res.end('data: [DONE]\n\n');
       };
       step();
@@ -80,11 +104,12 @@ export async function startMockOpenAi(decide: (req: MockRequest, nth: number) =>
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of open) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -103,8 +128,14 @@ export function answerWith(problem: string, solution: string, tag = 'cpp'): stri
 
 /** A points-scored contest over the three fastest bundled problems, simulated field. */
 export const TEST_CONTEST: BundledContest = {
-  id: 990001, name: 'harness test round (simulated field)', division: 'Div. 2', scoring: 'points',
-  durationMinutes: 120, ratingCap: 2100, participants: 400, seed: 42,
+  id: 990001,
+  name: 'harness test round (simulated field)',
+  division: 'Div. 2',
+  scoring: 'points',
+  durationMinutes: 120,
+  ratingCap: 2100,
+  participants: 400,
+  seed: 42,
   problems: [
     { index: 'A', problem: 'compact-log', rating: 800, tags: ['implementation', 'strings'], points: 500 },
     { index: 'B', problem: 'exactly-one-divisor', rating: 900, tags: ['math', 'number theory'], points: 1000 },
@@ -114,10 +145,17 @@ export const TEST_CONTEST: BundledContest = {
 
 export function testRunContest(contest: BundledContest = TEST_CONTEST): RunContest {
   return {
-    pack: simulatedPack(contest), simulated: true,
-    problems: contest.problems.map((p) => problemFromPackage(join(BUNDLED_PROBLEMS_DIR, p.problem), {
-      contestId: contest.id, index: p.index, key: `${contest.id}${p.index}`, rating: p.rating, tags: p.tags,
-    })),
+    pack: simulatedPack(contest),
+    simulated: true,
+    problems: contest.problems.map((p) =>
+      problemFromPackage(join(BUNDLED_PROBLEMS_DIR, p.problem), {
+        contestId: contest.id,
+        index: p.index,
+        key: `${contest.id}${p.index}`,
+        rating: p.rating,
+        tags: p.tags,
+      }),
+    ),
   };
 }
 
@@ -125,7 +163,8 @@ export function testRunContest(contest: BundledContest = TEST_CONTEST): RunConte
 export function packagesDir(root: string, contestId: number, map: Record<string, string>): string {
   const dir = join(root, 'packages');
   mkdirSync(dir, { recursive: true });
-  for (const [index, problem] of Object.entries(map)) symlinkSync(join(BUNDLED_PROBLEMS_DIR, problem), join(dir, `${contestId}${index.toLowerCase()}`));
+  for (const [index, problem] of Object.entries(map))
+    symlinkSync(join(BUNDLED_PROBLEMS_DIR, problem), join(dir, `${contestId}${index.toLowerCase()}`));
   return dir;
 }
 

@@ -3,15 +3,25 @@
 // damaged database (empty, corrupted, WAL cut short) is refused with its name, never restarted.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore } from '../../../src/codeelo/harness/store.ts';
 import { lmlab } from './helpers.ts';
 import { LmlabError } from '../../../src/util/errors.ts';
-
-
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -22,12 +32,29 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('a run against an unreachable server is incomplete: exit 75, banner everywhere, no Elo', { timeout: 120_000 }, async () => {
+test('a run against an unreachable server is incomplete: exit 75, banner everywhere, no Elo', {
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-incomplete-'));
   try {
     const db = join(dir, 'run.sqlite');
-    const args = ['codeelo', 'run', '--contests', 'bundled:900001', '--base-url', `http://127.0.0.1:${await closedPort()}/v1`,
-      '--model', 'nobody', '--retries', '0', '--timeout', '5', '--db', db, '--quiet'];
+    const args = [
+      'codeelo',
+      'run',
+      '--contests',
+      'bundled:900001',
+      '--base-url',
+      `http://127.0.0.1:${await closedPort()}/v1`,
+      '--model',
+      'nobody',
+      '--retries',
+      '0',
+      '--timeout',
+      '5',
+      '--db',
+      db,
+      '--quiet',
+    ];
     const run = await lmlab(args);
     assert.equal(run.code, 75, run.stderr);
     assert.match(run.stderr, /INCOMPLETE: \d+ problem\(s\) not generated or judged/);
@@ -51,10 +78,23 @@ test('a run against an unreachable server is incomplete: exit 75, banner everywh
     const results = JSON.parse(readFileSync(join(dir, 'report', 'RESULTS.json'), 'utf8'));
     assert.equal(results.status, 'incomplete');
     assert.deepEqual(Object.keys(results.incomplete), ['900001']);
-    const pack = await lmlab(['codeelo', 'report', db, '--out', join(dir, 'report2'), '--bootstrap', '0', '--allow-incomplete']);
+    const pack = await lmlab([
+      'codeelo',
+      'report',
+      db,
+      '--out',
+      join(dir, 'report2'),
+      '--bootstrap',
+      '0',
+      '--allow-incomplete',
+    ]);
     assert.equal(pack.code, 0, pack.stderr);
     const allowed = JSON.parse(readFileSync(join(dir, 'report2', 'report.json'), 'utf8'));
-    assert.equal(typeof allowed.rating.elo, 'number', '--allow-incomplete rates it, counting unjudged problems as failed');
+    assert.equal(
+      typeof allowed.rating.elo,
+      'number',
+      '--allow-incomplete rates it, counting unjudged problems as failed',
+    );
     assert.match(allowed.notes[0], /rated anyway/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -67,8 +107,23 @@ test('a second writer on one run database fails fast: "in use by PID n"', { time
     const db = join(dir, 'run.sqlite');
     const holder = new RunStore(db, { create: true, lock: true });
     try {
-      assert.throws(() => new RunStore(db, { create: true, lock: true }), new RegExp(`run database .*run\\.sqlite is in use by PID ${process.pid}`));
-      const second = await lmlab(['codeelo', 'run', '--contests', 'bundled:900001', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'x', '--db', db, '--quiet']);
+      assert.throws(
+        () => new RunStore(db, { create: true, lock: true }),
+        new RegExp(`run database .*run\\.sqlite is in use by PID ${process.pid}`),
+      );
+      const second = await lmlab([
+        'codeelo',
+        'run',
+        '--contests',
+        'bundled:900001',
+        '--base-url',
+        'http://127.0.0.1:9/v1',
+        '--model',
+        'x',
+        '--db',
+        db,
+        '--quiet',
+      ]);
       assert.equal(second.code, 1);
       assert.match(second.stderr, new RegExp(`^lmlab: run database .* is in use by PID ${process.pid} \\(since `));
       assert.doesNotMatch(second.stderr, /UNIQUE constraint/);
@@ -79,7 +134,10 @@ test('a second writer on one run database fails fast: "in use by PID n"', { time
     }
     assert.equal(existsSync(`${db}.lock`), false);
     // a lock left by a dead process is taken over
-    writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), started: 'then' }));
+    writeFileSync(
+      `${db}.lock`,
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), started: 'then' }),
+    );
     new RunStore(db, { create: true, lock: true }).close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -90,7 +148,10 @@ test('an empty, corrupted or WAL-truncated run database is refused, naming the f
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-store-damage-'));
   try {
     const refuses = (path: string, pattern: RegExp) =>
-      assert.throws(() => new RunStore(path, { create: true, lock: true }), (e: Error) => e instanceof LmlabError && pattern.test(e.message) && e.message.includes(path));
+      assert.throws(
+        () => new RunStore(path, { create: true, lock: true }),
+        (e: Error) => e instanceof LmlabError && pattern.test(e.message) && e.message.includes(path),
+      );
 
     const empty = join(dir, 'empty.sqlite');
     writeFileSync(empty, '');

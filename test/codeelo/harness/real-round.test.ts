@@ -23,10 +23,18 @@ import { answerWith, packagesDir, sandboxSkipReason } from './helpers.ts';
 const ROUND = fileURLToPath(new URL('../../fixtures/codeforces/rounds/round-1352-640-div4.json', import.meta.url));
 const skip = sandboxSkipReason();
 
-test('per-contest rating on a real round equals the ratings module called directly', { skip, timeout: 180_000 }, async () => {
+test('per-contest rating on a real round equals the ratings module called directly', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-real-'));
   try {
-    const pack = packFromRoundsArray(JSON.parse(readFileSync(ROUND, 'utf8')), { id: 1352, name: 'Codeforces Round 640 (Div. 4)', division: 'Div. 4', scoring: 'icpc' });
+    const pack = packFromRoundsArray(JSON.parse(readFileSync(ROUND, 'utf8')), {
+      id: 1352,
+      name: 'Codeforces Round 640 (Div. 4)',
+      division: 'Div. 4',
+      scoring: 'icpc',
+    });
     pack.problems = [
       { index: 'A', rating: 800, tags: ['implementation'] },
       { index: 'B', rating: 900, tags: ['math'] },
@@ -36,9 +44,15 @@ test('per-contest rating on a real round equals the ratings module called direct
     savePack(pack, packFile);
     const packages = packagesDir(dir, 1352, { A: 'compact-log', B: 'exactly-one-divisor', C: 'study-pairs' });
     const recorded = new ReplayClient({
-      format: 'lmlab-replay', model: 'recorded', answers: {
+      format: 'lmlab-replay',
+      model: 'recorded',
+      answers: {
         '1352A': [answerWith('compact-log', 'ref.cpp')],
-        '1352B': [answerWith('exactly-one-divisor', 'union-count.cpp'), answerWith('exactly-one-divisor', 'lcm-overflow.cpp'), answerWith('exactly-one-divisor', 'ref.cpp')],
+        '1352B': [
+          answerWith('exactly-one-divisor', 'union-count.cpp'),
+          answerWith('exactly-one-divisor', 'lcm-overflow.cpp'),
+          answerWith('exactly-one-divisor', 'ref.cpp'),
+        ],
         '1352C': [answerWith('study-pairs', 'adjacent-pairs.cpp'), answerWith('study-pairs', 'typo.cpp')],
       },
     });
@@ -46,13 +60,30 @@ test('per-contest rating on a real round equals the ratings module called direct
     const store = new RunStore(join(dir, 'run.sqlite'), { create: true });
     try {
       const contests = selectContests(packFile, { packagesDir: packages, scratchDir: join(dir, 'examples') });
-      assert.deepEqual(contests[0].problems.map((p) => p.localMode), ['tests', 'tests', 'tests']);
+      assert.deepEqual(
+        contests[0].problems.map((p) => p.localMode),
+        ['tests', 'tests', 'tests'],
+      );
       await runContests(store, contests, {
         config: {
-          model: 'recorded', provider: 'replay', baseUrl: null, prompt: 'codeelo-paper-v1', language: 'cpp', sampling: PAPER_SAMPLING, seed: 1,
-          contestSpec: packFile, contests: [1352], judge: 'local', maxAttempts: 8, stopAtFirstAc: true, attemptOrder: describeAttemptOrder(8, true),
+          model: 'recorded',
+          provider: 'replay',
+          baseUrl: null,
+          prompt: 'codeelo-paper-v1',
+          language: 'cpp',
+          sampling: PAPER_SAMPLING,
+          seed: 1,
+          contestSpec: packFile,
+          contests: [1352],
+          judge: 'local',
+          maxAttempts: 8,
+          stopAtFirstAc: true,
+          attemptOrder: describeAttemptOrder(8, true),
         },
-        client: recorded, backend: new LocalBackend(), concurrency: 3, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 60_000 },
+        client: recorded,
+        backend: new LocalBackend(),
+        concurrency: 3,
+        retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 60_000 },
       });
       const score = scoreContest(pack, expected);
       assert.deepEqual([score.points, score.penalty], [2, 20]);
@@ -65,7 +96,10 @@ test('per-contest rating on a real round equals the ratings module called direct
         assert.equal(row.place, direct.place, `mode ${mode}`);
         assert.equal(row.humans, pack.field.oldRating.length);
         assert.equal(row.participants, pack.field.oldRating.length + 1);
-        assert.ok(report.notes.every((n) => !/SIMULATED/.test(n)), 'a real round is not labelled simulated');
+        assert.ok(
+          report.notes.every((n) => !/SIMULATED/.test(n)),
+          'a real round is not labelled simulated',
+        );
       }
     } finally {
       store.close();

@@ -24,28 +24,83 @@ function storedRun(dir: string, model: string): HarnessReport {
   const store = new RunStore(join(dir, `${model}.sqlite`), { create: true });
   try {
     const config: RunConfig = {
-      model, provider: 'replay', baseUrl: null, prompt: 'codeelo-paper-v1', language: 'cpp', sampling: PAPER_SAMPLING, seed: 1,
-      contestSpec: 'test', contests: [contest.pack.contest.id], judge: 'local', maxAttempts: 8, stopAtFirstAc: true, attemptOrder: describeAttemptOrder(8, true),
+      model,
+      provider: 'replay',
+      baseUrl: null,
+      prompt: 'codeelo-paper-v1',
+      language: 'cpp',
+      sampling: PAPER_SAMPLING,
+      seed: 1,
+      contestSpec: 'test',
+      contests: [contest.pack.contest.id],
+      judge: 'local',
+      maxAttempts: 8,
+      stopAtFirstAc: true,
+      attemptOrder: describeAttemptOrder(8, true),
     };
     store.setMeta('config', JSON.stringify(config));
-    store.saveContest(contest.pack, 0, true, contest.problems.map((p) => ({
-      contestId: p.contestId, index: p.index, key: p.key, title: p.title, rating: p.rating ?? null, tags: p.tags, localMode: 'full tests', source: 'package',
-    })));
+    store.saveContest(
+      contest.pack,
+      0,
+      true,
+      contest.problems.map((p) => ({
+        contestId: p.contestId,
+        index: p.index,
+        key: p.key,
+        title: p.title,
+        rating: p.rating ?? null,
+        tags: p.tags,
+        localMode: 'full tests',
+        source: 'package',
+      })),
+    );
     const id = contest.pack.contest.id;
-    const attempt = (index: string, n: number, code: string | null, verdict: string, failedTest: string | null, message: string): void => {
+    const attempt = (
+      index: string,
+      n: number,
+      code: string | null,
+      verdict: string,
+      failedTest: string | null,
+      message: string,
+    ): void => {
       store.recordGeneration({
-        contestId: id, index, attempt: n, startedAt: new Date().toISOString(), generationMs: 1200, answer: code === null ? 'I cannot solve this.' : `\`\`\`cpp\n${code}\n\`\`\``,
-        finishReason: 'stop', promptTokens: 300, completionTokens: 90, code, lang: code === null ? null : 'cpp', tag: code === null ? null : 'cpp',
+        contestId: id,
+        index,
+        attempt: n,
+        startedAt: new Date().toISOString(),
+        generationMs: 1200,
+        answer: code === null ? 'I cannot solve this.' : `\`\`\`cpp\n${code}\n\`\`\``,
+        finishReason: 'stop',
+        promptTokens: 300,
+        completionTokens: 90,
+        code,
+        lang: code === null ? null : 'cpp',
+        tag: code === null ? null : 'cpp',
       });
       store.recordJudgment(id, index, n, {
-        verdict, rawVerdict: verdict, backend: code === null ? 'none' : 'local', judgedOn: code === null ? 'not submitted' : 'full tests (12)',
-        judgeMs: 40, maxTimeMs: code === null ? null : 15 * n, maxMemoryKb: code === null ? null : 3000 + n, failedTest, message,
+        verdict,
+        rawVerdict: verdict,
+        backend: code === null ? 'none' : 'local',
+        judgedOn: code === null ? 'not submitted' : 'full tests (12)',
+        judgeMs: 40,
+        maxTimeMs: code === null ? null : 15 * n,
+        maxMemoryKb: code === null ? null : 3000 + n,
+        failedTest,
+        message,
       });
     };
     attempt('A', 1, 'int main(){return 1;}', 'RE', '1', 'exit code 1 on test 1');
     attempt('A', 2, null, 'NC', null, 'no fenced code block in the answer');
     attempt('A', 3, 'int main(){puts("ok");}', 'AC', null, 'all 12 tests passed');
-    for (let n = 1; n <= 8; n++) attempt('B', n, `int main(){/* try ${n} */}`, 'WA', String(n + 2), `wrong answer on line 1: expected 4, found ${n}`);
+    for (let n = 1; n <= 8; n++)
+      attempt(
+        'B',
+        n,
+        `int main(){/* try ${n} */}`,
+        'WA',
+        String(n + 2),
+        `wrong answer on line 1: expected 4, found ${n}`,
+      );
     attempt('C', 1, 'int main(){}', 'AC', null, 'ok');
     return buildReport(store, { mode: 'corrected', bootstrap: 200 });
   } finally {
@@ -58,7 +113,10 @@ test('report.json carries every attempt: code, verdict, failing test, checker me
   try {
     const r = storedRun(dir, 'model-x');
     const [a, b, c] = r.contests[0].problems;
-    assert.deepEqual(a.attempts.map((x) => x.verdict), ['RE', 'NC', 'AC']);
+    assert.deepEqual(
+      a.attempts.map((x) => x.verdict),
+      ['RE', 'NC', 'AC'],
+    );
     assert.equal(a.attempts[0].code, 'int main(){return 1;}');
     assert.equal(a.attempts[0].failedTest, '1');
     assert.equal(a.attempts[0].maxTimeMs, 15);
@@ -72,11 +130,17 @@ test('report.json carries every attempt: code, verdict, failing test, checker me
     // The JSON round trip keeps it (report.json is JSON.stringify of this object).
     assert.deepEqual(JSON.parse(JSON.stringify(r)).contests[0].problems[1].attempts[3].failedTest, '6');
     assert.ok(r.humans.total > 700_000 || r.humans.total === 717_421, 'the human histogram the percentile uses');
-    assert.equal(r.humans.buckets.reduce((n, x) => n + x.count, 0), r.humans.total);
+    assert.equal(
+      r.humans.buckets.reduce((n, x) => n + x.count, 0),
+      r.humans.total,
+    );
     // The point estimate lies in both of its intervals here (A solved at attempt 3 of a stopped list).
     const { contests, attemptOrder } = r.rating.intervals;
     assert.ok(contests!.low <= r.rating.elo! && r.rating.elo! <= contests!.high);
-    assert.ok(attemptOrder!.low <= r.rating.elo! && r.rating.elo! <= attemptOrder!.high, `${r.rating.elo} in [${attemptOrder!.low}, ${attemptOrder!.high}]`);
+    assert.ok(
+      attemptOrder!.low <= r.rating.elo! && r.rating.elo! <= attemptOrder!.high,
+      `${r.rating.elo} in [${attemptOrder!.low}, ${attemptOrder!.high}]`,
+    );
     const md = renderMarkdown(r);
     assert.match(md, /\| 990001B \| 8 \| WA \| 10 \| 120 \| 3008 \| wrong answer on line 1: expected 4, found 8 \|/);
     assert.match(md, new RegExp(`\\| ${placeText(r.rating.contests[0]).replace(/[()]/g, '\\$&')} \\|`));
@@ -90,7 +154,10 @@ test('figures hold their marks; the pages are self-contained; the leaderboard or
   try {
     const one = storedRun(dir, 'model-one');
     const figures = allFigures([{ name: 'one', report: one }]);
-    assert.deepEqual(figures.map((f) => f.id), ['ratings', 'solve', 'contests', 'passk', 'verdicts']);
+    assert.deepEqual(
+      figures.map((f) => f.id),
+      ['ratings', 'solve', 'contests', 'passk', 'verdicts'],
+    );
     const count = (markup: string, mark: string, element: string): number => {
       const g = new RegExp(`<g[^>]*aria-description="${mark}"[^>]*>([\\s\\S]*?)</g>`).exec(markup);
       return g ? (g[1].match(new RegExp(`<${element}\\b`, 'g')) ?? []).length : 0;
@@ -111,7 +178,10 @@ test('figures hold their marks; the pages are self-contained; the leaderboard or
 
     const two = storedRun(dir, 'model-two');
     two.rating.elo = (one.rating.elo ?? 0) + 100; // a better run must come first
-    const board = renderLeaderboardHtml([{ report: one, href: 'one-report/report.html' }, { report: two, href: 'two report/report.html' }]);
+    const board = renderLeaderboardHtml([
+      { report: one, href: 'one-report/report.html' },
+      { report: two, href: 'two report/report.html' },
+    ]);
     const rows = [...board.matchAll(/<tr data-model="([^"]+)">/g)].map((m) => m[1]);
     assert.deepEqual(rows, ['model-two', 'model-one']);
     assert.match(board, /<a href="one-report\/report\.html">/);
@@ -132,9 +202,11 @@ test('a run with more code than a page holds stays one file under 1.5 MB and say
     const huge: HarnessReport = {
       ...base,
       contests: Array.from({ length: 60 }, (_, c) => ({
-        ...base.contests[0], id: c === 0 ? base.contests[0].id : 990100 + c,
+        ...base.contests[0],
+        id: c === 0 ? base.contests[0].id : 990100 + c,
         problems: Array.from({ length: 7 }, (_, p) => ({
-          ...problem, key: `${990100 + c}${'ABCDEFG'[p]}`,
+          ...problem,
+          key: `${990100 + c}${'ABCDEFG'[p]}`,
           attempts: problem.attempts.map((a) => ({ ...a, code: big, message: 'wrong answer '.repeat(20) })),
         })),
       })),
@@ -146,7 +218,11 @@ test('a run with more code than a page holds stays one file under 1.5 MB and say
     assert.match(html, /Cut at 20000 of 30000 characters; the whole text is in report\.json/);
     assert.match(html, /Programs left out to keep the page small; they are in report\.json/);
     assert.match(html, /Attempts left out to keep the page small; they are in report\.json/);
-    assert.equal((html.match(/<details class="problem"/g) ?? []).length, 420, 'every problem is listed with its verdicts');
+    assert.equal(
+      (html.match(/<details class="problem"/g) ?? []).length,
+      420,
+      'every problem is listed with its verdicts',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,14 +12,33 @@ import { simulatedPack } from '../../../src/codeelo/harness/simulated.ts';
 import { buildReport } from '../../../src/codeelo/harness/report.ts';
 import { RunStore, type AttemptRow } from '../../../src/codeelo/harness/store.ts';
 import { savePack } from '../../../src/codeelo/rating/pack.ts';
-import { answerWith, packagesDir, sandboxSkipReason, startMockOpenAi, TEST_CONTEST, type MockAction, type MockRequest } from './helpers.ts';
+import {
+  answerWith,
+  packagesDir,
+  sandboxSkipReason,
+  startMockOpenAi,
+  TEST_CONTEST,
+  type MockAction,
+  type MockRequest,
+} from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/lmlab.js', import.meta.url));
 
 const ANSWERS: Record<string, string[]> = {
-  'Compact Log': [answerWith('compact-log', 'last-run-dropped.cpp'), 'No idea, sorry.', answerWith('compact-log', 'ref.cpp')],
-  'Exactly One Divisor': [answerWith('exactly-one-divisor', 'lcm-overflow.cpp'), answerWith('exactly-one-divisor', 'ref.cpp')],
-  'Study Pairs': [answerWith('study-pairs', 'adjacent-pairs.cpp'), answerWith('study-pairs', 'typo.cpp'), answerWith('study-pairs', 'ref.cpp')],
+  'Compact Log': [
+    answerWith('compact-log', 'last-run-dropped.cpp'),
+    'No idea, sorry.',
+    answerWith('compact-log', 'ref.cpp'),
+  ],
+  'Exactly One Divisor': [
+    answerWith('exactly-one-divisor', 'lcm-overflow.cpp'),
+    answerWith('exactly-one-divisor', 'ref.cpp'),
+  ],
+  'Study Pairs': [
+    answerWith('study-pairs', 'adjacent-pairs.cpp'),
+    answerWith('study-pairs', 'typo.cpp'),
+    answerWith('study-pairs', 'ref.cpp'),
+  ],
 };
 
 /** Answers by (problem, attempt) through the seed, so a repeated request gets the same answer. */
@@ -27,7 +46,10 @@ function answer(req: MockRequest): MockAction {
   return { kind: 'answer', text: ANSWERS[req.title][(req.seed ?? 1) - 1], chunks: 4, chunkDelayMs: 60 };
 }
 
-function runCli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
+function runCli(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+} {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -46,7 +68,10 @@ function snapshot(db: string): AttemptRow[] {
   }
 }
 
-test('a run killed with SIGKILL resumes without repeating or losing work', { skip: sandboxSkipReason(), timeout: 240_000 }, async () => {
+test('a run killed with SIGKILL resumes without repeating or losing work', {
+  skip: sandboxSkipReason(),
+  timeout: 240_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-resume-'));
   let victim: ChildProcess | null = null;
   let killAt = 5;
@@ -61,9 +86,30 @@ test('a run killed with SIGKILL resumes without repeating or losing work', { ski
   try {
     const packFile = join(dir, 'pack.json');
     savePack(simulatedPack(TEST_CONTEST), packFile);
-    const packages = packagesDir(dir, TEST_CONTEST.id, Object.fromEntries(TEST_CONTEST.problems.map((p) => [p.index, p.problem])));
-    const args = (db: string): string[] => ['codeelo', 'run', '--contests', packFile, '--packages', packages, '--base-url', server.url,
-      '--model', 'mock-coder', '--db', db, '--concurrency', '2', '--retries', '0', '--quiet'];
+    const packages = packagesDir(
+      dir,
+      TEST_CONTEST.id,
+      Object.fromEntries(TEST_CONTEST.problems.map((p) => [p.index, p.problem])),
+    );
+    const args = (db: string): string[] => [
+      'codeelo',
+      'run',
+      '--contests',
+      packFile,
+      '--packages',
+      packages,
+      '--base-url',
+      server.url,
+      '--model',
+      'mock-coder',
+      '--db',
+      db,
+      '--concurrency',
+      '2',
+      '--retries',
+      '0',
+      '--quiet',
+    ];
 
     const killedDb = join(dir, 'killed.sqlite');
     const first = runCli(args(killedDb));
@@ -82,7 +128,9 @@ test('a run killed with SIGKILL resumes without repeating or losing work', { ski
     assert.equal(resumedRequests, after.length - before.length);
     // Nothing lost or redone: every stored generation and judgment is still there, untouched.
     for (const row of before) {
-      const same = after.find((r) => r.contestId === row.contestId && r.index === row.index && r.attempt === row.attempt);
+      const same = after.find(
+        (r) => r.contestId === row.contestId && r.index === row.index && r.attempt === row.attempt,
+      );
       assert.ok(same, `attempt ${row.index}/${row.attempt} was lost`);
       assert.equal(same.finishedAt, row.finishedAt);
       assert.equal(same.answer, row.answer);

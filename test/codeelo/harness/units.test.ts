@@ -6,9 +6,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coarseDistribution, COARSE_RATING_HISTOGRAM, REAL_HISTOGRAM_PATH } from '../../../src/codeelo/harness/histogram.ts';
+import {
+  coarseDistribution,
+  COARSE_RATING_HISTOGRAM,
+  REAL_HISTOGRAM_PATH,
+} from '../../../src/codeelo/harness/histogram.ts';
 import { toResultVerdict } from '../../../src/codeelo/harness/judging.ts';
-import { generateWithRetries, ReplayClient, RetryableError, type ModelClient } from '../../../src/codeelo/harness/models.ts';
+import {
+  generateWithRetries,
+  ReplayClient,
+  RetryableError,
+  type ModelClient,
+} from '../../../src/codeelo/harness/models.ts';
 import { loadDataset, parseStatementMarkdown, resolveProblem } from '../../../src/codeelo/harness/problems.ts';
 import { buildPrompt, extractCode } from '../../../src/codeelo/harness/prompt.ts';
 import { bindConfig, describeAttemptOrder, type RunConfig } from '../../../src/codeelo/harness/runner.ts';
@@ -32,7 +41,14 @@ test('extraction takes the first fenced block and its language tag', () => {
 });
 
 test('the prompt forces C++ by default and lets the model choose with --lang any', () => {
-  const statement = { title: 'T', description: 'Do it.', input: 'n', output: 'm', examples: [{ input: '1\n', output: '2\n' }], note: 'none' };
+  const statement = {
+    title: 'T',
+    description: 'Do it.',
+    input: 'n',
+    output: 'm',
+    examples: [{ input: '1\n', output: '2\n' }],
+    note: 'none',
+  };
   const cpp = buildPrompt(statement, 'cpp');
   assert.match(cpp, /program in C\+\+ to solve it/);
   assert.match(cpp, /# T[\s\S]*## Description[\s\S]*## Input[\s\S]*## Output[\s\S]*## Examples[\s\S]*## Note/);
@@ -46,7 +62,10 @@ test('bundled statements parse into sections with their examples', () => {
   assert.equal(parts.title, 'Compact Log');
   assert.ok(parts.description.length > 50 && parts.input && parts.output);
   assert.ok(parts.examples.length >= 1);
-  assert.equal(parts.examples[0].input, readFileSync(join(BUNDLED_PROBLEMS_DIR, 'compact-log', 'tests', '01.in'), 'utf8'));
+  assert.equal(
+    parts.examples[0].input,
+    readFileSync(join(BUNDLED_PROBLEMS_DIR, 'compact-log', 'tests', '01.in'), 'utf8'),
+  );
 });
 
 test('judge verdicts map onto the results vocabulary', () => {
@@ -58,11 +77,15 @@ test('judge verdicts map onto the results vocabulary', () => {
 });
 
 test('the built-in histogram holds all 717,421 ratings and matches the shipped real table per bucket', () => {
-  assert.equal(COARSE_RATING_HISTOGRAM.reduce((s, [, c]) => s + c, 0), 717421);
+  assert.equal(
+    COARSE_RATING_HISTOGRAM.reduce((s, [, c]) => s + c, 0),
+    717421,
+  );
   const real = RatingDistribution.fromFile(REAL_HISTOGRAM_PATH);
   const coarse = coarseDistribution();
   // At bucket edges the two agree exactly; the paper's reference points stay within a bucket.
-  for (const edge of [400, 800, 1000, 1200, 1900, 2400]) assert.ok(Math.abs(real.percentile(edge) - coarse.percentile(edge)) < 1e-9, `edge ${edge}`);
+  for (const edge of [400, 800, 1000, 1200, 1900, 2400])
+    assert.ok(Math.abs(real.percentile(edge) - coarse.percentile(edge)) < 1e-9, `edge ${edge}`);
   assert.equal(real.percentile(1578).toFixed(1), '89.2');
 });
 
@@ -76,7 +99,9 @@ test('simulated fields: deterministic, large enough, in standings order, harder 
     assert.ok(n > 200);
     assert.ok(a.field.oldRating.every((r) => r < contest.ratingCap));
     for (let i = 1; i < n; i++) {
-      const ahead = a.field.points[i - 1] > a.field.points[i] || (a.field.points[i - 1] === a.field.points[i] && a.field.penalty[i - 1] <= a.field.penalty[i]);
+      const ahead =
+        a.field.points[i - 1] > a.field.points[i] ||
+        (a.field.points[i - 1] === a.field.points[i] && a.field.penalty[i - 1] <= a.field.penalty[i]);
       assert.ok(ahead, `row ${i} out of order`);
     }
     // Stronger humans score more on average than weaker ones.
@@ -98,7 +123,8 @@ test('replay answers by problem key and attempt, then runs out', async () => {
 test('retries: transient failures are retried with backoff, final ones are not', async () => {
   let calls = 0;
   const flaky: ModelClient = {
-    provider: 'openai', model: 'm',
+    provider: 'openai',
+    model: 'm',
     async generate() {
       calls++;
       if (calls < 3) throw new RetryableError('HTTP 503: busy');
@@ -106,12 +132,32 @@ test('retries: transient failures are retried with backoff, final ones are not',
     },
   };
   const heard: string[] = [];
-  const got = await generateWithRetries(flaky, { key: 'k', attempt: 1, prompt: '' }, { retries: 5, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 1000 }, (m, r) => heard.push(`${m}|${r}`));
+  const got = await generateWithRetries(
+    flaky,
+    { key: 'k', attempt: 1, prompt: '' },
+    { retries: 5, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 1000 },
+    (m, r) => heard.push(`${m}|${r}`),
+  );
   assert.equal(got!.text, 'ok');
   assert.deepEqual(heard, ['HTTP 503: busy|true', 'HTTP 503: busy|true']);
-  const fatal: ModelClient = { provider: 'openai', model: 'm', async generate() { calls++; throw new Error('HTTP 401: bad key'); } };
+  const fatal: ModelClient = {
+    provider: 'openai',
+    model: 'm',
+    async generate() {
+      calls++;
+      throw new Error('HTTP 401: bad key');
+    },
+  };
   calls = 0;
-  await assert.rejects(generateWithRetries(fatal, { key: 'k', attempt: 1, prompt: '' }, { retries: 5, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 1000 }, () => {}), /401/);
+  await assert.rejects(
+    generateWithRetries(
+      fatal,
+      { key: 'k', attempt: 1, prompt: '' },
+      { retries: 5, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 1000 },
+      () => {},
+    ),
+    /401/,
+  );
   assert.equal(calls, 1);
 });
 
@@ -119,11 +165,37 @@ test('CodeElo dataset problems are judged on their examples only', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmlab-harness-units-'));
   try {
     const file = join(dir, 'codeelo.json');
-    writeFileSync(file, JSON.stringify([
-      { problem_id: '1971A', title: 'Sort Two', rating: 800, tags: ['sortings'], division: 'Div. 4', time_limit_ms: 1000, memory_limit_mb: 256,
-        description: 'Print min then max.', input: 'x y', output: 'two numbers', note: null, examples: [['1 2\n', '1 2\n'], ['5 3\n', '3 5\n']] },
-      { problem_id: '1971B', title: 'Guess', rating: 1200, tags: ['interactive'], description: 'Guess.', interaction: 'Ask queries.', examples: [['', '']] },
-    ]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          problem_id: '1971A',
+          title: 'Sort Two',
+          rating: 800,
+          tags: ['sortings'],
+          division: 'Div. 4',
+          time_limit_ms: 1000,
+          memory_limit_mb: 256,
+          description: 'Print min then max.',
+          input: 'x y',
+          output: 'two numbers',
+          note: null,
+          examples: [
+            ['1 2\n', '1 2\n'],
+            ['5 3\n', '3 5\n'],
+          ],
+        },
+        {
+          problem_id: '1971B',
+          title: 'Guess',
+          rating: 1200,
+          tags: ['interactive'],
+          description: 'Guess.',
+          interaction: 'Ask queries.',
+          examples: [['', '']],
+        },
+      ]),
+    );
     const dataset = loadDataset(file);
     const a = resolveProblem({ contestId: 1971, index: 'A', tags: [] }, { dataset, scratchDir: join(dir, 'ex') });
     assert.equal(a.localMode, 'examples');
@@ -132,7 +204,10 @@ test('CodeElo dataset problems are judged on their examples only', () => {
     assert.deepEqual(a.tags, ['sortings']);
     const b = resolveProblem({ contestId: 1971, index: 'B', tags: [] }, { dataset, scratchDir: join(dir, 'ex') });
     assert.equal(b.localMode, 'none', 'interactive problems have no local judge without an interactor');
-    const c = resolveProblem({ contestId: 1971, index: 'C', name: 'Unknown', tags: [] }, { dataset, scratchDir: join(dir, 'ex') });
+    const c = resolveProblem(
+      { contestId: 1971, index: 'C', name: 'Unknown', tags: [] },
+      { dataset, scratchDir: join(dir, 'ex') },
+    );
     assert.equal(c.statement, null);
     writeFileSync(file, JSON.stringify([{ problem_id: 'bad', title: 'x' }]));
     assert.throws(() => loadDataset(file), /problem #1: problem_id/);
@@ -146,12 +221,26 @@ test('a run database refuses to resume with different settings', () => {
   const store = new RunStore(join(dir, 'run.sqlite'), { create: true });
   try {
     const config: RunConfig = {
-      model: 'm', provider: 'openai', baseUrl: null, prompt: 'p', language: 'cpp', sampling: PAPER_SAMPLING, seed: 1,
-      contestSpec: 'bundled', contests: [1], judge: 'local', maxAttempts: 8, stopAtFirstAc: true, attemptOrder: describeAttemptOrder(8, true),
+      model: 'm',
+      provider: 'openai',
+      baseUrl: null,
+      prompt: 'p',
+      language: 'cpp',
+      sampling: PAPER_SAMPLING,
+      seed: 1,
+      contestSpec: 'bundled',
+      contests: [1],
+      judge: 'local',
+      maxAttempts: 8,
+      stopAtFirstAc: true,
+      attemptOrder: describeAttemptOrder(8, true),
     };
     bindConfig(store, config);
     bindConfig(store, { ...config });
-    assert.throws(() => bindConfig(store, { ...config, sampling: { ...PAPER_SAMPLING, temperature: 0.2 } }), /sampling=.*use another --db/);
+    assert.throws(
+      () => bindConfig(store, { ...config, sampling: { ...PAPER_SAMPLING, temperature: 0.2 } }),
+      /sampling=.*use another --db/,
+    );
     assert.throws(() => bindConfig(store, { ...config, language: 'any' }), /language="cpp", not "any"/);
   } finally {
     store.close();

@@ -19,19 +19,28 @@ test('bundled problems exist', { skip: sandboxSkipReason() }, () => {
 
 // Several judgings in flight: the shared slot bound still allows one timed run per core only,
 // and the overlap hides compilations and idle waits.
-test('bundled problems: every listed solution gets its expected verdict', { skip, timeout: 600_000, concurrency: 3 }, async (t) => {
-  await Promise.all(dirs.map((dir) => t.test(basename(dir), { concurrency: 2 }, async (p) => {
-    const problem = loadProblem(dir);
-    await Promise.all([
-      p.test('validator accepts every test', async () => {
-        const result = await validateTests(problem);
-        assert.ok(result.ok, result.detail);
+test('bundled problems: every listed solution gets its expected verdict', {
+  skip,
+  timeout: 600_000,
+  concurrency: 3,
+}, async (t) => {
+  await Promise.all(
+    dirs.map((dir) =>
+      t.test(basename(dir), { concurrency: 2 }, async (p) => {
+        const problem = loadProblem(dir);
+        await Promise.all([
+          p.test('validator accepts every test', async () => {
+            const result = await validateTests(problem);
+            assert.ok(result.ok, result.detail);
+          }),
+          ...problem.solutions.map((solution, i) =>
+            p.test(`${relative(problem.dir, solution.file)} -> ${solution.expected}`, async () => {
+              const result = await judgeListedSolution(problem, i);
+              assert.equal(result.got, solution.expected, result.detail);
+            }),
+          ),
+        ]);
       }),
-      ...problem.solutions.map((solution, i) =>
-        p.test(`${relative(problem.dir, solution.file)} -> ${solution.expected}`, async () => {
-          const result = await judgeListedSolution(problem, i);
-          assert.equal(result.got, solution.expected, result.detail);
-        })),
-    ]);
-  })));
+    ),
+  );
 });

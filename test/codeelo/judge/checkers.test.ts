@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  checkExact, checkFloat, checkInts, checkLines, checkTokens, checkYesNo, doublesMatch, runBuiltinChecker,
+  checkExact,
+  checkFloat,
+  checkInts,
+  checkLines,
+  checkTokens,
+  checkYesNo,
+  doublesMatch,
+  runBuiltinChecker,
 } from '../../../src/codeelo/judge/checkers.ts';
 import { testlibResult } from '../../../src/codeelo/judge/external.ts';
 
@@ -59,7 +66,7 @@ test('ints: a token that is not an integer is PE, as testlib readLong', () => {
   assert.equal(verdict(checkInts('01', '1')), 'PE');
   assert.equal(verdict(checkInts('-0', '0')), 'PE');
   assert.equal(verdict(checkInts('+1', '1')), 'PE');
-  assert.equal(verdict(checkInts('1', 'x')), 'FAIL', 'a bad answer file is the jury\'s fault');
+  assert.equal(verdict(checkInts('1', 'x')), 'FAIL', "a bad answer file is the jury's fault");
 });
 
 test('float: absolute or relative error within eps', () => {

@@ -28,7 +28,14 @@ test('judge prints a JSON verdict with per-test results', { skip }, () => {
 });
 
 test('judge --lang overrides the extension and text output names the failing test', { skip }, () => {
-  const run = lmlab('judge', join(fixtures, 'sum'), join(fixtures, 'sum', 'solutions', 'wa.cpp'), '--lang', 'cpp', '--all-tests');
+  const run = lmlab(
+    'judge',
+    join(fixtures, 'sum'),
+    join(fixtures, 'sum', 'solutions', 'wa.cpp'),
+    '--lang',
+    'cpp',
+    '--all-tests',
+  );
   assert.equal(run.status, 1, `a rejected solution exits 1: ${run.stderr}`);
   assert.match(run.stdout, /^WA on test 02 \(3 of 3 tests run/m);
 });
@@ -48,7 +55,12 @@ test('bad input gives one line on stderr and exit code 2', () => {
 });
 
 test('a checker that does not compile is an internal error: exit 3 with the reason on stderr', { skip }, () => {
-  const dir = writeProblem(root, 'broken-checker', { checker: { type: 'custom', source: 'checker.cpp' } }, { 'checker.cpp': 'int main( {' });
+  const dir = writeProblem(
+    root,
+    'broken-checker',
+    { checker: { type: 'custom', source: 'checker.cpp' } },
+    { 'checker.cpp': 'int main( {' },
+  );
   const run = lmlab('judge', dir, join(fixtures, 'sum', 'solutions', 'ac.py'));
   assert.equal(run.status, 3, run.stdout + run.stderr);
   assert.match(run.stderr, /^lmlab: internal error: the checker .*checker\.cpp does not compile/m);
@@ -64,14 +76,30 @@ test('--languages lists every language and whether it is installed', () => {
 
 test('--selftest passes when every expectation holds and fails when one does not', { skip }, () => {
   const good = join(root, 'good');
-  writeProblem(good, 'pair', { solutions: [{ file: 'solutions/a.py', expected: 'AC' }, { file: 'solutions/b.py', expected: 'WA' }] }, {
-    'solutions/a.py': 'print(input())\n', 'solutions/b.py': 'print(2)\n',
-  });
+  writeProblem(
+    good,
+    'pair',
+    {
+      solutions: [
+        { file: 'solutions/a.py', expected: 'AC' },
+        { file: 'solutions/b.py', expected: 'WA' },
+      ],
+    },
+    {
+      'solutions/a.py': 'print(input())\n',
+      'solutions/b.py': 'print(2)\n',
+    },
+  );
   const passed = lmlab('judge', '--selftest', '--problems', good);
   assert.equal(passed.status, 0, passed.stdout + passed.stderr);
   assert.match(passed.stdout, /selftest: 3 passed, 0 failed/);
   const bad = join(root, 'bad');
-  writeProblem(bad, 'pair', { solutions: [{ file: 'solutions/b.py', expected: 'AC' }] }, { 'solutions/b.py': 'print(2)\n' });
+  writeProblem(
+    bad,
+    'pair',
+    { solutions: [{ file: 'solutions/b.py', expected: 'AC' }] },
+    { 'solutions/b.py': 'print(2)\n' },
+  );
   const failed = lmlab('judge', '--selftest', '--problems', bad);
   assert.notEqual(failed.status, 0);
   assert.match(failed.stdout, /FAIL pair\/solutions\/b\.py: expected AC, got WA/);

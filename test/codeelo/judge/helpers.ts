@@ -13,16 +13,35 @@ export function sandboxSkipReason(): string | false {
   return false;
 }
 
-export function writeProblem(root: string, id: string, meta: Record<string, unknown>, files: Record<string, string>): string {
+export function writeProblem(
+  root: string,
+  id: string,
+  meta: Record<string, unknown>,
+  files: Record<string, string>,
+): string {
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'problem.json'), JSON.stringify({
-    id, title: id, timeLimitMs: 1000, memoryLimitMb: 64, rating: 800, tags: [], checker: { type: 'tokens' },
-    interactive: false, solutions: [{ file: 'solutions/a.cpp', expected: 'AC' }], ...meta,
-  }));
+  writeFileSync(
+    join(dir, 'problem.json'),
+    JSON.stringify({
+      id,
+      title: id,
+      timeLimitMs: 1000,
+      memoryLimitMb: 64,
+      rating: 800,
+      tags: [],
+      checker: { type: 'tokens' },
+      interactive: false,
+      solutions: [{ file: 'solutions/a.cpp', expected: 'AC' }],
+      ...meta,
+    }),
+  );
   const all: Record<string, string> = {
     'statement.md': '## Statement\nx\n\n## Input\nx\n\n## Output\nx\n\n## Examples\nx\n',
-    'tests/01.in': '1\n', 'tests/01.ans': '1\n', 'solutions/a.cpp': 'int main() {}\n', ...files,
+    'tests/01.in': '1\n',
+    'tests/01.ans': '1\n',
+    'solutions/a.cpp': 'int main() {}\n',
+    ...files,
   };
   for (const [name, text] of Object.entries(all)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

@@ -42,7 +42,10 @@ const canaryProcess = spawn('sleep', ['300'], { stdio: 'ignore' });
 const cgroupsBefore = new Set(sandboxCgroups());
 
 before(async () => {
-  listener = createServer((socket) => { connections++; socket.destroy(); });
+  listener = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const port = (listener.address() as AddressInfo).port;
   const judgeFile = new URL('../../../package.json', import.meta.url).pathname;
@@ -83,7 +86,9 @@ const cases: [string, Verdict, LimitKind][] = [
 for (const [name, expected, kind] of cases) {
   test(`hostile ${name} gets ${expected}`, { skip, timeout: 600_000 }, async () => {
     const source = readFileSync(join(hostileDir, `${name}.cpp`), 'utf8').replace('#include "common.h"', common);
-    const result = await judgeSubmission(problems[kind], languageById('cpp'), Buffer.from(source), { outputLimitKb: 1024 });
+    const result = await judgeSubmission(problems[kind], languageById('cpp'), Buffer.from(source), {
+      outputLimitKb: 1024,
+    });
     const detail = `${result.verdict}: ${result.tests[0]?.message ?? result.compileMessage}`;
     assert.equal(result.verdict, expected, detail);
   });
@@ -106,9 +111,14 @@ test('nothing escaped and the host is as it was', { skip }, () => {
   assert.equal(canaryProcess.exitCode, null, 'the host canary process is alive');
   assert.equal(canaryProcess.signalCode, null);
   assert.deepEqual(leakedSandboxProcesses(), [], 'no process of the sandbox user is left outside a live sandbox');
-  assert.deepEqual(sandboxCgroups().filter((c) => !cgroupsBefore.has(c) && !launcherAlive(c)), [], 'no sandbox cgroup is left');
+  assert.deepEqual(
+    sandboxCgroups().filter((c) => !cgroupsBefore.has(c) && !launcherAlive(c)),
+    [],
+    'no sandbox cgroup is left',
+  );
   // Roots carry their launcher's pid: ours are those of launchers this process started (other
   // judgings on the machine, other test files and checkouts, make roots of their own).
-  const newRoots = (): string[] => readdirSync(tmpdir()).filter((n) => launchedPids.has(Number(/^lmlab-sbx-root-(\d+)-/.exec(n)?.[1])));
+  const newRoots = (): string[] =>
+    readdirSync(tmpdir()).filter((n) => launchedPids.has(Number(/^lmlab-sbx-root-(\d+)-/.exec(n)?.[1])));
   assert.deepEqual(newRoots(), [], 'no sandbox root directory is left in /tmp');
 });

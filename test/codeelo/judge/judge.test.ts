@@ -32,15 +32,23 @@ for (const id of ['sum', 'divisor', 'guess']) {
 
 test('per-test results: stop at the first failure by default, run everything on request', { skip }, async () => {
   const problem = loadProblem(join(fixtures, 'sum'));
-  const wrong = Buffer.from('#include <iostream>\nint main() { int a, b; std::cin >> a >> b; std::cout << a + b << "\\n"; }\n');
+  const wrong = Buffer.from(
+    '#include <iostream>\nint main() { int a, b; std::cin >> a >> b; std::cout << a + b << "\\n"; }\n',
+  );
   const lang = languageById('cpp');
   const first = await judgeSubmission(problem, lang, wrong);
   assert.equal(first.verdict, 'WA');
   assert.equal(first.failedTest, '02');
-  assert.deepEqual(first.tests.map((t) => t.verdict), ['AC', 'WA']);
+  assert.deepEqual(
+    first.tests.map((t) => t.verdict),
+    ['AC', 'WA'],
+  );
   const all = await judgeSubmission(problem, lang, wrong, { allTests: true });
   assert.equal(all.verdict, 'WA');
-  assert.deepEqual(all.tests.map((t) => t.verdict), ['AC', 'WA', 'AC']);
+  assert.deepEqual(
+    all.tests.map((t) => t.verdict),
+    ['AC', 'WA', 'AC'],
+  );
   assert.equal(all.judge, 'local');
   for (const t of all.tests) {
     assert.ok(t.timeMs >= 0 && t.timeMs < 1000 && t.memoryKb > 0, JSON.stringify(t));
@@ -65,14 +73,16 @@ test('a compile error carries the compiler message; the cache answers the second
 
 test('time and memory are measured per test', { skip }, async () => {
   const problem = loadProblem(join(fixtures, 'sum'));
-  const busy = Buffer.from([
-    'import sys',
-    'a, b = map(int, sys.stdin.read().split())',
-    'x = bytearray(40 * 1024 * 1024)', // ~40 MB resident
-    's = 0',
-    'for i in range(300000): s += i',
-    'print(a + b)',
-  ].join('\n'));
+  const busy = Buffer.from(
+    [
+      'import sys',
+      'a, b = map(int, sys.stdin.read().split())',
+      'x = bytearray(40 * 1024 * 1024)', // ~40 MB resident
+      's = 0',
+      'for i in range(300000): s += i',
+      'print(a + b)',
+    ].join('\n'),
+  );
   const result = await judgeSubmission(problem, languageOfFile('x.py'), busy, { allTests: true });
   assert.equal(result.verdict, 'AC');
   assert.ok(result.maxMemoryKb > 40 * 1024, `peak ${result.maxMemoryKb} KB`);
@@ -82,14 +92,21 @@ test('time and memory are measured per test', { skip }, async () => {
 test('concurrent judgings share the slot bound and keep their own results', { skip }, async () => {
   const problem = loadProblem(join(fixtures, 'sum'));
   let lowest = judgeSlots.capacity;
-  const sampler = setInterval(() => { lowest = Math.min(lowest, judgeSlots.available); }, 1);
+  const sampler = setInterval(() => {
+    lowest = Math.min(lowest, judgeSlots.available);
+  }, 1);
   try {
     const files = ['ac.cpp', 'wa.cpp', 'ac.py', 're.cpp'];
-    const results = await Promise.all(files.map((f) => {
-      const file = join(problem.dir, 'solutions', f);
-      return judgeSubmission(problem, languageOfFile(file), readFileSync(file));
-    }));
-    assert.deepEqual(results.map((r) => r.verdict), ['AC', 'WA', 'AC', 'RE']);
+    const results = await Promise.all(
+      files.map((f) => {
+        const file = join(problem.dir, 'solutions', f);
+        return judgeSubmission(problem, languageOfFile(file), readFileSync(file));
+      }),
+    );
+    assert.deepEqual(
+      results.map((r) => r.verdict),
+      ['AC', 'WA', 'AC', 'RE'],
+    );
   } finally {
     clearInterval(sampler);
   }
@@ -103,7 +120,10 @@ test('a compile cache others can write to is refused (its binaries are what gets
   const saved = process.env.LMLAB_JUDGE_CACHE;
   process.env.LMLAB_JUDGE_CACHE = open;
   try {
-    await assert.rejects(compileSource(languageById('c'), Buffer.from('int main(void) { return 0; }\n')), /closed to others/);
+    await assert.rejects(
+      compileSource(languageById('c'), Buffer.from('int main(void) { return 0; }\n')),
+      /closed to others/,
+    );
   } finally {
     if (saved === undefined) delete process.env.LMLAB_JUDGE_CACHE;
     else process.env.LMLAB_JUDGE_CACHE = saved;

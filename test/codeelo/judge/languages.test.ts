@@ -12,15 +12,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { judgeSubmission } from '../../../src/codeelo/judge/judge.ts';
-import { LANGUAGE_PACKAGES, LANGUAGES, languageAvailable, type Language } from '../../../src/codeelo/judge/languages.ts';
+import {
+  LANGUAGE_PACKAGES,
+  LANGUAGES,
+  languageAvailable,
+  type Language,
+} from '../../../src/codeelo/judge/languages.ts';
 import { loadProblem, type Problem } from '../../../src/codeelo/judge/problem.ts';
 import { fixtures, sandboxSkipReason } from './helpers.ts';
 
 const skip = sandboxSkipReason();
 const probes = join(fixtures, 'probes');
 const SOURCES: Record<string, string> = {
-  cpp: 'probe.cpp', cpp17: 'probe.cpp', cpp23: 'probe.cpp', c: 'probe.c', py: 'probe.py', pypy: 'probe.py',
-  java: 'Probe.java', kotlin: 'probe.kt', rust: 'probe.rs', go: 'probe.go', csharp: 'probe.cs', js: 'probe.js',
+  cpp: 'probe.cpp',
+  cpp17: 'probe.cpp',
+  cpp23: 'probe.cpp',
+  c: 'probe.c',
+  py: 'probe.py',
+  pypy: 'probe.py',
+  java: 'Probe.java',
+  kotlin: 'probe.kt',
+  rust: 'probe.rs',
+  go: 'probe.go',
+  csharp: 'probe.cs',
+  js: 'probe.js',
 };
 
 const root = mkdtempSync(join(tmpdir(), 'lmlab-languages-'));
@@ -33,7 +48,11 @@ let listener: Server;
 let connections = 0;
 const problems: Record<string, Problem> = {};
 
-function folder(name: string, tests: Record<string, [string, string]>, limits: { timeLimitMs: number; memoryLimitMb: number }): Problem {
+function folder(
+  name: string,
+  tests: Record<string, [string, string]>,
+  limits: { timeLimitMs: number; memoryLimitMb: number },
+): Problem {
   const dir = join(root, name);
   mkdirSync(dir);
   for (const [test, [input, answer]] of Object.entries(tests)) {
@@ -44,14 +63,24 @@ function folder(name: string, tests: Record<string, [string, string]>, limits: {
 }
 
 before(async () => {
-  listener = createServer((socket) => { connections++; socket.destroy(); });
+  listener = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   const port = (listener.address() as AddressInfo).port;
   const roomy = { timeLimitMs: 10_000, memoryLimitMb: 256 };
-  problems.clean = folder('clean', {
-    '1': ['sum 2 3', '5'], '2': [`write ${canary}`, 'ok'], '3': ['read /etc/shadow', 'ok'],
-    '4': [`net ${port}`, 'ok'], '5': [`kill ${canaryProcess.pid}`, 'ok'],
-  }, roomy);
+  problems.clean = folder(
+    'clean',
+    {
+      '1': ['sum 2 3', '5'],
+      '2': [`write ${canary}`, 'ok'],
+      '3': ['read /etc/shadow', 'ok'],
+      '4': [`net ${port}`, 'ok'],
+      '5': [`kill ${canaryProcess.pid}`, 'ok'],
+    },
+    roomy,
+  );
   problems.crash = folder('crash', { '1': ['crash', 'ok'] }, roomy);
   problems.loop = folder('loop', { '1': ['loop', 'ok'] }, { timeLimitMs: 1000, memoryLimitMb: 256 });
   problems.spawn = folder('spawn', { '1': ['spawn', 'ok'] }, { timeLimitMs: 1000, memoryLimitMb: 256 });
@@ -67,13 +96,18 @@ after(async () => {
 async function verdictOf(lang: Language, problem: string): Promise<string> {
   const source = readFileSync(join(probes, SOURCES[lang.id]));
   const result = await judgeSubmission(problems[problem], lang, source, { allTests: true });
-  const detail = result.verdict === 'CE' ? result.compileMessage.split('\n').slice(0, 4).join(' | ')
-    : result.tests.map((t) => `${t.test}:${t.verdict} ${t.message}`).join('; ');
+  const detail =
+    result.verdict === 'CE'
+      ? result.compileMessage.split('\n').slice(0, 4).join(' | ')
+      : result.tests.map((t) => `${t.test}:${t.verdict} ${t.message}`).join('; ');
   return `${result.verdict} (${detail})`;
 }
 
 for (const lang of LANGUAGES) {
-  test(`${lang.id}: A+B, TLE, MLE and RE probes; hostile probes change nothing`, { skip, timeout: 900_000 }, async () => {
+  test(`${lang.id}: A+B, TLE, MLE and RE probes; hostile probes change nothing`, {
+    skip,
+    timeout: 900_000,
+  }, async () => {
     assert.ok(languageAvailable(lang), `${lang.name} is not installed: apt-get install -y ${LANGUAGE_PACKAGES}`);
     assert.ok(SOURCES[lang.id], `no probe source for ${lang.id}`);
     assert.match(await verdictOf(lang, 'clean'), /^AC /);

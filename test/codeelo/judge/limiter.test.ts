@@ -25,9 +25,20 @@ test('a weight-2 task (interactive pair) waits for both slots and blocks later a
   const slots = new Semaphore(2);
   const order: string[] = [];
   let releaseFirst!: () => void;
-  const first = slots.with(1, () => new Promise<void>((resolve) => { order.push('a'); releaseFirst = resolve; }));
-  const pair = slots.with(2, async () => { order.push('pair'); });
-  const late = slots.with(1, async () => { order.push('late'); });
+  const first = slots.with(
+    1,
+    () =>
+      new Promise<void>((resolve) => {
+        order.push('a');
+        releaseFirst = resolve;
+      }),
+  );
+  const pair = slots.with(2, async () => {
+    order.push('pair');
+  });
+  const late = slots.with(1, async () => {
+    order.push('late');
+  });
   await tick();
   assert.deepEqual(order, ['a'], 'the pair and the later task wait: FIFO, no overtaking');
   releaseFirst();
@@ -38,7 +49,12 @@ test('a weight-2 task (interactive pair) waits for both slots and blocks later a
 test('weights above capacity are capped, errors release the slot', async () => {
   const slots = new Semaphore(1);
   await slots.with(5, async () => assert.equal(slots.available, 0));
-  await assert.rejects(slots.with(1, async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    slots.with(1, async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(slots.available, 1);
   assert.throws(() => new Semaphore(0), /positive integer/);
 });

@@ -57,12 +57,24 @@ const MAIN = '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld"
 
 const SOLUTIONS: Record<string, [string, string]> = {
   ac: ['py', 'a, b = map(int, input().split())\nprint(a + b)\n'],
-  wa: ['cpp', '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("%lld\\n",a+b+(a>0?1:0)+(a<=0?1:0));}\n'],
-  pe: ['cpp', '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("sum=%lld\\n",a+b);}\n'],
+  wa: [
+    'cpp',
+    '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("%lld\\n",a+b+(a>0?1:0)+(a<=0?1:0));}\n',
+  ],
+  pe: [
+    'cpp',
+    '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("sum=%lld\\n",a+b);}\n',
+  ],
   tle: ['cpp', '#include <cstdio>\nint main(){volatile unsigned long long x=0;for(;;)x++;}\n'],
   re: ['cpp', '#include <cstdlib>\nint main(){std::abort();}\n'],
-  mle: ['cpp', '#include <cstdlib>\n#include <cstring>\nint main(){for(int i=0;i<512;i++){char*p=(char*)std::malloc(1<<20);if(p)std::memset(p,7,1<<20);}return 0;}\n'],
-  extra: ['cpp', '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("%lld\\n0\\n",a+b);}\n'],
+  mle: [
+    'cpp',
+    '#include <cstdlib>\n#include <cstring>\nint main(){for(int i=0;i<512;i++){char*p=(char*)std::malloc(1<<20);if(p)std::memset(p,7,1<<20);}return 0;}\n',
+  ],
+  extra: [
+    'cpp',
+    '#include <cstdio>\nint main(){long long a,b;std::scanf("%lld %lld",&a,&b);std::printf("%lld\\n0\\n",a+b);}\n',
+  ],
 };
 
 function problemXml(extra: { checker: string; interactor?: string; tests: string }): string {
@@ -103,11 +115,23 @@ const TESTS = `
         <test cmd="gen 1000000000" method="generated" group="main" points="50"/>`;
 
 const pkg = write(join(root, 'a-plus-b'), {
-  'problem.xml': problemXml({ checker: '<checker type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>', tests: TESTS }),
-  'files/check.cpp': CHECKER, 'files/gen.cpp': GENERATOR, 'files/val.cpp': VALIDATOR,
-  'solutions/main.cpp': MAIN, 'solutions/wa.cpp': SOLUTIONS.wa[1],
+  'problem.xml': problemXml({
+    checker: '<checker type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>',
+    tests: TESTS,
+  }),
+  'files/check.cpp': CHECKER,
+  'files/gen.cpp': GENERATOR,
+  'files/val.cpp': VALIDATOR,
+  'solutions/main.cpp': MAIN,
+  'solutions/wa.cpp': SOLUTIONS.wa[1],
   'tests/01': '2 3\n',
-  'statements/english/problem-properties.json': JSON.stringify({ name: 'A plus B', legend: 'Add.', input: 'Two integers.', output: 'Their sum.', sampleTests: [{ input: '2 3\n', output: '5\n' }] }),
+  'statements/english/problem-properties.json': JSON.stringify({
+    name: 'A plus B',
+    legend: 'Add.',
+    input: 'Two integers.',
+    output: 'Their sum.',
+    sampleTests: [{ input: '2 3\n', output: '5\n' }],
+  }),
 });
 
 test('problem.xml loads: limits, tests with groups and points, generated tests, custom checker', () => {
@@ -117,16 +141,33 @@ test('problem.xml loads: limits, tests with groups and points, generated tests, 
   assert.equal(problem.title, 'A plus B');
   assert.equal(problem.timeLimitMs, 1000);
   assert.equal(problem.memoryLimitMb, 64);
-  assert.deepEqual(problem.tests.map((t) => [t.name, t.group, t.points, Boolean(t.generator), Boolean(t.answerFromMain)]),
-    [['01', 'samples', 0, false, true], ['02', 'main', 50, true, true], ['03', 'main', 50, true, true]]);
+  assert.deepEqual(
+    problem.tests.map((t) => [t.name, t.group, t.points, Boolean(t.generator), Boolean(t.answerFromMain)]),
+    [
+      ['01', 'samples', 0, false, true],
+      ['02', 'main', 50, true, true],
+      ['03', 'main', 50, true, true],
+    ],
+  );
   assert.deepEqual(problem.tests[1].generator?.args, ['1000']);
   assert.equal(problem.checker.type, 'custom');
   assert.ok(problem.validator?.endsWith('files/val.cpp'));
-  assert.deepEqual(problem.solutions.map((s) => s.expected), ['AC', 'WA']);
+  assert.deepEqual(
+    problem.solutions.map((s) => s.expected),
+    ['AC', 'WA'],
+  );
   assert.match(problem.statement, /## Examples[\s\S]*2 3/);
 });
 
-const expected: [string, string][] = [['ac', 'AC'], ['wa', 'WA'], ['pe', 'PE'], ['extra', 'PE'], ['tle', 'TLE'], ['re', 'RE'], ['mle', 'MLE']];
+const expected: [string, string][] = [
+  ['ac', 'AC'],
+  ['wa', 'WA'],
+  ['pe', 'PE'],
+  ['extra', 'PE'],
+  ['tle', 'TLE'],
+  ['re', 'RE'],
+  ['mle', 'MLE'],
+];
 for (const [name, verdict] of expected) {
   test(`Polygon package with lmlab's testlib.h: ${name} gets ${verdict}`, { skip, timeout: 600_000 }, async () => {
     const problem = loadProblem(pkg);
@@ -140,9 +181,14 @@ for (const [name, verdict] of expected) {
   });
 }
 
-test('a Polygon .zip loads like its directory', { skip: skip || (spawnSync('python3', ['--version']).status !== 0 && 'python3 missing') }, () => {
+test('a Polygon .zip loads like its directory', {
+  skip: skip || (spawnSync('python3', ['--version']).status !== 0 && 'python3 missing'),
+}, () => {
   const zip = join(root, 'a-plus-b.zip');
-  const made = spawnSync('python3', ['-c', `import shutil; shutil.make_archive(${JSON.stringify(zip.slice(0, -4))}, 'zip', ${JSON.stringify(pkg)})`]);
+  const made = spawnSync('python3', [
+    '-c',
+    `import shutil; shutil.make_archive(${JSON.stringify(zip.slice(0, -4))}, 'zip', ${JSON.stringify(pkg)})`,
+  ]);
   assert.equal(made.status, 0, made.stderr?.toString());
   const fromZip = loadProblem(zip);
   assert.equal(fromZip.id, 'a-plus-b');
@@ -152,8 +198,16 @@ test('a Polygon .zip loads like its directory', { skip: skip || (spawnSync('pyth
 
 test('standard checkers by name map onto the built-ins', () => {
   const dir = write(join(root, 'std-checker'), {
-    'problem.xml': problemXml({ checker: '<checker name="std::rcmp6.cpp" type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>', tests: TESTS }),
-    'files/check.cpp': CHECKER, 'files/gen.cpp': GENERATOR, 'files/val.cpp': VALIDATOR, 'solutions/main.cpp': MAIN, 'tests/01': '1 1\n',
+    'problem.xml': problemXml({
+      checker:
+        '<checker name="std::rcmp6.cpp" type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>',
+      tests: TESTS,
+    }),
+    'files/check.cpp': CHECKER,
+    'files/gen.cpp': GENERATOR,
+    'files/val.cpp': VALIDATOR,
+    'solutions/main.cpp': MAIN,
+    'tests/01': '1 1\n',
   });
   assert.deepEqual(loadProblem(dir).checker, { type: 'float', eps: 1e-6 });
 });
@@ -174,20 +228,29 @@ int main(int argc, char* argv[]) {
 test('interactive Polygon package with a testlib interactor', { skip, timeout: 600_000 }, async () => {
   const dir = write(join(root, 'guess'), {
     'problem.xml': problemXml({
-      checker: '<checker name="std::wcmp.cpp" type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>',
+      checker:
+        '<checker name="std::wcmp.cpp" type="testlib"><source path="files/check.cpp" type="cpp.g++17"/></checker>',
       interactor: '<interactor><source path="files/interactor.cpp" type="cpp.g++17"/></interactor>',
       tests: '<test method="manual"/><test method="manual"/><test method="manual"/>',
     }),
-    'files/interactor.cpp': INTERACTOR, 'files/check.cpp': CHECKER, 'files/gen.cpp': GENERATOR, 'files/val.cpp': VALIDATOR, 'solutions/main.cpp': MAIN,
-    'tests/01': '1\n', 'tests/02': '77\n', 'tests/03': '100\n',
+    'files/interactor.cpp': INTERACTOR,
+    'files/check.cpp': CHECKER,
+    'files/gen.cpp': GENERATOR,
+    'files/val.cpp': VALIDATOR,
+    'solutions/main.cpp': MAIN,
+    'tests/01': '1\n',
+    'tests/02': '77\n',
+    'tests/03': '100\n',
   });
   const problem = loadProblem(dir);
   assert.equal(problem.interactive, true);
-  const binary = 'lo, hi = 1, 100\nwhile True:\n    m = (lo + hi) // 2\n    print(m, flush=True)\n    r = input().strip()\n    if r == "=": break\n    if r == "<": lo = m + 1\n    else: hi = m - 1\n';
+  const binary =
+    'lo, hi = 1, 100\nwhile True:\n    m = (lo + hi) // 2\n    print(m, flush=True)\n    r = input().strip()\n    if r == "=": break\n    if r == "<": lo = m + 1\n    else: hi = m - 1\n';
   const ok = await judgeSubmission(problem, languageById('py'), Buffer.from(binary));
   assert.equal(ok.verdict, 'AC', ok.tests.map((t) => t.message).join('; '));
   // Stops quietly when the interactor hangs up, so the interactor's verdict is the one that counts.
-  const linear = 'import sys\nfor g in range(1, 101):\n    print(g, flush=True)\n    if sys.stdin.readline().strip() in ("=", ""): break\n';
+  const linear =
+    'import sys\nfor g in range(1, 101):\n    print(g, flush=True)\n    if sys.stdin.readline().strip() in ("=", ""): break\n';
   const slow = await judgeSubmission(problem, languageById('py'), Buffer.from(linear));
   assert.equal(slow.verdict, 'WA');
   assert.match(slow.tests.find((t) => t.verdict === 'WA')!.message, /too many queries/);

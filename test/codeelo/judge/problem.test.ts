@@ -15,7 +15,10 @@ test('fixture problems load: checker, tests in numeric order, solutions with ver
   const sum = loadProblem(join(fixtures, 'sum'));
   assert.equal(sum.id, 'sum');
   assert.deepEqual(sum.checker, { type: 'tokens' });
-  assert.deepEqual(sum.tests.map((t) => t.name), ['01', '02', '03']);
+  assert.deepEqual(
+    sum.tests.map((t) => t.name),
+    ['01', '02', '03'],
+  );
   assert.ok(sum.solutions.some((s) => s.expected === 'CE' && s.file.endsWith('ce.cpp')));
   const divisor = loadProblem(join(fixtures, 'divisor'));
   assert.equal(divisor.checker.type, 'custom');
@@ -23,14 +26,30 @@ test('fixture problems load: checker, tests in numeric order, solutions with ver
   const guess = loadProblem(join(fixtures, 'guess'));
   assert.equal(guess.interactive, true);
   assert.ok(guess.interactor?.endsWith('interactor.cpp'));
-  assert.deepEqual(listProblemDirs(fixtures).map((d) => d.split('/').pop()), ['divisor', 'guess', 'sum']);
+  assert.deepEqual(
+    listProblemDirs(fixtures).map((d) => d.split('/').pop()),
+    ['divisor', 'guess', 'sum'],
+  );
 });
 
 test('tests sort numerically with two- and three-digit names', () => {
-  const dir = writeProblem(root, 'numbering', {}, {
-    'tests/100.in': '1', 'tests/100.ans': '1', 'tests/02.in': '1', 'tests/02.ans': '1', 'tests/10.in': '1', 'tests/10.ans': '1',
-  });
-  assert.deepEqual(loadProblem(dir).tests.map((t) => t.name), ['01', '02', '10', '100']);
+  const dir = writeProblem(
+    root,
+    'numbering',
+    {},
+    {
+      'tests/100.in': '1',
+      'tests/100.ans': '1',
+      'tests/02.in': '1',
+      'tests/02.ans': '1',
+      'tests/10.in': '1',
+      'tests/10.ans': '1',
+    },
+  );
+  assert.deepEqual(
+    loadProblem(dir).tests.map((t) => t.name),
+    ['01', '02', '10', '100'],
+  );
 });
 
 const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][] = [
@@ -38,12 +57,27 @@ const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][
   ['id-mismatch', { id: 'other' }, {}, /differs from the directory name/],
   ['bad-checker', { checker: { type: 'fuzzy' } }, {}, /checker/],
   ['bad-eps', { checker: { type: 'float', eps: 0.01 } }, {}, /checker\.eps/],
-  ['no-custom-source', { checker: { type: 'custom', source: 'checker.cpp' } }, {}, /checker checker\.cpp does not exist/],
+  [
+    'no-custom-source',
+    { checker: { type: 'custom', source: 'checker.cpp' } },
+    {},
+    /checker checker\.cpp does not exist/,
+  ],
   ['escape-path', { checker: { type: 'custom', source: '../x.cpp' } }, {}, /inside the problem directory/],
   ['no-interactor', { interactive: true }, {}, /need "interactor"/],
   ['bad-verdict', { solutions: [{ file: 'solutions/a.cpp', expected: 'OK' }] }, {}, /solutions\.0\.expected/],
-  ['missing-solution', { solutions: [{ file: 'solutions/none.cpp', expected: 'AC' }] }, {}, /solution solutions\/none\.cpp does not exist/],
-  ['unknown-lang', { solutions: [{ file: 'solutions/a.cob', expected: 'AC' }] }, { 'solutions/a.cob': 'DISPLAY 1.' }, /cannot tell the language/],
+  [
+    'missing-solution',
+    { solutions: [{ file: 'solutions/none.cpp', expected: 'AC' }] },
+    {},
+    /solution solutions\/none\.cpp does not exist/,
+  ],
+  [
+    'unknown-lang',
+    { solutions: [{ file: 'solutions/a.cob', expected: 'AC' }] },
+    { 'solutions/a.cob': 'DISPLAY 1.' },
+    /cannot tell the language/,
+  ],
   ['bad-rating', { rating: 5000 }, {}, /rating/],
   ['extra-field', { memoryLimitMB: 3 }, {}, /memoryLimitMB|Unrecognized/i],
   ['no-answer', {}, { 'tests/02.in': '1' }, /tests\/02\.in has no matching 02\.ans/],
@@ -54,12 +88,15 @@ const broken: [string, Record<string, unknown>, Record<string, string>, RegExp][
 for (const [id, meta, files, message] of broken) {
   test(`refuses a broken package: ${id}`, () => {
     const dir = writeProblem(root, id, meta, files);
-    assert.throws(() => loadProblem(dir), (e: Error) => {
-      assert.match(e.message, new RegExp(`^problem ${id}: `));
-      assert.match(e.message, message);
-      assert.ok(!e.message.includes('\n'), 'one line');
-      return true;
-    });
+    assert.throws(
+      () => loadProblem(dir),
+      (e: Error) => {
+        assert.match(e.message, new RegExp(`^problem ${id}: `));
+        assert.match(e.message, message);
+        assert.ok(!e.message.includes('\n'), 'one line');
+        return true;
+      },
+    );
   });
 }
 
@@ -88,17 +125,37 @@ test('problem.json needs only limits and tests: id, title, statement and solutio
 test('plain folders: NN.in/NN.ans, name.in/name.out and Polygon NN/NN.a; limits and checker from the caller', () => {
   const a = join(root, 'plain-a');
   mkdirSync(a);
-  for (const [n, t] of [['1.in', '1'], ['1.ans', '1'], ['2.in', '2'], ['2.out', '2']]) writeFileSync(join(a, n), t);
+  for (const [n, t] of [
+    ['1.in', '1'],
+    ['1.ans', '1'],
+    ['2.in', '2'],
+    ['2.out', '2'],
+  ])
+    writeFileSync(join(a, n), t);
   const p = loadProblem(a, { timeLimitMs: 3000, memoryLimitMb: 128, checker: 'lcmp' });
-  assert.deepEqual(p.tests.map((t) => t.name), ['1', '2']);
+  assert.deepEqual(
+    p.tests.map((t) => t.name),
+    ['1', '2'],
+  );
   assert.ok(p.tests[1].answer.endsWith('2.out'));
   assert.equal(p.timeLimitMs, 3000);
   assert.deepEqual(p.checker, { type: 'line-tokens' });
   const b = join(root, 'plain-b');
   mkdirSync(join(b, 'tests'), { recursive: true });
-  for (const [n, t] of [['01', '1'], ['01.a', '1'], ['10', '2'], ['10.a', '2'], ['2', '3'], ['2.a', '3']]) writeFileSync(join(b, 'tests', n), t);
+  for (const [n, t] of [
+    ['01', '1'],
+    ['01.a', '1'],
+    ['10', '2'],
+    ['10.a', '2'],
+    ['2', '3'],
+    ['2.a', '3'],
+  ])
+    writeFileSync(join(b, 'tests', n), t);
   const q = loadProblem(b);
-  assert.deepEqual(q.tests.map((t) => t.name), ['01', '2', '10']);
+  assert.deepEqual(
+    q.tests.map((t) => t.name),
+    ['01', '2', '10'],
+  );
   assert.equal(q.timeLimitMs, 2000);
   assert.equal(q.memoryLimitMb, 256);
   assert.throws(() => loadProblem(b, { checker: 'nosuch' }), /--checker must be/);

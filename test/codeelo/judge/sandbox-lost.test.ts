@@ -31,13 +31,18 @@ function childrenOf(pid: number): number[] {
 }
 
 function commOf(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; }
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 test('a sandbox lost mid-run is replaced and the test judged again', { skip, timeout: 60_000 }, async () => {
   const dir = writeProblem(root, 'slow', { timeLimitMs: 3000 }, { 'tests/01.in': '5\n', 'tests/01.ans': '5\n' });
   // Waits ~0.6 s of wall time, then echoes: long enough for the test to kill init once.
-  const source = '#include <cstdio>\n#include <ctime>\nint main(){int x;scanf("%d",&x);timespec t{0,600000000};nanosleep(&t,nullptr);printf("%d\\n",x);}\n';
+  const source =
+    '#include <cstdio>\n#include <ctime>\nint main(){int x;scanf("%d",&x);timespec t{0,600000000};nanosleep(&t,nullptr);printf("%d\\n",x);}\n';
   const problem = loadProblem(dir);
   const first = await judgeSubmission(problem, languageById('cpp'), Buffer.from(source)); // compiles
   assert.equal(first.verdict, 'AC');
@@ -63,7 +68,10 @@ test('a sandbox lost mid-run is replaced and the test judged again', { skip, tim
   }
 });
 
-test('a fork bomb at a tight memory limit is the program\'s limit, never the sandbox\'s loss', { skip, timeout: 60_000 }, async () => {
+test("a fork bomb at a tight memory limit is the program's limit, never the sandbox's loss", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   // Init once lived in the program's memory cgroup; without CAP_SYS_RESOURCE it could not opt
   // out of the OOM killer, and at 16 MB the bomb's OOM took it down (IE instead of a verdict).
   const dir = writeProblem(root, 'bomb', { timeLimitMs: 500, memoryLimitMb: 16 }, {});

@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../../../src/util/rng.ts';
 import {
-  bootstrapInterval, difficultyBucket, mean, passAtK, quantile, RatingDistribution, resampledMean,
+  bootstrapInterval,
+  difficultyBucket,
+  mean,
+  passAtK,
+  quantile,
+  RatingDistribution,
+  resampledMean,
 } from '../../../src/codeelo/rating/aggregate.ts';
 import { histogramCsv } from './helpers.ts';
 
@@ -13,19 +19,39 @@ test('percentiles reproduce the reference table from the rating histogram', () =
   const distribution = RatingDistribution.fromCsv(readFileSync(histogramCsv, 'utf8'));
   assert.equal(distribution.total, 717421);
   const reference: [number, string][] = [
-    [400, '11.9'], [800, '30.5'], [1000, '45.0'], [1200, '58.6'], [1261, '63.6'], [1578, '89.2'], [1900, '96.8'], [2400, '99.7'],
+    [400, '11.9'],
+    [800, '30.5'],
+    [1000, '45.0'],
+    [1200, '58.6'],
+    [1261, '63.6'],
+    [1578, '89.2'],
+    [1900, '96.8'],
+    [2400, '99.7'],
   ];
-  for (const [rating, want] of reference) assert.equal(distribution.percentile(rating).toFixed(1), want, `rating ${rating}`);
+  for (const [rating, want] of reference)
+    assert.equal(distribution.percentile(rating).toFixed(1), want, `rating ${rating}`);
   assert.equal(distribution.percentile(-53), 0); // strictly below the minimum
   assert.equal(distribution.percentile(5000), 100);
 });
 
 test('percentile counts strictly lower ratings only', () => {
-  const d = new RatingDistribution(new Map([[1000, 1], [1200, 2], [1500, 1]]));
+  const d = new RatingDistribution(
+    new Map([
+      [1000, 1],
+      [1200, 2],
+      [1500, 1],
+    ]),
+  );
   assert.equal(d.percentile(1200), 25);
   assert.equal(d.percentile(1200.5), 75);
   assert.equal(d.percentile(999), 0);
-  const fromList = RatingDistribution.fromRatedList({ status: 'OK', result: [{ handle: 'a', rating: 1000 }, { handle: 'b', rating: 2000 }] });
+  const fromList = RatingDistribution.fromRatedList({
+    status: 'OK',
+    result: [
+      { handle: 'a', rating: 1000 },
+      { handle: 'b', rating: 2000 },
+    ],
+  });
   assert.equal(fromList.percentile(1500), 50);
   assert.throws(() => RatingDistribution.fromCsv('rating,count\n1000,5\n12x0,3\n'), /line 3 is not "rating,count"/);
   assert.throws(() => RatingDistribution.fromRatedList({ status: 'FAILED', comment: 'nope' }), /FAILED: nope/);

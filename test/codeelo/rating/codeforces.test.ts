@@ -5,7 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/util/rng.ts';
 import {
-  codeforcesPlaces, codeforcesUpdate, fieldSeedTable, needRating, performance, topByOldRating,
+  codeforcesPlaces,
+  codeforcesUpdate,
+  fieldSeedTable,
+  needRating,
+  performance,
+  topByOldRating,
 } from '../../../src/codeelo/rating/codeforces.ts';
 import { codeforcesUpdatePlain } from '../../../src/codeelo/rating/codeforces-plain.ts';
 import { fieldOf, referenceRounds, syntheticField } from './helpers.ts';
@@ -18,7 +23,11 @@ for (const method of ['exact', 'fft'] as const) {
     for (const { name, rows } of reference.rounds) {
       const update = codeforcesUpdate(fieldOf(rows), { method });
       const wrong = rows.filter((row, i) => update.deltas[i] !== row[4]);
-      assert.equal(wrong.length, 0, `${name}: ${wrong.length} of ${rows.length} deltas differ, first ${JSON.stringify(wrong[0])}`);
+      assert.equal(
+        wrong.length,
+        0,
+        `${name}: ${wrong.length} of ${rows.length} deltas differ, first ${JSON.stringify(wrong[0])}`,
+      );
       assert.ok(rows.length > 7000, `${name} has the full field`);
     }
   });
@@ -26,7 +35,13 @@ for (const method of ['exact', 'fft'] as const) {
 
 test('the plain O(n²) update agrees with the fast one on synthetic fields', () => {
   const rng = new Rng(7);
-  for (const [n, icpc] of [[1, false], [2, true], [37, false], [450, true], [1200, false]] as const) {
+  for (const [n, icpc] of [
+    [1, false],
+    [2, true],
+    [37, false],
+    [450, true],
+    [1200, false],
+  ] as const) {
     const field = syntheticField(rng, n, icpc);
     const fast = codeforcesUpdate(field);
     const plain = codeforcesUpdatePlain(field);
@@ -67,7 +82,14 @@ test('the top group is the 4·round(√n) highest old ratings, ties in standings
   assert.equal(topByOldRating(new Array(100).fill(1500)).length, 40);
   assert.equal(topByOldRating(new Array(10).fill(1500)).length, 10); // min(n, 4·round(√10) = 12)
   assert.equal(topByOldRating(new Array(30).fill(0)).length, 20); // 4·round(5.48) = 20
-  assert.deepEqual(Array.from(topByOldRating([1000, 2000, 2000, 3000, 1500, 1600, 1700, 1800, 1900, 800, 1100, 1200, 1300, 1400, 1450, 1460, 1470])), [3, 1, 2, 8, 7, 6, 5, 4, 16, 15, 14, 13, 12, 11, 10, 0]);
+  assert.deepEqual(
+    Array.from(
+      topByOldRating([
+        1000, 2000, 2000, 3000, 1500, 1600, 1700, 1800, 1900, 800, 1100, 1200, 1300, 1400, 1450, 1460, 1470,
+      ]),
+    ),
+    [3, 1, 2, 8, 7, 6, 5, 4, 16, 15, 14, 13, 12, 11, 10, 0],
+  );
 });
 
 test('deltas use truncation toward zero, not floor, on negative halves', () => {

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../../src/util/rng.ts';
 import { seedDirect } from '../../../src/codeelo/rating/elo.ts';
 import {
-  compatRatingDirect, ContestRater, modeRatings, skipReason, RATING_MODES,
+  compatRatingDirect,
+  ContestRater,
+  modeRatings,
+  skipReason,
+  RATING_MODES,
 } from '../../../src/codeelo/rating/contest-rating.ts';
 import { humansAheadOrTied } from '../../../src/codeelo/rating/contest.ts';
 import { packFromRoundsArray } from '../../../src/codeelo/rating/pack.ts';
@@ -74,7 +78,10 @@ test('ties go to the humans; compat plugs in the count, the other modes the 1-ba
   // ICPC ties need equal penalty too: one minute less puts the model ahead of the block.
   const icpc = syntheticPack(rng, 900, 'icpc');
   const [s, pen] = [icpc.field.points[400], icpc.field.penalty[400]];
-  assert.equal(humansAheadOrTied(icpc, s, pen - 1), icpc.field.points.filter((p, i) => p > s || (p === s && icpc.field.penalty[i] <= pen - 1)).length);
+  assert.equal(
+    humansAheadOrTied(icpc, s, pen - 1),
+    icpc.field.points.filter((p, i) => p > s || (p === s && icpc.field.penalty[i] <= pen - 1)).length,
+  );
   assert.ok(humansAheadOrTied(icpc, s, pen - 1) < humansAheadOrTied(icpc, s, pen));
 });
 

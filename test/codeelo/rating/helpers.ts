@@ -15,7 +15,9 @@ export type RoundRow = [string, number, number, number, number];
 
 /** The three reference rounds (1305 Div. 1+2, 1350 Div. 2, 1352 Div. 4), by file name. */
 export function referenceRounds(): { rounds: { name: string; rows: RoundRow[] }[] } {
-  const rounds = readdirSync(roundsDir).filter((f) => f.endsWith('.json')).sort()
+  const rounds = readdirSync(roundsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
     .map((name) => ({ name, rows: JSON.parse(readFileSync(join(roundsDir, name), 'utf8')) as RoundRow[] }));
   return { rounds };
 }
@@ -32,7 +34,7 @@ export function syntheticField(rng: Rng, n: number, icpc = false): RatedField {
   const rows: { points: number; penalty: number; rating: number }[] = [];
   for (let i = 0; i < n; i++) {
     const rating = rng.next() < 0.1 ? 1500 : Math.round(1400 + 450 * rng.normal());
-    const points = icpc ? rng.int(8) : (rng.next() < 0.05 ? 0 - 50 * rng.int(4) : 250 * rng.int(12));
+    const points = icpc ? rng.int(8) : rng.next() < 0.05 ? 0 - 50 * rng.int(4) : 250 * rng.int(12);
     const penalty = icpc ? rng.int(40) * 10 : 0;
     rows.push({ points, penalty, rating });
   }
@@ -55,7 +57,11 @@ export function syntheticPack(rng: Rng, n: number, scoring: 'points' | 'icpc' = 
       rating: 800 + 300 * k,
       tags: k % 2 ? ['dp', 'math'] : ['implementation'],
     })),
-    field: { points: Array.from(field.points), penalty: Array.from(field.penalty), oldRating: Array.from(field.ratings) },
+    field: {
+      points: Array.from(field.points),
+      penalty: Array.from(field.penalty),
+      oldRating: Array.from(field.ratings),
+    },
   };
 }
 
@@ -67,11 +73,33 @@ export function apiResponsesFromRound(rows: RoundRow[], contestId: number, type:
   const standings = {
     status: 'OK',
     result: {
-      contest: { id: contestId, name: `Codeforces Round (Div. 2) #${contestId}`, type, phase: 'FINISHED', frozen: false, durationSeconds: 7200, startTimeSeconds: 1_580_000_000 },
-      problems: [{ contestId, index: 'A', name: 'First', type: 'PROGRAMMING', ...(type === 'CF' ? { points: 500 } : {}), rating: 800, tags: ['math'] }],
+      contest: {
+        id: contestId,
+        name: `Codeforces Round (Div. 2) #${contestId}`,
+        type,
+        phase: 'FINISHED',
+        frozen: false,
+        durationSeconds: 7200,
+        startTimeSeconds: 1_580_000_000,
+      },
+      problems: [
+        {
+          contestId,
+          index: 'A',
+          name: 'First',
+          type: 'PROGRAMMING',
+          ...(type === 'CF' ? { points: 500 } : {}),
+          rating: 800,
+          tags: ['math'],
+        },
+      ],
       rows: rows.map(([handle, points, penalty], i) => ({
         party: { contestId, members: [{ handle }], participantType: 'CONTESTANT', ghost: false, room: 1 },
-        rank: i + 1, points, penalty, successfulHackCount: 0, unsuccessfulHackCount: 0,
+        rank: i + 1,
+        points,
+        penalty,
+        successfulHackCount: 0,
+        unsuccessfulHackCount: 0,
         problemResults: [{ points: 0, rejectedAttemptCount: 0, type: 'FINAL' }],
       })),
     },
@@ -79,7 +107,13 @@ export function apiResponsesFromRound(rows: RoundRow[], contestId: number, type:
   const ratingChanges = {
     status: 'OK',
     result: rows.map(([handle, , , oldRating, delta], i) => ({
-      contestId, contestName: 'x', handle, rank: i + 1, ratingUpdateTimeSeconds: 1_580_010_000, oldRating, newRating: oldRating + delta,
+      contestId,
+      contestName: 'x',
+      handle,
+      rank: i + 1,
+      ratingUpdateTimeSeconds: 1_580_010_000,
+      oldRating,
+      newRating: oldRating + delta,
     })),
   };
   return { standings, ratingChanges };

@@ -14,13 +14,25 @@ import { syntheticPack } from './helpers.ts';
 /** A synthetic pack whose humans never score below zero (as in a field without hacks). */
 function nonNegativePack(rng: Rng, n: number, id: number, scoring: 'points' | 'icpc' = 'points'): ContestPack {
   const pack = syntheticPack(rng, n, scoring, id);
-  const rows = pack.field.points.map((p, i) => ({ p: Math.max(0, p), pen: p > 0 ? pack.field.penalty[i] : 0, r: pack.field.oldRating[i] }));
+  const rows = pack.field.points.map((p, i) => ({
+    p: Math.max(0, p),
+    pen: p > 0 ? pack.field.penalty[i] : 0,
+    r: pack.field.oldRating[i],
+  }));
   rows.sort((a, b) => b.p - a.p || a.pen - b.pen);
-  return { ...pack, field: { points: rows.map((x) => x.p), penalty: rows.map((x) => x.pen), oldRating: rows.map((x) => x.r) } };
+  return {
+    ...pack,
+    field: { points: rows.map((x) => x.p), penalty: rows.map((x) => x.pen), oldRating: rows.map((x) => x.r) },
+  };
 }
 
-const results = (contests: Record<number, Record<string, AttemptVerdict[]>>, run?: Record<string, unknown>): CodeeloResults => ({
-  format: 'lmlab-codeelo-results', version: 1, ...(run ? { run } : {}),
+const results = (
+  contests: Record<number, Record<string, AttemptVerdict[]>>,
+  run?: Record<string, unknown>,
+): CodeeloResults => ({
+  format: 'lmlab-codeelo-results',
+  version: 1,
+  ...(run ? { run } : {}),
   contests: Object.fromEntries(Object.entries(contests).map(([id, problems]) => [id, { problems }])),
 });
 
@@ -47,17 +59,22 @@ test('no solve: placed after the last human, place N + 1 of N + 1 participants i
 test('the contests interval holds the mean; each contest interval holds its own rating when orders cannot change it', () => {
   const rng = new Rng(8);
   const packs = new Map([2200, 2201, 2202, 2203].map((id) => [id, nonNegativePack(rng, 800, id)]));
-  const r = rateResults(results({
-    2200: { A: ['AC'], B: ['AC'], C: ['WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA'], D: [] },
-    2201: { A: ['AC'], B: ['WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA'], C: [], D: [] },
-    2202: { A: ['AC'], B: ['AC'], C: ['AC'], D: [] },
-    2203: { A: [], B: [], C: [], D: [] },
-  }), packs, { mode: 'corrected', bootstrap: 400, seed: 3 });
+  const r = rateResults(
+    results({
+      2200: { A: ['AC'], B: ['AC'], C: ['WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA'], D: [] },
+      2201: { A: ['AC'], B: ['WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA', 'WA'], C: [], D: [] },
+      2202: { A: ['AC'], B: ['AC'], C: ['AC'], D: [] },
+      2203: { A: [], B: [], C: [], D: [] },
+    }),
+    packs,
+    { mode: 'corrected', bootstrap: 400, seed: 3 },
+  );
   const { contests, attemptOrder } = r.intervals;
   assert.ok(contests!.low <= r.elo! && r.elo! <= contests!.high);
   // Only first-try ACs and unsolved problems: no order changes anything, the intervals are points.
   assert.ok(Math.abs(attemptOrder!.low - r.elo!) < 1e-9 && Math.abs(attemptOrder!.high - r.elo!) < 1e-9);
-  for (const row of r.contests) assert.ok(row.attemptOrder!.low === row.rating && row.attemptOrder!.high === row.rating);
+  for (const row of r.contests)
+    assert.ok(row.attemptOrder!.low === row.rating && row.attemptOrder!.high === row.rating);
 });
 
 test('a list that stopped at its first AC is completed to the budget before it is permuted', () => {
@@ -65,7 +82,11 @@ test('a list that stopped at its first AC is completed to the budget before it i
   let earlier = 0;
   let unsolved = 0;
   for (let i = 0; i < 2000; i++) {
-    const out = permutedAttempts({ A: ['WA', 'TLE', 'AC'], B: ['WA', 'WA', 'WA'], C: ['AC', 'WA', 'AC', 'WA'] }, 8, rng);
+    const out = permutedAttempts(
+      { A: ['WA', 'TLE', 'AC'], B: ['WA', 'WA', 'WA'], C: ['AC', 'WA', 'AC', 'WA'] },
+      8,
+      rng,
+    );
     assert.equal(out.A.length, 8, 'stopped at the first AC: completed to 8');
     assert.ok(out.A.every((v) => ['WA', 'TLE', 'AC'].includes(v)));
     assert.deepEqual([...out.B].sort(), ['WA', 'WA', 'WA'], 'no AC: nothing to complete');
@@ -74,7 +95,10 @@ test('a list that stopped at its first AC is completed to the budget before it i
     if (!out.A.includes('AC')) unsolved++;
   }
   assert.equal(unsolved, 0, 'the observed AC stays in the list');
-  assert.ok(earlier > 1000 && earlier < 2000, `the AC moves before its observed slot in part of the draws (${earlier})`);
+  assert.ok(
+    earlier > 1000 && earlier < 2000,
+    `the AC moves before its observed slot in part of the draws (${earlier})`,
+  );
   // A list already at the budget is only permuted.
   const full = permutedAttempts({ A: ['WA', 'AC'] }, 2, rng);
   assert.deepEqual([...full.A].sort(), ['AC', 'WA']);
@@ -101,7 +125,11 @@ test('stop-at-first-AC runs: the observed order is a typical draw, not the worst
         contests[id][index] = list;
       });
     }
-    const r = rateResults(results(contests, { maxAttempts: 8 }), packs, { mode: 'corrected', bootstrap: 200, seed: run + 1 });
+    const r = rateResults(results(contests, { maxAttempts: 8 }), packs, {
+      mode: 'corrected',
+      bootstrap: 200,
+      seed: run + 1,
+    });
     const order = r.intervals.attemptOrder!;
     if (order.low <= r.elo! && r.elo! <= order.high) inside++;
     if (r.elo! < order.low) belowAll++;

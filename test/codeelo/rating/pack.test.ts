@@ -7,13 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../../src/util/rng.ts';
 import {
-  contestIdFromFileName, divisionFromName, loadPack, loadPackDir, packFromApi, packFromRoundsArray, savePack,
+  contestIdFromFileName,
+  divisionFromName,
+  loadPack,
+  loadPackDir,
+  packFromApi,
+  packFromRoundsArray,
+  savePack,
 } from '../../../src/codeelo/rating/pack.ts';
 import { parseRatingChanges, parseStandings } from '../../../src/codeelo/cf/import.ts';
 import { apiResponsesFromRound, referenceRounds, syntheticPack, type RoundRow } from './helpers.ts';
 
 const rows: RoundRow[] = [
-  ['alice', 3000, 0, 2100, 30], ['bob', 2500, 0, 1800, 12], ['carol', 2500, 0, 1500, 40], ['dave', 0, 0, 1400, -20],
+  ['alice', 3000, 0, 2100, 30],
+  ['bob', 2500, 0, 1800, 12],
+  ['carol', 2500, 0, 1500, 40],
+  ['dave', 0, 0, 1400, -20],
 ];
 
 function tempDir(): string {
@@ -24,7 +33,8 @@ test('a pack built from API JSON keeps the rated field in standings order', () =
   const api = apiResponsesFromRound(rows, 1500);
   // An unofficial row and an unrated row are left out of the field.
   api.standings.result.rows.splice(1, 0, {
-    ...api.standings.result.rows[0], party: { ...api.standings.result.rows[0].party, members: [{ handle: 'ghost' }] },
+    ...api.standings.result.rows[0],
+    party: { ...api.standings.result.rows[0].party, members: [{ handle: 'ghost' }] },
   });
   const { pack, unratedRows } = packFromApi(parseStandings(api.standings), parseRatingChanges(api.ratingChanges));
   assert.equal(unratedRows, 1);
@@ -40,9 +50,15 @@ test('a pack built from API JSON keeps the rated field in standings order', () =
 test('API builders refuse rated handles missing from the standings and foreign contests', () => {
   const api = apiResponsesFromRound(rows, 1500);
   api.standings.result.rows.pop();
-  assert.throws(() => packFromApi(parseStandings(api.standings), parseRatingChanges(api.ratingChanges)), /1 rated handles are not in the standings \(dave\)/);
+  assert.throws(
+    () => packFromApi(parseStandings(api.standings), parseRatingChanges(api.ratingChanges)),
+    /1 rated handles are not in the standings \(dave\)/,
+  );
   const other = apiResponsesFromRound(rows, 1501);
-  assert.throws(() => packFromApi(parseStandings(api.standings), parseRatingChanges(other.ratingChanges)), /belongs to contest 1501, not 1500/);
+  assert.throws(
+    () => packFromApi(parseStandings(api.standings), parseRatingChanges(other.ratingChanges)),
+    /belongs to contest 1501, not 1500/,
+  );
   const ioi = apiResponsesFromRound(rows, 1500);
   (ioi.standings.result.contest as { type: string }).type = 'IOI';
   assert.throws(() => packFromApi(parseStandings(ioi.standings), parseRatingChanges(ioi.ratingChanges)), /IOI-scored/);
@@ -50,12 +66,21 @@ test('API builders refuse rated handles missing from the standings and foreign c
 });
 
 test('API JSON that is FAILED, truncated in shape or wrongly typed gives one clear line', () => {
-  assert.throws(() => parseStandings({ status: 'FAILED', comment: 'contestId: Contest with id 99999 not found' }), /FAILED: contestId: Contest with id 99999 not found/);
+  assert.throws(
+    () => parseStandings({ status: 'FAILED', comment: 'contestId: Contest with id 99999 not found' }),
+    /FAILED: contestId: Contest with id 99999 not found/,
+  );
   const api = apiResponsesFromRound(rows, 1500);
   const broken = structuredClone(api.ratingChanges) as { result: Record<string, unknown>[] };
   broken.result[2].oldRating = '1500';
-  assert.throws(() => parseRatingChanges(broken, 'changes.json'), /changes\.json: not a contest\.ratingChanges result: .* at \[2\]\.oldRating/);
-  assert.throws(() => parseStandings({ status: 'OK', result: { contest: api.standings.result.contest } }), /at problems/);
+  assert.throws(
+    () => parseRatingChanges(broken, 'changes.json'),
+    /changes\.json: not a contest\.ratingChanges result: .* at \[2\]\.oldRating/,
+  );
+  assert.throws(
+    () => parseStandings({ status: 'OK', result: { contest: api.standings.result.contest } }),
+    /at problems/,
+  );
 });
 
 test('packs round-trip through .json and .json.gz, and a field costs little space', (t) => {
@@ -86,9 +111,15 @@ test('loading a malformed pack names the file and the problem', (t) => {
   assert.throws(() => loadPack(join(dir, 'absent.json')), /cannot read .*absent\.json: ENOENT/);
   assert.throws(() => loadPackDir(join(dir, 'nowhere')), /cannot read contest directory .*nowhere: ENOENT/);
   const pack = JSON.parse(good);
-  assert.throws(() => loadPack(write('fmt.json', JSON.stringify({ ...pack, format: 'other' }))), /fmt\.json: not a valid contest pack: .* at format/);
+  assert.throws(
+    () => loadPack(write('fmt.json', JSON.stringify({ ...pack, format: 'other' }))),
+    /fmt\.json: not a valid contest pack: .* at format/,
+  );
   pack.field.penalty.pop();
-  assert.throws(() => loadPack(write('len.json', JSON.stringify(pack))), /field\.penalty has 299 entries but field\.oldRating has 300/);
+  assert.throws(
+    () => loadPack(write('len.json', JSON.stringify(pack))),
+    /field\.penalty has 299 entries but field\.oldRating has 300/,
+  );
   pack.field.penalty.push(0);
   [pack.field.points[0], pack.field.points[250]] = [pack.field.points[250], pack.field.points[0]];
   assert.throws(() => loadPack(write('order.json', JSON.stringify(pack))), /standings are not in order at row/);
@@ -103,7 +134,10 @@ test('rounds arrays become packs with effective ratings and real new ratings', (
   assert.equal(pack.scoring, 'points');
   assert.deepEqual(pack.field.newRating, [2130, 1812, 1540, 1380]);
   assert.equal(packFromRoundsArray([['x', 3, 50, 1500, 5]], { id: 7 }).scoring, 'icpc');
-  assert.throws(() => packFromRoundsArray([['x', 3, 1500, 5]], { id: 7, where: 'r.json' }), /r\.json: not a rounds array .* at \[0\]/);
+  assert.throws(
+    () => packFromRoundsArray([['x', 3, 1500, 5]], { id: 7, where: 'r.json' }),
+    /r\.json: not a rounds array .* at \[0\]/,
+  );
   assert.throws(() => packFromRoundsArray([], { id: 7 }), /not a rounds array/);
   assert.equal(contestIdFromFileName('round-1305-ozon-2020-div1+2.json'), 1305);
   const reference = referenceRounds();

@@ -22,7 +22,10 @@ test('points-scored contests: max(0, points − 50·k) for solved problems, time
   assert.equal(score.points, 400 + 1000);
   assert.equal(score.penalty, 0);
   assert.equal(score.solved, 2);
-  assert.deepEqual(score.problems.map((p) => p.failedBefore), [2, 0, 8, 0]);
+  assert.deepEqual(
+    score.problems.map((p) => p.failedBefore),
+    [2, 0, 8, 0],
+  );
   // A solved problem never scores below zero.
   const cheap = { ...pack, problems: pack.problems.map((p) => ({ ...p, points: 250 })) };
   assert.equal(scoreContest(cheap, { A: ['NC', 'NC', 'NC', 'NC', 'NC', 'NC', 'AC'], B: [], C: [], D: [] }).points, 0);
@@ -37,7 +40,10 @@ test('ICPC-style contests: solved count and 10 penalty minutes per failed attemp
 
 test('results naming unknown problems or leaving problems out are errors', () => {
   const pack = syntheticPack(new Rng(53), 250);
-  assert.throws(() => scoreContest(pack, { A: [], B: [], C: [], D: [], E: ['AC'] }), /problems the pack does not have: E/);
+  assert.throws(
+    () => scoreContest(pack, { A: [], B: [], C: [], D: [], E: ['AC'] }),
+    /problems the pack does not have: E/,
+  );
   assert.throws(() => scoreContest(pack, { A: ['AC'] }), /no attempts for problems B, C, D/);
 });
 
@@ -45,7 +51,10 @@ test('the results schema rejects bad verdicts, too many attempts and bad contest
   const base = { format: 'lmlab-codeelo-results', version: 1, contests: { '2000': { problems: { A: ['AC'] } } } };
   assert.equal(parseResults(base).contests['2000'].problems.A[0], 'AC');
   const bad = (contests: unknown) => parseResults({ ...base, contests }, 'R.json');
-  assert.throws(() => bad({ '2000': { problems: { A: ['Accepted'] } } }), /R\.json: not a valid CodeElo results file: .* at contests\.2000\.problems\.A\[0\]/);
+  assert.throws(
+    () => bad({ '2000': { problems: { A: ['Accepted'] } } }),
+    /R\.json: not a valid CodeElo results file: .* at contests\.2000\.problems\.A\[0\]/,
+  );
   assert.throws(() => bad({ '2000': { problems: { A: new Array(9).fill('WA') } } }), /at contests\.2000\.problems\.A/);
   assert.throws(() => bad({ abc: { problems: {} } }), /contest ids are decimal integers/);
   assert.throws(() => bad({}), /lists no contests/);
@@ -55,13 +64,29 @@ function fixture() {
   const rng = new Rng(54);
   const packs = new Map([
     [2000, syntheticPack(rng, 900, 'points', 2000)],
-    [2001, { ...syntheticPack(rng, 1200, 'icpc', 2001), contest: { id: 2001, name: 'Synthetic Round 2001 (Div. 3)', division: 'Div. 3' as const } }],
+    [
+      2001,
+      {
+        ...syntheticPack(rng, 1200, 'icpc', 2001),
+        contest: { id: 2001, name: 'Synthetic Round 2001 (Div. 3)', division: 'Div. 3' as const },
+      },
+    ],
     [2002, syntheticPack(rng, 150, 'points', 2002)],
   ]);
   const results: CodeeloResults = {
-    format: 'lmlab-codeelo-results', version: 1, model: 'toy-model', run: { seed: 3, language: 'cpp' },
+    format: 'lmlab-codeelo-results',
+    version: 1,
+    model: 'toy-model',
+    run: { seed: 3, language: 'cpp' },
     contests: {
-      '2000': { problems: { A: ['WA', 'AC', 'AC', 'AC', 'WA', 'AC', 'AC', 'AC'], B: ['WA', 'WA', 'AC', 'WA', 'WA', 'WA', 'WA', 'WA'], C: new Array(8).fill('WA'), D: [] } },
+      '2000': {
+        problems: {
+          A: ['WA', 'AC', 'AC', 'AC', 'WA', 'AC', 'AC', 'AC'],
+          B: ['WA', 'WA', 'AC', 'WA', 'WA', 'WA', 'WA', 'WA'],
+          C: new Array(8).fill('WA'),
+          D: [],
+        },
+      },
       '2001': { problems: { A: ['AC'], B: ['CE', 'AC'], C: ['WA', 'WA'], D: [] } },
       '2002': { problems: { A: ['AC'], B: [], C: [], D: [] } },
     },
@@ -71,7 +96,14 @@ function fixture() {
 
 test('rate: per-contest rows, skipped small contests, Elo as the mean, aggregates', () => {
   const { packs, results } = fixture();
-  const distribution = new RatingDistribution(new Map([[500, 10], [1000, 10], [1500, 10], [2000, 10]]));
+  const distribution = new RatingDistribution(
+    new Map([
+      [500, 10],
+      [1000, 10],
+      [1500, 10],
+      [2000, 10],
+    ]),
+  );
   const report = rateResults(results, packs, { mode: 'corrected', bootstrap: 200, seed: 5, distribution });
   assert.equal(report.contests.length, 3);
   const [a, b, c] = report.contests;
@@ -85,10 +117,23 @@ test('rate: per-contest rows, skipped small contests, Elo as the mean, aggregate
   assert.equal(a.rating, ratingA);
   assert.ok(Math.abs(report.elo! - (a.rating! + b.rating!) / 2) < 1e-9);
   assert.equal(report.percentile, distribution.percentile(report.elo!));
-  assert.deepEqual(report.perDivision.map((d) => d.division), ['Div. 2', 'Div. 3']);
+  assert.deepEqual(
+    report.perDivision.map((d) => d.division),
+    ['Div. 2', 'Div. 3'],
+  );
   // Difficulty: ratings 800 (Easy), 1100 (Medium), 1400 and 1700 (Hard), three contests.
-  assert.deepEqual(report.byDifficulty.map((s) => [s.label, s.solved, s.attempted]), [['Easy', 3, 3], ['Medium', 2, 3], ['Hard', 0, 6]]);
-  assert.deepEqual(report.byTag.find((s) => s.label === 'implementation'), { label: 'implementation', attempted: 6, solved: 3, rate: 0.5 });
+  assert.deepEqual(
+    report.byDifficulty.map((s) => [s.label, s.solved, s.attempted]),
+    [
+      ['Easy', 3, 3],
+      ['Medium', 2, 3],
+      ['Hard', 0, 6],
+    ],
+  );
+  assert.deepEqual(
+    report.byTag.find((s) => s.label === 'implementation'),
+    { label: 'implementation', attempted: 6, solved: 3, rate: 0.5 },
+  );
   // pass@1 over problems with ≥ 1 sample: 2000A 6/8, 2000B 1/8, 2000C 0, 2001A 1, 2001B 1/2, 2001C 0, 2002A 1.
   const pass1 = report.passAtK.find((p) => p.k === 1)!;
   assert.equal(pass1.problems, 7);
@@ -121,9 +166,15 @@ test('rate: the three modes differ as documented and a missing pack is an error'
 });
 
 test('a contest with problems listed as incomplete gets no rating unless allowed; the table says so', () => {
-  const packs = new Map([[2000, syntheticPack(new Rng(7), 400, 'points', 2000)], [2001, syntheticPack(new Rng(8), 400, 'points', 2001)]]);
+  const packs = new Map([
+    [2000, syntheticPack(new Rng(7), 400, 'points', 2000)],
+    [2001, syntheticPack(new Rng(8), 400, 'points', 2001)],
+  ]);
   const results = parseResults({
-    format: 'lmlab-codeelo-results', version: 1, status: 'incomplete', incomplete: { 2001: ['C'] },
+    format: 'lmlab-codeelo-results',
+    version: 1,
+    status: 'incomplete',
+    incomplete: { 2001: ['C'] },
     contests: {
       2000: { problems: { A: ['AC'], B: ['WA', 'AC'], C: [], D: [] } },
       2001: { problems: { A: ['AC'], B: ['AC'], C: [], D: [] } },
