@@ -228,7 +228,11 @@ test('the demo report and leaderboard render, sort and drill down in headless Ch
     const board2 = await lmlab(['codeelo', 'leaderboard', out, '--html', page, '--bootstrap', '100']);
     assert.equal(board2.code, 0, board2.stderr);
     const hrefs = [...readFileSync(page, 'utf8').matchAll(/<a href="([^"]+)">/g)].map((m) => m[1]);
-    assert.deepEqual(hrefs, ['../demo/strong-report/report.html', '../demo/weak-report/report.html']);
+    assert.deepEqual(hrefs, [
+      '../demo/strong-report/report.html',
+      '../demo/weak-report/report.html',
+      '../demo/tiny-report/report.html',
+    ]);
     const linked = await open(context, page);
     await linked.page.locator('#leaderboard a').first().click();
     await linked.page.waitForURL(/strong-report\/report\.html$/);
