@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/util/rng.ts';
+import { RECIPE_OPTIMIZER } from '../src/adaskip/experiment/recipe.ts';
+import { WORDS } from '../src/adaskip/experiment/tasks.ts';
 import type { LlamaModel } from '../src/model/llama.ts';
 import { loadModelDir } from '../src/model/load.ts';
 import { scoreTokens } from '../src/model/score.ts';
@@ -32,24 +34,6 @@ if (rates.some((r) => !(r > 0)) || !(steps >= 1)) {
   process.exit(1);
 }
 
-const WORDS = [
-  'apple',
-  'river',
-  'candle',
-  'falcon',
-  'marble',
-  'violet',
-  'harbor',
-  'copper',
-  'meadow',
-  'lantern',
-  'pepper',
-  'tiger',
-  'willow',
-  'saddle',
-  'comet',
-  'glacier',
-];
 function copyList(rng: Rng): { prompt: string; copy: string } {
   const list = Array.from({ length: 3 + rng.int(6) }, () => WORDS[rng.int(WORDS.length)]).join(' ');
   return { prompt: `List: ${list}. Again:`, copy: ` ${list}.` };
@@ -95,17 +79,7 @@ try {
         steps,
         seed: 1,
         overflow: 'carry',
-        optimizer: {
-          lr,
-          warmup: 0.03,
-          floor: 0.1,
-          beta1: 0.9,
-          beta2: 0.95,
-          eps: 1e-8,
-          weightDecay: 0.033,
-          clip: 1,
-          decayEmbeddings: false,
-        },
+        optimizer: { ...RECIPE_OPTIMIZER, lr },
         evalEvery: steps + 1,
         evalBatches: 1,
         checkpointEvery: steps + 1,

@@ -181,6 +181,19 @@ async function prepareData(
   return tokenizer;
 }
 
+/** The recipe's AdamW settings (also the controlled learning-rate drill of bench:induction). */
+export const RECIPE_OPTIMIZER = {
+  lr: 1e-3,
+  warmup: 0.03,
+  floor: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.033,
+  clip: 1,
+  decayEmbeddings: false,
+};
+
 export function recipeConfig(paths: RecipePaths, model: LlamaConfig, steps: number, seed = 1): TrainConfig {
   // lr 1e-3, not the 3e-3 of the MeCo runs: copying needs induction heads. On copy lists in
   // this recipe's tokenizer a 2-layer model copied by step ~400 at 1e-3 and stayed on the
@@ -197,17 +210,7 @@ export function recipeConfig(paths: RecipePaths, model: LlamaConfig, steps: numb
       steps,
       seed,
       overflow: 'carry',
-      optimizer: {
-        lr: 1e-3,
-        warmup: 0.03,
-        floor: 0.1,
-        beta1: 0.9,
-        beta2: 0.95,
-        eps: 1e-8,
-        weightDecay: 0.033,
-        clip: 1,
-        decayEmbeddings: false,
-      },
+      optimizer: RECIPE_OPTIMIZER,
       evalEvery: Math.max(1, Math.round(steps / 10)),
       evalBatches: 2,
       checkpointEvery: Math.max(1, Math.round(steps / 20)),

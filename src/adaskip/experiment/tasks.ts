@@ -84,7 +84,8 @@ export function paragraphsOf(text: string, minChars = 40, maxChars = 600): strin
   return out;
 }
 
-const WORDS = [
+/** Short distinct words for keys, lists and spans (also bench:induction's copy lists). */
+export const WORDS = [
   'apple',
   'river',
   'candle',
