@@ -6,9 +6,11 @@ import { pathToFileURL } from 'node:url';
 
 const entry = new URL('../../bench/llama-cpp/node_modules/node-llama-cpp/dist/index.js', import.meta.url);
 const { getLlama, LlamaLogLevel } = await import(pathToFileURL(entry.pathname).href);
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
-const request = JSON.parse(input);
+// Whole bytes first, decoded once: decoding chunk by chunk would split characters at chunk
+// boundaries into U+FFFD (that made this comparison fail now and then).
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.disabled });
 const model = await llama.loadModel({ modelPath: request.gguf, vocabOnly: true });
 const out = request.texts.map((text) => Array.from(model.tokenize(text, request.special)));
