@@ -2,9 +2,11 @@
 // the Union, SpamAssassin documents taken in turn up to --corpus-mb), lmlab against
 // @huggingface/tokenizers on the same tokenizer.json, for every family layout the parity tests
 // use (GPT-2, cl100k, Llama 3, Qwen2, SmolLM, Llama 2, Mistral, Gemma), with the ratio per style
-// and a check that both produced the same ids. With --train: also trains a byte-level BPE
+// and a check that both produced the same ids. With --all: every document of the three corpora
+// (about 100 MB), ids and decoded text compared document by document, mismatches counted and
+// the exit status non-zero if there is any — the corpus-wide parity check. With --train: also trains a byte-level BPE
 // vocabulary on generated text and compares encoding with js-tiktoken on cl100k_base. Usage:
-//   node --import tsx bench/tokenizer.ts [--corpus-mb 4] [--train [--mb 50] [--vocab 16000] [--encode-mb 4] [--lexicon 40000]]
+//   node --import tsx bench/tokenizer.ts [--corpus-mb 4 | --all] [--train [--mb 50] [--vocab 16000] [--encode-mb 4] [--lexicon 40000]]
 // Figures are wall-clock on a shared machine: compare ratios from one run, not absolute MB/s.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +31,8 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-const corpusMb = flag('corpus-mb', 4);
+const all = process.argv.includes('--all');
+const corpusMb = all ? Number.POSITIVE_INFINITY : flag('corpus-mb', 4);
 const seconds0 = (start: number): number => (performance.now() - start) / 1000;
 
 function corpusDocuments(limitBytes: number): string[] {
@@ -61,8 +64,12 @@ function corpusDocuments(limitBytes: number): string[] {
 
 const docs = corpusDocuments(corpusMb * 1e6);
 const docMb = docs.reduce((n, d) => n + Buffer.byteLength(d), 0) / 1e6;
-console.log(`bundled corpora: ${docs.length} documents, ${docMb.toFixed(2)} MB`);
-console.log('style                                      lmlab MB/s  @huggingface/tokenizers MB/s  ratio  same ids');
+console.log(`bundled corpora: ${docs.length} documents, ${docMb.toFixed(2)} MB${all ? ' (every document)' : ''}`);
+console.log(
+  'style                                      lmlab MB/s  @huggingface/tokenizers MB/s  ratio  docs with other ids / other text',
+);
+const sameIds = (a: number[], b: number[]): boolean => a.length === b.length && a.every((id, k) => id === b[k]);
+let mismatchedDocuments = 0;
 for (const family of FAMILIES) {
   const json = family.json();
   const ours = fromHuggingFaceJson(JSON.parse(JSON.stringify(json)));
@@ -74,11 +81,29 @@ for (const family of FAMILIES) {
   start = performance.now();
   const b = texts.map((t) => hf.encode(t).ids);
   const hfSeconds = seconds0(start);
-  const same = a.every((ids, i) => ids.length === b[i].length && ids.every((id, k) => id === b[i][k]));
+  let otherIds = 0;
+  let otherText = 0;
+  for (let i = 0; i < texts.length; i++) {
+    if (!sameIds(a[i], b[i])) {
+      otherIds++;
+      if (otherIds <= 3)
+        console.log(`  ${family.name}: ids differ on document ${i}: ${JSON.stringify(texts[i].slice(0, 80))}`);
+    }
+    // decode is checked on every document in --all mode (the speed columns time encoding only)
+    if (all && a[i].length > 0 && ours.decode(a[i]) !== hf.decode(a[i], { clean_up_tokenization_spaces: false })) {
+      otherText++;
+      if (otherText <= 3) console.log(`  ${family.name}: decoded text differs on document ${i}`);
+    }
+  }
+  mismatchedDocuments += otherIds + otherText;
   console.log(
     `${family.name.padEnd(42)} ${(docMb / oursSeconds).toFixed(2).padStart(10)}  ${(docMb / hfSeconds).toFixed(2).padStart(28)}  ` +
-      `${(hfSeconds / oursSeconds).toFixed(1).padStart(4)}x  ${same}`,
+      `${(hfSeconds / oursSeconds).toFixed(1).padStart(4)}x  ${otherIds} / ${all ? otherText : '-'}`,
   );
+}
+if (mismatchedDocuments > 0) {
+  console.error(`bench:tokenizer: ${mismatchedDocuments} document comparison(s) differ from @huggingface/tokenizers`);
+  process.exit(1);
 }
 if (!process.argv.includes('--train')) process.exit(0);
 

@@ -4,7 +4,9 @@
 // requests and judgings in flight. Re-opening the same file resumes the run.
 // Opening verifies the file: an empty (0-byte) or damaged database (PRAGMA quick_check), or a
 // write-ahead log cut short inside a frame (committed rows lost), is refused with an error
-// naming the file rather than silently starting over. A writer holds a lock file (`<db>.lock`).
+// naming the file rather than silently starting over. A log cut exactly at a frame boundary
+// looks like a shorter, valid log to SQLite and cannot be told apart here (nothing outside the
+// log counts commits). A writer holds a lock file (`<db>.lock`).
 // It does not decide what to do next (runner.ts) nor format anything (report.ts).
 import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
@@ -215,6 +217,12 @@ export class RunStore {
   close(): void {
     this.db.close();
     this.lock?.release();
+  }
+
+  /** A pragma on this connection (tests use it to cap the file's size); `simple` returns the value. */
+  pragmaForTest(sql: string, simple = false): unknown {
+    const result = this.db.pragma(sql) as Record<string, unknown>[];
+    return simple ? Object.values(result[0] ?? {})[0] : result;
   }
 
   getMeta(key: string): string | undefined {

@@ -193,3 +193,46 @@ test('an empty, corrupted or WAL-truncated run database is refused, naming the f
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a write the disk refuses (SQLITE_FULL) is an error naming the run database, and committed rows survive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmlab-full-'));
+  try {
+    const path = join(dir, 'run.sqlite');
+    const store = new RunStore(path, { create: true, lock: true });
+    const row = {
+      contestId: 1,
+      index: 'A',
+      attempt: 1,
+      startedAt: new Date().toISOString(),
+      generationMs: 5,
+      answer: 'short answer',
+      finishReason: 'stop',
+      promptTokens: 10,
+      completionTokens: 3,
+      code: null,
+      lang: null,
+      tag: null,
+    };
+    store.recordGeneration(row);
+    // The database may not grow past its current size: the next big row is a real SQLITE_FULL.
+    const pages = store.pragmaForTest('page_count', true) as number;
+    store.pragmaForTest(`max_page_count = ${pages}`);
+    assert.throws(
+      () => store.recordGeneration({ ...row, attempt: 2, answer: 'x'.repeat(1 << 20) }),
+      (e: unknown) =>
+        e instanceof LmlabError &&
+        e.message.includes(path) &&
+        /full/i.test(e.message) &&
+        e.message.includes('SQLITE_FULL'),
+    );
+    store.close();
+    const reopened = new RunStore(path, { create: false });
+    assert.deepEqual(
+      reopened.attempts().map((a) => [a.attempt, a.answer]),
+      [[1, 'short answer']],
+    );
+    reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
