@@ -201,6 +201,13 @@ interface RefOptions {
   layerRope: (l: number) => { window: number; rope: Json | null; base: number };
   rotary: number;
   maxPos: number;
+  /**
+   * The forward passes over a KV cache: passEnd(i) is the largest position + 1 of the pass that
+   * holds position i (default: one pass). transformers' dynamic NTK recomputes the frequencies
+   * from each pass's length, so a pass's queries and keys are rotated with the base of that
+   * pass and the cached keys of earlier passes keep theirs.
+   */
+  passEnd?: (position: number) => number;
 }
 
 /** log p(token[i+1] | tokens[..i]) for every i, in float64. */
@@ -224,9 +231,10 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}.`;
     const lr = o.layerRope(l);
-    // the scored forward pass holds T − 1 tokens (the last token only serves as a target)
-    const { inv, mult } = invFreqs(lr.rope, lr.base, o.rotary, o.maxPos, T - 1);
+    // the scored forward passes hold T − 1 tokens (the last token only serves as a target)
+    const passEnd = o.passEnd ?? (() => T - 1);
     const rotate = (vec: Float64Array, heads: number, pos: number) => {
+      const { inv, mult } = invFreqs(lr.rope, lr.base, o.rotary, o.maxPos, passEnd(pos));
       for (let hh = 0; hh < heads; hh++) {
         for (let i = 0; i < o.rotary / 2; i++) {
           const a = vec[hh * s.headDim + i];
@@ -576,27 +584,25 @@ for (const [index, c] of CASES.entries()) {
       assert.equal(loaded.bosTokenId, 1);
       assert.equal(loaded.eosTokenId, 2);
       const ids = promptIds(c.tokens ?? 16, c.s.vocab, 7 + index);
-      const expected = reference(
-        tensors,
-        {
-          family: c.family,
-          s: c.s,
-          cfg: c.cfg,
-          eps: 1e-6,
-          layerRope: c.layerRope,
-          rotary: c.rotary ?? c.s.headDim,
-          maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
-        },
-        ids,
-      );
-      // one chunk and several chunks (the KV cache, windows across chunk borders)
+      const refOptions: RefOptions = {
+        family: c.family,
+        s: c.s,
+        cfg: c.cfg,
+        eps: 1e-6,
+        layerRope: c.layerRope,
+        rotary: c.rotary ?? c.s.headDim,
+        maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
+      };
+      const expected = reference(tensors, refOptions, ids);
+      // one chunk and several chunks (the KV cache, windows across chunk borders); dynamic NTK
+      // follows the length of each forward pass, so its reference is computed pass by pass
       for (const chunk of [64, 3]) {
         const got = scoreTokens(loaded.model, Int32Array.from(ids), 1, chunk);
-        assert.equal(got.logprobs.length, expected.length);
+        const passEnd = (i: number) => Math.min(ids.length - 1, (Math.floor(i / chunk) + 1) * chunk);
+        const want = c.name.includes('dynamic') ? reference(tensors, { ...refOptions, passEnd }, ids) : expected;
+        assert.equal(got.logprobs.length, want.length);
         let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(got.logprobs[i] - expected[i]));
-        // dynamic NTK follows the length of each forward pass, so only one chunk matches it
-        if (chunk !== 64 && c.name.includes('dynamic')) continue;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.logprobs[i] - want[i]));
         assert.ok(worst < TOL, `chunk ${chunk}: max |Δ log p| ${worst}`);
       }
       // the sequence's spread is real: log-probabilities are not all equal
@@ -612,6 +618,64 @@ for (const [index, c] of CASES.entries()) {
     }
   });
 }
+
+test('dynamic NTK: chunked prefill and decode rotate each forward pass as transformers does', async () => {
+  // transformers recomputes the dynamic NTK frequencies from max(position_ids) + 1 of every
+  // forward call and caches keys already rotated; generate() prefills, then decodes one token
+  // per call. The same prompt in one pass or in chunks therefore differs past the original
+  // context, in transformers and here alike: both sides follow the passes.
+  const index = CASES.findIndex((k) => k.name.includes('dynamic'));
+  const c = CASES[index];
+  const { dir, tensors } = writeCheckpoint(c.family, c.s, c.cfg, 100 + index);
+  try {
+    const loaded = await loadModelDir(dir);
+    const ids = promptIds(22, c.s.vocab, 70);
+    const prompt = 6;
+    const chunk = 4;
+    const passEnd = (i: number) => (i < prompt ? Math.min(prompt, (Math.floor(i / chunk) + 1) * chunk) : i + 1);
+    const want = reference(
+      tensors,
+      {
+        family: c.family,
+        s: c.s,
+        cfg: c.cfg,
+        eps: 1e-6,
+        layerRope: c.layerRope,
+        rotary: c.s.headDim,
+        maxPos: 12,
+        passEnd,
+      },
+      ids,
+    );
+    const onePass = reference(
+      tensors,
+      { family: c.family, s: c.s, cfg: c.cfg, eps: 1e-6, layerRope: c.layerRope, rotary: c.s.headDim, maxPos: 12 },
+      ids,
+    );
+    const session = new InferenceSession(loaded.model, { chunk });
+    const logp = (logits: Float32Array, id: number) => {
+      let mx = -Infinity;
+      for (const v of logits) mx = Math.max(mx, v);
+      let sum = 0;
+      for (const v of logits) sum += Math.exp(v - mx);
+      return logits[id] - mx - Math.log(sum);
+    };
+    let logits = session.prefill(Int32Array.from(ids.slice(0, prompt))).data;
+    let worst = 0;
+    let apart = 0;
+    for (let i = prompt - 1; i + 1 < ids.length; i++) {
+      if (i >= prompt) logits = session.decode(ids[i]).data;
+      const got = logp(logits, ids[i + 1]);
+      worst = Math.max(worst, Math.abs(got - want[i]));
+      apart = Math.max(apart, Math.abs(want[i] - onePass[i]));
+    }
+    assert.ok(worst < TOL, `decode: max |Δ log p| ${worst}`);
+    // the passes matter: one pass over the whole sequence gives other log-probabilities
+    assert.ok(apart > 50 * TOL, `one pass and pass by pass differ by only ${apart}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('unsupported checkpoints are refused with the field and what is supported', async () => {
   const cases: Array<[Json, RegExp]> = [
