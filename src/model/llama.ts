@@ -280,7 +280,7 @@ export class LlamaModel {
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
     if (!this.arch.trainable)
       throw new LmlabError(
-        `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`,
+        `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE, biases allowed)`,
       );
     const c = this.config;
     const p = this.params;
@@ -313,6 +313,12 @@ export class LlamaModel {
           grads.layer(l, 'mlp.down_proj.weight'),
         );
         ops.swigluBackward(a.gate, a.up, ws.dAct, ws.dGate, ws.dUp);
+        if (this.arch.mlpBias) {
+          // biases added to every row: their gradients are the column sums of the outputs' gradients
+          columnSum(dRes, grads.layer(l, 'mlp.down_proj.bias'));
+          columnSum(ws.dGate, grads.layer(l, 'mlp.gate_proj.bias'));
+          columnSum(ws.dUp, grads.layer(l, 'mlp.up_proj.bias'));
+        }
         ops.linearBackward(
           a.normedFfn,
           p.layer(l, 'mlp.gate_proj.weight'),
@@ -349,6 +355,7 @@ export class LlamaModel {
           ws.dAttn,
           grads.layer(l, 'self_attn.o_proj.weight'),
         );
+        if (this.arch.oBias) columnSum(dRes, grads.layer(l, 'self_attn.o_proj.bias'));
         ops.attentionBackward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse, ws.dAttn, ws.dq, ws.dk, ws.dv);
         ops.ropeBackward(ws.dq, c.heads, hd, batch.positions, c.ropeTheta);
         ops.ropeBackward(ws.dk, c.kvHeads, hd, batch.positions, c.ropeTheta);
