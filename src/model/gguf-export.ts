@@ -22,6 +22,7 @@ import { LmlabError } from '../util/errors.ts';
 import { writeGguf, type GgufMetadata, type GgufTensorInput, type GgufValue } from '../io/gguf.ts';
 import { setGgufVocabulary, type GgufTokenizerData } from '../io/gguf-vocab.ts';
 import { readHfTokenizer } from '../io/hf-tokenizer.ts';
+import { ggufTensorName } from '../io/gguf-llama.ts';
 import { toInterleavedRope } from '../io/rope-permute.ts';
 import { type Architecture, ropeFrequencies } from './architecture.ts';
 import { headDim } from './config.ts';
@@ -161,43 +162,30 @@ export function familyGgufMetadata(model: LlamaModel, options: GgufExportOptions
   return meta;
 }
 
-/** lmlab parameter name → llama.cpp tensor name, for the family's layout. */
+/** lmlab parameter name → llama.cpp tensor name: the LLaMA names, plus the other families' tensors. */
 function ggufName(name: string, a: Architecture): string {
-  const fixed: Record<string, string> = {
-    'model.embed_tokens.weight': 'token_embd.weight',
-    'model.norm.weight': 'output_norm.weight',
-    'lm_head.weight': 'output.weight',
-  };
-  if (fixed[name]) return fixed[name];
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
   const gemma = a.family === 'gemma2' || a.family === 'gemma3';
-  const perLayer: Record<string, string> = {
-    'input_layernorm.weight': 'attn_norm.weight',
-    'self_attn.q_proj.weight': 'attn_q.weight',
-    'self_attn.k_proj.weight': 'attn_k.weight',
-    'self_attn.v_proj.weight': 'attn_v.weight',
-    'self_attn.o_proj.weight': 'attn_output.weight',
+  const extra: Record<string, string> = {
     'self_attn.q_proj.bias': 'attn_q.bias',
     'self_attn.k_proj.bias': 'attn_k.bias',
     'self_attn.v_proj.bias': 'attn_v.bias',
     'self_attn.o_proj.bias': 'attn_output.bias',
     'self_attn.q_norm.weight': 'attn_q_norm.weight',
     'self_attn.k_norm.weight': 'attn_k_norm.weight',
-    // the FFN's input norm (Gemma: pre_feedforward_layernorm)
-    'post_attention_layernorm.weight': 'ffn_norm.weight',
-    'post_attn_output_norm.weight': 'post_attention_norm.weight',
-    'post_ffn_output_norm.weight': 'post_ffw_norm.weight',
-    'mlp.gate_proj.weight': 'ffn_gate.weight',
-    'mlp.up_proj.weight': 'ffn_up.weight',
-    'mlp.down_proj.weight': 'ffn_down.weight',
     'mlp.gate_proj.bias': 'ffn_gate.bias',
     'mlp.up_proj.bias': 'ffn_up.bias',
     'mlp.down_proj.bias': 'ffn_down.bias',
+    // Gemma's sublayer output norms (its FFN input norm is ffn_norm, as LLaMA's)
+    ...(gemma
+      ? {
+          'post_attn_output_norm.weight': 'post_attention_norm.weight',
+          'post_ffn_output_norm.weight': 'post_ffw_norm.weight',
+        }
+      : {}),
   };
-  const suffix = m ? perLayer[m[2]] : undefined;
-  if (!m || !suffix || (!gemma && suffix.startsWith('post_')))
-    throw new LmlabError(`no llama.cpp tensor name for ${name} (${a.family})`);
-  return `blk.${m[1]}.${suffix}`;
+  if (m && extra[m[2]]) return `blk.${m[1]}.${extra[m[2]]}`;
+  return ggufTensorName(name);
 }
 
 /**
