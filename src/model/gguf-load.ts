@@ -46,6 +46,9 @@ const LAYER_NAMES: Record<string, string> = {
   'ffn_gate.weight': 'mlp.gate_proj.weight',
   'ffn_up.weight': 'mlp.up_proj.weight',
   'ffn_down.weight': 'mlp.down_proj.weight',
+  'ffn_gate.bias': 'mlp.gate_proj.bias',
+  'ffn_up.bias': 'mlp.up_proj.bias',
+  'ffn_down.bias': 'mlp.down_proj.bias',
   'post_attention_norm.weight': 'post_attention_layernorm.weight',
   'post_ffw_norm.weight': 'post_feedforward_layernorm.weight',
 };
@@ -143,6 +146,7 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
         : {}),
       ...(arch === 'qwen2' || arch === 'qwen3' ? { use_sliding_window: false } : {}),
       ...(arch === 'llama' && file.has('blk.0.attn_output.bias') ? { attention_bias: true } : {}),
+      ...(arch === 'llama' && file.has('blk.0.ffn_down.bias') ? { mlp_bias: true } : {}),
     };
     if (arch === 'llama' && !file.has('blk.0.attn_output.bias') && file.has('blk.0.attn_q.bias')) {
       throw new LmlabError(`${path}: q/k/v biases without an output bias are not supported for the llama architecture`);

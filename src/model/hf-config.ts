@@ -261,12 +261,10 @@ export function resolveHfConfig(json: unknown, where = 'config.json'): ResolvedH
     finalSoftcap: cap('final_logit_softcapping', 30),
     trainable: false,
   };
-  // the backward pass covers the LLaMA computation plus q/k/v biases (Llama, Mistral within its
-  // window, Qwen2) with standard RoPE; every other setting refuses training
+  // the backward pass covers the LLaMA computation plus attention and MLP biases (Llama, Mistral
+  // within its window, Qwen2) with standard RoPE; every other setting refuses training
   arch.trainable =
     (family === 'llama' || family === 'mistral' || family === 'qwen2') &&
-    !attentionBias &&
-    !mlpBias &&
     windows.every((w) => w === 0) &&
     rope.global.scaling.type === 'default' &&
     rotaryDim === hd;

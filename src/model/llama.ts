@@ -280,7 +280,7 @@ export class LlamaModel {
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
     if (!this.arch.trainable)
       throw new LmlabError(
-        `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE)`,
+        `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE, biases allowed)`,
       );
     const c = this.config;
     const p = this.params;
@@ -301,95 +301,50 @@ export class LlamaModel {
 
     for (let l = c.layers - 1; l >= 0; l--) {
       const a = ws.layers[l];
+      // y = x·Wᵀ of the projection `name`: dW += dyᵀ·x, dx (+)= dy·W
+      const project = (x: Tensor, name: string, dy: Tensor, dx: Tensor, accumulate = false) =>
+        ops.linearBackward(x, p.layer(l, `${name}.weight`), dy, dx, grads.layer(l, `${name}.weight`), accumulate);
+      // a bias added to every row: its gradient is the column sum of the output's gradient
+      const bias = (dy: Tensor, name: string) => columnSum(dy, grads.layer(l, `${name}.bias`));
+      // the sublayer's input norm n = rmsnorm(x): dRes += dx
+      const inputNorm = (x: Tensor, name: string, rstd: Float32Array) => {
+        ops.rmsnormBackward(x, p.layer(l, name), rstd, ws.dNormed, ws.dBranch, grads.layer(l, name));
+        ops.add(dRes, ws.dBranch, dRes);
+      };
       // FFN sublayer: next = mid + down(swiglu(gate(n), up(n))), n = rmsnorm(mid)
       if (a.skipFfn !== null) {
         ops.scale(dRes, a.skipFfn, dRes);
       } else {
-        ops.linearBackward(
-          a.act,
-          p.layer(l, 'mlp.down_proj.weight'),
-          dRes,
-          ws.dAct,
-          grads.layer(l, 'mlp.down_proj.weight'),
-        );
+        project(a.act, 'mlp.down_proj', dRes, ws.dAct);
         ops.swigluBackward(a.gate, a.up, ws.dAct, ws.dGate, ws.dUp);
-        ops.linearBackward(
-          a.normedFfn,
-          p.layer(l, 'mlp.gate_proj.weight'),
-          ws.dGate,
-          ws.dNormed,
-          grads.layer(l, 'mlp.gate_proj.weight'),
-        );
-        ops.linearBackward(
-          a.normedFfn,
-          p.layer(l, 'mlp.up_proj.weight'),
-          ws.dUp,
-          ws.dNormed,
-          grads.layer(l, 'mlp.up_proj.weight'),
-          true,
-        );
-        ops.rmsnormBackward(
-          a.mid,
-          p.layer(l, 'post_attention_layernorm.weight'),
-          a.rstdFfn,
-          ws.dNormed,
-          ws.dBranch,
-          grads.layer(l, 'post_attention_layernorm.weight'),
-        );
-        ops.add(dRes, ws.dBranch, dRes);
+        if (this.arch.mlpBias) {
+          bias(dRes, 'mlp.down_proj');
+          bias(ws.dGate, 'mlp.gate_proj');
+          bias(ws.dUp, 'mlp.up_proj');
+        }
+        project(a.normedFfn, 'mlp.gate_proj', ws.dGate, ws.dNormed);
+        project(a.normedFfn, 'mlp.up_proj', ws.dUp, ws.dNormed, true);
+        inputNorm(a.mid, 'post_attention_layernorm.weight', a.rstdFfn);
       }
       // attention sublayer: mid = input + o(attn(rope(q(n)), rope(k(n)), v(n))), n = rmsnorm(input)
       if (a.skipAttn !== null) {
         ops.scale(dRes, a.skipAttn, dRes);
       } else {
-        ops.linearBackward(
-          a.attn,
-          p.layer(l, 'self_attn.o_proj.weight'),
-          dRes,
-          ws.dAttn,
-          grads.layer(l, 'self_attn.o_proj.weight'),
-        );
+        project(a.attn, 'self_attn.o_proj', dRes, ws.dAttn);
+        if (this.arch.oBias) bias(dRes, 'self_attn.o_proj');
         ops.attentionBackward(dims, a.q, a.k, a.v, batch.segments, a.attn, a.lse, ws.dAttn, ws.dq, ws.dk, ws.dv);
         ops.ropeBackward(ws.dq, c.heads, hd, batch.positions, c.ropeTheta);
         ops.ropeBackward(ws.dk, c.kvHeads, hd, batch.positions, c.ropeTheta);
         if (this.arch.qkvBias) {
-          // q = W·n + b before RoPE: the bias gradient is the column sum of the pre-RoPE gradient
-          columnSum(ws.dq, grads.layer(l, 'self_attn.q_proj.bias'));
-          columnSum(ws.dk, grads.layer(l, 'self_attn.k_proj.bias'));
-          columnSum(ws.dv, grads.layer(l, 'self_attn.v_proj.bias'));
+          // q = W·n + b before RoPE: the bias sees the pre-RoPE gradient
+          bias(ws.dq, 'self_attn.q_proj');
+          bias(ws.dk, 'self_attn.k_proj');
+          bias(ws.dv, 'self_attn.v_proj');
         }
-        ops.linearBackward(
-          a.normedAttn,
-          p.layer(l, 'self_attn.q_proj.weight'),
-          ws.dq,
-          ws.dNormed,
-          grads.layer(l, 'self_attn.q_proj.weight'),
-        );
-        ops.linearBackward(
-          a.normedAttn,
-          p.layer(l, 'self_attn.k_proj.weight'),
-          ws.dk,
-          ws.dNormed,
-          grads.layer(l, 'self_attn.k_proj.weight'),
-          true,
-        );
-        ops.linearBackward(
-          a.normedAttn,
-          p.layer(l, 'self_attn.v_proj.weight'),
-          ws.dv,
-          ws.dNormed,
-          grads.layer(l, 'self_attn.v_proj.weight'),
-          true,
-        );
-        ops.rmsnormBackward(
-          a.input,
-          p.layer(l, 'input_layernorm.weight'),
-          a.rstdAttn,
-          ws.dNormed,
-          ws.dBranch,
-          grads.layer(l, 'input_layernorm.weight'),
-        );
-        ops.add(dRes, ws.dBranch, dRes);
+        project(a.normedAttn, 'self_attn.q_proj', ws.dq, ws.dNormed);
+        project(a.normedAttn, 'self_attn.k_proj', ws.dk, ws.dNormed, true);
+        project(a.normedAttn, 'self_attn.v_proj', ws.dv, ws.dNormed, true);
+        inputNorm(a.input, 'input_layernorm.weight', a.rstdAttn);
       }
     }
     ops.embeddingBackward(batch.tokens, dRes, grads.get('model.embed_tokens.weight'));

@@ -8,23 +8,29 @@ import { join } from 'node:path';
 import { LmlabError } from '../util/errors.ts';
 import { readHfConfigJson, readHfTensors } from '../io/hf-llama.ts';
 import { type Tokenizer, loadTokenizer } from '../tokenizer/index.ts';
-import { hfTensorLayout, paramsFromHfTensors, resolveHfConfig } from './hf-config.ts';
+import { type ResolvedHfConfig, hfTensorLayout, paramsFromHfTensors, resolveHfConfig } from './hf-config.ts';
 import { loadGguf } from './gguf-load.ts';
 import type { LoadedModel } from './loaded.ts';
 
 export type { LoadedModel } from './loaded.ts';
 import { LlamaModel } from './llama.ts';
 
-/** A model folder in Hugging Face layout, or a llama.cpp .gguf file. */
-export async function loadModelDir(dir: string, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModel> {
-  if (!existsSync(dir)) throw new LmlabError(`model directory not found: ${dir}`);
-  if (dir.endsWith('.gguf') && statSync(dir).isFile()) return loadGguf(dir, options);
+/** The config and weights of a model folder in Hugging Face layout (no tokenizer). */
+export function loadHfWeights(dir: string): { resolved: ResolvedHfConfig; model: LlamaModel } {
   const { json, path } = readHfConfigJson(dir);
   const resolved = resolveHfConfig(json, path);
   const { config, arch } = resolved;
   const layout = hfTensorLayout(config, arch);
   const stored = readHfTensors(dir, new Map(layout.map((t) => [t.name, t.shape])), { tiedHead: config.tieEmbeddings });
-  const model = new LlamaModel(config, paramsFromHfTensors(config, arch, stored, dir));
+  return { resolved, model: new LlamaModel(config, paramsFromHfTensors(config, arch, stored, dir)) };
+}
+
+/** A model folder in Hugging Face layout, or a llama.cpp .gguf file. */
+export async function loadModelDir(dir: string, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModel> {
+  if (!existsSync(dir)) throw new LmlabError(`model directory not found: ${dir}`);
+  if (dir.endsWith('.gguf') && statSync(dir).isFile()) return loadGguf(dir, options);
+  const { resolved, model } = loadHfWeights(dir);
+  const { config } = resolved;
   const tokenizerPath = join(dir, 'tokenizer.json');
   let tokenizer: Tokenizer | null = null;
   if (existsSync(tokenizerPath)) {

@@ -17,113 +17,9 @@ import { InferenceSession } from '../../src/model/inference.ts';
 import { scoreTokens } from '../../src/model/score.ts';
 import { generate, greedy } from '../../src/model/generate.ts';
 import { TrainingWorkspace } from '../../src/model/llama.ts';
+import { type Json, S, S16, type Shape, base, writeCheckpoint } from './family-checkpoints.ts';
 
-type Json = Record<string, unknown>;
 const TOL = 2e-3;
-
-// ---- building a checkpoint in the family's layout -------------------------------------------
-
-interface Shape {
-  vocab: number;
-  dim: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  ffn: number;
-}
-
-function tensorNames(family: string, s: Shape, cfg: Json): Map<string, number[]> {
-  const q = s.heads * s.headDim;
-  const kv = s.kvHeads * s.headDim;
-  const m = new Map<string, number[]>();
-  m.set('model.embed_tokens.weight', [s.vocab, s.dim]);
-  const gemma = family.startsWith('gemma');
-  for (let l = 0; l < s.layers; l++) {
-    const p = `model.layers.${l}.`;
-    m.set(`${p}input_layernorm.weight`, [s.dim]);
-    if (family === 'phi3') m.set(`${p}self_attn.qkv_proj.weight`, [q + 2 * kv, s.dim]);
-    else {
-      m.set(`${p}self_attn.q_proj.weight`, [q, s.dim]);
-      m.set(`${p}self_attn.k_proj.weight`, [kv, s.dim]);
-      m.set(`${p}self_attn.v_proj.weight`, [kv, s.dim]);
-    }
-    m.set(`${p}self_attn.o_proj.weight`, [s.dim, q]);
-    if (family === 'qwen2' || cfg.attention_bias === true) {
-      m.set(`${p}self_attn.q_proj.bias`, [q]);
-      m.set(`${p}self_attn.k_proj.bias`, [kv]);
-      m.set(`${p}self_attn.v_proj.bias`, [kv]);
-    }
-    if (cfg.attention_bias === true) m.set(`${p}self_attn.o_proj.bias`, [s.dim]);
-    if (family === 'qwen3' || family === 'gemma3_text') {
-      m.set(`${p}self_attn.q_norm.weight`, [s.headDim]);
-      m.set(`${p}self_attn.k_norm.weight`, [s.headDim]);
-    }
-    m.set(`${p}post_attention_layernorm.weight`, [s.dim]);
-    if (gemma) {
-      m.set(`${p}pre_feedforward_layernorm.weight`, [s.dim]);
-      m.set(`${p}post_feedforward_layernorm.weight`, [s.dim]);
-    }
-    if (family === 'phi3') m.set(`${p}mlp.gate_up_proj.weight`, [2 * s.ffn, s.dim]);
-    else {
-      m.set(`${p}mlp.gate_proj.weight`, [s.ffn, s.dim]);
-      m.set(`${p}mlp.up_proj.weight`, [s.ffn, s.dim]);
-    }
-    m.set(`${p}mlp.down_proj.weight`, [s.dim, s.ffn]);
-    if (cfg.mlp_bias === true) {
-      m.set(`${p}mlp.gate_proj.bias`, [s.ffn]);
-      m.set(`${p}mlp.up_proj.bias`, [s.ffn]);
-      m.set(`${p}mlp.down_proj.bias`, [s.dim]);
-    }
-  }
-  m.set('model.norm.weight', [s.dim]);
-  if (cfg.tie_word_embeddings !== true) m.set('lm_head.weight', [s.vocab, s.dim]);
-  return m;
-}
-
-function randomTensors(names: Map<string, number[]>, seed: number): NamedTensors {
-  const rng = new Rng(seed);
-  const out: NamedTensors = new Map();
-  for (const [name, shape] of names) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    // norms near their identity scale (Gemma stores w for 1 + w), the rest N(0, 0.25²)
-    const isNorm = name.includes('norm');
-    for (let i = 0; i < n; i++) data[i] = isNorm ? 1 + 0.2 * rng.normal() : 0.25 * rng.normal();
-    out.set(name, { shape, data });
-  }
-  return out;
-}
-
-function writeCheckpoint(
-  family: string,
-  s: Shape,
-  cfg: Json,
-  seed: number,
-  shards = 1,
-): { dir: string; tensors: NamedTensors } {
-  const dir = mkdtempSync(join(tmpdir(), `lmlab-${family}-`));
-  const tensors = randomTensors(tensorNames(family, s, cfg), seed);
-  if (shards === 1) {
-    writeSafetensors(join(dir, 'model.safetensors'), tensors, { metadata: { format: 'pt' } });
-  } else {
-    const names = [...tensors.keys()];
-    const per = Math.ceil(names.length / shards);
-    const weightMap: Record<string, string> = {};
-    for (let i = 0; i < shards; i++) {
-      const file = `model-0000${i + 1}-of-0000${shards}.safetensors`;
-      const part: NamedTensors = new Map(names.slice(i * per, (i + 1) * per).map((n) => [n, tensors.get(n)!]));
-      writeSafetensors(join(dir, file), part, { metadata: { format: 'pt' } });
-      for (const n of part.keys()) weightMap[n] = file;
-    }
-    writeFileSync(
-      join(dir, 'model.safetensors.index.json'),
-      JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }),
-    );
-  }
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2));
-  return { dir, tensors };
-}
 
 // ---- the float64 reference ----------------------------------------------------------------
 
@@ -201,6 +97,13 @@ interface RefOptions {
   layerRope: (l: number) => { window: number; rope: Json | null; base: number };
   rotary: number;
   maxPos: number;
+  /**
+   * The forward passes over a KV cache: passEnd(i) is the largest position + 1 of the pass that
+   * holds position i (default: one pass). transformers' dynamic NTK recomputes the frequencies
+   * from each pass's length, so a pass's queries and keys are rotated with the base of that
+   * pass and the cached keys of earlier passes keep theirs.
+   */
+  passEnd?: (position: number) => number;
 }
 
 /** log p(token[i+1] | tokens[..i]) for every i, in float64. */
@@ -224,9 +127,10 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}.`;
     const lr = o.layerRope(l);
-    // the scored forward pass holds T − 1 tokens (the last token only serves as a target)
-    const { inv, mult } = invFreqs(lr.rope, lr.base, o.rotary, o.maxPos, T - 1);
+    // the scored forward passes hold T − 1 tokens (the last token only serves as a target)
+    const passEnd = o.passEnd ?? (() => T - 1);
     const rotate = (vec: Float64Array, heads: number, pos: number) => {
+      const { inv, mult } = invFreqs(lr.rope, lr.base, o.rotary, o.maxPos, passEnd(pos));
       for (let hh = 0; hh < heads; hh++) {
         for (let i = 0; i < o.rotary / 2; i++) {
           const a = vec[hh * s.headDim + i];
@@ -352,30 +256,6 @@ function reference(t: NamedTensors, o: RefOptions, ids: number[]): number[] {
 }
 
 // ---- the families --------------------------------------------------------------------------
-
-const S: Shape = { vocab: 48, dim: 32, layers: 3, heads: 4, kvHeads: 2, headDim: 8, ffn: 40 };
-const S16: Shape = { ...S, headDim: 16 };
-
-function base(modelType: string, s: Shape, extra: Json): Json {
-  return {
-    architectures: ['X'],
-    model_type: modelType,
-    vocab_size: s.vocab,
-    hidden_size: s.dim,
-    intermediate_size: s.ffn,
-    num_hidden_layers: s.layers,
-    num_attention_heads: s.heads,
-    num_key_value_heads: s.kvHeads,
-    head_dim: s.headDim,
-    max_position_embeddings: 64,
-    rms_norm_eps: 1e-6,
-    tie_word_embeddings: false,
-    torch_dtype: 'float32',
-    bos_token_id: 1,
-    eos_token_id: 2,
-    ...extra,
-  };
-}
 
 interface Case {
   name: string;
@@ -576,27 +456,25 @@ for (const [index, c] of CASES.entries()) {
       assert.equal(loaded.bosTokenId, 1);
       assert.equal(loaded.eosTokenId, 2);
       const ids = promptIds(c.tokens ?? 16, c.s.vocab, 7 + index);
-      const expected = reference(
-        tensors,
-        {
-          family: c.family,
-          s: c.s,
-          cfg: c.cfg,
-          eps: 1e-6,
-          layerRope: c.layerRope,
-          rotary: c.rotary ?? c.s.headDim,
-          maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
-        },
-        ids,
-      );
-      // one chunk and several chunks (the KV cache, windows across chunk borders)
+      const refOptions: RefOptions = {
+        family: c.family,
+        s: c.s,
+        cfg: c.cfg,
+        eps: 1e-6,
+        layerRope: c.layerRope,
+        rotary: c.rotary ?? c.s.headDim,
+        maxPos: c.maxPos ?? (c.cfg.max_position_embeddings as number),
+      };
+      const expected = reference(tensors, refOptions, ids);
+      // one chunk and several chunks (the KV cache, windows across chunk borders); dynamic NTK
+      // follows the length of each forward pass, so its reference is computed pass by pass
       for (const chunk of [64, 3]) {
         const got = scoreTokens(loaded.model, Int32Array.from(ids), 1, chunk);
-        assert.equal(got.logprobs.length, expected.length);
+        const passEnd = (i: number) => Math.min(ids.length - 1, (Math.floor(i / chunk) + 1) * chunk);
+        const want = c.name.includes('dynamic') ? reference(tensors, { ...refOptions, passEnd }, ids) : expected;
+        assert.equal(got.logprobs.length, want.length);
         let worst = 0;
-        for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(got.logprobs[i] - expected[i]));
-        // dynamic NTK follows the length of each forward pass, so only one chunk matches it
-        if (chunk !== 64 && c.name.includes('dynamic')) continue;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.logprobs[i] - want[i]));
         assert.ok(worst < TOL, `chunk ${chunk}: max |Δ log p| ${worst}`);
       }
       // the sequence's spread is real: log-probabilities are not all equal
@@ -612,6 +490,64 @@ for (const [index, c] of CASES.entries()) {
     }
   });
 }
+
+test('dynamic NTK: chunked prefill and decode rotate each forward pass as transformers does', async () => {
+  // transformers recomputes the dynamic NTK frequencies from max(position_ids) + 1 of every
+  // forward call and caches keys already rotated; generate() prefills, then decodes one token
+  // per call. The same prompt in one pass or in chunks therefore differs past the original
+  // context, in transformers and here alike: both sides follow the passes.
+  const index = CASES.findIndex((k) => k.name.includes('dynamic'));
+  const c = CASES[index];
+  const { dir, tensors } = writeCheckpoint(c.family, c.s, c.cfg, 100 + index);
+  try {
+    const loaded = await loadModelDir(dir);
+    const ids = promptIds(22, c.s.vocab, 70);
+    const prompt = 6;
+    const chunk = 4;
+    const passEnd = (i: number) => (i < prompt ? Math.min(prompt, (Math.floor(i / chunk) + 1) * chunk) : i + 1);
+    const want = reference(
+      tensors,
+      {
+        family: c.family,
+        s: c.s,
+        cfg: c.cfg,
+        eps: 1e-6,
+        layerRope: c.layerRope,
+        rotary: c.s.headDim,
+        maxPos: 12,
+        passEnd,
+      },
+      ids,
+    );
+    const onePass = reference(
+      tensors,
+      { family: c.family, s: c.s, cfg: c.cfg, eps: 1e-6, layerRope: c.layerRope, rotary: c.s.headDim, maxPos: 12 },
+      ids,
+    );
+    const session = new InferenceSession(loaded.model, { chunk });
+    const logp = (logits: Float32Array, id: number) => {
+      let mx = -Infinity;
+      for (const v of logits) mx = Math.max(mx, v);
+      let sum = 0;
+      for (const v of logits) sum += Math.exp(v - mx);
+      return logits[id] - mx - Math.log(sum);
+    };
+    let logits = session.prefill(Int32Array.from(ids.slice(0, prompt))).data;
+    let worst = 0;
+    let apart = 0;
+    for (let i = prompt - 1; i + 1 < ids.length; i++) {
+      if (i >= prompt) logits = session.decode(ids[i]).data;
+      const got = logp(logits, ids[i + 1]);
+      worst = Math.max(worst, Math.abs(got - want[i]));
+      apart = Math.max(apart, Math.abs(want[i] - onePass[i]));
+    }
+    assert.ok(worst < TOL, `decode: max |Δ log p| ${worst}`);
+    // the passes matter: one pass over the whole sequence gives other log-probabilities
+    assert.ok(apart > 50 * TOL, `one pass and pass by pass differ by only ${apart}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('unsupported checkpoints are refused with the field and what is supported', async () => {
   const cases: Array<[Json, RegExp]> = [
@@ -674,38 +610,67 @@ function smallBatch() {
   };
 }
 
-test('Qwen2 trains: q/k/v bias gradients match finite differences', async () => {
-  const { dir } = writeCheckpoint('qwen2', S, base('qwen2', S, { rope_theta: 10000 }), 6);
-  try {
-    const { model } = await loadModelDir(dir);
-    assert.equal(model.arch.trainable, true);
-    const ws = new TrainingWorkspace(model.config, 1, 6);
-    const batch = smallBatch();
-    const grads = model.params.like();
-    model.forwardBackward(ws, batch, grads, 1);
-    for (const name of ['q_proj', 'k_proj', 'v_proj']) {
-      const bias = model.params.get(`model.layers.1.self_attn.${name}.bias`).data;
-      const g = grads.get(`model.layers.1.self_attn.${name}.bias`).data;
-      let err = 0;
-      let ref = 0;
-      for (const i of [0, 3, 7]) {
-        const saved = bias[i];
-        const h = 1e-2;
-        bias[i] = saved + h;
-        const plus = model.forward(ws, batch).sum;
-        bias[i] = saved - h;
-        const minus = model.forward(ws, batch).sum;
-        bias[i] = saved;
-        const numeric = (plus - minus) / (2 * h);
-        err += (numeric - g[i]) ** 2;
-        ref += numeric ** 2;
+const BIAS_CASES: Array<{ name: string; family: string; cfg: Json; biases: string[] }> = [
+  {
+    name: 'Qwen2 trains: q/k/v bias gradients match finite differences',
+    family: 'qwen2',
+    cfg: base('qwen2', S, { rope_theta: 10000 }),
+    biases: ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj'],
+  },
+  {
+    name: 'Llama with attention_bias and mlp_bias trains: every bias gradient matches finite differences',
+    family: 'llama',
+    cfg: base('llama', S, { rope_theta: 10000, attention_bias: true, mlp_bias: true }),
+    biases: [
+      'self_attn.q_proj',
+      'self_attn.k_proj',
+      'self_attn.v_proj',
+      'self_attn.o_proj',
+      'mlp.gate_proj',
+      'mlp.up_proj',
+      'mlp.down_proj',
+    ],
+  },
+];
+
+for (const c of BIAS_CASES) {
+  test(c.name, async () => {
+    const { dir } = writeCheckpoint(c.family, S, c.cfg, 6);
+    try {
+      const { model } = await loadModelDir(dir);
+      assert.equal(model.arch.trainable, true);
+      const ws = new TrainingWorkspace(model.config, 1, 6);
+      const batch = smallBatch();
+      const grads = model.params.like();
+      model.forwardBackward(ws, batch, grads, 1);
+      for (const layer of [0, 2]) {
+        for (const name of c.biases) {
+          const full = `model.layers.${layer}.${name}.bias`;
+          const bias = model.params.get(full).data;
+          const g = grads.get(full).data;
+          let err = 0;
+          let ref = 0;
+          for (const i of [0, 3, 7]) {
+            const saved = bias[i];
+            const h = 1e-2;
+            bias[i] = saved + h;
+            const plus = model.forward(ws, batch).sum;
+            bias[i] = saved - h;
+            const minus = model.forward(ws, batch).sum;
+            bias[i] = saved;
+            const numeric = (plus - minus) / (2 * h);
+            err += (numeric - g[i]) ** 2;
+            ref += numeric ** 2;
+          }
+          assert.ok(ref > 1e-6, `${full}: the loss depends on it`);
+          assert.ok(Math.sqrt(err) / Math.sqrt(ref) < 3e-2, `${full} gradient: relative error ${Math.sqrt(err / ref)}`);
+        }
       }
-      assert.ok(Math.sqrt(err) / Math.max(1e-3, Math.sqrt(ref)) < 3e-2, `${name} bias gradient`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
+}
 
 test('AdaSkip calibrates and skips on another family (Gemma 3): skipping changes work done, not the API', async () => {
   const { calibrate } = await import('../../src/adaskip/calibrate.ts');
