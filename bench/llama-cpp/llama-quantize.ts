@@ -38,7 +38,8 @@ function quantizerBinary(): string {
     mkdirSync(dir, { recursive: true });
     const temp = `${binary}.${process.pid}`;
     const cc = spawnSync('cc', ['-O1', '-o', temp, source, '-ldl'], { encoding: 'utf8' });
-    if (cc.status !== 0) throw new Error(`compiling quantize.c failed: ${(cc.stderr || cc.error?.message || '').trim()}`);
+    if (cc.status !== 0)
+      throw new Error(`compiling quantize.c failed: ${(cc.stderr || cc.error?.message || '').trim()}`);
     renameSync(temp, binary);
   }
   compiled = binary;
@@ -47,10 +48,14 @@ function quantizerBinary(): string {
 
 /** Quantizes a float GGUF with llama.cpp itself (llama_model_quantize). */
 export function llamaQuantize(input: string, output: string, type: LlamaQuantType, threads = 2): void {
-  const run = spawnSync(quantizerBinary(), [libllamaPath(), input, output, String(LLAMA_FTYPE[type]), String(threads)], {
-    encoding: 'utf8',
-    timeout: 1_800_000,
-  });
+  const run = spawnSync(
+    quantizerBinary(),
+    [libllamaPath(), input, output, String(LLAMA_FTYPE[type]), String(threads)],
+    {
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    },
+  );
   if (run.status !== 0) {
     const tail = `${run.stderr ?? ''}${run.error?.message ?? ''}`.trim().split('\n').slice(-3).join(' | ');
     throw new Error(`llama.cpp quantize ${type} of ${input} failed: ${tail}`);
