@@ -165,42 +165,48 @@ export function quantizeQ4_K(x: Float32Array): Uint8Array {
   const out = new Uint8Array(blocks * 144);
   const scales = new Float64Array(8);
   const mins = new Float64Array(8);
+  const ls = new Uint8Array(8);
+  const lm = new Uint8Array(8);
+  const codes = new Uint8Array(256);
   for (let blk = 0; blk < blocks; blk++) {
     const base = blk * 256;
+    let maxScale = 0;
+    let maxMin = 0;
     for (let s = 0; s < 8; s++) {
       let lo = 0;
       let hi = -Infinity;
-      for (let i = 0; i < 32; i++) {
-        const v = x[base + s * 32 + i];
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
+      for (let i = base + s * 32; i < base + s * 32 + 32; i++) {
+        const v = x[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
       scales[s] = (hi - lo) / 15;
       mins[s] = -lo;
+      if (scales[s] > maxScale) maxScale = scales[s];
+      if (mins[s] > maxMin) maxMin = mins[s];
     }
     const b = blk * 144;
-    const d = putHalf(out, b, Math.max(...scales) / 63);
-    const dmin = putHalf(out, b + 2, Math.max(...mins) / 63);
-    const ls = new Uint8Array(8);
-    const lm = new Uint8Array(8);
+    const d = putHalf(out, b, maxScale / 63);
+    const dmin = putHalf(out, b + 2, maxMin / 63);
     for (let s = 0; s < 8; s++) {
       ls[s] = d > 0 ? Math.min(63, Math.round(scales[s] / d)) : 0;
       lm[s] = dmin > 0 ? Math.min(63, Math.round(mins[s] / dmin)) : 0;
+      const scale = fr(d * ls[s]);
+      const m = fr(dmin * lm[s]);
+      const inv = scale > 0 ? 1 / scale : 0;
+      for (let i = 0; i < 32; i++) {
+        const q = Math.round((x[base + s * 32 + i] + m) * inv);
+        codes[s * 32 + i] = q < 0 ? 0 : q > 15 ? 15 : q;
+      }
     }
     for (let j = 0; j < 4; j++) {
       out[b + 4 + j] = ls[j] | ((ls[j + 4] >> 4) << 6);
       out[b + 8 + j] = lm[j] | ((lm[j + 4] >> 4) << 6);
       out[b + 12 + j] = (ls[j + 4] & 0xf) | ((lm[j + 4] & 0xf) << 4);
     }
+    // sub-blocks 2j (low nibbles) and 2j + 1 (high nibbles) share 32 bytes
     for (let j = 0; j < 4; j++) {
-      // sub-blocks 2j (low nibbles) and 2j + 1 (high nibbles) share 32 bytes
-      const code = (s: number, i: number) => {
-        const scale = fr(d * ls[s]);
-        const m = fr(dmin * lm[s]);
-        const q = scale > 0 ? Math.round((x[base + s * 32 + i] + m) / scale) : 0;
-        return Math.max(0, Math.min(15, q));
-      };
-      for (let l = 0; l < 32; l++) out[b + 16 + j * 32 + l] = code(2 * j, l) | (code(2 * j + 1, l) << 4);
+      for (let l = 0; l < 32; l++) out[b + 16 + j * 32 + l] = codes[64 * j + l] | (codes[64 * j + 32 + l] << 4);
     }
   }
   return out;
@@ -209,7 +215,14 @@ export function quantizeQ4_K(x: Float32Array): Uint8Array {
 /** The value of largest magnitude among x[from, from + n), with its sign. */
 function signedMax(x: Float32Array, from: number, n: number): number {
   let best = 0;
-  for (let i = from; i < from + n; i++) if (Math.abs(x[i]) > Math.abs(best)) best = x[i];
+  let size = 0;
+  for (let i = from; i < from + n; i++) {
+    const a = x[i] < 0 ? -x[i] : x[i];
+    if (a > size) {
+      size = a;
+      best = x[i];
+    }
+  }
   return best;
 }
 
@@ -230,8 +243,12 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
     const at = blk * 32;
     const b = blk * 18;
     const d = putHalf(out, b, fr(signedMax(x, at, 32) / -8));
-    const code = (v: number) => (d ? Math.max(0, Math.min(15, Math.round(v / d) + 8)) : 8);
-    for (let i = 0; i < 16; i++) out[b + 2 + i] = code(x[at + i]) | (code(x[at + i + 16]) << 4);
+    const inv = d ? 1 / d : 0;
+    for (let i = 0; i < 16; i++) {
+      const lo = Math.round(x[at + i] * inv) + 8;
+      const hi = Math.round(x[at + i + 16] * inv) + 8;
+      out[b + 2 + i] = (lo < 0 ? 0 : lo > 15 ? 15 : lo) | ((hi < 0 ? 0 : hi > 15 ? 15 : hi) << 4);
+    }
   }
   return out;
 }
