@@ -1,12 +1,16 @@
 // Inference benchmark: time to first token (prefill) at prompt lengths 512, 2048 and 8192 and
-// greedy decode tokens/s after those contexts, for the reference shape (dim 512, 8 layers,
-// 8 heads, FFN 1376, vocab 8192, random weights) and optionally a trained model directory, side
-// by side with llama.cpp (node-llama-cpp, optional: `npm run bench:infer:setup`) on the same
-// model exported to GGUF F32, with ratios ours/llama.cpp. Decode is also given as a fraction of
-// the memory-bandwidth roof (bandwidth measured here), and the peak RSS of a process that
-// prefills the 8192-token prompt is measured in a child process of its own.
+// greedy decode tokens/s after those contexts, for a model shape with random weights — the
+// reference shape (dim 512, 8 layers, 8 heads, FFN 1376, vocab 8192) or Llama-3.2-1B's (dim
+// 2048, 16 layers, 32 heads, 8 KV heads, FFN 8192, vocab 128256) — stored as F32, Q8_0, Q4_0 or
+// Q4_K_M, and optionally a trained model directory, side by side with llama.cpp (node-llama-cpp,
+// optional: `npm run bench:infer:setup`) on the identical GGUF file, with ratios ours/llama.cpp.
+// The files are written one tensor at a time and cached (bench/llama-cpp/bench-gguf.ts). Decode
+// is also given as a fraction of the memory-bandwidth roof (bandwidth measured here; the bytes
+// a step reads are the file's stored matrix bytes plus the KV cache), and the peak RSS of a
+// process that loads the file and prefills the longest prompt is measured in a child process.
 //
-//   npm run bench:infer [-- [--json] [--model DIR] [--reps N] [--decode N] [--contexts 512,2048]
+//   npm run bench:infer [-- [--json] [--shape reference|1b[,…]] [--quant f32,q8_0,q4_0,q4_k_m]
+//                          [--model DIR] [--reps N] [--decode N] [--contexts 512,2048]
 //                          [--no-peer] [--no-rss]]
 //
 // Ours and llama.cpp alternate run by run (which one goes first alternates too) and each figure
@@ -18,9 +22,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeInfo } from '../src/engine/native.ts';
+import { GgufFile } from '../src/io/gguf.ts';
 import { InferenceSession } from '../src/model/inference.ts';
+import { loadModelDir } from '../src/model/load.ts';
 import { readBandwidth } from './llama-cpp/bandwidth.ts';
-import { type BenchModel, exportReference, exportTrained, promptTokens, referenceModel } from './llama-cpp/models.ts';
+import { BENCH_QUANTS, BENCH_SHAPES, benchGguf, type BenchQuant, type BenchShape } from './llama-cpp/bench-gguf.ts';
+import { type BenchModel, exportTrained, promptTokens } from './llama-cpp/models.ts';
 import { LlamaCppPeer, PEER_SETUP_HINT, peerInstalled } from './llama-cpp/peer-client.ts';
 
 interface Options {
@@ -32,6 +39,8 @@ interface Options {
   contexts: number[];
   peer: boolean;
   rss: boolean;
+  shapes: BenchShape[];
+  quants: BenchQuant[];
 }
 
 function parseArgs(argv: string[]): Options {
@@ -44,6 +53,16 @@ function parseArgs(argv: string[]): Options {
     contexts: [512, 2048, 8192],
     peer: true,
     rss: true,
+    shapes: ['reference'],
+    quants: ['f32'],
+  };
+  const list = <T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T[] => {
+    const items = (text ?? '').split(',').map((t) => t.trim().toLowerCase());
+    for (const t of items) {
+      if (!(allowed as readonly string[]).includes(t))
+        throw new Error(`${flag} takes ${allowed.join(', ')} (comma-separated), got ${text}`);
+    }
+    return [...new Set(items)] as T[];
   };
   const number = (flag: string, text: string | undefined, min: number, max: number): number => {
     const v = Number(text);
@@ -60,6 +79,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--reps') o.reps = number(a, argv[++i], 1, 20);
     else if (a === '--long-reps') o.longReps = number(a, argv[++i], 1, 10);
     else if (a === '--decode') o.decode = number(a, argv[++i], 2, 1024);
+    else if (a === '--shape') o.shapes = list(a, argv[++i], BENCH_SHAPES);
+    else if (a === '--quant') o.quants = list(a, argv[++i], BENCH_QUANTS);
     else if (a === '--contexts') o.contexts = (argv[++i] ?? '').split(',').map((t) => number(a, t, 1, 8192));
     else throw new Error(`unknown argument ${a} (see the header of bench/infer.ts)`);
   }
@@ -106,11 +127,21 @@ async function runPeer(peer: LlamaCppPeer, prompt: Int32Array, n: number): Promi
   return { ttftMs: r.ms, decodeTps: (r.tokens.length - 1) / (r.decodeMs / 1000), tokens: r.tokens };
 }
 
-/** Bytes a decode step at context `ctx` must read: every matrix but the embedding table, the KV cache. */
-function decodeBytes(m: BenchModel, ctx: number): number {
+/** Stored bytes of every tensor of a GGUF file but the embedding table (which decode only indexes). */
+function streamedWeightBytes(gguf: string): number {
+  const file = GgufFile.open(gguf);
+  try {
+    return file.tensors.filter((t) => t.name !== 'token_embd.weight').reduce((n, t) => n + t.byteLength, 0);
+  } finally {
+    file.close();
+  }
+}
+
+/** Bytes a decode step at context `ctx` must read: the stored weights but the embedding table, the KV cache. */
+function decodeBytes(m: BenchModel, weightBytes: number, ctx: number): number {
   const c = m.model.config;
   const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * 4;
-  return (m.model.params.flat.length - c.vocabSize * c.dim) * 4 + kv;
+  return weightBytes + kv;
 }
 
 /**
@@ -122,6 +153,8 @@ const CACHE_RESIDENT_BYTES = 32 * 2 ** 20;
 interface Row {
   bench: 'prefill' | 'decode';
   model: string;
+  shape: string;
+  quant: string;
   ctx: number;
   tokens_per_s: number;
   peer: 'llama.cpp' | null;
@@ -136,7 +169,14 @@ interface Row {
 
 const fmt = (x: number | null | undefined, digits = 1): string => (x == null ? '—' : x.toFixed(digits));
 
-async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s: string) => void): Promise<Row[]> {
+async function benchModel(
+  m: BenchModel,
+  quant: string,
+  o: Options,
+  bandwidth: number,
+  say: (s: string) => void,
+): Promise<Row[]> {
+  const weightBytes = streamedWeightBytes(m.gguf);
   const maxCtx = Math.max(...o.contexts) + o.decode;
   if (maxCtx > m.model.config.maxSeqLen) {
     throw new Error(`${m.name}: context ${maxCtx} exceeds the model's maximum of ${m.model.config.maxSeqLen}`);
@@ -161,13 +201,15 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
       const tps = median(ours.map((x) => x.decodeTps));
       const peerTtft = peer ? median(theirs.map((x) => x.ttftMs)) : null;
       const peerTps = peer ? median(theirs.map((x) => x.decodeTps)) : null;
-      const stepBytes = decodeBytes(m, ctx + o.decode / 2);
+      const stepBytes = decodeBytes(m, weightBytes, ctx + o.decode / 2);
       const roof = (bandwidth * 1e9) / stepBytes;
       const cacheResident = stepBytes < CACHE_RESIDENT_BYTES;
       const same = peer ? ours[0].tokens.filter((t, i) => t === theirs[0].tokens[i]).length : null;
       rows.push({
         bench: 'prefill',
         model: m.name,
+        shape: m.name,
+        quant,
         ctx,
         tokens_per_s: ctx / (ttft / 1000),
         peer: peer ? 'llama.cpp' : null,
@@ -179,6 +221,8 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
       rows.push({
         bench: 'decode',
         model: m.name,
+        shape: m.name,
+        quant,
         ctx,
         tokens_per_s: tps,
         peer: peer ? 'llama.cpp' : null,
@@ -202,24 +246,26 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
   return rows;
 }
 
-/** Child mode: one 8192-token prefill of the reference shape, then report this process's peak RSS. */
-function rssProbe(ctx: number): void {
-  const model = referenceModel(1, 1, ctx + 8);
+/** Child mode: load a GGUF file, prefill a `ctx`-token prompt, then report this process's peak RSS. */
+async function rssProbe(ctx: number, gguf: string): Promise<void> {
+  const { model } = await loadModelDir(gguf);
   const session = new InferenceSession(model, { chunk: 512 });
   const start = performance.now();
   session.prefill(promptTokens(ctx, model.config.vocabSize, ctx));
   const ms = performance.now() - start;
-  const weights = model.params.flat.length * 4;
+  const file = GgufFile.open(gguf);
+  const weights = file.tensors.reduce((n, t) => n + t.byteLength, 0);
+  file.close();
   process.stdout.write(
     JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, weights, kv: session.kvBytes() }) + '\n',
   );
 }
 
-function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: number; kv: number } {
+function measureRss(ctx: number, gguf: string): { ms: number; maxRssBytes: number; weights: number; kv: number } {
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx)], {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx), gguf], {
     encoding: 'utf8',
-    timeout: 900_000,
+    timeout: 1_800_000,
     env: process.env,
   });
   if (child.status !== 0)
@@ -228,7 +274,7 @@ function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: nu
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]));
+  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]), process.argv[4]);
   const o = parseArgs(process.argv.slice(2));
   const say = (s: string): void => {
     if (!o.json) console.log(s);
@@ -250,45 +296,62 @@ async function main(): Promise<void> {
   say(`memory read bandwidth (all cores, memcmp over 2×256 MiB): ${bandwidth.toFixed(1)} GB/s`);
   emit({ bench: 'bandwidth', gb_per_s: bandwidth, threads: availableParallelism(), load_average: loadavg() });
 
+  const maxCtx = Math.max(...o.contexts);
   const work = mkdtempSync(join(tmpdir(), 'lmlab-bench-infer-'));
+  const probes: Array<{ shape: string; quant: string; gguf: string }> = [];
   try {
-    const models: Array<() => Promise<BenchModel>> = [
-      async () =>
-        exportReference(
-          referenceModel(1, 1, Math.max(8448, Math.max(...o.contexts) + o.decode + 8)),
-          join(work, 'reference-f32.gguf'),
-        ),
-    ];
-    if (o.model) models.push(() => exportTrained(o.model!, work));
+    const models: Array<{ quant: string; load: () => Promise<BenchModel> }> = [];
+    for (const shape of o.shapes) {
+      for (const quant of o.quants) {
+        models.push({
+          quant,
+          load: async () => {
+            let last = 0;
+            const gguf = benchGguf(shape, quant, 1, (i, n, name) => {
+              if (Date.now() - last < 5000) return;
+              last = Date.now();
+              console.error(`bench:infer: writing the ${shape} ${quant} file (cached): tensor ${i + 1}/${n} ${name}`);
+            });
+            const { model } = await loadModelDir(gguf);
+            probes.push({ shape, quant, gguf });
+            return { name: shape, model, tokenizer: null, gguf };
+          },
+        });
+      }
+    }
+    if (o.model) models.push({ quant: 'f32', load: () => exportTrained(o.model!, work) });
     else say('(no --model DIR: the trained-model rows are skipped; pass a checkpoint folder from `lmlab train`)');
-    for (const load of models) {
+    for (const { quant, load } of models) {
       const m = await load();
       const c = m.model.config;
       say(
-        `\n${m.name}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads, FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
-          `${((m.model.params.flat.length * 4) / 1e6).toFixed(0)} MB F32; decode ${o.decode} greedy tokens after each prompt`,
+        `\n${m.name} ${quant}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} KV), FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
+          `${(streamedWeightBytes(m.gguf) / 1e6).toFixed(0)} MB of matrices stored; decode ${o.decode} greedy tokens after each prompt`,
       );
-      for (const row of await benchModel(m, o, bandwidth, say)) emit(row);
+      for (const row of await benchModel(m, quant, o, bandwidth, say)) emit(row);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 
   if (o.rss) {
-    const ctx = Math.max(...o.contexts);
-    const r = measureRss(ctx);
-    say(
-      `\npeak RSS of a process prefilling ${ctx} tokens (reference shape): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
-        `(weights ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`,
-    );
-    emit({
-      bench: 'rss',
-      model: 'reference',
-      ctx,
-      max_rss_bytes: r.maxRssBytes,
-      weight_bytes: r.weights,
-      kv_bytes: r.kv,
-    });
+    for (const { shape, quant, gguf } of probes) {
+      const r = measureRss(maxCtx, gguf);
+      say(
+        `\npeak RSS of a process prefilling ${maxCtx} tokens (${shape} ${quant}): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
+          `(file ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`,
+      );
+      emit({
+        bench: 'rss',
+        model: shape,
+        shape,
+        quant,
+        ctx: maxCtx,
+        max_rss_bytes: r.maxRssBytes,
+        weight_bytes: r.weights,
+        kv_bytes: r.kv,
+      });
+    }
   }
   say(
     `\nload average at the end: ${loadavg()

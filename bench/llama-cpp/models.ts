@@ -42,6 +42,15 @@ export function syntheticVocabulary(size: number): GgufTokenizerData {
       merges.push(`${left} ${right}`);
     }
   }
+  // beyond the 65,792 byte and pair tokens (a 128k vocabulary): pairs followed by a byte
+  const pairs = tokens.length;
+  outer3: for (let p = 256; p < pairs; p++) {
+    for (const right of order) {
+      if (tokens.length >= size) break outer3;
+      tokens.push(tokens[p] + right);
+      merges.push(`${tokens[p]} ${right}`);
+    }
+  }
   return { tokens, merges, bosTokenId: size - 2, eosTokenId: size - 1 };
 }
 

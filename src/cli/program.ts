@@ -74,7 +74,11 @@ export const AREAS: Area[] = [
   },
   {
     commands: [
-      ['weights', 'weights', 'inspect and convert model weight files (safetensors, Hugging Face folders, GGUF)'],
+      [
+        'weights',
+        'weights',
+        'inspect, convert and quantize model weight files (safetensors, Hugging Face folders, GGUF)',
+      ],
     ],
     load: async () => (await import('./weights.ts')).registerWeightsCommands,
   },

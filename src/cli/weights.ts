@@ -1,14 +1,18 @@
-// `lmlab weights …`: inspect safetensors/GGUF files and convert LLaMA checkpoints between the
-// Hugging Face layout and GGUF. Argument checking only; the work is in convert.ts.
+// `lmlab weights …`: inspect safetensors/GGUF files, convert LLaMA checkpoints between the
+// Hugging Face layout and GGUF, and quantize to GGUF. Argument checking and printing only; the
+// work is in io/convert.ts and io/quantize.ts.
 import type { Command } from 'commander';
 import { LmlabError } from './errors.ts';
 import { describeWeightsFile, ggufToHf, hfToGguf } from '../io/convert.ts';
 import type { FloatDtype } from '../io/tensors.ts';
+import { quantizeModel } from '../io/quantize.ts';
+import { parsePreset, QUANT_PRESETS } from '../io/quantize-plan.ts';
+import { ProgressLine } from './progress.ts';
 
 export function registerWeightsCommands(program: Command): void {
   const weights = program
     .command('weights')
-    .description('inspect and convert model weight files (safetensors, Hugging Face folders, GGUF)');
+    .description('inspect, convert and quantize model weight files (safetensors, Hugging Face folders, GGUF)');
 
   weights
     .command('inspect')
@@ -54,5 +58,31 @@ export function registerWeightsCommands(program: Command): void {
         throw new LmlabError(`--dtype must be F32, F16 or BF16, got ${opts.dtype}`);
       }
       console.log(ggufToHf(file, outDir, dtype as FloatDtype));
+    });
+
+  weights
+    .command('quantize')
+    .description(
+      "quantize a Hugging Face LLaMA folder or a GGUF file into a GGUF with llama.cpp's q8_0, q4_0 or q4_k_m mix",
+    )
+    .argument('<in>', 'Hugging Face folder (config.json, safetensors, tokenizer.json) or .gguf file')
+    .argument('<out>', 'GGUF file to write (appears only when complete)')
+    .requiredOption('--type <type>', QUANT_PRESETS.join(' | '))
+    .action((input: string, out: string, opts: { type: string }) => {
+      const preset = parsePreset(opts.type);
+      const progress = new ProgressLine(process.stderr, 2000);
+      const start = Date.now();
+      const summary = quantizeModel(input, out, preset, (i, n, t) =>
+        progress.update(
+          `quantize: tensor ${i + 1}/${n} ${t.name} → ${t.type} (${((Date.now() - start) / 1000).toFixed(0)} s)`,
+        ),
+      );
+      progress.done();
+      const types = Object.entries(summary.types)
+        .map(([type, n]) => `${n} ${type}`)
+        .join(', ');
+      console.log(
+        `${out}: ${preset}, ${summary.tensors} tensors (${types}), ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`,
+      );
     });
 }

@@ -2,10 +2,12 @@
 // its metadata keys, its tensor names, Q/K rows permuted for its interleaved RoPE, and a
 // tokenizer vocabulary (tokenizer.ggml.*, see gguf-vocab.ts). Export takes Hugging Face-named
 // float32 tensors plus the tokenizer as plain data; import reverses every step. F32, F16, Q8_0
-// and Q4_K files are written (norm vectors stay F32, as llama.cpp's own converter does).
+// and Q4_K files are written (norm vectors stay F32, as llama.cpp's own converter does), and
+// llama.cpp's quantization presets (quantize-plan.ts).
 import { LmlabError } from '../util/errors.ts';
-import { GgufFile, type GgufMetadata, type GgufTensorInput, type GgufValue } from './gguf.ts';
-import { writeGguf } from './gguf.ts';
+import { GgufFile, type GgufMetadata, type GgufTensorSpec, type GgufValue } from './gguf.ts';
+import { writeGgufStreaming } from './gguf.ts';
+import { PRESET_FILE_TYPE, planQuantization, type QuantPreset } from './quantize-plan.ts';
 import { checkLlamaTensors, llamaTensorShapes } from './hf-llama.ts';
 import { headDim, validateLlamaConfig, type LlamaConfig } from './llama-config.ts';
 import { fromInterleavedRope, toInterleavedRope } from './rope-permute.ts';
@@ -19,6 +21,9 @@ export {
   type GgufTokenizerData,
 } from './gguf-vocab.ts';
 
+/** ggml's block format version that quantized files record (general.quantization_version). */
+export const QUANTIZATION_VERSION = 2;
+
 export interface LlamaGgufOptions {
   /**
    * Storage of the matrices; general.file_type follows llama.cpp's numbering (F16 1, Q8_0 7,
@@ -26,7 +31,11 @@ export interface LlamaGgufOptions {
    * Default 'F32'.
    */
   fileType?: 'F32' | 'F16' | 'Q8_0' | 'Q4_K';
+  /** A llama.cpp quantization preset instead of one type for every matrix (wins over fileType). */
+  preset?: QuantPreset;
   name?: string;
+  /** Called after each tensor is written (progress of big models). */
+  onTensor?: (index: number, count: number, tensor: GgufTensorSpec) => void;
 }
 
 /** Hugging Face tensor name → GGUF tensor name, for every tensor of a LLaMA model. */
@@ -73,7 +82,15 @@ export function llamaGgufMetadata(
   const meta: GgufMetadata = new Map();
   meta.set('general.architecture', str('llama'));
   meta.set('general.name', str(options.name ?? 'lmlab'));
-  meta.set('general.file_type', u32({ F32: 0, F16: 1, Q8_0: 7, Q4_K: 15 }[options.fileType ?? 'F32']));
+  meta.set(
+    'general.file_type',
+    u32(
+      options.preset
+        ? PRESET_FILE_TYPE[options.preset]
+        : { F32: 0, F16: 1, Q8_0: 7, Q4_K: 15 }[options.fileType ?? 'F32'],
+    ),
+  );
+  if (options.preset) meta.set('general.quantization_version', u32(QUANTIZATION_VERSION));
   meta.set('llama.vocab_size', u32(config.vocabSize));
   meta.set('llama.context_length', u32(config.maxSeqLen));
   meta.set('llama.embedding_length', u32(config.dim));
@@ -99,20 +116,22 @@ export function exportLlamaGguf(
   checkLlamaTensors(config, tensors);
   const metadata = llamaGgufMetadata(config, tokenizer, options);
   const matrixType = options.fileType ?? 'F32';
-  const out: GgufTensorInput[] = [];
-  for (const hfName of llamaTensorShapes(config).keys()) {
-    const tensor = tensors.get(hfName) as Tensor;
-    const heads = ropeHeads(hfName, config);
-    const [rows, cols] = tensor.shape;
-    const data = heads === undefined ? tensor.data : toInterleavedRope(tensor.data, rows, cols, heads);
-    out.push({
-      name: ggufTensorName(hfName),
-      shape: tensor.shape,
-      type: tensor.shape.length === 1 ? 'F32' : matrixType,
-      data,
-    });
+  const names = [...llamaTensorShapes(config).keys()];
+  const specs: GgufTensorSpec[] = names.map((hfName) => {
+    const shape = (tensors.get(hfName) as Tensor).shape;
+    return { name: ggufTensorName(hfName), shape, type: shape.length === 1 ? 'F32' : matrixType };
+  });
+  if (options.preset) {
+    const types = planQuantization(options.preset, specs);
+    specs.forEach((spec, i) => (spec.type = types[i]));
   }
-  writeGguf(path, metadata, out);
+  const data = (i: number): Float32Array => {
+    const tensor = tensors.get(names[i]) as Tensor;
+    const heads = ropeHeads(names[i], config);
+    const [rows, cols] = tensor.shape;
+    return heads === undefined ? tensor.data : toInterleavedRope(tensor.data, rows, cols, heads);
+  };
+  writeGgufStreaming(path, metadata, specs, data, (i, spec) => options.onTensor?.(i, specs.length, spec));
 }
 
 export interface LlamaGguf {

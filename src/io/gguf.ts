@@ -4,12 +4,12 @@
 // tensor infos (name, u32 n_dims, u64 dims with the fastest-varying first, u32 ggml type, u64
 // offset into the data section), padding to the alignment, then the data.
 // Shapes cross this API in row-major order (outermost first) and are reversed on disk.
-// F32, F16 and BF16 tensor data is encoded and decoded; Q4_0, Q8_0, Q4_K, Q5_K and Q6_K are
-// decoded to float32 on read, and Q8_0 / Q4_K can be written (ggml-quants.ts); other quantized
-// types are listed with their type but refused on read. Model naming lives in gguf-llama.ts.
+// F32, F16 and BF16 tensor data is encoded and decoded; Q4_0, Q5_0, Q8_0, Q4_K, Q5_K and Q6_K
+// are decoded to float32 on read and encoded on write (ggml-quants.ts); other quantized types
+// are listed with their type but refused on read. Writing can stream one tensor at a time. Model naming lives in gguf-llama.ts.
 import { LmlabError } from '../util/errors.ts';
 import { ReadableFile, bytesOf, writeFileAtomic } from './files.ts';
-import { GGML_QUANT, QUANT_LAYOUT, dequantize, quantizeQ4_K, quantizeQ8_0 } from './ggml-quants.ts';
+import { GGML_QUANT, QUANT_LAYOUT, dequantize, quantizeAs, type QuantTypeName } from './ggml-quants.ts';
 import { decodeBf16, decodeF16 } from './half.ts';
 import { writeFloatData } from './safetensors.ts';
 import { numelOf, type FloatDtype, type Tensor } from './tensors.ts';
@@ -77,6 +77,7 @@ const GGML_TYPE_NAMES = new Map<number, string>([
   [1, 'F16'],
   [30, 'BF16'],
   [2, 'Q4_0'],
+  [6, 'Q5_0'],
   [8, 'Q8_0'],
   [12, 'Q4_K'],
   [13, 'Q5_K'],
@@ -195,22 +196,33 @@ class ByteSink {
   }
 }
 
-export interface GgufTensorInput {
+/** How a tensor is stored: a float type, or a block-quantized one encoded here (ggml-quants.ts). */
+export type GgufStorage = FloatDtype | QuantTypeName;
+
+export interface GgufTensorSpec {
   name: string;
   /** Row-major shape (a linear weight is [out, in]); written reversed as GGUF dims. */
   shape: number[];
-  /** storage type; Q8_0 and Q4_K are encoded here (rows must be whole blocks) */
-  type: FloatDtype | 'Q8_0' | 'Q4_K';
+  /** storage type; quantized types need rows of whole blocks */
+  type: GgufStorage;
+}
+
+export interface GgufTensorInput extends GgufTensorSpec {
   data: Float32Array;
 }
 
-function encodeQuant(tensor: GgufTensorInput): Uint8Array | null {
-  if (tensor.type !== 'Q8_0' && tensor.type !== 'Q4_K') return null;
-  const per = tensor.type === 'Q8_0' ? 32 : 256;
+function isQuant(type: GgufStorage): type is QuantTypeName {
+  return type in GGML_QUANT;
+}
+
+function storedBytes(tensor: GgufTensorSpec): number {
+  const numel = numelOf(tensor.shape);
+  if (!isQuant(tensor.type)) return numel * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type])!;
+  const [bytes, per] = QUANT_LAYOUT[GGML_QUANT[tensor.type]];
   const cols = tensor.shape[tensor.shape.length - 1];
   if (cols % per !== 0)
     throw new LmlabError(`GGUF: tensor ${tensor.name} rows of ${cols} are not whole ${tensor.type} blocks of ${per}`);
-  return tensor.type === 'Q8_0' ? quantizeQ8_0(tensor.data) : quantizeQ4_K(tensor.data);
+  return (numel / per) * bytes;
 }
 
 function alignUp(n: number, alignment: number): number {
@@ -228,6 +240,21 @@ function alignmentOf(metadata: GgufMetadata): number {
 
 /** Writes a GGUF v3 file atomically. Tensor data follows in the order given. */
 export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTensorInput[]): void {
+  writeGgufStreaming(path, metadata, tensors, (i) => tensors[i].data);
+}
+
+/**
+ * Writes a GGUF v3 file atomically, asking `data(i)` for tensor i's float32 values only when
+ * its turn comes, so that a model larger than memory is written one tensor at a time.
+ * `onTensor` is called after each tensor is written (for progress).
+ */
+export function writeGgufStreaming(
+  path: string,
+  metadata: GgufMetadata,
+  tensors: GgufTensorSpec[],
+  data: (i: number) => Float32Array,
+  onTensor?: (i: number, tensor: GgufTensorSpec) => void,
+): void {
   const alignment = alignmentOf(metadata);
   const header = new ByteSink();
   header.u32(MAGIC);
@@ -247,8 +274,7 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
   }
   const seen = new Set<string>();
   let offset = 0;
-  const encoded = tensors.map(encodeQuant);
-  for (const [i, tensor] of tensors.entries()) {
+  for (const tensor of tensors) {
     if (seen.has(tensor.name)) throw new LmlabError(`GGUF: duplicate tensor name ${tensor.name}`);
     seen.add(tensor.name);
     if (new TextEncoder().encode(tensor.name).length > MAX_TENSOR_NAME_BYTES) {
@@ -257,29 +283,26 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
     if (tensor.shape.length === 0 || tensor.shape.length > MAX_DIMS) {
       throw new LmlabError(`GGUF: tensor ${tensor.name} must have 1 to ${MAX_DIMS} dimensions`);
     }
-    if (numelOf(tensor.shape) !== tensor.data.length) {
-      throw new LmlabError(`GGUF: tensor ${tensor.name} data length does not match its shape`);
-    }
     header.string(tensor.name);
     header.u32(tensor.shape.length);
     for (let d = tensor.shape.length - 1; d >= 0; d--) header.u64(tensor.shape[d]);
-    const bytes = encoded[i];
-    header.u32(bytes ? GGML_QUANT[tensor.type as 'Q8_0' | 'Q4_K'] : GGML_TYPE[tensor.type as FloatDtype]);
+    header.u32(isQuant(tensor.type) ? GGML_QUANT[tensor.type] : GGML_TYPE[tensor.type]);
     header.u64(offset);
-    offset = alignUp(
-      offset + (bytes ? bytes.length : tensor.data.length * GGML_TYPE_BYTES.get(GGML_TYPE[tensor.type as FloatDtype])!),
-      alignment,
-    );
+    offset = alignUp(offset + storedBytes(tensor), alignment);
   }
   writeFileAtomic(path, (out) => {
     out.write(header.result());
     out.padTo(alignment);
     const dataStart = out.written;
     for (const [i, tensor] of tensors.entries()) {
-      const bytes = encoded[i];
-      if (bytes) out.write(bytes);
-      else writeFloatData(out, tensor.data, tensor.type as FloatDtype);
+      const values = data(i);
+      if (numelOf(tensor.shape) !== values.length) {
+        throw new LmlabError(`GGUF: tensor ${tensor.name} data length does not match its shape`);
+      }
+      if (isQuant(tensor.type)) out.write(quantizeAs(tensor.type, values));
+      else writeFloatData(out, values, tensor.type);
       out.padTo(alignment);
+      onTensor?.(i, tensor);
     }
     if (out.written - dataStart !== offset) throw new LmlabError(`GGUF: internal size mismatch writing ${path}`);
   });
@@ -509,7 +532,7 @@ export class GgufFile {
       dequantize(info.ggmlType, raw, data);
     } else {
       throw new LmlabError(
-        `${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read`,
+        `${this.path}: tensor ${name} has ggml ${info.typeName}; only F32, F16, BF16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K and Q6_K can be read`,
       );
     }
     return { shape: [...info.shape], data };

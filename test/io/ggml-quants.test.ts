@@ -1,12 +1,21 @@
 // ggml block formats: hand-built blocks decode to the values the format defines, and lmlab's
-// Q8_0 / Q4_K encoders round-trip through the decoder and a GGUF file within their step size.
+// Q4_0 / Q5_0 / Q8_0 / Q4_K / Q6_K encoders round-trip through the decoder and a GGUF file within
+// their step size; the q4_k_m plan picks llama.cpp's types, falling back on odd row lengths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GGML_QUANT, dequantize, quantizeQ4_K, quantizeQ8_0 } from '../../src/io/ggml-quants.ts';
-import { GgufFile, writeGguf } from '../../src/io/gguf.ts';
+import {
+  GGML_QUANT,
+  dequantize,
+  quantizeAs,
+  quantizeQ4_K,
+  quantizeQ8_0,
+  type QuantTypeName,
+} from '../../src/io/ggml-quants.ts';
+import { GgufFile, writeGguf, writeGgufStreaming } from '../../src/io/gguf.ts';
+import { moreBits, planQuantization } from '../../src/io/quantize-plan.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const F16 = { '1': 0x3c00, '0.5': 0x3800, '0.25': 0x3400, '2': 0x4000 } as const;
@@ -138,4 +147,104 @@ test('Q8_0 and Q4_K encoders round-trip within one step, through a GGUF file', (
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('Q5_0: x = (q − 16)·d with the fifth bit of value j at bit j of the u32', () => {
+  const b = new Uint8Array(22);
+  le16(b, 0, F16['0.5']);
+  const qh = 0xa5c3_0f81;
+  b[2] = qh & 0xff;
+  b[3] = (qh >>> 8) & 0xff;
+  b[4] = (qh >>> 16) & 0xff;
+  b[5] = qh >>> 24;
+  for (let i = 0; i < 16; i++) b[6 + i] = ((i * 5) & 0xf) | (((i * 3) & 0xf) << 4);
+  const out = new Float32Array(32);
+  dequantize(GGML_QUANT.Q5_0, b, out);
+  for (let v = 0; v < 32; v++) {
+    const nibble = v < 16 ? b[6 + v] & 0xf : b[6 + v - 16] >> 4;
+    const q = nibble | (((qh >>> v) & 1) << 4);
+    assert.equal(out[v], (q - 16) * 0.5, `value ${v}`);
+  }
+});
+
+test('Q4_0, Q5_0 and Q6_K encoders round-trip within one step, also through a streamed GGUF file', () => {
+  const rng = new Rng(9);
+  const x = Float32Array.from({ length: 1024 }, () => rng.normal() * (1 + rng.int(4)));
+  // per block, one step of the block's largest magnitude: 1/8 (Q4_0), 1/16 (Q5_0), Q6_K ≈ 1/32
+  const steps: [QuantTypeName, number, number][] = [
+    ['Q4_0', 32, 1 / 8],
+    ['Q5_0', 32, 1 / 16],
+    ['Q6_K', 256, 1 / 24],
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'lmlab-quant-'));
+  try {
+    const path = join(dir, 'q.gguf');
+    writeGgufStreaming(
+      path,
+      new Map(),
+      steps.map(([type]) => ({ name: type, shape: [4, 256], type })),
+      () => x,
+    );
+    const file = GgufFile.open(path);
+    try {
+      for (const [type, per, step] of steps) {
+        assert.equal(file.info(type).typeName, type);
+        const got = file.read(type).data;
+        const direct = new Float32Array(x.length);
+        dequantize(GGML_QUANT[type], quantizeAs(type, x), direct);
+        assert.deepEqual(got, direct);
+        let err2 = 0;
+        let sig2 = 0;
+        for (let blk = 0; blk < x.length / per; blk++) {
+          let amax = 0;
+          for (let i = 0; i < per; i++) amax = Math.max(amax, Math.abs(x[blk * per + i]));
+          for (let i = blk * per; i < (blk + 1) * per; i++) {
+            assert.ok(Math.abs(got[i] - x[i]) <= step * amax * 1.01, `${type} ${i}: ${got[i]} vs ${x[i]}`);
+            err2 += (got[i] - x[i]) ** 2;
+            sig2 += x[i] ** 2;
+          }
+        }
+        assert.ok(err2 > 0 && err2 / sig2 < step * step, `${type} relative error ${err2 / sig2}`);
+      }
+    } finally {
+      file.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("q4_k_m plan: llama.cpp's types per tensor, with its fallbacks for odd row lengths", () => {
+  assert.deepEqual(
+    Array.from({ length: 16 }, (_, i) => moreBits(i, 16)),
+    [true, true, false, false, true, false, false, true, false, false, true, false, false, true, true, true],
+  );
+  const tensors = (ffn: number, tied: boolean) => [
+    { name: 'token_embd.weight', shape: [1000, 512] },
+    ...Array.from({ length: 8 }, (_, l) => [
+      { name: `blk.${l}.attn_norm.weight`, shape: [512] },
+      { name: `blk.${l}.attn_v.weight`, shape: [128, 512] },
+      { name: `blk.${l}.ffn_down.weight`, shape: [512, ffn] },
+    ]).flat(),
+    { name: 'output_norm.weight', shape: [512] },
+    ...(tied ? [] : [{ name: 'output.weight', shape: [1000, 512] }]),
+  ];
+  const plan = planQuantization('q4_k_m', tensors(1024, false));
+  assert.equal(plan[0], 'Q4_K');
+  assert.equal(plan.at(-1), 'Q6_K');
+  assert.equal(plan.at(-2), 'F32');
+  // 8 layers: more bits for layers 0, 3, 6, 7
+  const v = [0, 1, 2, 3, 4, 5, 6, 7].map((l) => plan[2 + 3 * l]);
+  assert.deepEqual(v, ['Q6_K', 'Q4_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q4_K', 'Q6_K', 'Q6_K']);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 7].map((l) => plan[3 + 3 * l]),
+    v,
+  );
+  // rows of 1376 (not whole 256-blocks): Q4_K → Q5_0, Q6_K → Q8_0; tied embeddings play the output
+  const odd = planQuantization('q4_k_m', tensors(1376, true));
+  assert.deepEqual([odd[3], odd[6]], ['Q8_0', 'Q5_0']);
+  assert.equal(odd[0], 'Q6_K');
+  assert.equal(planQuantization('q8_0', tensors(1376, false)).at(-1), 'Q8_0');
+  assert.equal(planQuantization('q4_0', tensors(1376, false)).at(-1), 'Q6_K');
+  assert.equal(planQuantization('q4_0', [{ name: 'x.weight', shape: [4, 48] }])[0], 'F16');
 });
