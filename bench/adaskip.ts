@@ -4,7 +4,7 @@
 // statistics. The same benchmark as `lmlab adaskip bench` (src/adaskip/bench.ts).
 //   --quick (smoke size)  --shape dim=..,layers=..  --contexts 512,2048  --alphas 0.25
 //   --methods adaskip,random  --decode-tokens N  --repeats N  --calibration N
-//   --calibration-tokens N  --json
+//   --calibration-tokens N  --quant q8_0|q4_k (matrices kept quantized)  --json
 import {
   formatBenchTable,
   parseShape,
@@ -38,6 +38,8 @@ const report = runAdaSkipBench({
   seed: Number(value('--seed') ?? 1),
   chunk: Number(value('--chunk') ?? 512),
   repeats: Number(value('--repeats') ?? (quick ? 1 : 3)),
+  quant:
+    value('--quant') && value('--quant') !== 'f32' ? (value('--quant')!.toUpperCase() as 'Q8_0' | 'Q4_K') : undefined,
   log: (line) => process.stderr.write(line + '\n'),
 });
 if (json) console.log(JSON.stringify(report));

@@ -7,6 +7,7 @@ namespace lmlab {
 __attribute__((weak)) void RegisterGemm(Napi::Env env, Napi::Object exports);
 __attribute__((weak)) void RegisterElementwise(Napi::Env env, Napi::Object exports);
 __attribute__((weak)) void RegisterAttention(Napi::Env env, Napi::Object exports);
+__attribute__((weak)) void RegisterQuant(Napi::Env env, Napi::Object exports);
 }  // namespace lmlab
 
 namespace {
@@ -27,7 +28,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
-  for (lmlab::Registrar add : {lmlab::RegisterGemm, lmlab::RegisterElementwise, lmlab::RegisterAttention}) {
+  for (lmlab::Registrar add : {lmlab::RegisterGemm, lmlab::RegisterElementwise, lmlab::RegisterAttention,
+                                  lmlab::RegisterQuant}) {
     if (add) add(env, exports);
   }
   return exports;

@@ -44,6 +44,15 @@ export function fingerprintModel(model: LlamaModel): ModelFingerprint {
   const sample = new Float32Array(Math.ceil(flat.length / stride));
   for (let i = 0, j = 0; i < flat.length; i += stride, j++) sample[j] = flat[i];
   hash.update(new Uint8Array(sample.buffer));
+  // a quantized model's matrices live outside `flat`: sample their blocks too
+  for (const [name, q] of model.params.quantizedMatrices()) {
+    const bytes = q.data;
+    const step = Math.max(1, Math.floor(bytes.length / 4096));
+    const picked = new Uint8Array(Math.ceil(bytes.length / step));
+    for (let i = 0, j = 0; i < bytes.length; i += step, j++) picked[j] = bytes[i];
+    hash.update(name);
+    hash.update(picked);
+  }
   return { config: { ...model.config }, weights: hash.digest('hex').slice(0, 32) };
 }
 

@@ -172,6 +172,7 @@ export function registerAdaskipCommands(program: Command): void {
     .option('--chunk <n>', 'prefill chunk size', '512')
     .option('--seed <n>', 'weight and prompt seed', '1')
     .option('--repeats <n>', 'timed runs of every configuration, interleaved (medians reported)', '3')
+    .option('--quant <type>', 'keep the matrices quantized in memory: q8_0 or q4_k (default f32)')
     .option('--quick', `smoke size: shape ${QUICK_SHAPE}, contexts 128,256, α 0.25, 8 decode tokens, 1 repeat`)
     .option('--json', 'print the report as JSON')
     .action(
@@ -186,9 +187,13 @@ export function registerAdaskipCommands(program: Command): void {
         chunk: string;
         seed: string;
         repeats: string;
+        quant?: string;
         quick?: boolean;
         json?: boolean;
       }) => {
+        const quant = f.quant === undefined || f.quant === 'f32' ? undefined : f.quant.toUpperCase();
+        if (quant !== undefined && quant !== 'Q8_0' && quant !== 'Q4_K')
+          throw new LmlabError(`--quant must be f32, q8_0 or q4_k, got ${f.quant}`);
         const quick = Boolean(f.quick);
         const config = parseShape(f.shape ?? '', quick ? QUICK_SHAPE : REFERENCE_SHAPE);
         const alphas = quick && f.alphas === '0.125,0.25,0.375' ? [0.25] : numberList('--alphas', f.alphas);
@@ -208,6 +213,7 @@ export function registerAdaskipCommands(program: Command): void {
           seed: integer('--seed', f.seed, 0),
           chunk: integer('--chunk', f.chunk, 1),
           repeats: quick && f.repeats === '3' ? 1 : integer('--repeats', f.repeats, 1),
+          quant,
           log: (line) => process.stderr.write(line + '\n'),
         });
         if (f.json) console.log(JSON.stringify(report));

@@ -65,6 +65,40 @@ export interface Kernels {
    */
   gemv(n: number, k: number, w: Float32Array, ldw: number, x: Float32Array, beta: number, y: Float32Array): void;
 
+  // ---- products with block-quantized weights (GGUF Q8_0, Q4_0, Q4_K, Q6_K; src/engine/quant.ts)
+  // W is `rows` rows of `cols` values (a multiple of the type's block), stored as the file's
+  // blocks. Each row of x is first quantized to 8-bit blocks of 32: d = max|x|/127 (float32),
+  // q = round-half-even(x·(1/d)) (0 when d = 0). A weight sub-block of 32 decodes to integers w
+  // with scales s_lo (values 0..15), s_hi (16..31) and an offset `min` (see
+  // native/quant_blocks.h), and W[r]·x is defined as
+  //   Σ_blocks d · ( s_lo·Σ_{i<16} w_i·q_i + s_hi·Σ_{i≥16} w_i·q_i − min·Σ_i q_i )
+  // (integer sums exact; the float sum's order is the implementation's).
+  /** y[rows] = beta·y + W·x (decode). */
+  quantGemv(
+    type: number,
+    rows: number,
+    cols: number,
+    w: Uint8Array,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): void;
+  /** y[m, ldy≥rows] = beta·y + x[m, ldx≥cols] · Wᵀ (prefill). */
+  quantGemm(
+    type: number,
+    m: number,
+    rows: number,
+    cols: number,
+    w: Uint8Array,
+    x: Float32Array,
+    ldx: number,
+    beta: number,
+    y: Float32Array,
+    ldy: number,
+  ): void;
+  /** out[count, cols] = rows first..first+count−1 of W as float32 (ggml's dequantization). */
+  quantDequantRows(type: number, cols: number, w: Uint8Array, first: number, count: number, out: Float32Array): void;
+
   // ---- elementwise (length n, contiguous) --------------------------------------------------
   /** out = a + b (out may alias a or b) */
   add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;

@@ -65,6 +65,10 @@ export function createNativeKernels(): Kernels {
         g.strideC ?? 0,
       ),
     gemv: (n, k, w, ldw, x, beta, y) => void a.gemv(n, k, w, ldw, x, beta, y),
+    quantGemv: (type, rows, cols, w, x, beta, y) => void a.quantGemv(type, rows, cols, w, x, beta, y),
+    quantGemm: (type, m, rows, cols, w, x, ldx, beta, y, ldy) =>
+      void a.quantGemm(type, m, rows, cols, w, x, ldx, beta, y, ldy),
+    quantDequantRows: (type, cols, w, first, count, out) => void a.quantDequantRows(type, cols, w, first, count, out),
     add: (n, x, y, out) => void a.add(n, x, y, out),
     mul: (n, x, y, out) => void a.mul(n, x, y, out),
     scale: (n, x, s, out) => void a.scale(n, x, s, out),

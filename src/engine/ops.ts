@@ -3,7 +3,11 @@
 // wrong call is a clear error, never a crash. Ops write into caller-owned outputs: nothing here
 // allocates, which keeps the training and decode loops allocation-free.
 import { kernels } from './backend.ts';
+import { QuantMatrix } from './quant.ts';
 import { ShapeError, Tensor, expectInts, expectShape, shapeString } from './tensor.ts';
+
+/** A weight matrix [out, in]: float32, or GGUF block-quantized bytes (inference only). */
+export type Matrix = Tensor | QuantMatrix;
 
 function dims2(op: string, what: string, t: Tensor): [number, number] {
   if (t.rank !== 2) throw new ShapeError(`${op}: ${what} must be 2-D, got ${shapeString(t.shape)}`);
@@ -25,15 +29,21 @@ function sameSize(op: string, tensors: Record<string, Tensor>): number {
 // ---- linear layers (weights stored [out, in], as in Hugging Face checkpoints) ----------------
 
 /** y[N, out] = x[N, in] · w[out, in]ᵀ (+ y when accumulate). One row routes to GEMV. */
-export function linear(x: Tensor, w: Tensor, y: Tensor, accumulate = false): void {
+export function linear(x: Tensor, w: Matrix, y: Tensor, accumulate = false): void {
   const [n, inF] = dims2('linear', 'x', x);
-  const [outF, inW] = dims2('linear', 'weight', w);
+  const [outF, inW] = w instanceof QuantMatrix ? w.shape : dims2('linear', 'weight', w);
   if (inW !== inF) {
     throw new ShapeError(
       `linear: x ${shapeString(x.shape)} does not match weight ${shapeString(w.shape)} (inner dims ${inF} vs ${inW})`,
     );
   }
   expectShape('linear', 'output', y, [n, outF]);
+  if (w instanceof QuantMatrix) {
+    const beta = accumulate ? 1 : 0;
+    if (n === 1) kernels().quantGemv(w.type, outF, inF, w.data, x.data, beta, y.data);
+    else kernels().quantGemm(w.type, n, outF, inF, w.data, x.data, inF, beta, y.data, outF);
+    return;
+  }
   if (n === 1) {
     kernels().gemv(outF, inF, w.data, inF, x.data, accumulate ? 1 : 0, y.data);
     return;
@@ -195,10 +205,18 @@ export function softmax(x: Tensor, out: Tensor): void {
 
 // ---- embedding and loss -----------------------------------------------------------------------
 
-export function embedding(table: Tensor, ids: Int32Array, out: Tensor): void {
-  const [vocab, dim] = dims2('embedding', 'table', table);
+export function embedding(table: Matrix, ids: Int32Array, out: Tensor): void {
+  const [vocab, dim] = table instanceof QuantMatrix ? table.shape : dims2('embedding', 'table', table);
   expectShape('embedding', 'output', out, [ids.length, dim]);
   expectInts('embedding', 'ids', ids, ids.length);
+  if (table instanceof QuantMatrix) {
+    // one row of a quantized table dequantized per token
+    for (let t = 0; t < ids.length; t++) {
+      if (!(ids[t] >= 0 && ids[t] < vocab)) throw new ShapeError(`embedding: id ${ids[t]} outside vocabulary ${vocab}`);
+      kernels().quantDequantRows(table.type, dim, table.data, ids[t], 1, out.data.subarray(t * dim, (t + 1) * dim));
+    }
+    return;
+  }
   kernels().embedding(ids.length, dim, vocab, table.data, ids, out.data);
 }
 

@@ -514,6 +514,14 @@ export class GgufFile {
     return info;
   }
 
+  /** The tensor's stored bytes as they are in the file (block-quantized types kept as blocks). */
+  readRaw(name: string): Uint8Array {
+    const info = this.info(name);
+    const raw = new Uint8Array(info.byteLength);
+    this.file.readAt(raw, info.offset, `tensor ${name}`);
+    return raw;
+  }
+
   /** Reads one tensor (F32, F16, BF16 or a block-quantized type) as float32, row-major shape. */
   read(name: string): Tensor {
     const info = this.info(name);

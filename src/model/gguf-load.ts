@@ -8,10 +8,15 @@
 //
 // The vocabulary stored in the file (byte-level BPE "gpt2" or SentencePiece "llama") becomes the
 // tokenizer, through the tokenizer module's GGUF reader. Not here: GGUF export.
+//
+// Matrices stored as Q8_0, Q4_0, Q4_K or Q6_K stay in their blocks (QuantMatrix, run by the
+// quantized kernels), so a quantized model takes about its file's size in memory; other block
+// types (Q5_K, ...) are dequantized to float32. Such a model is for inference only.
 import { LmlabError } from '../util/errors.ts';
 import { GgufFile, type GgufValue } from '../io/gguf.ts';
 import { fromInterleavedRope } from '../io/rope-permute.ts';
 import type { NamedTensors } from '../io/tensors.ts';
+import { QuantMatrix, isKernelQuantType } from '../engine/quant.ts';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { tokenizerFromGguf } from '../tokenizer/gguf.ts';
 import { headDim } from './config.ts';
@@ -70,7 +75,28 @@ function hfName(ggufName: string, arch: string): string | null {
   return `model.layers.${m[1]}.${suffix}`;
 }
 
-/** Loads a .gguf model file (every tensor decoded to float32) with its tokenizer. */
+/**
+ * Rows of a quantized Q or K matrix from llama.cpp's interleaved RoPE order to rotate-half order
+ * (the row permutation of io/rope-permute.ts, on whole rows of blocks).
+ */
+function interleavedRowsToHalves(raw: Uint8Array, rowBytes: number, rows: number, heads: number): Uint8Array {
+  const headSize = rows / heads;
+  if (!Number.isInteger(headSize) || headSize % 2 !== 0)
+    throw new LmlabError(`RoPE permutation: ${rows} rows do not split into ${heads} heads of even size`);
+  const half = headSize / 2;
+  const out = new Uint8Array(raw.length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const from = (h * headSize + 2 * i + j) * rowBytes;
+        out.set(raw.subarray(from, from + rowBytes), (h * headSize + j * half + i) * rowBytes);
+      }
+    }
+  }
+  return out;
+}
+
+/** Loads a .gguf model file with its tokenizer (quantized matrices kept quantized, see above). */
 export function loadGguf(path: string, options: { requireTokenizer?: boolean } = {}): LoadedModel {
   const file = GgufFile.open(path);
   try {
@@ -161,11 +187,34 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
     }
     const layout = new Map(hfTensorLayout(config, architecture).map((t) => [t.name, t]));
     const tensors: NamedTensors = new Map();
+    const quantized = new Map<string, QuantMatrix>();
     for (const info of file.tensors) {
       if (info.name === 'rope_freqs.weight') continue;
       const name = hfName(info.name, arch);
       const spec = name ? layout.get(name) : undefined;
       if (!name || !spec) throw new LmlabError(`${path}: unsupported tensor ${info.name} for architecture ${arch}`);
+      if (
+        isKernelQuantType(info.ggmlType) &&
+        spec.shape.length === 2 &&
+        spec.targets.length === 1 &&
+        spec.targets[0] === name &&
+        info.shape.length === 2 &&
+        info.shape[0] === spec.shape[0] &&
+        info.shape[1] === spec.shape[1]
+      ) {
+        let raw = file.readRaw(info.name);
+        const q = new QuantMatrix(info.ggmlType, spec.shape[0], spec.shape[1], raw);
+        if (arch === 'llama' && /\.self_attn\.[qk]_proj\.weight$/.test(name)) {
+          raw = interleavedRowsToHalves(
+            raw,
+            q.rowBytes,
+            spec.shape[0],
+            name.includes('q_proj') ? config.heads : config.kvHeads,
+          );
+        }
+        quantized.set(name, new QuantMatrix(info.ggmlType, spec.shape[0], spec.shape[1], raw));
+        continue;
+      }
       const t = file.read(info.name);
       if (t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
         throw new LmlabError(
@@ -183,7 +232,7 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
       }
       tensors.set(name, { shape: spec.shape, data: t.data });
     }
-    const model = new LlamaModel(config, paramsFromHfTensors(config, architecture, tensors, path, false));
+    const model = new LlamaModel(config, paramsFromHfTensors(config, architecture, tensors, path, false, quantized));
     if (headDim(config) !== hd) throw new LmlabError(`${path}: head size ${hd} does not match the resolved shape`);
     // a vocabulary the tokenizer cannot run (e.g. without all 256 byte tokens) leaves the model
     // usable on token ids; commands that need text then say there is no tokenizer

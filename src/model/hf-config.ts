@@ -8,6 +8,7 @@
 // Also the family's checkpoint layout: the tensor names and shapes it stores, and how they map
 // onto lmlab's parameters (fused Phi-3 projections split, Gemma's 1 + w norms folded).
 // Not here: reading files (src/io), the computation (layer.ts).
+import type { QuantMatrix } from '../engine/quant.ts';
 import { LmlabError } from '../util/errors.ts';
 import type { Architecture, Family, RopeScaling, RopeSpec } from './architecture.ts';
 import { type LlamaConfig, headDim, parseLlamaConfig } from './config.ts';
@@ -361,9 +362,11 @@ export function paramsFromHfTensors(
   stored: Map<string, { shape: readonly number[]; data: Float32Array }>,
   where = 'checkpoint',
   foldUnitOffset = true,
+  quantized?: ReadonlyMap<string, QuantMatrix>,
 ): ParameterSet {
-  const params = new ParameterSet(config, undefined, arch);
+  const params = new ParameterSet(config, undefined, arch, quantized);
   for (const t of hfTensorLayout(config, arch)) {
+    if (quantized?.has(t.name)) continue;
     const value = stored.get(t.name);
     if (!value) throw new LmlabError(`${where}: missing tensor ${t.name}`);
     let offset = 0;

@@ -11,6 +11,7 @@
 // Sublayer hooks see the residual before and after each sublayer; the caller decides whether a
 // layer without a KV cache is skipped regardless of the plan. Nothing here allocates.
 import * as ops from '../engine/ops.ts';
+import type { Matrix } from '../engine/ops.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { type Architecture, type RopeSpec, plainRope, ropeFrequencies } from './architecture.ts';
 import { type LlamaConfig, headDim } from './config.ts';
@@ -20,13 +21,16 @@ import type { ParameterSet } from './params.ts';
 /** One layer's weights, looked up once (no name lookups in the hot loop). */
 export interface LayerWeights {
   inputNorm: Tensor;
-  q: Tensor;
-  k: Tensor;
-  v: Tensor;
-  o: Tensor;
-  /** [Wq; Wk; Wv] and [Wgate; Wup] as one matrix each (views, no copy) for the GEMV path */
-  qkv: Tensor;
-  gateUp: Tensor;
+  q: Matrix;
+  k: Matrix;
+  v: Matrix;
+  o: Matrix;
+  /**
+   * [Wq; Wk; Wv] and [Wgate; Wup] as one matrix each for the GEMV path (float32: views, no
+   * copy; quantized: rows concatenated once; null when the parts are quantized differently)
+   */
+  qkv: Matrix | null;
+  gateUp: Matrix | null;
   qBias: Tensor | null;
   kBias: Tensor | null;
   vBias: Tensor | null;
@@ -35,9 +39,9 @@ export interface LayerWeights {
   kNorm: Tensor | null;
   postAttnNorm: Tensor | null;
   ffnNorm: Tensor;
-  gate: Tensor;
-  up: Tensor;
-  down: Tensor;
+  gate: Matrix;
+  up: Matrix;
+  down: Matrix;
   gateBias: Tensor | null;
   upBias: Tensor | null;
   downBias: Tensor | null;
@@ -47,9 +51,9 @@ export interface LayerWeights {
 /** The model as the layer body sees it: shape, architecture, weights by layer, RoPE tables. */
 export class ModelWeights {
   readonly layers: LayerWeights[] = [];
-  readonly embed: Tensor;
+  readonly embed: Matrix;
   readonly finalNorm: Tensor;
-  readonly head: Tensor;
+  readonly head: Matrix;
   readonly hd: number;
   readonly ropeGlobal: RopeTable;
   readonly ropeLocal: RopeTable;
@@ -64,12 +68,12 @@ export class ModelWeights {
       const name = (s: string) => `model.layers.${l}.${s}`;
       this.layers.push({
         inputNorm: p.layer(l, 'input_layernorm.weight'),
-        q: p.layer(l, 'self_attn.q_proj.weight'),
-        k: p.layer(l, 'self_attn.k_proj.weight'),
-        v: p.layer(l, 'self_attn.v_proj.weight'),
-        o: p.layer(l, 'self_attn.o_proj.weight'),
-        qkv: p.stacked(['q_proj', 'k_proj', 'v_proj'].map((m) => name(`self_attn.${m}.weight`))),
-        gateUp: p.stacked(['gate_proj', 'up_proj'].map((m) => name(`mlp.${m}.weight`))),
+        q: p.matrix(name('self_attn.q_proj.weight')),
+        k: p.matrix(name('self_attn.k_proj.weight')),
+        v: p.matrix(name('self_attn.v_proj.weight')),
+        o: p.matrix(name('self_attn.o_proj.weight')),
+        qkv: p.stackedMatrix(['q_proj', 'k_proj', 'v_proj'].map((m) => name(`self_attn.${m}.weight`))),
+        gateUp: p.stackedMatrix(['gate_proj', 'up_proj'].map((m) => name(`mlp.${m}.weight`))),
         qBias: opt(l, 'self_attn.q_proj.bias'),
         kBias: opt(l, 'self_attn.k_proj.bias'),
         vBias: opt(l, 'self_attn.v_proj.bias'),
@@ -78,18 +82,18 @@ export class ModelWeights {
         kNorm: opt(l, 'self_attn.k_norm.weight'),
         postAttnNorm: opt(l, 'post_attn_output_norm.weight'),
         ffnNorm: p.layer(l, 'post_attention_layernorm.weight'),
-        gate: p.layer(l, 'mlp.gate_proj.weight'),
-        up: p.layer(l, 'mlp.up_proj.weight'),
-        down: p.layer(l, 'mlp.down_proj.weight'),
+        gate: p.matrix(name('mlp.gate_proj.weight')),
+        up: p.matrix(name('mlp.up_proj.weight')),
+        down: p.matrix(name('mlp.down_proj.weight')),
         gateBias: opt(l, 'mlp.gate_proj.bias'),
         upBias: opt(l, 'mlp.up_proj.bias'),
         downBias: opt(l, 'mlp.down_proj.bias'),
         postFfnNorm: opt(l, 'post_ffn_output_norm.weight'),
       });
     }
-    this.embed = p.get('model.embed_tokens.weight');
+    this.embed = p.matrix('model.embed_tokens.weight');
     this.finalNorm = p.get('model.norm.weight');
-    this.head = p.get('lm_head.weight');
+    this.head = p.matrix('lm_head.weight');
     this.hd = headDim(config);
     this.ropeGlobal = new RopeTable(arch, arch.rope, this.hd);
     this.ropeLocal = new RopeTable(arch, arch.ropeLocal, this.hd);
@@ -225,7 +229,7 @@ function activate(arch: Architecture, gate: Tensor, up: Tensor, out: Tensor): vo
 
 /** y = x + b, or y += b when folded (y already holds x); b optionally normed first. */
 function residualBranch(
-  w: Tensor,
+  w: Matrix,
   bias: Tensor | null,
   postNorm: Tensor | null,
   eps: number,
@@ -270,7 +274,7 @@ export function layerForward(
     const k = att.keys(l);
     const v = att.values(l);
     ops.rmsnorm(buf.x, w.inputNorm, eps, buf.normedAttn, buf.rstdAttn);
-    if (buf.qkv) {
+    if (buf.qkv && w.qkv) {
       ops.linear(buf.normedAttn, w.qkv, buf.qkv);
     } else {
       ops.linear(buf.normedAttn, w.q, buf.q);
@@ -300,7 +304,7 @@ export function layerForward(
     ops.scale(buf.mid, skipFfn, buf.out);
   } else {
     ops.rmsnorm(buf.mid, w.ffnNorm, eps, buf.normedFfn, buf.rstdFfn);
-    if (buf.gateUp) {
+    if (buf.gateUp && w.gateUp) {
       ops.linear(buf.normedFfn, w.gateUp, buf.gateUp);
     } else {
       ops.linear(buf.normedFfn, w.gate, buf.gate);

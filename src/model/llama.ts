@@ -278,6 +278,8 @@ export class LlamaModel {
 
   /** Backward from the logits' gradient that forward(…, dlogitsScale) left in ws.logits. */
   backward(ws: TrainingWorkspace, batch: TrainingBatch, grads: ParameterSet): void {
+    if (this.params.quantized)
+      throw new LmlabError('training is not supported on a quantized model; load an F32/F16/BF16 model');
     if (!this.arch.trainable)
       throw new LmlabError(
         `training is not supported for the ${this.arch.family} architecture with these settings (training covers Llama, Mistral without a binding window and Qwen2, with standard RoPE, biases allowed)`,

@@ -1,7 +1,12 @@
 // Model parameters as named views into ONE flat Float32Array (Hugging Face LLaMA names), so that
 // the optimiser, gradient norm and checkpoint code work on a single buffer, while the model code
 // reads a tensor by name. Gradients and optimiser moments use the same layout.
+// A set loaded from a quantized GGUF keeps some matrices as QuantMatrix (their GGUF blocks) and
+// gives them no room in `flat`; such a set serves inference only (get() of one of them, like(),
+// and so training and saving, refuse with an LmlabError).
 import { LmlabError } from '../util/errors.ts';
+import type { Matrix } from '../engine/ops.ts';
+import { QuantMatrix, quantTypeName } from '../engine/quant.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { Rng } from '../util/rng.ts';
 import { type Architecture, llamaArchitecture } from './architecture.ts';
@@ -67,7 +72,8 @@ export class ParameterSet {
   readonly flat: Float32Array;
   readonly specs: ParameterSpec[];
   private readonly byName = new Map<string, Tensor>();
-  /** [offset, length] of each spec in `flat`, in spec order */
+  private readonly quant = new Map<string, QuantMatrix>();
+  /** [offset, length] of each spec in `flat`, in spec order (length 0 for a quantized matrix) */
   readonly ranges: Array<[number, number]> = [];
 
   readonly arch: Architecture;
@@ -76,32 +82,76 @@ export class ParameterSet {
     readonly config: LlamaConfig,
     flat?: Float32Array,
     arch?: Architecture,
+    quantized?: ReadonlyMap<string, QuantMatrix>,
   ) {
     this.arch = arch ?? llamaArchitecture(config);
     this.specs = parameterSpecs(config, this.arch);
-    const total = this.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    for (const [name, q] of quantized ?? []) {
+      const spec = this.specs.find((s) => s.name === name);
+      if (!spec || spec.shape.length !== 2 || spec.shape[0] !== q.rows || spec.shape[1] !== q.cols)
+        throw new Error(`parameters: quantized ${name} [${q.shape.join(', ')}] does not match the config`);
+      this.quant.set(name, q);
+    }
+    const sizeOf = (s: ParameterSpec) => (this.quant.has(s.name) ? 0 : s.shape.reduce((a, b) => a * b, 1));
+    const total = this.specs.reduce((n, s) => n + sizeOf(s), 0);
     if (flat && flat.length !== total)
       throw new Error(`parameters: expected ${total} values for this config, got ${flat.length}`);
     this.flat = flat ?? new Float32Array(total);
     let offset = 0;
     for (const spec of this.specs) {
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      this.byName.set(spec.name, new Tensor(this.flat.subarray(offset, offset + size), spec.shape));
+      const size = sizeOf(spec);
+      if (!this.quant.has(spec.name))
+        this.byName.set(spec.name, new Tensor(this.flat.subarray(offset, offset + size), spec.shape));
       this.ranges.push([offset, size]);
       offset += size;
     }
     // A tied head reads the embedding table under its own name.
-    if (config.tieEmbeddings) this.byName.set('lm_head.weight', this.byName.get('model.embed_tokens.weight')!);
+    if (config.tieEmbeddings) {
+      const embed = 'model.embed_tokens.weight';
+      if (this.quant.has(embed)) this.quant.set('lm_head.weight', this.quant.get(embed)!);
+      else this.byName.set('lm_head.weight', this.byName.get(embed)!);
+    }
+  }
+
+  /** Whether any matrix is kept quantized (inference only). */
+  get quantized(): boolean {
+    return this.quant.size > 0;
+  }
+
+  /** Bytes of weights held: float32 values plus quantized blocks (a tied head counted once). */
+  weightBytes(): number {
+    let bytes = this.flat.byteLength;
+    for (const [name, q] of this.quant)
+      if (!(name === 'lm_head.weight' && this.config.tieEmbeddings)) bytes += q.byteLength;
+    return bytes;
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.byName.has(name) || this.quant.has(name);
   }
 
+  /** A float32 tensor; a quantized matrix is refused (use matrix()). */
   get(name: string): Tensor {
     const t = this.byName.get(name);
-    if (!t) throw new Error(`parameters: no tensor named ${name}`);
+    if (!t) {
+      const q = this.quant.get(name);
+      if (q)
+        throw new LmlabError(
+          `${name} is kept quantized (${quantTypeName(q.type)}): this needs float32 weights (training and saving a quantized model are not supported; load an F32/F16 model)`,
+        );
+      throw new Error(`parameters: no tensor named ${name}`);
+    }
     return t;
+  }
+
+  /** A weight matrix as stored: float32 or quantized. */
+  matrix(name: string): Matrix {
+    return this.quant.get(name) ?? this.get(name);
+  }
+
+  /** The quantized matrices by name. */
+  quantizedMatrices(): ReadonlyMap<string, QuantMatrix> {
+    return this.quant;
   }
 
   layer(l: number, suffix: string): Tensor {
@@ -127,8 +177,24 @@ export class ParameterSet {
     return new Tensor(new Float32Array(first.buffer, first.byteOffset, rows * cols), [rows, cols]);
   }
 
+  /**
+   * The matrices as one stacked matrix for the fused decode GEMV: a view for float32 weights, a
+   * copy made once for quantized ones of one type; null when they cannot be stacked (quantized
+   * in different types, or mixed).
+   */
+  stackedMatrix(names: string[]): Matrix | null {
+    const quant = names.map((n) => this.quant.get(n));
+    if (quant.every((q) => q === undefined)) return this.stacked(names);
+    if (quant.some((q) => q === undefined)) return null;
+    return QuantMatrix.stack(quant as QuantMatrix[]);
+  }
+
   /** A zero-filled set with the same layout (gradients, optimiser moments). */
   like(): ParameterSet {
+    if (this.quantized)
+      throw new LmlabError(
+        'training is not supported on a quantized model (its matrices are kept in GGUF blocks); load an F32/F16/BF16 model',
+      );
     return new ParameterSet(this.config, undefined, this.arch);
   }
 

@@ -14,6 +14,7 @@ import { LmlabError } from '../../util/errors.ts';
 import { describeConfig, parseLlamaConfig, type LlamaConfig } from '../../model/config.ts';
 import { InferenceSession } from '../../model/inference.ts';
 import { LlamaModel } from '../../model/llama.ts';
+import { type InMemoryQuant, quantizeParams } from '../../model/quantize.ts';
 import { createAdaSkipHooks } from '../controller.ts';
 import { measureSublayerTimes, timeShare } from '../cost.ts';
 import { selectSkipSet, type SkipMethod } from '../plan.ts';
@@ -74,6 +75,8 @@ export interface BenchOptions {
   chunk: number;
   /** timed runs of every configuration (medians are reported) */
   repeats: number;
+  /** keep the random model's matrices quantized in memory (Q8_0 or Q4_K blocks) */
+  quant?: InMemoryQuant;
   log: (line: string) => void;
 }
 
@@ -228,9 +231,10 @@ export function runAdaSkipBench(o: BenchOptions): BenchReport {
   ];
   for (const [name, n] of counts)
     if (!Number.isInteger(n) || n < 1) throw new LmlabError(`${name} must be a whole number ≥ 1, got ${n}`);
-  const model = LlamaModel.initialised(c, o.seed);
+  const random = LlamaModel.initialised(c, o.seed);
+  const model = o.quant ? new LlamaModel(c, quantizeParams(random.params, o.quant)) : random;
   const rng = new Rng(o.seed + 1);
-  o.log(`model: ${describeConfig(c)} (random weights, seed ${o.seed})`);
+  o.log(`model: ${describeConfig(c)} (random weights, seed ${o.seed}${o.quant ? `, ${o.quant} in memory` : ''})`);
   const { profile, collection } = calibrateTimed(model, o, rng);
   o.log(
     `calibration: ${o.calibrationRequests} requests × ${Math.min(o.calibrationLength, c.maxSeqLen)} tokens; statistics collection: ${(collection.observerShare * 100).toFixed(2)}% of prefill time spent in the observer; wall clock ${collection.collectingMs.toFixed(0)} vs ${collection.plainMs.toFixed(0)} ms without (${(collection.overhead * 100).toFixed(1)}%)`,

@@ -10,7 +10,15 @@ import { ropeReference } from './rope.ts';
 
 type ElementwiseKernels = Omit<
   Kernels,
-  'name' | 'gemm' | 'gemv' | 'attentionForward' | 'attentionBackward' | 'attentionCached'
+  | 'name'
+  | 'gemm'
+  | 'gemv'
+  | 'attentionForward'
+  | 'attentionBackward'
+  | 'attentionCached'
+  | 'quantGemv'
+  | 'quantGemm'
+  | 'quantDequantRows'
 >;
 
 function sigmoid(x: number): number {
