@@ -10,7 +10,15 @@ import { ropeReference } from './rope.ts';
 
 type ElementwiseKernels = Omit<
   Kernels,
-  'name' | 'gemm' | 'gemv' | 'attentionForward' | 'attentionBackward' | 'attentionCached'
+  | 'name'
+  | 'gemm'
+  | 'gemv'
+  | 'attentionForward'
+  | 'attentionBackward'
+  | 'attentionCached'
+  | 'attentionCachedF16'
+  | 'f32ToF16'
+  | 'f16ToF32'
 >;
 
 function sigmoid(x: number): number {

@@ -5,7 +5,8 @@ import type { Kernels } from '../kernels.ts';
 import { gemmReference } from './gemm.ts';
 import { elementwiseReference } from './elementwise.ts';
 import { attentionReference } from './attention.ts';
+import { halfReference } from './half.ts';
 
 export function createReferenceKernels(): Kernels {
-  return { name: 'reference', ...gemmReference, ...elementwiseReference, ...attentionReference };
+  return { name: 'reference', ...gemmReference, ...elementwiseReference, ...attentionReference, ...halfReference };
 }
