@@ -7,7 +7,9 @@
 // prefills the 8192-token prompt is measured in a child process of its own.
 //
 //   npm run bench:infer [-- [--json] [--model DIR] [--reps N] [--decode N] [--contexts 512,2048]
-//                          [--no-peer] [--no-rss]]
+//                          [--no-peer] [--no-rss] [--kv f32|f16]]
+//
+// --kv sets the KV cache precision of both engines (f32 by default; f16 is llama.cpp's default).
 //
 // Ours and llama.cpp alternate run by run (which one goes first alternates too) and each figure
 // is the median over repetitions: the machine is shared and load moves during a run. Both sides
@@ -18,7 +20,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeInfo } from '../src/engine/native.ts';
-import { InferenceSession } from '../src/model/inference.ts';
+import { InferenceSession, type KvCachePrecision, parseKvCache } from '../src/model/inference.ts';
 import { readBandwidth } from './llama-cpp/bandwidth.ts';
 import { type BenchModel, exportReference, exportTrained, promptTokens, referenceModel } from './llama-cpp/models.ts';
 import { LlamaCppPeer, PEER_SETUP_HINT, peerInstalled } from './llama-cpp/peer-client.ts';
@@ -32,6 +34,7 @@ interface Options {
   contexts: number[];
   peer: boolean;
   rss: boolean;
+  kv: KvCachePrecision;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -44,6 +47,7 @@ function parseArgs(argv: string[]): Options {
     contexts: [512, 2048, 8192],
     peer: true,
     rss: true,
+    kv: 'f32',
   };
   const number = (flag: string, text: string | undefined, min: number, max: number): number => {
     const v = Number(text);
@@ -60,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--reps') o.reps = number(a, argv[++i], 1, 20);
     else if (a === '--long-reps') o.longReps = number(a, argv[++i], 1, 10);
     else if (a === '--decode') o.decode = number(a, argv[++i], 2, 1024);
+    else if (a === '--kv') o.kv = parseKvCache(argv[++i] ?? '');
     else if (a === '--contexts') o.contexts = (argv[++i] ?? '').split(',').map((t) => number(a, t, 1, 8192));
     else throw new Error(`unknown argument ${a} (see the header of bench/infer.ts)`);
   }
@@ -107,9 +112,9 @@ async function runPeer(peer: LlamaCppPeer, prompt: Int32Array, n: number): Promi
 }
 
 /** Bytes a decode step at context `ctx` must read: every matrix but the embedding table, the KV cache. */
-function decodeBytes(m: BenchModel, ctx: number): number {
+function decodeBytes(m: BenchModel, ctx: number, kvBytes: number): number {
   const c = m.model.config;
-  const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * 4;
+  const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * kvBytes;
   return (m.model.params.flat.length - c.vocabSize * c.dim) * 4 + kv;
 }
 
@@ -142,8 +147,9 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
     throw new Error(`${m.name}: context ${maxCtx} exceeds the model's maximum of ${m.model.config.maxSeqLen}`);
   }
   let peer: LlamaCppPeer | null = null;
-  if (o.peer && peerInstalled()) peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism());
-  const session = new InferenceSession(m.model, { chunk: 512 });
+  if (o.peer && peerInstalled())
+    peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism(), undefined, o.kv);
+  const session = new InferenceSession(m.model, { chunk: 512, kvCache: o.kv });
   const rows: Row[] = [];
   try {
     for (const ctx of o.contexts) {
@@ -161,7 +167,7 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
       const tps = median(ours.map((x) => x.decodeTps));
       const peerTtft = peer ? median(theirs.map((x) => x.ttftMs)) : null;
       const peerTps = peer ? median(theirs.map((x) => x.decodeTps)) : null;
-      const stepBytes = decodeBytes(m, ctx + o.decode / 2);
+      const stepBytes = decodeBytes(m, ctx + o.decode / 2, o.kv === 'f16' ? 2 : 4);
       const roof = (bandwidth * 1e9) / stepBytes;
       const cacheResident = stepBytes < CACHE_RESIDENT_BYTES;
       const same = peer ? ours[0].tokens.filter((t, i) => t === theirs[0].tokens[i]).length : null;
@@ -203,9 +209,9 @@ async function benchModel(m: BenchModel, o: Options, bandwidth: number, say: (s:
 }
 
 /** Child mode: one 8192-token prefill of the reference shape, then report this process's peak RSS. */
-function rssProbe(ctx: number): void {
+function rssProbe(ctx: number, kv: KvCachePrecision): void {
   const model = referenceModel(1, 1, ctx + 8);
-  const session = new InferenceSession(model, { chunk: 512 });
+  const session = new InferenceSession(model, { chunk: 512, kvCache: kv });
   const start = performance.now();
   session.prefill(promptTokens(ctx, model.config.vocabSize, ctx));
   const ms = performance.now() - start;
@@ -215,9 +221,12 @@ function rssProbe(ctx: number): void {
   );
 }
 
-function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: number; kv: number } {
+function measureRss(
+  ctx: number,
+  kv: KvCachePrecision,
+): { ms: number; maxRssBytes: number; weights: number; kv: number } {
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx)], {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx), kv], {
     encoding: 'utf8',
     timeout: 900_000,
     env: process.env,
@@ -228,7 +237,8 @@ function measureRss(ctx: number): { ms: number; maxRssBytes: number; weights: nu
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]));
+  if (process.argv[2] === '--rss-probe')
+    return rssProbe(Number(process.argv[3]), parseKvCache(process.argv[4] ?? 'f32'));
   const o = parseArgs(process.argv.slice(2));
   const say = (s: string): void => {
     if (!o.json) console.log(s);
@@ -266,9 +276,9 @@ async function main(): Promise<void> {
       const c = m.model.config;
       say(
         `\n${m.name}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads, FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
-          `${((m.model.params.flat.length * 4) / 1e6).toFixed(0)} MB F32; decode ${o.decode} greedy tokens after each prompt`,
+          `${((m.model.params.flat.length * 4) / 1e6).toFixed(0)} MB F32; ${o.kv.toUpperCase()} KV cache (both engines); decode ${o.decode} greedy tokens after each prompt`,
       );
-      for (const row of await benchModel(m, o, bandwidth, say)) emit(row);
+      for (const row of await benchModel(m, o, bandwidth, say)) emit({ ...row, kv: o.kv });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -276,7 +286,7 @@ async function main(): Promise<void> {
 
   if (o.rss) {
     const ctx = Math.max(...o.contexts);
-    const r = measureRss(ctx);
+    const r = measureRss(ctx, o.kv);
     say(
       `\npeak RSS of a process prefilling ${ctx} tokens (reference shape): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
         `(weights ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`,
