@@ -7,6 +7,7 @@
 //
 //   node --import tsx bench/attention-decode.ts [--json] [--contexts 512,8192] [--steps N]
 //                                               [--heads 8] [--kv-heads 8] [--head-dim 64]
+//                                               [--precisions f32,f16] [--layers 4]
 //
 // It prints figures; it does not judge pass or fail.
 import { availableParallelism, loadavg } from 'node:os';
@@ -21,6 +22,7 @@ interface Options {
   kvHeads: number;
   headDim: number;
   layers: number;
+  precisions: Array<'f32' | 'f16'>;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -31,7 +33,8 @@ function parseArgs(argv: string[]): Options {
     heads: 8,
     kvHeads: 8,
     headDim: 64,
-    layers: 8,
+    layers: 4,
+    precisions: ['f32', 'f16'],
   };
   const int = (flag: string, text: string | undefined, min: number, max: number): number => {
     const v = Number(text);
@@ -46,6 +49,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--heads') o.heads = int(a, argv[++i], 1, 256);
     else if (a === '--kv-heads') o.kvHeads = int(a, argv[++i], 1, 256);
     else if (a === '--head-dim') o.headDim = int(a, argv[++i], 1, 512);
+    else if (a === '--precisions')
+      o.precisions = (argv[++i] ?? '').split(',').map((p) => {
+        if (p !== 'f32' && p !== 'f16') throw new Error('--precisions takes f32 and/or f16');
+        return p;
+      });
     else if (a === '--layers') o.layers = int(a, argv[++i], 1, 64);
     else throw new Error(`unknown argument ${a} (see the header of bench/attention-decode.ts)`);
   }
@@ -71,9 +79,14 @@ async function main(): Promise<void> {
   const q = new Float32Array(o.heads * o.headDim).map((_, i) => Math.sin(i));
   const out = new Float32Array(o.heads * o.headDim);
   for (const ctx of o.contexts) {
-    for (const precision of ['f32', 'f16'] as const) {
+    for (const precision of o.precisions) {
       const caches = Array.from({ length: o.layers }, (_, l) => {
-        const f = new Float32Array(ctx * width).map((_, i) => Math.sin(i * 0.37 + l));
+        const f = new Float32Array(ctx * width);
+        let x = 12345 + l;
+        for (let i = 0; i < f.length; i++) {
+          x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+          f[i] = x / 2 ** 31 - 1;
+        }
         if (precision === 'f32') return { k: f, v: f.slice() };
         const h = new Uint16Array(ctx * width);
         k.f32ToF16(f.length, f, h);
