@@ -11,7 +11,9 @@
 //
 //   npm run bench:infer [-- [--json] [--shape reference|1b[,…]] [--quant f32,q8_0,q4_0,q4_k_m]
 //                          [--model DIR] [--reps N] [--decode N] [--contexts 512,2048]
-//                          [--no-peer] [--no-rss]]
+//                          [--no-peer] [--no-rss] [--kv f32|f16]]
+//
+// --kv sets the KV cache precision of both engines (f32 by default; f16 is llama.cpp's default).
 //
 // Ours and llama.cpp alternate run by run (which one goes first alternates too) and each figure
 // is the median over repetitions: the machine is shared and load moves during a run. Both sides
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeInfo } from '../src/engine/native.ts';
 import { GgufFile } from '../src/io/gguf.ts';
-import { InferenceSession } from '../src/model/inference.ts';
+import { InferenceSession, type KvCachePrecision, parseKvCache } from '../src/model/inference.ts';
 import { loadModelDir } from '../src/model/load.ts';
 import { readBandwidth } from './llama-cpp/bandwidth.ts';
 import { BENCH_QUANTS, BENCH_SHAPES, benchGguf, type BenchQuant, type BenchShape } from './llama-cpp/bench-gguf.ts';
@@ -41,6 +43,7 @@ interface Options {
   rss: boolean;
   shapes: BenchShape[];
   quants: BenchQuant[];
+  kv: KvCachePrecision;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -55,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     rss: true,
     shapes: ['reference'],
     quants: ['f32'],
+    kv: 'f32',
   };
   const list = <T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T[] => {
     const items = (text ?? '').split(',').map((t) => t.trim().toLowerCase());
@@ -81,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--decode') o.decode = number(a, argv[++i], 2, 1024);
     else if (a === '--shape') o.shapes = list(a, argv[++i], BENCH_SHAPES);
     else if (a === '--quant') o.quants = list(a, argv[++i], BENCH_QUANTS);
+    else if (a === '--kv') o.kv = parseKvCache(argv[++i] ?? '');
     else if (a === '--contexts') o.contexts = (argv[++i] ?? '').split(',').map((t) => number(a, t, 1, 8192));
     else throw new Error(`unknown argument ${a} (see the header of bench/infer.ts)`);
   }
@@ -138,9 +143,9 @@ function streamedWeightBytes(gguf: string): number {
 }
 
 /** Bytes a decode step at context `ctx` must read: the stored weights but the embedding table, the KV cache. */
-function decodeBytes(m: BenchModel, weightBytes: number, ctx: number): number {
+function decodeBytes(m: BenchModel, weightBytes: number, ctx: number, kvBytes: number): number {
   const c = m.model.config;
-  const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * 4;
+  const kv = 2 * c.layers * ctx * c.kvHeads * (c.dim / c.heads) * kvBytes;
   return weightBytes + kv;
 }
 
@@ -182,8 +187,8 @@ async function benchModel(
     throw new Error(`${m.name}: context ${maxCtx} exceeds the model's maximum of ${m.model.config.maxSeqLen}`);
   }
   let peer: LlamaCppPeer | null = null;
-  if (o.peer && peerInstalled()) peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism());
-  const session = new InferenceSession(m.model, { chunk: 512 });
+  if (o.peer && peerInstalled()) peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism(), undefined, o.kv);
+  const session = new InferenceSession(m.model, { chunk: 512, kvCache: o.kv });
   const rows: Row[] = [];
   try {
     for (const ctx of o.contexts) {
@@ -201,7 +206,7 @@ async function benchModel(
       const tps = median(ours.map((x) => x.decodeTps));
       const peerTtft = peer ? median(theirs.map((x) => x.ttftMs)) : null;
       const peerTps = peer ? median(theirs.map((x) => x.decodeTps)) : null;
-      const stepBytes = decodeBytes(m, weightBytes, ctx + o.decode / 2);
+      const stepBytes = decodeBytes(m, weightBytes, ctx + o.decode / 2, o.kv === 'f16' ? 2 : 4);
       const roof = (bandwidth * 1e9) / stepBytes;
       const cacheResident = stepBytes < CACHE_RESIDENT_BYTES;
       const same = peer ? ours[0].tokens.filter((t, i) => t === theirs[0].tokens[i]).length : null;
@@ -247,9 +252,9 @@ async function benchModel(
 }
 
 /** Child mode: load a GGUF file, prefill a `ctx`-token prompt, then report this process's peak RSS. */
-async function rssProbe(ctx: number, gguf: string): Promise<void> {
+async function rssProbe(ctx: number, gguf: string, kv: KvCachePrecision): Promise<void> {
   const { model } = await loadModelDir(gguf);
-  const session = new InferenceSession(model, { chunk: 512 });
+  const session = new InferenceSession(model, { chunk: 512, kvCache: kv });
   const start = performance.now();
   session.prefill(promptTokens(ctx, model.config.vocabSize, ctx));
   const ms = performance.now() - start;
@@ -261,9 +266,9 @@ async function rssProbe(ctx: number, gguf: string): Promise<void> {
   );
 }
 
-function measureRss(ctx: number, gguf: string): { ms: number; maxRssBytes: number; weights: number; kv: number } {
+function measureRss(ctx: number, gguf: string, kv: KvCachePrecision): { ms: number; maxRssBytes: number; weights: number; kv: number } {
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx), gguf], {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx), gguf, kv], {
     encoding: 'utf8',
     timeout: 1_800_000,
     env: process.env,
@@ -274,7 +279,7 @@ function measureRss(ctx: number, gguf: string): { ms: number; maxRssBytes: numbe
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]), process.argv[4]);
+  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]), process.argv[4], parseKvCache(process.argv[5] ?? 'f32'));
   const o = parseArgs(process.argv.slice(2));
   const say = (s: string): void => {
     if (!o.json) console.log(s);
@@ -326,9 +331,9 @@ async function main(): Promise<void> {
       const c = m.model.config;
       say(
         `\n${m.name} ${quant}: dim ${c.dim}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} KV), FFN ${c.ffnHidden}, vocab ${c.vocabSize}; ` +
-          `${(streamedWeightBytes(m.gguf) / 1e6).toFixed(0)} MB of matrices stored; decode ${o.decode} greedy tokens after each prompt`,
+          `${(streamedWeightBytes(m.gguf) / 1e6).toFixed(0)} MB of matrices stored; ${o.kv.toUpperCase()} KV cache (both engines); decode ${o.decode} greedy tokens after each prompt`,
       );
-      for (const row of await benchModel(m, quant, o, bandwidth, say)) emit(row);
+      for (const row of await benchModel(m, quant, o, bandwidth, say)) emit({ ...row, kv: o.kv });
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -336,7 +341,7 @@ async function main(): Promise<void> {
 
   if (o.rss) {
     for (const { shape, quant, gguf } of probes) {
-      const r = measureRss(maxCtx, gguf);
+      const r = measureRss(maxCtx, gguf, o.kv);
       say(
         `\npeak RSS of a process prefilling ${maxCtx} tokens (${shape} ${quant}): ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB ` +
           `(file ${(r.weights / 2 ** 20).toFixed(0)} MiB, KV cache ${(r.kv / 2 ** 20).toFixed(0)} MiB; prefill ${r.ms.toFixed(0)} ms)`,
@@ -346,6 +351,7 @@ async function main(): Promise<void> {
         model: shape,
         shape,
         quant,
+        kv: o.kv,
         ctx: maxCtx,
         max_rss_bytes: r.maxRssBytes,
         weight_bytes: r.weights,

@@ -2,7 +2,8 @@
 // the per-thread scratch, and the tiled forward pass (FlashAttention style: 64×64 tiles,
 // online softmax, never a T×T matrix) used both for training and for prefill over a KV cache.
 // The backward pass lives in attention_backward.cc and single-token decode in
-// attention_decode.cc. Not here: shape friendliness (src/engine/ops.ts), any allocation per
+// attention_decode.cc; the cache may be float or IEEE half (F16), with the conversions between
+// them. Not here: shape friendliness (src/engine/ops.ts), any allocation per
 // call once the scratch has grown.
 #include <algorithm>
 #include <mutex>
@@ -100,9 +101,17 @@ void forward_tile(const HeadProblem& p, int64_t qt, ThreadScratch& s) {
     const SegmentRelation rel = segment_relation(p.seg, qpos, nq, k0, nk);
     if (rel == SegmentRelation::kSkip) continue;
 
-    const float* keys = p.k + k0 * p.ldkv;
+    const float* keys = p.k ? p.k + k0 * p.ldkv : nullptr;
     int64_t ld_keys = p.ldkv;
-    if (nk_rows != nk) {  // a ragged last tile: pad to whole row blocks
+    if (p.kh) {  // an F16 cache: widen the tile's keys to float rows, padded like a ragged tile
+      float* kr = s.k_rows.data();
+      for (int64_t j = 0; j < nk_rows; j++) {
+        if (j < nk) copy_row_padded(kr + j * Dp, p.kh + (k0 + j) * p.ldkv, D, Dp);
+        else std::memset(kr + j * Dp, 0, sizeof(float) * D);
+      }
+      keys = kr;
+      ld_keys = Dp;
+    } else if (nk_rows != nk) {  // a ragged last tile: pad to whole row blocks
       float* kr = s.k_rows.data();
       for (int64_t j = 0; j < nk_rows; j++) {
         if (j < nk) std::memcpy(kr + j * Dp, keys + j * p.ldkv, sizeof(float) * D);
@@ -114,11 +123,20 @@ void forward_tile(const HeadProblem& p, int64_t qt, ThreadScratch& s) {
     // V is copied even when it could be read in place: cache rows are often a power-of-two
     // apart, and 64 such rows thrash a few L1 sets during the product.
     float* values = s.v_rows.data();
-    for (int64_t j = 0; j < nk; j++) copy_row_padded(values + j * Dp, p.v + (k0 + j) * p.ldkv, D, Dp);
+    if (p.vh) {
+      for (int64_t j = 0; j < nk; j++) copy_row_padded(values + j * Dp, p.vh + (k0 + j) * p.ldkv, D, Dp);
+    } else {
+      for (int64_t j = 0; j < nk; j++) copy_row_padded(values + j * Dp, p.v + (k0 + j) * p.ldkv, D, Dp);
+    }
     if (k0 + BK < n_keys) {
       const int64_t next = std::min(BK, n_keys - k0 - BK);
-      prefetch_rows(p.k + (k0 + BK) * p.ldkv, p.ldkv, next, D);
-      prefetch_rows(p.v + (k0 + BK) * p.ldkv, p.ldkv, next, D);
+      if (p.kh) {
+        prefetch_rows(p.kh + (k0 + BK) * p.ldkv, p.ldkv, next, D);
+        prefetch_rows(p.vh + (k0 + BK) * p.ldkv, p.ldkv, next, D);
+      } else {
+        prefetch_rows(p.k + (k0 + BK) * p.ldkv, p.ldkv, next, D);
+        prefetch_rows(p.v + (k0 + BK) * p.ldkv, p.ldkv, next, D);
+      }
     }
     scores_kernel(nk_rows, ncols, D, keys, ld_keys, qc, BQ, S, BQ);
     const bool by_segment = rel == SegmentRelation::kMask;
@@ -168,7 +186,7 @@ void attention_forward(const ShapeArgs& a, const float* q, const float* k, const
     const int64_t qt = n_qt - 1 - task / bh, b = task % bh / a.heads, h = task % a.heads;
     const int64_t kvh = h / group, row = a.heads * a.D, kv_row = a.kv_heads * a.D;
     HeadProblem p{a.t, 0, q + b * a.t * row + h * a.D, row, k + b * a.t * kv_row + kvh * a.D,
-                  v + b * a.t * kv_row + kvh * a.D, kv_row, seg ? seg + b * a.t : nullptr,
+                  v + b * a.t * kv_row + kvh * a.D, kv_row, nullptr, nullptr, seg ? seg + b * a.t : nullptr,
                   out + b * a.t * row + h * a.D, row, lse + (b * a.heads + h) * a.t, a.D, a.scale};
     forward_tile(p, qt, scratch[thread]);
   });
@@ -178,20 +196,36 @@ void attention_forward(const ShapeArgs& a, const float* q, const float* k, const
 // many (prefill) go through the same tiles as training.
 constexpr int64_t kDecodeMaxQueries = 8;
 
+// The problem of one query head over the cache rows of its kv head (float or half).
+static HeadProblem cached_problem(int64_t tq, int64_t past, const float* q, int64_t row, const float* k,
+                                  const float* v, int64_t ld_kv, float* out, int64_t D, float scale) {
+  return HeadProblem{tq, past, q, row, k, v, ld_kv, nullptr, nullptr, nullptr, out, row, nullptr, D, scale};
+}
+static HeadProblem cached_problem(int64_t tq, int64_t past, const float* q, int64_t row, const uint16_t* k,
+                                  const uint16_t* v, int64_t ld_kv, float* out, int64_t D, float scale) {
+  return HeadProblem{tq, past, q, row, nullptr, nullptr, ld_kv, k, v, nullptr, out, row, nullptr, D, scale};
+}
+
+template <typename T>
 bool attention_cached(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
-                      const float* q, const float* k_cache, const float* v_cache, int64_t ld_kv, float* out) {
+                      const float* q, const T* k_cache, const T* v_cache, int64_t ld_kv, float* out) {
   if (tq <= kDecodeMaxQueries)
     return attention_decode(tq, past, heads, kv_heads, D, scale, q, k_cache, v_cache, ld_kv, out);
   const int64_t n_qt = (tq + BQ - 1) / BQ, group = heads / kv_heads, row = heads * D;
   std::vector<ThreadScratch>& scratch = thread_scratch();
   parallel_tasks(n_qt * heads, [&](int64_t task, int thread) {
     const int64_t qt = n_qt - 1 - task / heads, h = task % heads, kvh = h / group;
-    HeadProblem p{tq, past, q + h * D, row, k_cache + kvh * D, v_cache + kvh * D, ld_kv, nullptr,
-                  out + h * D, row, nullptr, D, scale};
+    const HeadProblem p =
+        cached_problem(tq, past, q + h * D, row, k_cache + kvh * D, v_cache + kvh * D, ld_kv, out + h * D, D, scale);
     forward_tile(p, qt, scratch[thread]);
   });
   return true;
 }
+
+template bool attention_cached<float>(int64_t, int64_t, int64_t, int64_t, int64_t, float, const float*, const float*,
+                                      const float*, int64_t, float*);
+template bool attention_cached<uint16_t>(int64_t, int64_t, int64_t, int64_t, int64_t, float, const float*,
+                                         const uint16_t*, const uint16_t*, int64_t, float*);
 
 }  // namespace attn
 
@@ -272,6 +306,31 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   return args.fail_value();
 }
 
+// A Uint16Array (IEEE half bits) of at least `needed` elements, or nullptr after raising.
+// (Args reads the float and integer arrays; half arrays are only used here.)
+uint16_t* half_array(Args& args, const Napi::CallbackInfo& info, size_t i, int64_t needed, const char* name) {
+  if (args.failed()) return nullptr;
+  if (i >= info.Length() || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+    args.fail(std::string("argument '") + name + "' must be a Uint16Array");
+    return nullptr;
+  }
+  auto array = info[i].As<Napi::TypedArray>();
+  const int64_t length = static_cast<int64_t>(array.ElementLength());
+  if (needed < 0 || length < needed) {
+    args.fail(std::string("argument '") + name + "' has " + std::to_string(length) + " elements but the shapes need " +
+              std::to_string(needed));
+    return nullptr;
+  }
+  return reinterpret_cast<uint16_t*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+}
+
+bool is_half_array(const Napi::CallbackInfo& info, size_t i) {
+  return i < info.Length() && info[i].IsTypedArray() &&
+         info[i].As<Napi::TypedArray>().TypedArrayType() == napi_uint16_array;
+}
+
+// The cache is a pair of Float32Arrays (F32 cache) or of Uint16Arrays (F16 cache, IEEE half).
 Napi::Value AttentionCached(const Napi::CallbackInfo& info) {
   Args args(info, "attentionCached");
   const int64_t tq = args.integer(0, "tq");
@@ -293,15 +352,51 @@ Napi::Value AttentionCached(const Napi::CallbackInfo& info) {
   }
   const float* q = args.f32(6, tq * heads * D, "q");
   const int64_t cache_needed = span(past + tq, kv_heads * D, ld_kv);
-  const float* k_cache = args.f32(7, cache_needed, "kCache");
-  const float* v_cache = args.f32(8, cache_needed, "vCache");
+  const bool half = is_half_array(info, 7);
+  const float* k_cache = nullptr;
+  const float* v_cache = nullptr;
+  const uint16_t* k_half = nullptr;
+  const uint16_t* v_half = nullptr;
+  if (half) {
+    k_half = half_array(args, info, 7, cache_needed, "kCache");
+    v_half = half_array(args, info, 8, cache_needed, "vCache");
+  } else {
+    k_cache = args.f32(7, cache_needed, "kCache");
+    v_cache = args.f32(8, cache_needed, "vCache");
+  }
   float* out = args.f32(10, tq * heads * D, "out");
   if (args.failed() || tq == 0) return args.fail_value();
   std::lock_guard<std::mutex> lock(attention_mutex());
-  if (!attn::reserve_tile_scratch(attn::thread_scratch(), D) ||
-      !attn::attention_cached(tq, past, heads, kv_heads, D, scale, q, k_cache, v_cache, ld_kv, out)) {
-    args.fail("out of memory for scratch buffers");
-  }
+  const bool ok = attn::reserve_tile_scratch(attn::thread_scratch(), D) &&
+                  (half ? attn::attention_cached(tq, past, heads, kv_heads, D, scale, q, k_half, v_half, ld_kv, out)
+                        : attn::attention_cached(tq, past, heads, kv_heads, D, scale, q, k_cache, v_cache, ld_kv, out));
+  if (!ok) args.fail("out of memory for scratch buffers");
+  return args.fail_value();
+}
+
+// out[i] = x[i] rounded to IEEE half (nearest even; F16C where the CPU has it).
+Napi::Value F32ToF16(const Napi::CallbackInfo& info) {
+  Args args(info, "f32ToF16");
+  const int64_t n = args.integer(0, "n");
+  const float* x = args.f32(1, n, "x");
+  uint16_t* out = half_array(args, info, 2, n, "out");
+  if (args.failed()) return args.fail_value();
+  int64_t i = 0;
+  for (; i + attn::W <= n; i += attn::W) attn::vstore_half(out + i, attn::vload(x + i));
+  for (; i < n; i++) out[i] = attn::float_to_half(x[i]);
+  return args.fail_value();
+}
+
+// out[i] = the float value of the half x[i] (exact).
+Napi::Value F16ToF32(const Napi::CallbackInfo& info) {
+  Args args(info, "f16ToF32");
+  const int64_t n = args.integer(0, "n");
+  const uint16_t* x = half_array(args, info, 1, n, "x");
+  float* out = args.f32(2, n, "out");
+  if (args.failed()) return args.fail_value();
+  int64_t i = 0;
+  for (; i + attn::W <= n; i += attn::W) attn::vstore(out + i, attn::vload(x + i));
+  for (; i < n; i++) out[i] = attn::half_to_float(x[i]);
   return args.fail_value();
 }
 
@@ -311,6 +406,8 @@ void RegisterAttention(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionForward", Napi::Function::New(env, AttentionForward, "attentionForward"));
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward, "attentionBackward"));
   exports.Set("attentionCached", Napi::Function::New(env, AttentionCached, "attentionCached"));
+  exports.Set("f32ToF16", Napi::Function::New(env, F32ToF16, "f32ToF16"));
+  exports.Set("f16ToF32", Napi::Function::New(env, F16ToF32, "f16ToF32"));
 }
 
 }  // namespace lmlab

@@ -1,9 +1,12 @@
-// Attention of a few new queries (decode, tq small) over a KV cache. The cost is reading the
-// cache, so each task reads one block of cache rows once for every query head (whole key rows,
-// contiguous; values one kv head at a time with the weighted sum held in registers) and writes
-// a partial softmax per head (max, sum, unnormalised output); a cheap serial merge combines
-// the blocks. Splitting by key block keeps both cores busy whatever the head count. Not here:
-// prefill of many queries (the tiles of attention.cc are faster there).
+// Attention of a few new queries (decode, tq small) over a KV cache held as float or as IEEE
+// half (F16, widened to float as it is loaded). The cost is reading the cache, so the key range
+// is split into blocks spread over the pool's threads (flash-decoding): each task reads one
+// block of cache rows once for every query head — each kv head's rows once for all the query
+// heads that share it (grouped-query attention) — and writes a partial softmax per head (max,
+// sum, unnormalised output); a cheap serial merge rescales the blocks to the global maximum.
+// Scores of W keys are summed as W vector accumulators reduced together (hsum_many), not one
+// horizontal reduction per key. Not here: prefill of many queries (the tiles of attention.cc
+// are faster there).
 #include <algorithm>
 
 #include "attention_internal.h"
@@ -16,24 +19,47 @@ namespace attn {
 constexpr int64_t kDecodeBlock = 256;
 constexpr int64_t kDecodeMinBlock = 32;
 
-static float dot_row(const float* a, const float* b, int64_t D) {
+template <typename T>
+static float dot_row(const float* a, const T* b, int64_t D) {
   vec acc = vzero();
   int64_t d = 0;
   for (; d + W <= D; d += W) acc = vfma(vload(a + d), vload(b + d), acc);
   float sum = hsum(acc);
-  for (; d < D; d++) sum += a[d] * b[d];
+  for (; d < D; d++) sum += a[d] * to_float(b[d]);
   return sum;
 }
 
-static void axpy_row(float alpha, const float* x, float* y, int64_t D) {
+template <typename T>
+static void axpy_row(float alpha, const T* x, float* y, int64_t D) {
   const vec av = vset1(alpha);
   int64_t d = 0;
   for (; d + W <= D; d += W) vstore(y + d, vfma(av, vload(x + d), vload(y + d)));
-  for (; d < D; d++) y[d] += alpha * x[d];
+  for (; d < D; d++) y[d] += alpha * to_float(x[d]);
 }
 
-bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
-                      const float* q, const float* k_cache, const float* v_cache, int64_t ld_kv, float* out) {
+// Scores of every query head against W key rows starting at k (whole cache rows, all kv
+// heads): sc[h·ldsc + r] = qs[h] · k[r·ld + kvh(h)·D ..]. Needs D a multiple of W; the rows are
+// read once from memory and each kv head's slice is reused from L1 by its query group.
+template <typename T>
+static void scores_rows(const float* qs, int64_t Dp, const T* k, int64_t ld, int64_t heads, int64_t group, int64_t D,
+                        float* sc, int64_t ldsc) {
+  for (int64_t h = 0; h < heads; h++) {
+    const float* qh = qs + h * Dp;
+    const T* kh = k + h / group * D;
+    vec acc[W];
+    for (int r = 0; r < W; r++) {
+      const T* row = kh + r * ld;
+      vec a = vmul(vload(qh), vload(row));
+      for (int64_t d = W; d < D; d += W) a = vfma(vload(qh + d), vload(row + d), a);
+      acc[r] = a;
+    }
+    vstore(sc + h * ldsc, hsum_many(acc));
+  }
+}
+
+template <typename T>
+static bool decode_impl(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
+                        const float* q, const T* k_cache, const T* v_cache, int64_t ld_kv, float* out) {
   const int64_t Dp = padded_dim(D), group = heads / kv_heads, n_keys = past + tq;
   // About four blocks per thread for balance, within the block size limits.
   const int64_t target_blocks = 4 * pool_threads();
@@ -53,7 +79,7 @@ bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads,
   const float c = scale * kLog2e;
   float* part = partials.data();
 
-  // A task reads whole cache rows (every kv head) of one block, so the reads are contiguous.
+  // Tasks are (query, key block); blocks of one query run on every thread at once.
   parallel_tasks(tq * n_blocks, [&](int64_t task, int thread) {
     const int64_t b = task % n_blocks, i = task / n_blocks;
     const int64_t j0 = b * block, j1 = std::min(j0 + block, past + i + 1);
@@ -72,20 +98,32 @@ bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads,
     for (int64_t h = 0; h < heads; h++) {
       const float* src = q + i * heads * D + h * D;
       for (int64_t d = 0; d < D; d++) qs[h * Dp + d] = src[d] * c;
+      for (int64_t d = D; d < Dp; d++) qs[h * Dp + d] = 0.0f;
     }
-    for (int64_t j = 0; j < n; j++) {
-      // The values of this row are needed right after the scores: start fetching them now.
+    // Whole cache rows in order (one contiguous stream); the values of a group of rows are
+    // needed right after its scores: start fetching them now.
+    int64_t j = 0;
+    if (D % W == 0 && W > 1) {
+      for (; j + W <= n; j += W) {
+        prefetch_rows(v_cache + (j0 + j) * ld_kv, ld_kv, W, kv_heads * D);
+        scores_rows(qs, Dp, k_cache + (j0 + j) * ld_kv, ld_kv, heads, group, D, sc + j, block);
+      }
+    }
+    for (; j < n; j++) {
       prefetch_rows(v_cache + (j0 + j) * ld_kv, ld_kv, 1, kv_heads * D);
-      const float* krow = k_cache + (j0 + j) * ld_kv;
+      const T* krow = k_cache + (j0 + j) * ld_kv;
       for (int64_t h = 0; h < heads; h++) sc[h * block + j] = dot_row(qs + h * Dp, krow + h / group * D, D);
     }
     for (int64_t h = 0; h < heads; h++) {
       float* row = sc + h * block;
-      float mx = kNegInf;
-      for (int64_t j = 0; j < n; j++) mx = std::max(mx, row[j]);
+      vec mxv = vset1(kNegInf);
+      int64_t j = 0;
+      for (; j + W <= n; j += W) mxv = vmax(mxv, vload(row + j));
+      float mx = hmax(mxv);
+      for (; j < n; j++) mx = std::max(mx, row[j]);
       const vec mv = vset1(mx);
       vec sum = vzero();
-      int64_t j = 0;
+      j = 0;
       for (; j + W <= n; j += W) {
         vec p = vexp2(vsub(vload(row + j), mv));
         vstore(row + j, p);
@@ -99,7 +137,7 @@ bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads,
       float* dst = dst0 + h * n_blocks * part_size;
       dst[Dp] = mx;
       dst[Dp + 1] = total;
-      std::memset(acc + h * Dp, 0, sizeof(float) * D);
+      std::memset(acc + h * Dp, 0, sizeof(float) * Dp);
     }
     if (Dp == D) {
       // Whole vectors per head: each kv head's group sums Σ_j p_j·v_j in registers.
@@ -109,7 +147,7 @@ bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads,
       }
     } else {
       for (int64_t j = 0; j < n; j++) {
-        const float* vrow = v_cache + (j0 + j) * ld_kv;
+        const T* vrow = v_cache + (j0 + j) * ld_kv;
         for (int64_t h = 0; h < heads; h++) axpy_row(sc[h * block + j], vrow + h / group * D, acc + h * Dp, D);
       }
     }
@@ -137,6 +175,16 @@ bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads,
     }
   }
   return true;
+}
+
+bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
+                      const float* q, const float* k_cache, const float* v_cache, int64_t ld_kv, float* out) {
+  return decode_impl(tq, past, heads, kv_heads, D, scale, q, k_cache, v_cache, ld_kv, out);
+}
+
+bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
+                      const float* q, const uint16_t* k_cache, const uint16_t* v_cache, int64_t ld_kv, float* out) {
+  return decode_impl(tq, past, heads, kv_heads, D, scale, q, k_cache, v_cache, ld_kv, out);
 }
 
 }  // namespace attn

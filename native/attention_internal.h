@@ -81,6 +81,8 @@ struct HeadProblem {
   const float* k;          // key row 0 of the kv head; row stride ldkv
   const float* v;
   int64_t ldkv;
+  const uint16_t* kh;      // instead of k and v (then null): an F16 cache's key/value rows
+  const uint16_t* vh;
   const int32_t* seg;      // [qpos0 + nq] or null
   float* out;              // row stride ldo
   int64_t ldo;
@@ -102,10 +104,14 @@ void attention_forward(const ShapeArgs& a, const float* q, const float* k, const
 // Returns false only if scratch memory could not be allocated.
 bool attention_backward(const ShapeArgs& a, const float* q, const float* k, const float* v, const int32_t* seg,
                         const float* out, const float* lse, const float* dout, float* dq, float* dk, float* dv);
+// The cache is float, or IEEE half (uint16_t bits) for an F16 KV cache.
 bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
                       const float* q, const float* k_cache, const float* v_cache, int64_t ld_kv, float* out);
+bool attention_decode(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
+                      const float* q, const uint16_t* k_cache, const uint16_t* v_cache, int64_t ld_kv, float* out);
+template <typename T>
 bool attention_cached(int64_t tq, int64_t past, int64_t heads, int64_t kv_heads, int64_t D, float scale,
-                      const float* q, const float* k_cache, const float* v_cache, int64_t ld_kv, float* out);
+                      const float* q, const T* k_cache, const T* v_cache, int64_t ld_kv, float* out);
 
 // Does the tile pair (queries [q0, q0+nq), keys [k0, k0+nk)) need no segment masking at all,
 // or can it be skipped entirely? Conservative for any ids; exact for contiguous documents.

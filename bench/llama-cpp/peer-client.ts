@@ -33,9 +33,17 @@ export class LlamaCppPeer {
     this.replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
 
-  static async start(gguf: string, contextSize: number, threads: number, timeoutMs = 120_000): Promise<LlamaCppPeer> {
+  /** kv: the KV cache type of keys and values ('f32' or 'f16', llama.cpp's default) */
+  static async start(
+    gguf: string,
+    contextSize: number,
+    threads: number,
+    timeoutMs = 120_000,
+    kv: 'f32' | 'f16' = 'f32',
+  ): Promise<LlamaCppPeer> {
     if (!peerInstalled()) throw new Error(PEER_SETUP_HINT);
-    const child = spawn(process.execPath, [`${folder}peer.mjs`, gguf, String(contextSize), String(threads)], {
+    const args = [`${folder}peer.mjs`, gguf, String(contextSize), String(threads), kv.toUpperCase()];
+    const child = spawn(process.execPath, args, {
       cwd: folder,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -4,15 +4,17 @@
 //   {"op":"prefill","tokens":[...]}            → {"ms": wall time of evaluating the prompt}
 //   {"op":"decode","tokens":[...],"n":N}       → {"ms": prompt time, "decodeMs": time of N−1
 //                                                 greedy steps after the first token, "tokens":[...]}
-// Settings are chosen for a like-for-like comparison with lmlab: float32 KV cache, no flash
-// attention (node-llama-cpp turns it on by default), batch 512, CPU only, greedy sampling.
+// Settings are chosen for a like-for-like comparison with lmlab: the KV cache type lmlab uses
+// (F32 unless the fourth argument says F16), no flash attention (node-llama-cpp turns it on by
+// default), batch 512, CPU only, greedy sampling.
 // Not here: any measurement policy (repetitions, medians) — bench/infer.ts owns that.
 import { createInterface } from 'node:readline';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 
-const [modelPath, contextSizeText, threadsText] = process.argv.slice(2);
-if (!modelPath || !contextSizeText) {
-  console.error('usage: node peer.mjs MODEL.gguf CONTEXT_SIZE [THREADS]');
+const [modelPath, contextSizeText, threadsText, kvText] = process.argv.slice(2);
+const kvType = kvText || 'F32';
+if (!modelPath || !contextSizeText || !['F32', 'F16'].includes(kvType)) {
+  console.error('usage: node peer.mjs MODEL.gguf CONTEXT_SIZE [THREADS] [F32|F16]');
   process.exit(2);
 }
 
@@ -23,8 +25,8 @@ const context = await model.createContext({
   batchSize: 512,
   flashAttention: false,
   threads: Number(threadsText || 0),
-  experimentalKvCacheKeyType: 'F32',
-  experimentalKvCacheValueType: 'F32',
+  experimentalKvCacheKeyType: kvType,
+  experimentalKvCacheValueType: kvType,
 });
 const sequence = context.getSequence();
 
@@ -53,7 +55,7 @@ async function decode(tokens, n) {
 }
 
 const reply = (object) => process.stdout.write(JSON.stringify(object) + '\n');
-reply({ ready: true, threads: context.currentThreads, version: 'node-llama-cpp 3.21.1' });
+reply({ ready: true, threads: context.currentThreads, kv: kvType, version: 'node-llama-cpp 3.21.1' });
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (!line.trim()) continue;

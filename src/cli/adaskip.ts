@@ -21,6 +21,7 @@ import { createAdaSkipHooks } from '../adaskip/controller.ts';
 import { checkAlpha, DEFAULT_ALPHA, METHODS, parseMethod, parseMode, type SkipMethod } from '../adaskip/plan.ts';
 import { loadProfile, saveProfile } from '../adaskip/profile.ts';
 import { integerFlag as integer, numberFlag, numberListFlag } from './flags.ts';
+import { KV_CACHE_DEFAULT, KV_CACHE_FLAG, KV_CACHE_HELP, applyKvCacheFlag } from './kv-cache-flag.ts';
 import { ProgressLine } from './progress.ts';
 import { heldOutParagraphs, recipePaths, runRecipe } from '../adaskip/experiment/recipe.ts';
 import { runEvaluation } from '../adaskip/experiment/evaluation.ts';
@@ -76,13 +77,15 @@ export function registerAdaskipCommands(program: Command): void {
     .option('--count <n>', 'calibration requests (first lines of the file)', '20')
     .option('--out <file>', `profile to write (default: MODEL/${PROFILE_NAME})`)
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
+    .option(KV_CACHE_FLAG, KV_CACHE_HELP, KV_CACHE_DEFAULT)
     .option('--random <shape>', randomHelp)
     .option('--seed <n>', 'weight seed for --random', '1')
     .action(
       async (
         dir: string | undefined,
-        f: ModelFlags & { prompts: string; count: string; out?: string; chunk: string },
+        f: ModelFlags & { prompts: string; count: string; out?: string; chunk: string; kvCache?: string },
       ) => {
+        applyKvCacheFlag(f.kvCache);
         const { model, tokenizer, dir: modelDir } = await openModel(dir, f);
         const out = defaultProfilePath(modelDir, f.out, 'calibrate');
         const prompts = readPrompts(f.prompts, tokenizer, model.config.vocabSize, integer('--count', f.count, 1));
@@ -170,6 +173,7 @@ export function registerAdaskipCommands(program: Command): void {
     .option('--calibration <n>', 'calibration requests (random tokens)', '4')
     .option('--calibration-tokens <n>', 'tokens per calibration request', '1024')
     .option('--chunk <n>', 'prefill chunk size', '512')
+    .option(KV_CACHE_FLAG, KV_CACHE_HELP, KV_CACHE_DEFAULT)
     .option('--seed <n>', 'weight and prompt seed', '1')
     .option('--repeats <n>', 'timed runs of every configuration, interleaved (medians reported)', '3')
     .option('--quant <type>', 'keep the matrices quantized in memory: q8_0 or q4_k (default f32)')
@@ -185,6 +189,7 @@ export function registerAdaskipCommands(program: Command): void {
         calibration: string;
         calibrationTokens: string;
         chunk: string;
+        kvCache?: string;
         seed: string;
         repeats: string;
         quant?: string;
@@ -194,6 +199,7 @@ export function registerAdaskipCommands(program: Command): void {
         const quant = f.quant === undefined || f.quant === 'f32' ? undefined : f.quant.toUpperCase();
         if (quant !== undefined && quant !== 'Q8_0' && quant !== 'Q4_K')
           throw new LmlabError(`--quant must be f32, q8_0 or q4_k, got ${f.quant}`);
+        applyKvCacheFlag(f.kvCache);
         const quick = Boolean(f.quick);
         const config = parseShape(f.shape ?? '', quick ? QUICK_SHAPE : REFERENCE_SHAPE);
         const alphas = quick && f.alphas === '0.125,0.25,0.375' ? [0.25] : numberList('--alphas', f.alphas);

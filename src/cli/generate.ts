@@ -11,6 +11,7 @@ import { type SamplingOptions, checkSampling, generate } from '../model/generate
 import { scoreText } from '../model/score.ts';
 import { readDocuments } from '../data/documents.ts';
 import { integerFlag as integer, numberFlag as number } from './flags.ts';
+import { KV_CACHE_DEFAULT, KV_CACHE_FLAG, KV_CACHE_HELP, applyKvCacheFlag } from './kv-cache-flag.ts';
 import { type AdaSkipFlags, adaskipFromFlags } from './adaskip-flags.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { extractDomain, metadataTemplate } from '../meco/domain.ts';
@@ -59,6 +60,7 @@ interface GenerateFlags extends AdaSkipFlags {
   stop: string[];
   stopToken: string[];
   chunk: string;
+  kvCache?: string;
   json?: boolean;
   url?: string;
 }
@@ -79,6 +81,7 @@ export function registerGenerateCommands(program: Command): void {
     .option('--stop <text...>', 'stop when this text is generated', [])
     .option('--stop-token <id...>', 'stop at this token id', [])
     .option('--chunk <n>', 'prefill chunk size in tokens (bounds memory)', '512')
+    .option(KV_CACHE_FLAG, KV_CACHE_HELP, KV_CACHE_DEFAULT)
     .option('--json', 'print one JSON object (tokens, text, timings, stop reason) instead of streaming')
     .option(
       '--url <domain-or-url>',
@@ -95,6 +98,7 @@ export function registerGenerateCommands(program: Command): void {
       seed: integer('--seed', f.seed),
     };
     checkSampling(sampling);
+    applyKvCacheFlag(f.kvCache);
     const maxTokens = integer('--max-tokens', f.maxTokens);
     if (maxTokens < 1) throw new LmlabError('--max-tokens must be at least 1');
     const stopTokens = f.stopToken.map((t) => integer('--stop-token', t));
@@ -149,12 +153,21 @@ export function registerGenerateCommands(program: Command): void {
     .option('--file <file>', 'JSONL of {"text", "prefix"?} records (or plain text files) to score')
     .option('--prefix <text>', 'context before each text that is not scored')
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
+    .option(KV_CACHE_FLAG, KV_CACHE_HELP, KV_CACHE_DEFAULT)
     .option('--json', 'one JSON line per text with every token and its log-probability');
   addSkipOptions(scoreCommand).action(
     async (
       modelDir: string,
-      f: AdaSkipFlags & { text?: string; file?: string; prefix?: string; chunk: string; json?: boolean },
+      f: AdaSkipFlags & {
+        text?: string;
+        file?: string;
+        prefix?: string;
+        chunk: string;
+        kvCache?: string;
+        json?: boolean;
+      },
     ) => {
+      applyKvCacheFlag(f.kvCache);
       if ((f.text === undefined) === (f.file === undefined))
         throw new LmlabError('give exactly one of --text or --file');
       const { model, tokenizer } = await loadModelDir(modelDir, { requireTokenizer: true });

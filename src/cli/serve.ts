@@ -6,6 +6,7 @@ import { LmlabError } from '../util/errors.ts';
 import { checkAlpha, parseMethod, parseMode } from '../adaskip/plan.ts';
 import { LmlabServer, loadServedModel, type SkipSettings } from '../serve/index.ts';
 import { integerFlag, numberFlag } from './flags.ts';
+import { KV_CACHE_DEFAULT, KV_CACHE_FLAG, KV_CACHE_HELP, applyKvCacheFlag } from './kv-cache-flag.ts';
 
 interface ServeFlags {
   host: string;
@@ -16,6 +17,7 @@ interface ServeFlags {
   maxQueued: string;
   maxBodyBytes: string;
   chunk: string;
+  kvCache?: string;
   adaskip: string[];
   alpha?: string;
   mode?: string;
@@ -54,6 +56,7 @@ export function registerServeCommands(program: Command): void {
     .option('--max-queued <n>', 'requests waiting beyond those; more get HTTP 429', '16')
     .option('--max-body-bytes <n>', 'largest request body', String(1 << 20))
     .option('--chunk <n>', 'prefill chunk size in tokens', '512')
+    .option(KV_CACHE_FLAG, KV_CACHE_HELP, KV_CACHE_DEFAULT)
     .option(
       '--adaskip <profile...>',
       'AdaSkip profiles requests may use (by file name, or NAME=PATH); the first is the default',
@@ -67,6 +70,7 @@ export function registerServeCommands(program: Command): void {
     )
     .option('--quiet', 'no log lines')
     .action(async (modelPath: string, f: ServeFlags) => {
+      applyKvCacheFlag(f.kvCache);
       const port = numberFlag('--port', f.port, { integer: true, min: 0, max: 65535 });
       const apiKey = f.apiKey ?? process.env.LMLAB_API_KEY;
       const log = f.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);

@@ -302,4 +302,27 @@ export interface Kernels {
     ldKv: number,
     out: Float32Array,
   ): void;
+  /**
+   * attentionCached over an F16 KV cache: kCache and vCache hold IEEE binary16 bit patterns
+   * (the layout of attentionCached, in half the memory), widened to float as they are read; the
+   * queries, the arithmetic and out stay float32. The result is attentionCached's on the
+   * widened cache.
+   */
+  attentionCachedF16(
+    tq: number,
+    past: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    scale: number,
+    q: Float32Array,
+    kCache: Uint16Array,
+    vCache: Uint16Array,
+    ldKv: number,
+    out: Float32Array,
+  ): void;
+  /** out[i] = x[i] rounded to IEEE binary16, to nearest even (overflow gives ±inf), i < n. */
+  f32ToF16(n: number, x: Float32Array, out: Uint16Array): void;
+  /** out[i] = the exact float value of the binary16 x[i], i < n. */
+  f16ToF32(n: number, x: Uint16Array, out: Float32Array): void;
 }

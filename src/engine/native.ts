@@ -97,5 +97,10 @@ export function createNativeKernels(): Kernels {
       void a.attentionBackward(...attentionArgs(s), q, k, v, seg, out, lse, dout, dq, dk, dv),
     attentionCached: (tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out) =>
       void a.attentionCached(tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out),
+    // the addon's attentionCached takes either cache precision (Float32Array or Uint16Array pairs)
+    attentionCachedF16: (tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out) =>
+      void a.attentionCached(tq, past, heads, kvHeads, hd, scale, q, kc, vc, ldKv, out),
+    f32ToF16: (n, x, out) => void a.f32ToF16(n, x, out),
+    f16ToF32: (n, x, out) => void a.f16ToF32(n, x, out),
   };
 }

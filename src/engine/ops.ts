@@ -433,3 +433,46 @@ export function attentionCached(
     out.data,
   );
 }
+
+/**
+ * attentionCached over an F16 cache: kCache and vCache are IEEE half bit patterns, rows of
+ * kvHeads·headDim values (capacity = length / width).
+ */
+export function attentionCachedF16(
+  q: Tensor,
+  past: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  kCache: Uint16Array,
+  vCache: Uint16Array,
+  out: Tensor,
+  scale = 1 / Math.sqrt(headDim),
+): void {
+  const op = 'attentionCachedF16';
+  const [tq] = dims2(op, 'q', q);
+  if (kvHeads <= 0 || heads % kvHeads !== 0)
+    throw new ShapeError(`${op}: ${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
+  expectShape(op, 'q', q, [tq, heads * headDim]);
+  expectShape(op, 'output', out, [tq, heads * headDim]);
+  const width = kvHeads * headDim;
+  if (kCache.length !== vCache.length || kCache.length % width !== 0)
+    throw new ShapeError(`${op}: caches of ${kCache.length} and ${vCache.length} values are not rows of ${width}`);
+  const capacity = kCache.length / width;
+  if (!Number.isInteger(past) || past < 0 || past + tq > capacity) {
+    throw new ShapeError(`${op}: ${past} cached + ${tq} new tokens exceed the cache capacity of ${capacity}`);
+  }
+  kernels().attentionCachedF16(tq, past, heads, kvHeads, headDim, scale, q.data, kCache, vCache, width, out.data);
+}
+
+/** out = x rounded to IEEE half (bit patterns), element by element. */
+export function toHalf(x: Float32Array, out: Uint16Array): void {
+  if (out.length !== x.length) throw new ShapeError(`toHalf: ${x.length} values into ${out.length}`);
+  kernels().f32ToF16(x.length, x, out);
+}
+
+/** out = the float values of the IEEE half bit patterns x. */
+export function fromHalf(x: Uint16Array, out: Float32Array): void {
+  if (out.length !== x.length) throw new ShapeError(`fromHalf: ${x.length} values into ${out.length}`);
+  kernels().f16ToF32(x.length, x, out);
+}

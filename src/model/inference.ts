@@ -9,7 +9,9 @@
 // preallocated blocks (no per-token reallocation). Decode of one token uses the GEMV path with
 // fused projections (Q/K/V as one matrix, gate/up as one — views of the parameters, which are
 // stored contiguously — so a token needs 4 parallel regions per layer instead of 7), residual
-// adds folded into the projections, and no allocation per token.
+// adds folded into the projections, and no allocation per token. The caches hold float32 or, with
+// kvCache 'f16', IEEE half: new keys/values are rounded as they are stored and the attention
+// kernels widen them as they read.
 // Not here: sampling and stopping (src/model/generate.ts), tokenization.
 import { LmlabError } from '../util/errors.ts';
 import * as ops from '../engine/ops.ts';
@@ -29,37 +31,95 @@ import type { LlamaModel } from './llama.ts';
 
 const CACHE_BLOCK = 256;
 
+/**
+ * Precision of the KV cache: 'f32' stores keys and values exactly as computed; 'f16' stores them
+ * as IEEE half (llama.cpp's default), half the memory and half the bytes a long-context decode
+ * step reads, at a relative rounding error of at most 2^-11 per stored value.
+ */
+export type KvCachePrecision = 'f32' | 'f16';
+export const KV_CACHE_PRECISIONS: readonly KvCachePrecision[] = ['f32', 'f16'];
+
+let defaultPrecision: KvCachePrecision = 'f32';
+
+/** The precision of sessions that do not name one (the CLI's --kv-cache sets it once). */
+export function setDefaultKvCache(precision: KvCachePrecision): void {
+  defaultPrecision = precision;
+}
+
+export function defaultKvCache(): KvCachePrecision {
+  return defaultPrecision;
+}
+
+/** Reads a --kv-cache value. */
+export function parseKvCache(text: string): KvCachePrecision {
+  const p = text.toLowerCase();
+  if (p === 'f32' || p === 'f16') return p;
+  throw new LmlabError(`--kv-cache must be one of ${KV_CACHE_PRECISIONS.join(', ')}, got '${text}'`);
+}
+
 /** One layer's keys and values, [capacity, kvHeads·headDim] each, grown in blocks. */
 export class LayerCache {
-  k: Tensor;
-  v: Tensor;
+  /** F32 cache: the rows as tensors; F16 cache: null (the rows are in kHalf/vHalf) */
+  k: Tensor | null = null;
+  v: Tensor | null = null;
+  /** F16 cache: IEEE half bit patterns, same layout */
+  kHalf: Uint16Array | null = null;
+  vHalf: Uint16Array | null = null;
+  private rows = 0;
 
   constructor(
     readonly width: number,
     capacity = CACHE_BLOCK,
+    readonly precision: KvCachePrecision = 'f32',
   ) {
-    this.k = Tensor.zeros([capacity, width]);
-    this.v = Tensor.zeros([capacity, width]);
+    this.allocate(capacity);
+  }
+
+  private allocate(capacity: number): void {
+    this.rows = capacity;
+    if (this.precision === 'f32') {
+      this.k = Tensor.zeros([capacity, this.width]);
+      this.v = Tensor.zeros([capacity, this.width]);
+    } else {
+      this.kHalf = new Uint16Array(capacity * this.width);
+      this.vHalf = new Uint16Array(capacity * this.width);
+    }
   }
 
   get capacity(): number {
-    return this.k.shape[0];
+    return this.rows;
   }
 
   /** Makes room for `needed` rows, keeping the first `used` (growth by whole blocks). */
   reserve(needed: number, used: number): void {
     if (needed <= this.capacity) return;
-    const capacity = Math.ceil(needed / CACHE_BLOCK) * CACHE_BLOCK;
-    const k = Tensor.zeros([capacity, this.width]);
-    const v = Tensor.zeros([capacity, this.width]);
-    k.data.set(this.k.data.subarray(0, used * this.width));
-    v.data.set(this.v.data.subarray(0, used * this.width));
-    this.k = k;
-    this.v = v;
+    const kOld = this.k?.data ?? this.kHalf!;
+    const vOld = this.v?.data ?? this.vHalf!;
+    this.allocate(Math.ceil(needed / CACHE_BLOCK) * CACHE_BLOCK);
+    const kNew = this.k?.data ?? this.kHalf!;
+    const vNew = this.v?.data ?? this.vHalf!;
+    kNew.set(kOld.subarray(0, used * this.width) as never);
+    vNew.set(vOld.subarray(0, used * this.width) as never);
+  }
+
+  /** Stores keys and values [n, width] at rows `row`.. (rounded to half in an F16 cache). */
+  write(row: number, k: Float32Array, v: Float32Array): void {
+    const at = row * this.width;
+    if (this.k && this.v) {
+      this.k.data.set(k, at);
+      this.v.data.set(v, at);
+    } else {
+      ops.toHalf(k, this.kHalf!.subarray(at, at + k.length));
+      ops.toHalf(v, this.vHalf!.subarray(at, at + v.length));
+    }
+  }
+
+  bytesPerValue(): number {
+    return this.precision === 'f32' ? 4 : 2;
   }
 
   bytes(): number {
-    return (this.k.size + this.v.size) * 4;
+    return 2 * this.capacity * this.width * this.bytesPerValue();
   }
 }
 
@@ -68,6 +128,12 @@ export interface SessionOptions {
   chunk?: number;
   /** layers whose attention is skipped for the whole session: no Q/K/V, no cache */
   noCacheLayers?: Iterable<number>;
+  /**
+   * KV cache precision (default: defaultKvCache(), 'f32' unless the CLI's --kv-cache said
+   * otherwise). Layers whose attention needs the general path (soft-capping, or a sliding
+   * window) keep an F32 cache either way.
+   */
+  kvCache?: KvCachePrecision;
   hooks?: SublayerHooks | null;
 }
 
@@ -159,6 +225,9 @@ class Scratch {
 class CachedAttention implements Attention {
   past = 0;
   n = 0;
+  /** F16 caches, several rows: the projections write here, attend() rounds into the cache */
+  private kRows: Tensor | null = null;
+  private vRows: Tensor | null = null;
   constructor(
     private readonly session: InferenceSession,
     private readonly s: Scratch,
@@ -170,30 +239,44 @@ class CachedAttention implements Attention {
   keys(l: number): Tensor {
     if (this.s.k) return this.s.k;
     const cache = this.reserve(l);
-    return cache.k.rows(this.past, this.past + this.n);
+    if (cache.k) return cache.k.rows(this.past, this.past + this.n);
+    return this.halfRows(cache.width).k.rows(0, this.n);
   }
   values(l: number): Tensor {
     if (this.s.v) return this.s.v;
-    return this.session.caches[l]!.v.rows(this.past, this.past + this.n);
+    const cache = this.session.caches[l]!;
+    if (cache.v) return cache.v.rows(this.past, this.past + this.n);
+    return this.halfRows(cache.width).v.rows(0, this.n);
+  }
+  private halfRows(width: number): { k: Tensor; v: Tensor } {
+    if (!this.kRows || !this.vRows) {
+      this.kRows = Tensor.zeros([this.s.rows, width]);
+      this.vRows = Tensor.zeros([this.s.rows, width]);
+    }
+    return { k: this.kRows, v: this.vRows };
   }
   attend(l: number, q: Tensor, attn: Tensor): void {
     const c = this.w.config;
     const a = this.w.arch;
     const cache = this.s.k ? this.reserve(l) : this.session.caches[l]!;
-    if (this.s.k && this.s.v) {
-      cache.k.data.set(this.s.k.data, this.past * cache.width);
-      cache.v.data.set(this.s.v.data, this.past * cache.width);
+    if (this.s.k && this.s.v) cache.write(this.past, this.s.k.data, this.s.v.data);
+    else if (!cache.k) {
+      const rows = this.halfRows(cache.width);
+      const n = this.n * cache.width;
+      cache.write(this.past, rows.k.data.subarray(0, n), rows.v.data.subarray(0, n));
     }
     const window = a.windows[l];
-    if (a.attnSoftcap > 0 || (window > 0 && this.past + this.n > window)) {
+    if (cache.kHalf && cache.vHalf) {
+      ops.attentionCachedF16(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.kHalf, cache.vHalf, attn, a.attnScale);
+    } else if (a.attnSoftcap > 0 || (window > 0 && this.past + this.n > window)) {
       attentionGeneral(
         q,
         this.past,
         c.heads,
         c.kvHeads,
         this.w.hd,
-        cache.k,
-        cache.v,
+        cache.k!,
+        cache.v!,
         attn,
         a.attnScale,
         window,
@@ -201,7 +284,7 @@ class CachedAttention implements Attention {
         this.s.scores,
       );
     } else {
-      ops.attentionCached(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k, cache.v, attn, a.attnScale);
+      ops.attentionCached(q, this.past, c.heads, c.kvHeads, this.w.hd, cache.k!, cache.v!, attn, a.attnScale);
     }
   }
   private reserve(l: number): LayerCache {
@@ -215,6 +298,8 @@ export class InferenceSession {
   /** tokens in the context so far */
   length = 0;
   readonly caches: Array<LayerCache | null>;
+  /** the precision asked for (layers on the general attention path keep F32) */
+  readonly kvCache: KvCachePrecision;
   readonly chunk: number;
   hooks: SublayerHooks | null;
   private readonly scratch: Scratch;
@@ -235,7 +320,12 @@ export class InferenceSession {
     this.chunk = Math.max(1, Math.min(options.chunk ?? 512, c.maxSeqLen));
     const skipped = new Set(options.noCacheLayers ?? []);
     const width = c.kvHeads * headDim(c);
-    this.caches = Array.from({ length: c.layers }, (_, l) => (skipped.has(l) ? null : new LayerCache(width)));
+    this.kvCache = options.kvCache ?? defaultKvCache();
+    // The general attention path (soft-capping, sliding windows) reads float caches only.
+    const general = (l: number) => model.arch.attnSoftcap > 0 || model.arch.windows[l] > 0;
+    this.caches = Array.from({ length: c.layers }, (_, l) =>
+      skipped.has(l) ? null : new LayerCache(width, undefined, general(l) ? 'f32' : this.kvCache),
+    );
     this.hooks = options.hooks ?? null;
     const needsScores = model.arch.attnSoftcap > 0 || model.arch.windows.some((w) => w > 0);
     const maxLen = needsScores ? c.maxSeqLen : 0;
@@ -256,7 +346,7 @@ export class InferenceSession {
 
   /** Bytes the caches hold for the tokens actually in the context. */
   kvBytesUsed(): number {
-    return this.caches.reduce((n, cache) => n + (cache ? 2 * this.length * cache.width * 4 : 0), 0);
+    return this.caches.reduce((n, cache) => n + (cache ? 2 * this.length * cache.width * cache.bytesPerValue() : 0), 0);
   }
 
   reset(): void {

@@ -19,6 +19,9 @@ type ElementwiseKernels = Omit<
   | 'quantGemv'
   | 'quantGemm'
   | 'quantDequantRows'
+  | 'attentionCachedF16'
+  | 'f32ToF16'
+  | 'f16ToF32'
 >;
 
 function sigmoid(x: number): number {

@@ -6,7 +6,15 @@ import { gemmReference } from './gemm.ts';
 import { elementwiseReference } from './elementwise.ts';
 import { attentionReference } from './attention.ts';
 import { quantReference } from './quant.ts';
+import { halfReference } from './half.ts';
 
 export function createReferenceKernels(): Kernels {
-  return { name: 'reference', ...gemmReference, ...elementwiseReference, ...attentionReference, ...quantReference };
+  return {
+    name: 'reference',
+    ...gemmReference,
+    ...elementwiseReference,
+    ...attentionReference,
+    ...quantReference,
+    ...halfReference,
+  };
 }
