@@ -269,7 +269,11 @@ export function registerAdaskipCommands(program: Command): void {
     )
     .option('--work <dir>', 'where stage results are kept; re-run to resume', '.lmlab-cache/adaskip-eval')
     .option('--out <file>', 'report path', 'docs/results/adaskip.md')
-    .option('--seeds <list>', 'test-prompt seeds (the unit of the intervals)', '1,2,3')
+    .option(
+      '--seeds <list>',
+      'test-prompt seeds (each draws its own prompts; time ratios get intervals over seeds)',
+      '1,2,3',
+    )
     .option('--prompts-per-task <n>', 'test prompts per task and seed', '5')
     .option('--prompt-tokens <n>', 'prompt length in tokens (about)', '1536')
     .option('--alphas <list>', 'budgets α', '0.125,0.25,0.375')

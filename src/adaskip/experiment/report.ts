@@ -46,11 +46,14 @@ export interface AdaSkipReportInput {
 
 const f1 = (x: number) => x.toFixed(1);
 const f3 = (x: number) => x.toFixed(3);
-const shown = (i: MeanInterval, f = f1) => {
+type Format = ((x: number) => string) & { plain?: (x: number) => string };
+const shown = (i: MeanInterval, f: Format = f1) => {
   if (!Number.isFinite(i.mean)) return '—';
-  return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean);
+  return Number.isFinite(i.half) ? `${f(i.mean)} ± ${(f.plain ?? f)(i.half)}` : f(i.mean);
 };
-const signed = (f: (x: number) => string) => (x: number) => (x > 0 ? `+${f(x)}` : f(x));
+/** a difference: signed mean, plain half-width */
+const signed = (f: (x: number) => string): Format =>
+  Object.assign((x: number) => (x > 0 ? `+${f(x)}` : f(x)), { plain: f });
 
 export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): void {
   const { quality } = input;
@@ -155,8 +158,10 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
           ['short', shortTasks],
         ] as const) {
           const o = onlineSummary(rows, A, S, filter);
-          actedAnywhere += o.acted;
-          promptsSeen += o.prompts;
+          if (mode !== 'prefill' && alpha > 0) {
+            actedAnywhere += o.acted;
+            promptsSeen += o.prompts;
+          }
           const added =
             [...o.layers.entries()]
               .sort((a, b) => a[0] - b[0])
@@ -172,8 +177,8 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
     push('');
     push(
       actedAnywhere === 0
-        ? `The online rule never acted: in none of the ${promptsSeen} AdaSkip answers did an FFN's decode similarity over the first 20 decode steps reach the threshold τ, so AdaSkip and static are the same computation here.`
-        : `The online rule acted in ${actedAnywhere} of ${promptsSeen} AdaSkip answers. An FFN it adds is skipped from the decode step shown on (0-based: the answer's first token comes from prefill, decode step s produces token s + 2).`,
+        ? `The online rule never acted: in none of the ${promptsSeen} AdaSkip answers in decode and e2e mode did an FFN's decode similarity over the first 20 decode steps reach the threshold τ, so AdaSkip and static are the same computation here.`
+        : `The online rule acted in ${actedAnywhere} of ${promptsSeen} AdaSkip answers in decode and e2e mode at α > 0. An FFN it adds is skipped from the decode step shown on (0-based: the answer's first token comes from prefill, decode step s produces token s + 2).`,
       '',
     );
   }
