@@ -67,6 +67,8 @@ export interface AdaSkipStats {
   tau: number;
   /** FFN layers added by the online rule in the current request */
   onlineAdded: number[];
+  /** decode steps done when they were added (they are skipped from the next step on); null if none */
+  onlineAddedAfterStep: number | null;
   prefill: PhaseAccount;
   decode: PhaseAccount;
   /** share of all forward FLOPs (sublayers + head) not computed */
@@ -232,6 +234,7 @@ export class AdaSkipController {
       offlineCount: countSkipped(this.set),
       tau: this.set.tau,
       onlineAdded: [...this.onlineAdded],
+      onlineAddedAfterStep: this.onlineAdded.length > 0 ? this.onlineSteps : null,
       prefill: { ...p },
       decode: { ...d },
       flopShareSkipped: flops > 0 ? (p.flopsSkipped + d.flopsSkipped) / flops : 0,

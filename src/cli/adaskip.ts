@@ -168,7 +168,9 @@ export function registerAdaskipCommands(program: Command): void {
     .option('--shape <shape>', `model shape (default ${REFERENCE_SHAPE})`)
     .option('--contexts <list>', 'prompt lengths', '512,2048,8192')
     .option('--alphas <list>', 'budgets α', '0.125,0.25,0.375')
-    .option('--methods <list>', `methods (default all: ${METHODS.join(',')})`)
+    .option('--methods <list>', `methods in e2e mode (default all: ${METHODS.join(',')})`)
+    .option('--mode-methods <list>', 'methods also run in prefill and decode modes', 'adaskip,static')
+    .option('--no-speculative', 'skip the self-speculative runs (AdaSkip drafts, dense verifies)')
     .option('--decode-tokens <n>', 'tokens decoded after each prompt', '32')
     .option('--calibration <n>', 'calibration requests (random tokens)', '4')
     .option('--calibration-tokens <n>', 'tokens per calibration request', '1024')
@@ -279,11 +281,17 @@ export function registerAdaskipCommands(program: Command): void {
     )
     .option('--work <dir>', 'where stage results are kept; re-run to resume', '.lmlab-cache/adaskip-eval')
     .option('--out <file>', 'report path', 'docs/results/adaskip.md')
-    .option('--seeds <list>', 'test-prompt seeds (the unit of the intervals)', '1,2,3')
+    .option(
+      '--seeds <list>',
+      'test-prompt seeds (each draws its own prompts; time ratios get intervals over seeds)',
+      '1,2,3',
+    )
     .option('--prompts-per-task <n>', 'test prompts per task and seed', '5')
     .option('--prompt-tokens <n>', 'prompt length in tokens (about)', '1536')
     .option('--alphas <list>', 'budgets α', '0.125,0.25,0.375')
-    .option('--methods <list>', `methods (default all: ${METHODS.join(',')})`)
+    .option('--methods <list>', `methods in e2e mode (default all: ${METHODS.join(',')})`)
+    .option('--mode-methods <list>', 'methods also run in prefill and decode modes', 'adaskip,static')
+    .option('--no-speculative', 'skip the self-speculative runs (AdaSkip drafts, dense verifies)')
     .option('--calibration <n>', 'calibration requests', '20')
     .option('--perplexity-passages <n>', 'held-out natural passages for perplexity', '6')
     .option('--speed-contexts <list>', 'prompt lengths of the speed benchmark', '512,2048,8192')
@@ -300,6 +308,8 @@ export function registerAdaskipCommands(program: Command): void {
         promptTokens: string;
         alphas: string;
         methods?: string;
+        modeMethods: string;
+        speculative: boolean;
         calibration: string;
         perplexityPassages: string;
         speedContexts: string;
@@ -339,6 +349,11 @@ export function registerAdaskipCommands(program: Command): void {
           promptTokens: integer('--prompt-tokens', f.promptTokens, 64),
           alphas,
           methods: f.methods ? f.methods.split(',').map((m) => parseMethod(m.trim())) : [...METHODS],
+          modeMethods: f.modeMethods
+            .split(',')
+            .filter((m) => m.trim())
+            .map((m) => parseMethod(m.trim())),
+          speculative: f.speculative,
           calibrationPrompts: integer('--calibration', f.calibration, 2),
           perplexityPassages: integer('--perplexity-passages', f.perplexityPassages, 1),
           chunk: integer('--chunk', f.chunk, 1),

@@ -7,7 +7,7 @@ import { ioError } from '../util/atomic.ts';
 import { decodeUtf8Strict } from '../data/utf8.ts';
 import { loadModelDir } from '../model/load.ts';
 import { InferenceSession } from '../model/inference.ts';
-import { type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
+import { type GenerateResult, type SamplingOptions, checkSampling, generate } from '../model/generate.ts';
 import { scoreText } from '../model/score.ts';
 import { readDocuments } from '../data/documents.ts';
 import { integerFlag as integer, numberFlag as number } from './flags.ts';
@@ -16,6 +16,7 @@ import { type AdaSkipFlags, adaskipFromFlags } from './adaskip-flags.ts';
 import type { LlamaModel } from '../model/llama.ts';
 import { extractDomain, metadataTemplate } from '../meco/domain.ts';
 import { DEFAULT_ALPHA } from '../adaskip/plan.ts';
+import { generateSpeculative, type SpeculativeStats } from '../model/speculative.ts';
 
 function readInputFile(path: string): Buffer {
   try {
@@ -63,12 +64,17 @@ interface GenerateFlags extends AdaSkipFlags {
   kvCache?: string;
   json?: boolean;
   url?: string;
+  speculative?: boolean;
+  draftTokens: string;
+  maxDraft: string;
 }
 
 export function registerGenerateCommands(program: Command): void {
   const generateCommand = program
     .command('generate')
-    .description('generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)')
+    .description(
+      'generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json); --speculative: lossless AdaSkip drafting',
+    )
     .argument('<model>', 'model directory (e.g. a training checkpoint)')
     .option('-p, --prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')
@@ -86,7 +92,13 @@ export function registerGenerateCommands(program: Command): void {
     .option(
       '--url <domain-or-url>',
       'MeCo conditioning: prepend "URL: <domain>\\n\\n" (tokenized on its own, as in training)',
-    );
+    )
+    .option(
+      '--speculative',
+      'lossless self-speculative decoding: the skipping model (--adaskip PROFILE ...) drafts, the full model verifies; output as the full model alone',
+    )
+    .option('--draft-tokens <k>', 'with --speculative: drafts per round at the start (adapts to the acceptance)', '4')
+    .option('--max-draft <k>', 'with --speculative: the most drafts per round', '16');
   addSkipOptions(generateCommand).action(async (modelDir: string, f: GenerateFlags) => {
     if ((f.prompt === undefined) === (f.promptFile === undefined))
       throw new LmlabError('give exactly one of --prompt or --prompt-file');
@@ -108,16 +120,32 @@ export function registerGenerateCommands(program: Command): void {
     const bos = tk.bosId;
     const metadata = f.url === undefined ? [] : tk.encode(metadataTemplate(extractDomain(f.url)));
     const prompt = Int32Array.from([...(bos === undefined ? [] : [bos]), ...metadata, ...tk.encode(promptText)]);
-    const { adaskip, session } = sessionFor(model, f, integer('--chunk', f.chunk));
-    const result = generate(session, prompt, {
+    const chunk = integer('--chunk', f.chunk);
+    const { adaskip, session } = sessionFor(model, f, chunk);
+    if (f.speculative && !adaskip)
+      throw new LmlabError('--speculative needs a draft: give --adaskip PROFILE (or a profile-free --skip-method)');
+    const options = {
       sampling,
       maxTokens,
       eosToken: tk.eosId ?? null,
       stopTokens,
       stopStrings: f.stop,
-      tokenBytes: (id) => tk.decodeBytes([id]),
-      onText: f.json ? undefined : (piece) => process.stdout.write(piece),
-    });
+      tokenBytes: (id: number) => tk.decodeBytes([id]),
+      onText: f.json ? undefined : (piece: string) => process.stdout.write(piece),
+    };
+    let speculative: SpeculativeStats | null = null;
+    let result: GenerateResult;
+    if (f.speculative) {
+      const r = generateSpeculative(new InferenceSession(model, { chunk }), session, prompt, {
+        ...options,
+        draftTokens: integer('--draft-tokens', f.draftTokens),
+        maxDraft: integer('--max-draft', f.maxDraft),
+      });
+      speculative = r.speculative;
+      result = r;
+    } else {
+      result = generate(session, prompt, options);
+    }
     if (f.json) {
       console.log(
         JSON.stringify({
@@ -128,6 +156,7 @@ export function registerGenerateCommands(program: Command): void {
           time_to_first_token_ms: result.timeToFirstTokenMs,
           decode_tokens_per_s: result.decodeTokensPerSecond,
           ...(adaskip ? { adaskip: adaskip.stats() } : {}),
+          ...(speculative ? { speculative } : {}),
         }),
       );
     } else {
@@ -136,6 +165,10 @@ export function registerGenerateCommands(program: Command): void {
         `[${result.tokens.length} tokens, stop: ${result.stopReason}, first token ${result.timeToFirstTokenMs.toFixed(0)} ms, ` +
           `${result.decodeTokensPerSecond.toFixed(1)} tokens/s]\n`,
       );
+      if (speculative)
+        process.stderr.write(
+          `[speculative: ${speculative.accepted} of ${speculative.drafted} drafts kept (${(100 * speculative.acceptanceRate).toFixed(1)}%), ${speculative.rounds} verification passes, mean k ${speculative.meanDraft.toFixed(1)}]\n`,
+        );
       if (adaskip) {
         const st = adaskip.stats();
         process.stderr.write(

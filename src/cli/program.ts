@@ -38,7 +38,7 @@ export const AREAS: Area[] = [
       [
         'generate',
         'generate [options] <model>',
-        'generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json)',
+        'generate text from a prompt with a model directory (config.json, model.safetensors, tokenizer.json); --speculative: lossless AdaSkip drafting',
       ],
       [
         'score',

@@ -117,6 +117,134 @@ export class Sampler {
     }
     return order[n - 1];
   }
+
+  /**
+   * The distribution `sample` draws from, written into `out` (length vocab, sums to 1): the
+   * same penalty, temperature, top-k and top-p; greedy is one-hot at the first largest logit.
+   * Speculative decoding's acceptance rule needs it for the draft and the target alike.
+   */
+  distribution(logits: Float32Array, seen: Uint32Array | null, out: Float64Array): void {
+    const o = this.options;
+    const v = logits.length;
+    const x = this.scaled;
+    x.set(logits);
+    if (o.repetitionPenalty !== 1 && seen) {
+      for (let i = 0; i < v; i++)
+        if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
+    }
+    out.fill(0);
+    if (o.temperature === 0) {
+      let best = 0;
+      for (let i = 1; i < v; i++) if (x[i] > x[best]) best = i;
+      out[best] = 1;
+      return;
+    }
+    const order = this.order;
+    for (let i = 0; i < v; i++) order[i] = i;
+    order.sort((a, b) => x[b] - x[a]);
+    let n = o.topK > 0 ? Math.min(o.topK, v) : v;
+    const max = x[order[0]];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const p = Math.exp((x[order[i]] - max) / o.temperature);
+      this.probs[i] = p;
+      total += p;
+    }
+    if (o.topP < 1) {
+      let cumulative = 0;
+      for (let i = 0; i < n; i++) {
+        cumulative += this.probs[i] / total;
+        if (cumulative >= o.topP) {
+          n = i + 1;
+          break;
+        }
+      }
+      total = 0;
+      for (let i = 0; i < n; i++) total += this.probs[i];
+    }
+    for (let i = 0; i < n; i++) out[order[i]] = this.probs[i] / total;
+  }
+
+  /** A uniform number in [0, 1) from this sampler's seeded generator. */
+  uniform(): number {
+    return this.rng.next();
+  }
+}
+
+/**
+ * The generated text as tokens arrive: stop tokens, EOS, stop strings (held back while they may
+ * still complete), streaming of the final text, and the max-tokens and context limits. Shared by
+ * plain and speculative generation so that both stop at the same token.
+ */
+export class TokenStream {
+  readonly tokens: number[] = [];
+  text = '';
+  stopReason: StopReason = 'max-tokens';
+  private emitted = 0;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  private readonly stopTokens: Set<number>;
+  private readonly stopStrings: string[];
+
+  constructor(
+    private readonly options: GenerateOptions,
+    private readonly promptTokens: number,
+    private readonly maxSeqLen: number,
+  ) {
+    if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)
+      throw new LmlabError(`max tokens must be ≥ 1, got ${options.maxTokens}`);
+    this.stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
+    if (this.stopStrings.length > 0 && !options.tokenBytes) throw new Error('stop strings need a decoder');
+    this.stopTokens = new Set(options.stopTokens ?? []);
+  }
+
+  /**
+   * Takes the next token; returns false when generation is over (the token may or may not be
+   * part of the output: EOS and stop tokens are not). The context limit counts the tokens the
+   * model has read: the prompt and every generated token but the last.
+   */
+  push(next: number): boolean {
+    const o = this.options;
+    if (o.eosToken != null && next === o.eosToken) {
+      this.stopReason = 'eos';
+      return false;
+    }
+    if (this.stopTokens.has(next)) {
+      this.stopReason = 'stop-token';
+      return false;
+    }
+    this.tokens.push(next);
+    if (o.tokenBytes) {
+      this.text += this.utf8.decode(o.tokenBytes(next), { stream: true });
+      const hit = this.stopStrings
+        .map((s) => this.text.indexOf(s, Math.max(0, this.emitted - s.length)))
+        .filter((i) => i >= 0);
+      if (hit.length > 0) {
+        this.text = this.text.slice(0, Math.min(...hit));
+        this.stopReason = 'stop-string';
+        return false;
+      }
+      // emit what can no longer change: not a stop-string prefix (the decoder keeps a partial
+      // UTF-8 character back by itself)
+      const final = this.text.length - heldBack(this.text, this.stopStrings);
+      if (final > this.emitted) {
+        o.onText?.(this.text.slice(this.emitted, final));
+        this.emitted = final;
+      }
+    }
+    if (this.tokens.length >= o.maxTokens) return false;
+    if (this.promptTokens + this.tokens.length - 1 >= this.maxSeqLen) {
+      this.stopReason = 'context';
+      return false;
+    }
+    return true;
+  }
+
+  /** Flushes the text held back (an unfinished character, a stop-string prefix that never completed). */
+  finish(): void {
+    const o = this.options;
+    if (o.tokenBytes && this.stopReason !== 'stop-string') this.text += this.utf8.decode();
+    if (o.tokenBytes && this.text.length > this.emitted) o.onText?.(this.text.slice(this.emitted));
+  }
 }
 
 /** Length of the longest suffix of text that is a proper prefix of some stop string. */
@@ -135,75 +263,31 @@ export function heldBack(text: string, stops: string[]): number {
 
 export function generate(session: InferenceSession, prompt: Int32Array, options: GenerateOptions): GenerateResult {
   const c = session.model.config;
-  if (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)
-    throw new LmlabError(`max tokens must be ≥ 1, got ${options.maxTokens}`);
-  const stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
-  if (stopStrings.length > 0 && !options.tokenBytes) throw new Error('stop strings need a decoder');
-  // holds an unfinished UTF-8 character between tokens, exactly as decoding all bytes at once
-  const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  const stopTokens = new Set(options.stopTokens ?? []);
+  const out = new TokenStream(options, prompt.length, c.maxSeqLen);
   const sampler = new Sampler(options.sampling, c.vocabSize);
   const seen = options.sampling.repetitionPenalty !== 1 ? new Uint32Array(c.vocabSize) : null;
   if (seen) for (let i = 0; i < prompt.length; i++) seen[prompt[i]]++;
 
   const t0 = performance.now();
   let logits = session.prefill(prompt).data;
-  const tokens: number[] = [];
-  let emitted = 0;
-  let text = '';
-  let stopReason: StopReason = 'max-tokens';
   let firstTokenAt = 0;
-  let decodeStart = 0;
   let decoded = 0;
   for (;;) {
     const next = sampler.sample(logits, seen);
-    if (tokens.length === 0) {
-      firstTokenAt = performance.now();
-      decodeStart = firstTokenAt;
-    }
-    if (options.eosToken != null && next === options.eosToken) {
-      stopReason = 'eos';
-      break;
-    }
-    if (stopTokens.has(next)) {
-      stopReason = 'stop-token';
-      break;
-    }
-    tokens.push(next);
+    if (out.tokens.length === 0 && firstTokenAt === 0) firstTokenAt = performance.now();
+    if (!out.push(next)) break;
     if (seen) seen[next]++;
-    if (options.tokenBytes) {
-      text += utf8.decode(options.tokenBytes(next), { stream: true });
-      const hit = stopStrings.map((s) => text.indexOf(s, Math.max(0, emitted - s.length))).filter((i) => i >= 0);
-      if (hit.length > 0) {
-        text = text.slice(0, Math.min(...hit));
-        stopReason = 'stop-string';
-        break;
-      }
-      // emit what can no longer change: not a stop-string prefix (the decoder keeps a partial
-      // UTF-8 character back by itself)
-      const final = text.length - heldBack(text, stopStrings);
-      if (final > emitted) {
-        options.onText?.(text.slice(emitted, final));
-        emitted = final;
-      }
-    }
-    if (tokens.length >= options.maxTokens) break;
-    if (session.length >= c.maxSeqLen) {
-      stopReason = 'context';
-      break;
-    }
     logits = session.decode(next).data;
     decoded++;
   }
-  if (options.tokenBytes && stopReason !== 'stop-string') text += utf8.decode();
-  if (options.tokenBytes && text.length > emitted) options.onText?.(text.slice(emitted));
+  out.finish();
   const end = performance.now();
   return {
-    tokens,
-    text,
-    stopReason,
+    tokens: out.tokens,
+    text: out.text,
+    stopReason: out.stopReason,
     promptTokens: prompt.length,
-    timeToFirstTokenMs: (tokens.length > 0 || firstTokenAt > 0 ? firstTokenAt : end) - t0,
-    decodeTokensPerSecond: decoded > 0 ? decoded / ((end - decodeStart) / 1000) : 0,
+    timeToFirstTokenMs: (firstTokenAt > 0 ? firstTokenAt : end) - t0,
+    decodeTokensPerSecond: decoded > 0 ? decoded / ((end - firstTokenAt) / 1000) : 0,
   };
 }

@@ -354,6 +354,17 @@ export class InferenceSession {
   }
 
   /**
+   * Drops the tokens after the first `length` from the context (speculative decoding's rollback
+   * past rejected tokens). The cache rows beyond are left as they are and overwritten by the
+   * next tokens; nothing attends past `length`, so no stale row is ever read.
+   */
+  rollback(length: number): void {
+    if (!Number.isInteger(length) || length < 0 || length > this.length)
+      throw new Error(`rollback to ${length}: the context holds ${this.length} tokens`);
+    this.length = length;
+  }
+
+  /**
    * Runs tokens through the model, appending them to the context. If `onLogits` is given it
    * receives the logits [n, vocab] of every chunk (scoring); the last token's logits are left in
    * this.logits either way.

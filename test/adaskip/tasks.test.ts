@@ -11,7 +11,7 @@ import {
   paragraphsOf,
   parseTask,
   scoreTask,
-  TASKS,
+  ALL_TASKS,
   type TaskInstance,
   type TaskName,
 } from '../../src/adaskip/experiment/tasks.ts';
@@ -30,6 +30,9 @@ const QUESTIONS: Record<TaskName, RegExp> = {
   vartrack: /\n\nWhich variables hold the value \d{5}\? They are:$/,
   copy: /\n\nCopy the marked span\. The marked span is:$/,
   tagged: /\n\nList every tagged value in order\. The tagged values are:$/,
+  'copy-long': /\n\nCopy the marked span\. The marked span is:$/,
+  'tagged-long': /\n\nList every tagged value in order\. The tagged values are:$/,
+  'recall-all': /\n\nRecall the values of ([a-z]+, ){11}[a-z]+\. Answer:$/,
 };
 
 /** The prompt's paragraphs before the question. */
@@ -38,7 +41,7 @@ function paragraphs(t: TaskInstance): string[] {
 }
 
 test('every task is a pure function of (task, seed, chars, haystack); seeds change the needles', () => {
-  for (const task of TASKS) {
+  for (const task of ALL_TASKS) {
     const a = makeTask(task, 3, CHARS, haystack());
     makeTask(task === 'copy' ? 'tagged' : 'copy', 3, CHARS, haystack()); // no state carried between calls
     assert.deepEqual(makeTask(task, 3, CHARS, haystack()), a, task);
@@ -51,11 +54,11 @@ test('every task is a pure function of (task, seed, chars, haystack); seeds chan
 });
 
 test('the answer is in the prompt, the prompt ends with the question, the haystack has about the requested size', () => {
-  for (const task of TASKS) {
+  for (const task of ALL_TASKS) {
     for (const seed of [1, 2, 3]) {
       const t = makeTask(task, seed, CHARS, haystack());
       assert.match(t.prompt, QUESTIONS[task], task);
-      assert.equal(t.answer, ` ${t.items.join(task === 'recall' ? '; ' : ' ')}.`, task);
+      assert.equal(t.answer, ` ${t.items.join(task === 'recall' || task === 'recall-all' ? '; ' : ' ')}.`, task);
       // haystack paragraphs are whole source paragraphs or their leading sentences
       const hay = paragraphs(t).filter((p) => SOURCE.some((s) => s.startsWith(p)));
       const hayChars = hay.join('\n\n').length;
@@ -89,9 +92,20 @@ test('the answer is in the prompt, the prompt ends with the question, the haysta
           break;
         }
         case 'copy':
+        case 'copy-long':
           assert.deepEqual(needles, [`<copy>${t.items.join(' ')}</copy>`]);
+          assert.equal(t.items.length, task === 'copy' ? 6 : 40);
+          break;
+        case 'recall-all':
+          assert.deepEqual(
+            needles,
+            t.items.map((i) => `Remember: ${i}.`),
+          ); // every key, in order, and every key asked
+          assert.equal(t.items.length, 12);
           break;
         case 'tagged':
+        case 'tagged-long':
+          assert.equal(t.items.length, task === 'tagged' ? 8 : 24);
           assert.deepEqual(
             needles,
             t.items.map((v) => `[tag ${v}]`),
@@ -103,7 +117,7 @@ test('the answer is in the prompt, the prompt ends with the question, the haysta
 });
 
 test('scoreTask: exact answers score 1, trailing text after the final period is ignored', () => {
-  for (const task of TASKS) {
+  for (const task of ALL_TASKS) {
     const t = makeTask(task, 4, 500, haystack());
     assert.deepEqual(scoreTask(t, t.answer), { exact: true, items: 1 }, task);
     assert.deepEqual(scoreTask(t, `${t.answer}\n\nWhat is 7? It is 7.`), { exact: true, items: 1 }, task);
@@ -171,11 +185,11 @@ test('paragraphsOf: blank-line paragraphs, tidied; long unbroken text becomes se
   assert.deepEqual(paragraphsOf('', 1, 200), []);
 });
 
-test('parseTask accepts the six task names and rejects others clearly; an empty haystack is an error', () => {
-  for (const task of TASKS) assert.equal(parseTask(task), task);
+test('parseTask accepts the nine task names and rejects others clearly; an empty haystack is an error', () => {
+  for (const task of ALL_TASKS) assert.equal(parseTask(task), task);
   assert.throws(
     () => parseTask('needle'),
-    /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged\)$/,
+    /^LmlabError: unknown task "needle" \(one of passkey, multikey, recall, vartrack, copy, tagged, copy-long, tagged-long, recall-all\)$/,
   );
   assert.throws(() => new Haystack([]), /the haystack needs at least one paragraph of text/);
 });

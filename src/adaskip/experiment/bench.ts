@@ -8,9 +8,11 @@
 //
 // Random weights say nothing about quality; this is the speed half only. Caches are reserved
 // for the whole request up front in every run, so no method pays for cache regrowth.
+// The whole run holds the timing lock shared with the evaluation and the other benchmarks.
 // Not here: the quality evaluation on a trained model.
 import { Rng } from '../../util/rng.ts';
 import { LmlabError } from '../../util/errors.ts';
+import { withBenchLock } from '../../util/bench-lock.ts';
 import { describeConfig, parseLlamaConfig, type LlamaConfig } from '../../model/config.ts';
 import { InferenceSession } from '../../model/inference.ts';
 import { LlamaModel } from '../../model/llama.ts';
@@ -213,7 +215,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The benchmark, holding the timing lock (util/bench-lock.ts) so no other measurement overlaps it. */
 export function runAdaSkipBench(o: BenchOptions): BenchReport {
+  return withBenchLock(() => runUnlocked(o));
+}
+
+function runUnlocked(o: BenchOptions): BenchReport {
   const c = o.config;
   for (const t of o.contexts) {
     if (t + o.decodeTokens + 1 > c.maxSeqLen)

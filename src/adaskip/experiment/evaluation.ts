@@ -2,7 +2,9 @@
 // quality and speed on the trained recipe model (quality.ts), then the random-weight speed
 // benchmark at 512/2048/8192 on the trained model's shape and on the larger reference shape
 // (bench.ts), then the report (report.ts). Each stage's result is a JSON file in the work
-// directory; a re-run skips stages whose file exists. Not here: training (recipe.ts).
+// directory; a re-run skips stages whose file exists. The commit of the code (and whether the
+// tree had changes) is recorded when the run starts and named in the report; the timed stages
+// hold the timing lock. Not here: training (recipe.ts).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig, type LlamaConfig } from '../../model/config.ts';
@@ -11,6 +13,8 @@ import { DEFAULT_ALPHA, type SkipMethod } from '../plan.ts';
 import { evaluateQuality, type QualityOptions, type QualityReport } from './quality.ts';
 import { writeAdaSkipReport } from './report.ts';
 import { writeAtomic } from '../../util/atomic.ts';
+import { benchLockPath } from '../../util/bench-lock.ts';
+import { describeProvenance, gitProvenance } from '../../util/provenance.ts';
 
 /** The quality evaluation's options, plus where results go and what the speed benchmark covers. */
 export interface EvaluationOptions extends QualityOptions {
@@ -38,8 +42,15 @@ function cached<T>(path: string, make: () => T, log: (line: string) => void): T 
 
 export function runEvaluation(o: EvaluationOptions): void {
   mkdirSync(o.work, { recursive: true });
-  const startedPath = join(o.work, 'started.txt');
-  if (!existsSync(startedPath)) writeAtomic(startedPath, new Date().toISOString());
+  const startedPath = join(o.work, 'started.json');
+  if (!existsSync(startedPath))
+    writeAtomic(
+      startedPath,
+      JSON.stringify({ at: new Date().toISOString(), code: describeProvenance(gitProvenance()) }),
+    );
+  const started = JSON.parse(readFileSync(startedPath, 'utf8')) as { at: string; code: string };
+  const now = describeProvenance(gitProvenance());
+  if (now !== started.code) o.log(`the run started at ${started.code}; the code is now at ${now}`);
   const quality = cached<QualityReport>(join(o.work, 'quality.json'), () => evaluateQuality(o), o.log);
   const longest = Math.max(...o.speedContexts);
   const decodeTokens = 32;
@@ -84,7 +95,9 @@ export function runEvaluation(o: EvaluationOptions): void {
     training: o.training,
     quality,
     speed,
-    startedAt: readFileSync(startedPath, 'utf8').trim(),
+    startedAt: started.at,
+    code: now === started.code ? started.code : `${started.code} (resumed at ${now})`,
+    lockPath: benchLockPath(),
   });
   o.log(`report written to ${o.reportPath}`);
 }

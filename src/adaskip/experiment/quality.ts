@@ -1,27 +1,37 @@
-// Quality and speed of skipping on a trained model, per task: the dense engine and every method
-// at every α answer the same generated long-context prompts (tasks.ts) greedily; each answer is
-// scored exactly, compared token by token with the dense answer, and timed (time to first token,
-// decode tokens/s). Each configuration also reads the reference answer teacher-forced: its loss
-// in nats per token says how well the model still finds the answer in the context even where
-// greedy decoding gets it wrong, so small models give a per-task signal too. Held-out
-// perplexity of natural text under each configuration too.
-// Calibration prompts use other seeds than the test prompts (and natural text besides), so no
-// needle of a test prompt is ever seen while calibrating. Seeds are the unit of the intervals.
-// Deliberately not here: the random-weight speed benchmark at 8K (bench.ts) and the report.
+// Quality and speed of skipping on a trained model, prompt by prompt: the dense engine and every
+// configuration (method × mode × α) answer the same generated long-context prompts (tasks.ts)
+// greedily. Short-answer tasks get their answer's length plus 2 tokens; long-answer tasks at
+// least 64, so AdaSkip's online rule (after 20 decode steps) acts on most of the answer. Each
+// answer is scored exactly, compared token by token with the dense answer, timed (time to first
+// token, decode time, under the timing lock), and its FLOPs share skipped counted; for AdaSkip,
+// the FFNs its online rule added and after which decode step. Each configuration also reads the
+// reference answer teacher-forced (loss in nats per token: how well the answer can still be found
+// even where greedy decoding misses it). Self-speculative decoding with the AdaSkip e2e model as
+// draft runs on every prompt too: its tokens against the dense ones, acceptance and time.
+// Held-out perplexity per configuration. Calibration prompts use other seeds than the test
+// prompts (and natural text), so no needle of a test prompt is seen while calibrating.
+// Every row is per prompt: the comparisons (compare.ts) pair configurations prompt by prompt.
+// Deliberately not here: the random-weight speed benchmark (bench.ts), the report.
+import { loadavg } from 'node:os';
 import { LmlabError } from '../../util/errors.ts';
+import { withBenchLock } from '../../util/bench-lock.ts';
 import { InferenceSession } from '../../model/inference.ts';
 import type { LlamaModel } from '../../model/llama.ts';
 import { logProbOf, scoreTokens } from '../../model/score.ts';
+import { greedy } from '../../model/generate.ts';
+import { generateSpeculative } from '../../model/speculative.ts';
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { calibrate } from '../calibrate.ts';
-import { createAdaSkipHooks } from '../controller.ts';
+import { type AdaSkipController, createAdaSkipHooks } from '../controller.ts';
 import { measureSublayerTimes, timeShare } from '../cost.ts';
-import { selectSkipSet, type SkipMethod } from '../plan.ts';
+import { selectSkipSet, type SkipMethod, type SkipMode } from '../plan.ts';
 import type { AdaSkipProfile } from '../profile.ts';
-import { Haystack, makeTask, scoreTask, TASKS, type TaskInstance, type TaskName } from './tasks.ts';
+import { Haystack, LONG_TASKS, makeTask, scoreTask, TASKS, type TaskInstance, type TaskName } from './tasks.ts';
 
 /** Calibration task seeds: far from the test seeds (seed × 1000 + i) and the training ones. */
 const CALIBRATION_SEED_BASE = 500_000;
+/** Tokens generated at least for a long-answer task. */
+export const LONG_ANSWER_TOKENS = 64;
 
 export interface QualityOptions {
   model: LlamaModel;
@@ -33,49 +43,93 @@ export interface QualityOptions {
   /** prompt length in tokens (about) */
   promptTokens: number;
   alphas: number[];
+  /** methods evaluated in e2e mode */
   methods: SkipMethod[];
+  /** methods also evaluated in prefill and decode modes */
+  modeMethods: SkipMethod[];
+  /** run self-speculative decoding (AdaSkip e2e drafts, dense verifies) at every α */
+  speculative: boolean;
   calibrationPrompts: number;
   perplexityPassages: number;
   chunk: number;
   log?: (line: string) => void;
 }
 
-export interface TaskResult {
+export type ConfigMethod = SkipMethod | 'dense' | 'speculative';
+
+export interface SpeculativeOutcome {
+  /** the generated tokens equal the dense model's, token for token */
+  identical: boolean;
+  drafted: number;
+  accepted: number;
+  rounds: number;
+  meanDraft: number;
+}
+
+/** One configuration's answer to one prompt. */
+export interface PromptResult {
+  seed: number;
   task: TaskName;
-  exact: number;
+  long: boolean;
+  /** index of the prompt within its seed */
+  prompt: number;
+  config: string;
+  method: ConfigMethod;
+  mode: SkipMode | null;
+  alpha: number;
+  exact: boolean;
   items: number;
   /** share of generated tokens equal to the dense model's at the same position */
   agreement: number;
-  /** loss of the reference answer, teacher-forced (nats per token) */
+  /** loss of the reference answer, teacher-forced (nats per token); NaN for speculative */
   answerLoss: number;
+  /** the generated tokens */
+  tokens: number[];
+  ttftMs: number;
+  decodeMs: number;
+  /** share of the forward FLOPs of this answer not computed */
+  flopShareSkipped: number;
+  /** AdaSkip's online rule in this answer: FFN layers added, after how many decode steps */
+  online: { layers: number[]; afterStep: number } | null;
+  speculative: SpeculativeOutcome | null;
 }
 
-export interface ConfigResult {
+/** What does not depend on the prompt: the offline set, perplexity, KV use. */
+export interface ConfigSummary {
   seed: number;
-  method: SkipMethod | 'dense';
+  config: string;
+  method: ConfigMethod;
+  mode: SkipMode | null;
   alpha: number;
-  tasks: TaskResult[];
-  perplexity: number;
-  ttftMs: number;
-  decodeTokensPerSecond: number;
-  kvBytes: number;
-  flopShareSkipped: number;
   skipped: string;
+  perplexity: number;
+  kvBytes: number;
 }
 
 export interface QualityReport {
   promptTokens: { mean: number; min: number; max: number };
   calibration: { prompts: number; tokens: number };
-  results: ConfigResult[];
+  shortTasks: TaskName[];
+  longTasks: TaskName[];
+  prompts: PromptResult[];
+  configs: ConfigSummary[];
+  /** time spent waiting for another process's measurement; load averages (1, 5, 15 min) at start and end */
+  timing: { lockWaitMs: number; loadStart: number[]; loadEnd: number[] };
 }
 
-interface Prompt {
+export interface Prompt {
   instance: TaskInstance;
   ids: Int32Array;
   /** the reference answer's tokens, as greedy decoding should produce them */
   answerIds: Int32Array;
-  /** tokens to generate: the answer's length plus a little slack */
+  /** tokens to generate: the answer's length plus 2, at least 64 for a long-answer task */
   budget: number;
+}
+
+export function configName(method: ConfigMethod, mode: SkipMode | null, alpha: number): string {
+  if (method === 'dense') return 'dense';
+  if (method === 'speculative') return `speculative α=${alpha}`;
+  return `${method} ${mode} α=${alpha}`;
 }
 
 function argmax(row: Float32Array): number {
@@ -96,15 +150,19 @@ function charsPerToken(tokenizer: Tokenizer, paragraphs: string[]): number {
   return sample.length / Math.max(1, tokenizer.encode(sample).length);
 }
 
+type PromptSizing = Pick<QualityOptions, 'model' | 'tokenizer' | 'paragraphs' | 'promptTokens'>;
+
 function buildPrompts(
-  o: QualityOptions,
-  ratio: number,
+  o: PromptSizing,
+  tasks: readonly TaskName[],
   perTask: number,
   seedOf: (task: number, i: number) => number,
 ): Prompt[] {
   const haystack = new Haystack(o.paragraphs);
+  const ratio = charsPerToken(o.tokenizer, o.paragraphs);
   const out: Prompt[] = [];
-  for (const [t, task] of TASKS.entries()) {
+  for (const [t, task] of tasks.entries()) {
+    const long = (LONG_TASKS as readonly string[]).includes(task);
     for (let i = 0; i < perTask; i++) {
       // leave room for the question and the answer inside the model's context
       let chars = Math.floor((o.promptTokens - 40) * ratio);
@@ -112,7 +170,7 @@ function buildPrompts(
         const instance = makeTask(task, seedOf(t, i), chars, haystack);
         const ids = prompted(o.tokenizer, instance.prompt);
         const answerIds = Int32Array.from(o.tokenizer.encode(instance.answer));
-        const budget = answerIds.length + 2;
+        const budget = Math.max(answerIds.length + 2, long ? LONG_ANSWER_TOKENS : 0);
         if (ids.length + budget <= o.model.config.maxSeqLen || chars < 200) {
           out.push({ instance, ids, answerIds, budget });
           break;
@@ -124,20 +182,26 @@ function buildPrompts(
   return out;
 }
 
+/** The test prompts of one seed, short- and long-answer tasks (what the evaluation answers). */
+export function evaluationPrompts(o: PromptSizing & { promptsPerTask: number }, seed: number): Prompt[] {
+  return buildPrompts(o, [...TASKS, ...LONG_TASKS], o.promptsPerTask, (t, i) => seed * 1000 + t * 100 + i);
+}
+
 interface Answer {
   tokens: number[];
   ttftMs: number;
   decodeMs: number;
 }
 
-function answer(session: InferenceSession, prompt: Prompt, eos: number | undefined): Answer {
+/** Greedy answer of `budget` tokens (EOS does not stop it: every configuration does the same work). */
+function answer(session: InferenceSession, prompt: Prompt): Answer {
   session.reset();
   for (const cache of session.caches) cache?.reserve(prompt.ids.length + prompt.budget + 1, 0);
   const t0 = performance.now();
   let next = argmax(session.prefill(prompt.ids).data);
   const t1 = performance.now();
   const tokens = [next];
-  while (tokens.length < prompt.budget && next !== eos) {
+  while (tokens.length < prompt.budget) {
     next = argmax(session.decode(next).data);
     tokens.push(next);
   }
@@ -178,18 +242,39 @@ function agreementWith(dense: number[], other: number[]): number {
   return dense.length ? same / dense.length : 1;
 }
 
+/** Text of an answer up to its first EOS. */
+function answerText(tokenizer: Tokenizer, tokens: number[]): string {
+  const eos = tokenizer.eosId;
+  const end = eos === undefined ? -1 : tokens.indexOf(eos);
+  return tokenizer.decode(end >= 0 ? tokens.slice(0, end) : tokens);
+}
+
+interface Run {
+  config: string;
+  method: ConfigMethod;
+  mode: SkipMode | null;
+  alpha: number;
+  session: InferenceSession;
+  controller: AdaSkipController | null;
+}
+
+function flopsOf(c: AdaSkipController | null): { flops: number; skipped: number } {
+  if (!c) return { flops: 0, skipped: 0 };
+  const s = c.stats();
+  return { flops: s.prefill.flops + s.decode.flops, skipped: s.prefill.flopsSkipped + s.decode.flopsSkipped };
+}
+
 export function evaluateQuality(o: QualityOptions): QualityReport {
   const log = o.log ?? (() => {});
   const { model, tokenizer } = o;
-  if (o.promptTokens + 64 > model.config.maxSeqLen)
+  if (o.promptTokens + LONG_ANSWER_TOKENS > model.config.maxSeqLen)
     throw new LmlabError(
-      `prompts of ${o.promptTokens} tokens do not fit the model's context of ${model.config.maxSeqLen}`,
+      `prompts of ${o.promptTokens} tokens and ${LONG_ANSWER_TOKENS}-token answers do not fit the model's context of ${model.config.maxSeqLen}`,
     );
-  // calibration: task prompts of other seeds, and natural passages
-  const ratio = charsPerToken(tokenizer, o.paragraphs);
+  // calibration: task prompts of other seeds (short-answer tasks), and natural passages
   const calibrationTasks = buildPrompts(
     o,
-    ratio,
+    TASKS,
     Math.ceil(o.calibrationPrompts / 2 / TASKS.length),
     (t, i) => CALIBRATION_SEED_BASE + t * 1000 + i,
   )
@@ -217,114 +302,191 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
     `calibrated on ${calibrationPrompts.length} prompts (${calibrationTasks.length} task prompts of other seeds, ${calibrationNatural.length} natural passages)`,
   );
   const passages = passageText(0, o.perplexityPassages);
+  const loadStart = loadavg();
+  const wait = { waitedMs: 0 };
   const times = o.methods.includes('cost-aware')
-    ? measureSublayerTimes(model, o.promptTokens, { phase: 'prefill', chunk: o.chunk })
+    ? withBenchLock(
+        () => measureSublayerTimes(model, o.promptTokens, { phase: 'prefill', chunk: o.chunk }),
+        undefined,
+        wait,
+      )
     : null;
-  const eos = tokenizer.eosId;
-  const results: ConfigResult[] = [];
+  const prompts: PromptResult[] = [];
+  const configs: ConfigSummary[] = [];
   const lengths: number[] = [];
   for (const seed of o.seeds) {
-    const prompts = buildPrompts(o, ratio, o.promptsPerTask, (t, i) => seed * 1000 + t * 100 + i);
-    lengths.push(...prompts.map((p) => p.ids.length));
-    const configs: Array<{ method: SkipMethod | 'dense'; alpha: number }> = [
-      { method: 'dense', alpha: 0 },
-      ...o.alphas.flatMap((alpha) => o.methods.map((method) => ({ method, alpha }))),
-    ];
-    const runs = configs.map(({ method, alpha }) => {
-      if (method === 'dense')
-        return {
-          method,
-          alpha,
-          session: new InferenceSession(model, { chunk: o.chunk }),
-          stats: () => ({ flopShareSkipped: 0, skipped: 'nothing' }),
-        };
+    const seedPrompts = evaluationPrompts(o, seed);
+    lengths.push(...seedPrompts.map((p) => p.ids.length));
+    const plan: Array<{ method: SkipMethod; mode: SkipMode; alpha: number }> = [];
+    for (const alpha of o.alphas) {
+      for (const method of o.methods) plan.push({ method, mode: 'e2e', alpha });
+      for (const mode of ['prefill', 'decode'] as const)
+        for (const method of o.modeMethods) plan.push({ method, mode, alpha });
+    }
+    const controllerFor = (method: SkipMethod, mode: SkipMode, alpha: number) => {
       const timeBudget =
         method === 'cost-aware'
           ? timeShare(selectSkipSet('adaskip', model.config.layers, profile, { alpha }), times!)
           : undefined;
-      const controller = createAdaSkipHooks(model, profile, {
+      return createAdaSkipHooks(model, profile, {
         method,
-        mode: 'e2e',
+        mode,
         alpha,
         seed,
         ...(timeBudget !== undefined ? { timeBudget, sublayerTimes: times! } : {}),
       });
-      return {
-        method,
-        alpha,
-        session: controller.newSession(model, o.chunk),
-        stats: () => {
-          const s = controller.stats();
-          return { flopShareSkipped: s.flopShareSkipped, skipped: s.offline };
+    };
+    const runs: Run[] = [
+      {
+        config: 'dense',
+        method: 'dense',
+        mode: null,
+        alpha: 0,
+        session: new InferenceSession(model, { chunk: o.chunk }),
+        controller: null,
+      },
+      ...plan.map(({ method, mode, alpha }) => {
+        const controller = controllerFor(method, mode, alpha);
+        return {
+          config: configName(method, mode, alpha),
+          method,
+          mode,
+          alpha,
+          session: controller.newSession(model, o.chunk),
+          controller,
+        };
+      }),
+    ];
+    const drafts = o.speculative
+      ? o.alphas.map((alpha) => ({ alpha, controller: controllerFor('adaskip', 'e2e', alpha) }))
+      : [];
+    const target = new InferenceSession(model, { chunk: o.chunk });
+    const kvBytes = new Map<string, number>();
+    // Prompt by prompt, every configuration in turn: slow drift of a shared machine then lands on
+    // all configurations alike, and the timings pair up.
+    seedPrompts.forEach((p, index) => {
+      const long = (LONG_TASKS as readonly string[]).includes(p.instance.task);
+      const base = { seed, task: p.instance.task, long, prompt: index };
+      const answers = withBenchLock(
+        () => {
+          const out: Array<{
+            run: Run;
+            a: Answer;
+            flops: { flops: number; skipped: number };
+            online: PromptResult['online'];
+          }> = [];
+          // the order rotates from prompt to prompt, so no configuration always runs first
+          for (let j = 0; j < runs.length; j++) {
+            const run = runs[(j + index) % runs.length];
+            const before = flopsOf(run.controller);
+            const a = answer(run.session, p);
+            const after = flopsOf(run.controller);
+            const st = run.controller?.stats();
+            const online =
+              st && st.onlineAddedAfterStep !== null
+                ? { layers: st.onlineAdded, afterStep: st.onlineAddedAfterStep }
+                : null;
+            out.push({
+              run,
+              a,
+              flops: { flops: after.flops - before.flops, skipped: after.skipped - before.skipped },
+              online,
+            });
+          }
+          return out;
         },
-      };
-    });
-    const tallies = runs.map(() => ({
-      perTask: new Map<TaskName, { exact: number; items: number; agreement: number; answerLoss: number; n: number }>(),
-      ttft: 0,
-      decodeMs: 0,
-      decoded: 0,
-      kvBytes: 0,
-    }));
-    // Prompt by prompt, every configuration in turn (dense first, for the agreement): slow drift
-    // of a shared machine then lands on all configurations alike, and the timings pair up.
-    for (const p of prompts) {
-      let denseAnswer: number[] = [];
-      runs.forEach((run, k) => {
-        const a = answer(run.session, p, eos);
-        if (run.method === 'dense') denseAnswer = a.tokens;
-        const t = tallies[k];
-        t.kvBytes = Math.max(t.kvBytes, run.session.kvBytesUsed());
-        const score = scoreTask(p.instance, tokenizer.decode(a.tokens.filter((x) => x !== eos)));
-        const acc = t.perTask.get(p.instance.task) ?? { exact: 0, items: 0, agreement: 0, answerLoss: 0, n: 0 };
-        acc.exact += score.exact ? 1 : 0;
-        acc.items += score.items;
-        acc.agreement += agreementWith(denseAnswer, a.tokens);
-        // after the timed answer, so the timings are those of generation alone
-        acc.answerLoss += answerLoss(run.session, p.ids, p.answerIds);
-        acc.n++;
-        t.perTask.set(p.instance.task, acc);
-        t.ttft += a.ttftMs;
-        t.decodeMs += a.decodeMs;
-        t.decoded += a.tokens.length - 1;
-      });
-    }
-    runs.forEach((run, k) => {
-      const t = tallies[k];
-      const statsNow = run.stats();
-      const ppl = perplexity(run.session, model, passages, o.chunk);
-      const row: ConfigResult = {
-        seed,
-        method: run.method,
-        alpha: run.alpha,
-        perplexity: ppl,
-        ttftMs: t.ttft / prompts.length,
-        decodeTokensPerSecond: t.decoded / (t.decodeMs / 1000),
-        kvBytes: t.kvBytes,
-        ...statsNow,
-        tasks: TASKS.map((task) => {
-          const a = t.perTask.get(task)!;
-          return {
-            task,
-            exact: a.exact / a.n,
-            items: a.items / a.n,
-            agreement: a.agreement / a.n,
-            answerLoss: a.answerLoss / a.n,
-          };
-        }),
-      };
-      results.push(row);
-      const meanItems = row.tasks.reduce((s, x) => s + x.items, 0) / row.tasks.length;
-      const meanLoss = row.tasks.reduce((s, x) => s + x.answerLoss, 0) / row.tasks.length;
-      log(
-        `seed ${seed} ${run.method}${run.method === 'dense' ? '' : ` α=${run.alpha}`}: items ${meanItems.toFixed(3)}, answer loss ${meanLoss.toFixed(3)}, ppl ${ppl.toFixed(2)}, first token ${row.ttftMs.toFixed(0)} ms, decode ${row.decodeTokensPerSecond.toFixed(1)} tok/s, FLOPs skipped ${(row.flopShareSkipped * 100).toFixed(1)}%`,
+        undefined,
+        wait,
       );
+      const denseTokens = answers.find((x) => x.run.method === 'dense')!.a.tokens;
+      for (const { run, a, flops, online } of answers) {
+        kvBytes.set(run.config, Math.max(kvBytes.get(run.config) ?? 0, run.session.kvBytesUsed()));
+        const score = scoreTask(p.instance, answerText(tokenizer, a.tokens));
+        prompts.push({
+          ...base,
+          config: run.config,
+          method: run.method,
+          mode: run.mode,
+          alpha: run.alpha,
+          exact: score.exact,
+          items: score.items,
+          agreement: agreementWith(denseTokens, a.tokens),
+          // after the timed answers, so the timings are those of generation alone
+          answerLoss: answerLoss(run.session, p.ids, p.answerIds),
+          tokens: a.tokens,
+          ttftMs: a.ttftMs,
+          decodeMs: a.decodeMs,
+          flopShareSkipped: flops.flops > 0 ? flops.skipped / flops.flops : 0,
+          online,
+          speculative: null,
+        });
+      }
+      for (const d of drafts) {
+        const draft = d.controller.newSession(model, o.chunk);
+        for (const session of [draft, target])
+          for (const cache of session.caches) cache?.reserve(p.ids.length + p.budget + 1, 0);
+        const r = withBenchLock(
+          () => generateSpeculative(target, draft, p.ids, { sampling: greedy, maxTokens: p.budget, eosToken: null }),
+          undefined,
+          wait,
+        );
+        const score = scoreTask(p.instance, answerText(tokenizer, r.tokens));
+        const decoded = Math.max(0, r.tokens.length - 1);
+        const identical = r.tokens.length === denseTokens.length && r.tokens.every((t, i) => t === denseTokens[i]);
+        if (!identical)
+          log(`seed ${seed} prompt ${index} (${p.instance.task}): speculative α=${d.alpha} differs from dense`);
+        prompts.push({
+          ...base,
+          config: configName('speculative', null, d.alpha),
+          method: 'speculative',
+          mode: null,
+          alpha: d.alpha,
+          exact: score.exact,
+          items: score.items,
+          agreement: agreementWith(denseTokens, r.tokens),
+          answerLoss: Number.NaN,
+          tokens: r.tokens,
+          ttftMs: r.timeToFirstTokenMs,
+          decodeMs: decoded > 0 ? (decoded / r.decodeTokensPerSecond) * 1000 : 0,
+          flopShareSkipped: Number.NaN,
+          online: null,
+          speculative: {
+            identical,
+            drafted: r.speculative.drafted,
+            accepted: r.speculative.accepted,
+            rounds: r.speculative.rounds,
+            meanDraft: r.speculative.meanDraft,
+          },
+        });
+      }
     });
+    for (const run of runs) {
+      const ppl = perplexity(run.session, model, passages, o.chunk);
+      configs.push({
+        seed,
+        config: run.config,
+        method: run.method,
+        mode: run.mode,
+        alpha: run.alpha,
+        skipped: run.controller ? run.controller.stats().offline : 'nothing',
+        perplexity: ppl,
+        kvBytes: kvBytes.get(run.config) ?? 0,
+      });
+      const mine = prompts.filter((r) => r.seed === seed && r.config === run.config);
+      const mean = (f: (r: PromptResult) => number) => mine.reduce((s, r) => s + f(r), 0) / mine.length;
+      log(
+        `seed ${seed} ${run.config}: items ${mean((r) => r.items).toFixed(3)}, answer loss ${mean((r) => r.answerLoss).toFixed(3)}, ppl ${ppl.toFixed(2)}, FLOPs skipped ${(100 * mean((r) => r.flopShareSkipped)).toFixed(1)}%`,
+      );
+    }
   }
   const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;
   return {
     promptTokens: { mean, min: Math.min(...lengths), max: Math.max(...lengths) },
     calibration: { prompts: calibrationPrompts.length, tokens: calibrationPrompts.reduce((s, p) => s + p.length, 0) },
-    results,
+    shortTasks: [...TASKS],
+    longTasks: [...LONG_TASKS],
+    prompts,
+    configs,
+    timing: { lockWaitMs: wait.waitedMs, loadStart, loadEnd: loadavg() },
   };
 }

@@ -1,268 +1,324 @@
-// docs/results/adaskip.md from one evaluation run: the command, the model and how it was
-// trained, per-task quality of dense vs every method at every α (mean over seeds with a 95%
-// t-interval): greedy answers scored exactly and the reference answer's teacher-forced loss,
-// perplexity and agreement with the dense answers, measured speed on the trained
-// model and on random-weight models at 512/2048/8192, and the quality-vs-speed plot.
-// Every number comes from the run's JSON files; verdicts (is AdaSkip better than random, than
-// the baselines?) are computed, not written by hand. Deliberately not here: running anything.
+// docs/results/adaskip.md from one evaluation run: the command and the commit, the model and how
+// it was trained, the long-answer tasks (dense, AdaSkip, static), AdaSkip's online rule (what it
+// added, when, and its own effect against static with an interval), the three modes, every
+// method against AdaSkip at equal α and at equal measured compute (matched FLOPs, matched time),
+// self-speculative decoding (output identical to dense, acceptance, speed-up per task and α),
+// every configuration, the quality-vs-speed plot and the random-weight speed benchmark.
+// Intervals are 95% Student-t over prompts (paired where two configurations are compared; every
+// configuration answers the same prompts). Verdicts are computed: an interval containing 0 is a
+// tie, and no table picks a winner by sort order. Deliberately not here: running anything.
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type MeanInterval, meanInterval, pairedInterval } from '../../util/statistics.ts';
-import { DEFAULT_ALPHA } from '../plan.ts';
-import { lineChart, type Series } from '../../io/svg.ts';
-import { formatBenchTable, type BenchReport } from './bench.ts';
-import type { ConfigResult, QualityReport } from './quality.ts';
-import { TASKS, type TaskName } from './tasks.ts';
+import { type MeanInterval, meanInterval } from '../../util/statistics.ts';
 import { writeAtomic } from '../../util/atomic.ts';
+import { lineChart, type Series } from '../../io/svg.ts';
+import { DEFAULT_ALPHA } from '../plan.ts';
+import { formatBenchTable, type BenchReport } from './bench.ts';
+import {
+  agreementOf,
+  answerLossOf,
+  computeSaved,
+  everyTask,
+  type Filter,
+  itemsOf,
+  longTasks,
+  matchedDiff,
+  type Metric,
+  onlineSummary,
+  pairedDiff,
+  rowsOf,
+  shortTasks,
+  verdict,
+} from './compare.ts';
+import { configName, LONG_ANSWER_TOKENS, type PromptResult, type QualityReport } from './quality.ts';
 
 export interface AdaSkipReportInput {
   command: string;
+  /** the commit that produced the run, and whether the tree had changes */
+  code: string;
   model: string;
   training: string;
   quality: QualityReport;
   speed: Array<{ title: string; report: BenchReport }>;
   startedAt: string;
+  lockPath: string;
 }
 
-const interval = meanInterval;
-const pct = (x: number) => `${(x * 100).toFixed(1)}`;
-const shown = (i: MeanInterval, f = pct) => {
+const f1 = (x: number) => x.toFixed(1);
+const f3 = (x: number) => x.toFixed(3);
+type Format = ((x: number) => string) & { plain?: (x: number) => string };
+const shown = (i: MeanInterval, f: Format = f1) => {
   if (!Number.isFinite(i.mean)) return '—';
-  return Number.isFinite(i.half) ? `${f(i.mean)} ± ${f(i.half)}` : f(i.mean);
+  return Number.isFinite(i.half) ? `${f(i.mean)} ± ${(f.plain ?? f)(i.half)}` : f(i.mean);
 };
-const withInterval = (xs: number[], f = pct) => shown(interval(xs), f);
-
-function key(r: ConfigResult): string {
-  return r.method === 'dense' ? 'dense' : `${r.method} α=${r.alpha}`;
-}
-
-const meanItems = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.items, 0) / r.tasks.length;
-const meanAgreement = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.agreement, 0) / r.tasks.length;
-// results cached before the answer loss was measured have none: the arithmetic gives NaN, shown as —
-const meanAnswerLoss = (r: ConfigResult) => r.tasks.reduce((s, t) => s + t.answerLoss, 0) / r.tasks.length;
-/** f(a) − f(b) paired by seed, per seed of a */
-const paired = (a: ConfigResult[], b: ConfigResult[], f: (r: ConfigResult) => number) =>
-  pairedInterval(
-    a.map(f),
-    a.map((r) => f(b.find((x) => x.seed === r.seed)!)),
-  );
-const nats = (x: number) => x.toFixed(3);
-const taskOf = (r: ConfigResult, task: TaskName) => r.tasks.find((t) => t.task === task)!;
+/** a difference: signed mean, plain half-width */
+const signed = (f: (x: number) => string): Format =>
+  Object.assign((x: number) => (x > 0 ? `+${f(x)}` : f(x)), { plain: f });
 
 export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): void {
   const { quality } = input;
-  const groups = new Map<string, ConfigResult[]>();
-  for (const r of quality.results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
-  const dense = groups.get('dense') ?? [];
-  const denseBySeed = new Map(dense.map((r) => [r.seed, r]));
-  const ratio = (r: ConfigResult, f: (x: ConfigResult) => number, invert = false) => {
-    const d = denseBySeed.get(r.seed)!;
-    return invert ? f(d) / f(r) : f(r) / f(d);
-  };
-  const seeds = [...new Set(quality.results.map((r) => r.seed))];
-  const alphas = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.alpha))].sort(
-    (a, b) => a - b,
-  );
-  const methods = [...new Set(quality.results.filter((r) => r.method !== 'dense').map((r) => r.method))];
-  /** methods at α ordered by the mean of a per-seed score, lowest first (methods without results left out) */
-  const rankMethods = (alpha: number, score: (rs: ConfigResult[]) => MeanInterval) =>
-    methods
-      .map((m) => [m, score(groups.get(`${m} α=${alpha}`) ?? []).mean] as const)
-      .filter(([, v]) => Number.isFinite(v))
-      .sort((a, b) => a[1] - b[1]);
+  const rows = quality.prompts;
+  const configs = [...new Set(rows.map((r) => r.config))];
+  const alphas = [...new Set(rows.filter((r) => r.method !== 'dense').map((r) => r.alpha))].sort((a, b) => a - b);
+  const e2eMethods = [...new Set(rows.filter((r) => r.mode === 'e2e').map((r) => r.method as string))];
+  const modeMethods = [...new Set(rows.filter((r) => r.mode === 'decode').map((r) => r.method as string))];
+  const seeds = [...new Set(rows.map((r) => r.seed))];
+  const allTasks = [...quality.shortTasks, ...quality.longTasks];
+  const of = (config: string, filter: Filter = everyTask) => [...rowsOf(rows, config, filter).values()];
+  const meanOf = (config: string, f: Metric, filter: Filter = everyTask) => meanInterval(of(config, filter).map(f));
+  const dense = rowsOf(rows, 'dense');
+  const key = (r: PromptResult) => `${r.seed}/${r.prompt}`;
+  /** dense ÷ config (invert) or config ÷ dense of a time summed over each seed's prompts; interval over seeds */
+  const ratioTo = (config: string, f: (r: PromptResult) => number, invert: boolean, filter: Filter = everyTask) =>
+    meanInterval(
+      seeds
+        .map((seed) => {
+          const rs = of(config, filter).filter((r) => r.seed === seed);
+          if (rs.length === 0) return Number.NaN;
+          const mine = rs.reduce((s, r) => s + f(r), 0);
+          const theirs = rs.reduce((s, r) => s + f(dense.get(key(r))!), 0);
+          return invert ? theirs / mine : mine / theirs;
+        })
+        .filter(Number.isFinite),
+    );
+  const totalMs = (r: PromptResult) => r.ttftMs + r.decodeMs;
+  const summary = (config: string) => quality.configs.filter((c) => c.config === config);
+  const ppl = (config: string) => meanInterval(summary(config).map((c) => c.perplexity));
+  const taskFilter =
+    (task: string): Filter =>
+    (r) =>
+      r.task === task;
+  const nPrompts = dense.size;
+  const promptsPerTask = rows.filter((r) => r.config === 'dense' && r.task === allTasks[0]).length / seeds.length;
+  const headAlpha = alphas.includes(DEFAULT_ALPHA) ? DEFAULT_ALPHA : alphas[Math.floor(alphas.length / 2)];
   const L: string[] = [];
   const push = (...l: string[]) => L.push(...l);
 
   push('# AdaSkip on a trained long-context model', '');
   push('Produced by:', '', '```', input.command, '```', '');
-  push(`Started ${input.startedAt}; written ${new Date().toISOString()}. Every number below comes from this run.`, '');
+  push(
+    `Code: commit ${input.code}. Started ${input.startedAt}; written ${new Date().toISOString()}. Every number below comes from this run.`,
+    '',
+  );
+  const t = quality.timing;
+  push(
+    `Timing: every timed section (each prompt's answers, the speculative runs, the speed benchmark) held the timing lock \`${input.lockPath}\`, which the benchmarks take too, so no two measurements overlapped; the run waited ${(t.lockWaitMs / 1000).toFixed(0)} s for other measurements. Load average (1/5/15 min) ${t.loadStart.map(f1).join('/')} at the start of the quality stage and ${t.loadEnd.map(f1).join('/')} at its end (other processes outside the lock still share the CPU).`,
+    '',
+  );
   push('## Setup', '');
   push(`- Model: ${input.model}.`, `- Training: ${input.training}`);
   push(
-    `- Tasks (generated, scored exactly; src/adaskip/experiment/tasks.ts): ${TASKS.join(', ')}. Haystacks are natural text held out of training; prompts ${quality.promptTokens.min}–${quality.promptTokens.max} tokens (mean ${quality.promptTokens.mean.toFixed(0)}); answers decoded greedily.`,
-  );
-  push(
-    `- Seeds ${seeds.join(', ')}: each seed draws its own test prompts and seeds the random baseline; intervals are 95% Student-t over seeds. Calibration: ${quality.calibration.prompts} prompts (${quality.calibration.tokens} tokens) of task seeds and natural passages disjoint from every test prompt, equal weight per request.`,
-  );
-  push(
-    "- Metrics: **items** = share of answer items (digits, names, words, tags) right and in place; **exact** = whole answer verbatim; **answer loss** = the reference answer read teacher-forced after the prompt, nats per token (lower is better; it rewards finding the answer in the context even when greedy decoding gets it wrong); **agree** = share of generated tokens equal to the dense model's at the same position; **ppl** = perplexity of held-out natural text under the configuration; **prefill ×** / **decode ×** = dense time to first token ÷ method's, method decode tokens/s ÷ dense's, same seed, same prompts, one process.",
+    `- Tasks (generated, scored exactly; src/adaskip/experiment/tasks.ts): short-answer ${quality.shortTasks.join(', ')} (answer length + 2 tokens generated); long-answer ${quality.longTasks.join(', ')} (at least ${LONG_ANSWER_TOKENS} tokens generated). Haystacks are natural text held out of training; prompts ${quality.promptTokens.min}–${quality.promptTokens.max} tokens (mean ${quality.promptTokens.mean.toFixed(0)}); answers decoded greedily, EOS not stopping them.`,
+    `- Seeds ${seeds.join(', ')}, ${promptsPerTask} prompts per task and seed: ${nPrompts} prompts, each answered by every configuration. Calibration: ${quality.calibration.prompts} prompts (${quality.calibration.tokens} tokens) of task seeds and natural passages disjoint from every test prompt.`,
+    "- Intervals: 95% Student-t over prompts; a comparison pairs two configurations prompt by prompt. A verdict names a winner only when the interval excludes 0; otherwise it is a **tie**. Time ratios are total times over a seed's prompts, with the interval over seeds; each prompt's configurations run in an order rotated from prompt to prompt.",
+    "- Metrics: **items** = share of answer items right and in place; **answer loss** = the reference answer read teacher-forced after the prompt through the configuration's own prefill and decode, nats per token (lower is better); **agree** = share of generated tokens equal to dense at the same position; **ppl** = held-out perplexity; **time ×** = the configuration's generation time ÷ dense's on the same prompt; **FLOPs skipped** = share of the forward FLOPs of the answers not computed (src/model/flops.ts).",
     '',
   );
 
-  // --- headline at the default α
-  const headline = groups.get(`adaskip α=${DEFAULT_ALPHA}`) ?? [];
-  if (headline.length) {
-    push(`## Headline: AdaSkip at α = ${DEFAULT_ALPHA} (e2e mode)`, '');
+  // --- long-answer tasks
+  const ada = (mode: string, alpha: number) => configName('adaskip', mode as 'e2e', alpha);
+  const sta = (mode: string, alpha: number) => configName('static', mode as 'e2e', alpha);
+  if (e2eMethods.includes('adaskip') && e2eMethods.includes('static')) {
+    push(`## Long-answer tasks: dense, AdaSkip and static at α = ${headAlpha} (e2e)`, '');
     push(
-      `- Prefill speed-up (time to first token, dense ÷ AdaSkip): ${withInterval(
-        headline.map((r) => ratio(r, (x) => x.ttftMs, true)),
-        (x) => `${x.toFixed(3)}×`,
-      )}.`,
+      '| task | dense items % | AdaSkip items % | static items % | AdaSkip − static (points) | dense answer loss | AdaSkip answer loss | static answer loss | AdaSkip − static (nats/token) | online rule acted | answers differ |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
-    push(
-      `- Decode speed-up (tokens/s, AdaSkip ÷ dense): ${withInterval(
-        headline.map((r) => ratio(r, (x) => x.decodeTokensPerSecond)),
-        (x) => `${x.toFixed(3)}×`,
-      )}.`,
-    );
-    push(
-      `- FLOPs skipped: ${withInterval(headline.map((r) => r.flopShareSkipped))}%; KV cache ${withInterval(headline.map((r) => ratio(r, (x) => x.kvBytes)))}% of dense.`,
-    );
-    push(
-      `- Held-out perplexity: dense ${withInterval(
-        dense.map((r) => r.perplexity),
-        (x) => x.toFixed(2),
-      )}, AdaSkip ${withInterval(
-        headline.map((r) => r.perplexity),
-        (x) => x.toFixed(2),
-      )}; generated tokens equal to dense: ${withInterval(headline.map(meanAgreement))}%.`,
-    );
-    push(
-      '',
-      '| task | dense items % | AdaSkip items % | change (points) | dense exact % | AdaSkip exact % | dense answer loss | AdaSkip answer loss | change (nats/token) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    );
-    for (const task of TASKS) {
-      const d = dense.map((r) => taskOf(r, task).items);
-      const a = headline.map((r) => taskOf(r, task).items);
-      const change = headline.map((r) => taskOf(r, task).items - taskOf(denseBySeed.get(r.seed)!, task).items);
-      const lossChange = headline.map(
-        (r) => taskOf(r, task).answerLoss - taskOf(denseBySeed.get(r.seed)!, task).answerLoss,
-      );
+    for (const task of allTasks) {
+      const tf = taskFilter(task);
+      const A = ada('e2e', headAlpha);
+      const S = sta('e2e', headAlpha);
+      const o = onlineSummary(rows, A, S, tf);
+      const long = quality.longTasks.includes(task);
       push(
-        `| ${task} | ${withInterval(d)} | ${withInterval(a)} | ${withInterval(change)} | ${withInterval(dense.map((r) => taskOf(r, task).exact))} | ${withInterval(headline.map((r) => taskOf(r, task).exact))} | ` +
-          `${withInterval(
-            dense.map((r) => taskOf(r, task).answerLoss),
-            nats,
-          )} | ${withInterval(
-            headline.map((r) => taskOf(r, task).answerLoss),
-            nats,
-          )} | ${withInterval(lossChange, nats)} |`,
+        `| ${long ? `**${task}**` : task} | ${shown(meanOf('dense', itemsOf, tf))} | ${shown(meanOf(A, itemsOf, tf))} | ${shown(meanOf(S, itemsOf, tf))} | ${shown(pairedDiff(rows, A, S, itemsOf, tf), signed(f1))} | ${shown(meanOf('dense', answerLossOf, tf), f3)} | ${shown(meanOf(A, answerLossOf, tf), f3)} | ${shown(meanOf(S, answerLossOf, tf), f3)} | ${shown(pairedDiff(rows, A, S, answerLossOf, tf), signed(f3))} | ${o.acted}/${o.prompts} | ${o.differs}/${o.prompts} |`,
       );
     }
+    push('', 'Long-answer tasks in bold.', '');
+
+    // --- online rule
+    push("## AdaSkip's online rule: what it added, and its own effect (AdaSkip − static, same mode and α)", '');
+    push(
+      'Static is AdaSkip without the online rule: the same offline set, nothing added during decoding. In prefill mode the rule is off by definition (the decode set is the offline set).',
+      '',
+    );
+    push(
+      '| mode | α | tasks | prompts where it acted | answers differ from static | FFNs added (prompts) | skipped from decode step | Δ items (points) | Δ answer loss (nats/token) | verdict (answer loss) | Δ agree with dense (points) |',
+      '|---|---:|---|---:|---:|---|---:|---:|---:|---|---:|',
+    );
+    let actedAnywhere = 0;
+    let promptsSeen = 0;
+    for (const mode of ['decode', 'e2e', 'prefill']) {
+      for (const alpha of alphas) {
+        const A = ada(mode, alpha);
+        const S = sta(mode, alpha);
+        if (of(A).length === 0 || of(S).length === 0) continue;
+        for (const [name, filter] of [
+          ['long', longTasks],
+          ['short', shortTasks],
+        ] as const) {
+          const o = onlineSummary(rows, A, S, filter);
+          if (mode !== 'prefill' && alpha > 0) {
+            actedAnywhere += o.acted;
+            promptsSeen += o.prompts;
+          }
+          const added =
+            [...o.layers.entries()]
+              .sort((a, b) => a[0] - b[0])
+              .map(([l, n]) => `ffn ${l} (${n})`)
+              .join(', ') || 'none';
+          const d = pairedDiff(rows, A, S, answerLossOf, filter);
+          push(
+            `| ${mode} | ${alpha} | ${name} | ${o.acted}/${o.prompts} | ${o.differs}/${o.prompts} | ${added} | ${[...o.afterSteps].join(', ') || '—'} | ${shown(pairedDiff(rows, A, S, itemsOf, filter), signed(f1))} | ${shown(d, signed(f3))} | ${verdict(d, true, 'AdaSkip', 'static')} | ${shown(pairedDiff(rows, A, S, agreementOf, filter), signed(f1))} |`,
+          );
+        }
+      }
+    }
+    push('');
+    push(
+      actedAnywhere === 0
+        ? `The online rule never acted: in none of the ${promptsSeen} AdaSkip answers in decode and e2e mode did an FFN's decode similarity over the first 20 decode steps reach the threshold τ, so AdaSkip and static are the same computation here.`
+        : `The online rule acted in ${actedAnywhere} of ${promptsSeen} AdaSkip answers in decode and e2e mode at α > 0. An FFN it adds is skipped from the decode step shown on (0-based: the answer's first token comes from prefill, decode step s produces token s + 2).`,
+      '',
+    );
+  }
+
+  // --- modes
+  if (modeMethods.length > 0) {
+    push('## Modes: prefill, decode and end-to-end', '');
+    push(
+      'prefill = the offline set skipped in prefill and decode; decode = dense prefill (full KV cache), offline set plus online FFNs in decode; e2e = offline set in prefill, plus online FFNs in decode.',
+      '',
+    );
+    push(
+      '| method | mode | α | short items % | long items % | answer loss | agree % | FLOPs skipped % | time × dense | prefill × | decode × | ppl |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const alpha of alphas)
+      for (const method of modeMethods)
+        for (const mode of ['prefill', 'decode', 'e2e']) {
+          const c = configName(method as 'adaskip', mode as 'e2e', alpha);
+          if (of(c).length === 0) continue;
+          push(
+            `| ${method} | ${mode} | ${alpha} | ${shown(meanOf(c, itemsOf, shortTasks))} | ${shown(meanOf(c, itemsOf, longTasks))} | ${shown(meanOf(c, answerLossOf), f3)} | ${shown(meanOf(c, agreementOf))} | ${shown(meanOf(c, (r) => r.flopShareSkipped * 100))} | ${shown(ratioTo(c, totalMs, false), f3)} | ${shown(
+              ratioTo(c, (r) => r.ttftMs, true),
+              f3,
+            )} | ${shown(
+              ratioTo(c, (r) => r.decodeMs, true),
+              f3,
+            )} | ${shown(ppl(c), (x) => x.toFixed(2))} |`,
+          );
+        }
     push('');
   }
 
-  const denseItems = interval(dense.map(meanItems)).mean;
-  // below this, accuracy sits at its floor: the text says so and the plot shows answer loss
-  const atFloor = denseItems < 0.05;
-  if (atFloor) {
+  // --- equal α
+  const others = e2eMethods.filter((m) => m !== 'adaskip');
+  if (e2eMethods.includes('adaskip') && others.length > 0) {
+    push('## Every method against AdaSkip at equal α (e2e)', '');
     push(
-      `**The dense model solves almost none of the tasks** (mean items ${pct(denseItems)}%), so per-task accuracy is at its floor for every configuration and cannot tell the methods apart. The informative quality measures of this run are the answer loss per task, the held-out perplexity and the agreement of each configuration's answers with the dense answers (below); the task scores are reported all the same.`,
+      'Differences are method − AdaSkip, paired by prompt over all tasks: a positive answer-loss difference and a negative items difference favour AdaSkip. Methods are listed in a fixed order, not ranked.',
       '',
     );
-  }
-
-  // --- verdicts by perplexity and agreement
-  push('## Which skipping hurts least? (held-out perplexity ÷ dense, agreement with dense; paired by seed)', '');
-  push(
-    `| α | ${methods.map((m) => `${m} ppl ×`).join(' | ')} | ${methods.map((m) => `${m} agree %`).join(' | ')} |`,
-    `|---:|${methods.map(() => '---:|').join('')}${methods.map(() => '---:|').join('')}`,
-  );
-  for (const alpha of alphas) {
-    const cells = methods.map((m) => {
-      const rs = groups.get(`${m} α=${alpha}`) ?? [];
-      return rs.length
-        ? withInterval(
-            rs.map((r) => ratio(r, (x) => x.perplexity)),
-            (x) => x.toFixed(3),
-          )
-        : '—';
-    });
-    const agree = methods.map((m) => {
-      const rs = groups.get(`${m} α=${alpha}`) ?? [];
-      return rs.length ? withInterval(rs.map(meanAgreement)) : '—';
-    });
-    push(`| ${alpha} | ${cells.join(' | ')} | ${agree.join(' | ')} |`);
-  }
-  push('');
-  for (const alpha of alphas) {
-    const ranked = rankMethods(alpha, (rs) => interval(rs.map((r) => ratio(r, (x) => x.perplexity))));
-    if (ranked.length)
-      push(
-        `- α = ${alpha}: lowest perplexity ${ranked[0][0]} (${ranked[0][1].toFixed(3)}× dense); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}; random ${(ranked.find(([m]) => m === 'random')?.[1] ?? NaN).toFixed(3)}×.`,
-      );
-  }
-  push('');
-
-  // --- verdicts by answer loss
-  const lossRows = (rs: ConfigResult[]) => paired(rs, dense, meanAnswerLoss);
-  if (Number.isFinite(interval(dense.map(meanAnswerLoss)).mean)) {
     push(
-      `## Answer loss: which skipping keeps the answers findable? (increase over dense in nats/token, mean over tasks, paired by seed; dense ${withInterval(dense.map(meanAnswerLoss), nats)})`,
-      '',
+      '| α | method | FLOPs skipped % (method / AdaSkip) | Δ answer loss | verdict | Δ items (points) | verdict | Δ items, long tasks | verdict |',
+      '|---:|---|---|---:|---|---:|---|---:|---|',
     );
-    push(`| α | ${methods.join(' | ')} |`, `|---:|${methods.map(() => '---:|').join('')}`);
     for (const alpha of alphas) {
-      push(
-        `| ${alpha} | ${methods
-          .map((m) => {
-            const rs = groups.get(`${m} α=${alpha}`) ?? [];
-            return rs.length ? shown(lossRows(rs), nats) : '—';
-          })
-          .join(' | ')} |`,
-      );
+      const A = ada('e2e', alpha);
+      for (const m of others) {
+        const M = configName(m as 'static', 'e2e', alpha);
+        if (of(M).length === 0) continue;
+        const dl = pairedDiff(rows, M, A, answerLossOf);
+        const di = pairedDiff(rows, M, A, itemsOf);
+        const dil = pairedDiff(rows, M, A, itemsOf, longTasks);
+        push(
+          `| ${alpha} | ${m} | ${f1(meanOf(M, (r) => r.flopShareSkipped * 100).mean)} / ${f1(meanOf(A, (r) => r.flopShareSkipped * 100).mean)} | ${shown(dl, signed(f3))} | ${verdict(dl, true, m, 'AdaSkip')} | ${shown(di, signed(f1))} | ${verdict(di, false, m, 'AdaSkip')} | ${shown(dil, signed(f1))} | ${verdict(dil, false, m, 'AdaSkip')} |`,
+        );
+      }
     }
     push('');
-    for (const alpha of alphas) {
-      const ranked = rankMethods(alpha, lossRows);
-      const ada = groups.get(`adaskip α=${alpha}`) ?? [];
-      const random = groups.get(`random α=${alpha}`) ?? [];
-      if (!ranked.length) continue;
-      const vsRandom =
-        ada.length && random.length
-          ? `; AdaSkip − random ${shown(paired(ada, random, meanAnswerLoss), nats)} nats/token`
-          : '';
-      push(
-        `- α = ${alpha}: least added loss ${ranked[0][0]} (+${nats(ranked[0][1])}); AdaSkip ranks ${ranked.findIndex(([m]) => m === 'adaskip') + 1} of ${ranked.length}${vsRandom}.`,
-      );
-    }
-    push('');
-  }
 
-  // --- verdicts
-  push('## Task accuracy: is AdaSkip better than the alternatives? (mean items over tasks, paired by seed)', '');
-  push(
-    '| α | AdaSkip | best other method | random | AdaSkip − random (points) | AdaSkip − best other |',
-    '|---:|---:|---|---:|---:|---:|',
-  );
-  for (const alpha of alphas) {
-    const ada = groups.get(`adaskip α=${alpha}`) ?? [];
-    const others = methods
-      .filter((m) => m !== 'adaskip')
-      .map((m) => [m, groups.get(`${m} α=${alpha}`) ?? []] as const)
-      .filter(([, rs]) => rs.length);
-    const best = others.sort((a, b) => interval(b[1].map(meanItems)).mean - interval(a[1].map(meanItems)).mean)[0];
-    const random = groups.get(`random α=${alpha}`) ?? [];
-    if (!ada.length) continue;
+    // --- equal compute
+    push('## Every method against AdaSkip at equal measured compute (e2e)', '');
     push(
-      `| ${alpha} | ${withInterval(ada.map(meanItems))} | ${best ? `${best[0]} ${withInterval(best[1].map(meanItems))}` : '—'} | ${random.length ? withInterval(random.map(meanItems)) : '—'} | ${random.length ? shown(paired(ada, random, meanItems)) : '—'} | ${best ? shown(paired(ada, best[1], meanItems)) : '—'} |`,
+      "At each α, AdaSkip saved a share of the FLOPs (and of the generation time on this machine). Each other method's quality is interpolated linearly between its own budgets (dense = nothing saved) to that same share, prompt by prompt, and compared with AdaSkip's (method − AdaSkip). A method whose largest budget saves less is not extrapolated: its prompts count as out of range.",
+      '',
     );
+    for (const [axis, title] of [
+      ['flops', 'Matched skipped FLOPs'],
+      ['time', 'Matched generation time on this machine'],
+    ] as const) {
+      push(`### ${title}`, '');
+      push(
+        '| AdaSkip α | AdaSkip saved % | method | method reaches % | Δ answer loss | verdict | Δ items (points) | verdict | out of range |',
+        '|---:|---:|---|---:|---:|---|---:|---|---:|',
+      );
+      for (const alpha of alphas) {
+        const A = ada('e2e', alpha);
+        for (const m of others) {
+          const configOf = (a: number) => configName(m as 'static', 'e2e', a);
+          if (of(configOf(alpha)).length === 0) continue;
+          const dl = matchedDiff(rows, A, configOf, alphas, axis, answerLossOf);
+          const di = matchedDiff(rows, A, configOf, alphas, axis, itemsOf);
+          push(
+            `| ${alpha} | ${f1(dl.saved * 100)} | ${m} | ${f1(dl.reach * 100)} | ${shown(dl.diff, signed(f3))} | ${verdict(dl.diff, true, m, 'AdaSkip')} | ${shown(di.diff, signed(f1))} | ${verdict(di.diff, false, m, 'AdaSkip')} | ${dl.outOfRange} |`,
+          );
+        }
+      }
+      push('');
+    }
   }
-  push('', 'A difference whose interval includes 0 is not a difference at this number of seeds.', '');
 
-  // --- full table
+  // --- speculative
+  const spec = rows.filter((r) => r.method === 'speculative');
+  if (spec.length > 0) {
+    const identical = spec.filter((r) => r.speculative!.identical).length;
+    push('## Self-speculative decoding: lossless AdaSkip', '');
+    push(
+      `The AdaSkip e2e model at α drafts k tokens, the dense model verifies them in one batched pass over its KV cache and keeps the longest agreeing prefix plus its own next token; k adapts to the acceptance (src/model/speculative.ts). **Output identical to dense greedy decoding on ${identical} of ${spec.length} prompt × α runs.** Speed-up = dense generation time ÷ speculative generation time on the same prompt (prefill of both models included); decode speed-up = the same for the tokens after the first.`,
+      '',
+    );
+    push(
+      '| α | task | identical to dense | acceptance % | mean k | verification passes per token | speed-up × | decode speed-up × |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const alpha of alphas) {
+      const c = configName('speculative', null, alpha);
+      for (const task of [...allTasks, 'all']) {
+        const filter: Filter = task === 'all' ? everyTask : taskFilter(task);
+        const rs = of(c, filter);
+        if (rs.length === 0) continue;
+        const drafted = rs.reduce((s, r) => s + r.speculative!.drafted, 0);
+        const accepted = rs.reduce((s, r) => s + r.speculative!.accepted, 0);
+        push(
+          `| ${alpha} | ${task === 'all' ? '**all**' : task} | ${rs.filter((r) => r.speculative!.identical).length}/${rs.length} | ${f1((100 * accepted) / Math.max(1, drafted))} | ${f1(meanInterval(rs.map((r) => r.speculative!.meanDraft)).mean)} | ${f3(rs.reduce((s, r) => s + r.speculative!.rounds, 0) / rs.reduce((s, r) => s + r.tokens.length, 0))} | ${shown(ratioTo(c, totalMs, true, filter), f3)} | ${shown(
+            ratioTo(c, (r) => r.decodeMs, true, filter),
+            f3,
+          )} |`,
+        );
+      }
+    }
+    push('');
+  }
+
+  // --- every configuration
   push('## Every configuration', '');
   push(
-    `| configuration | ${TASKS.map((t) => `${t} items %`).join(' | ')} | mean items % | answer loss | agree % | ppl | prefill × | decode × | FLOPs skipped % | skipped (offline) |`,
+    `| configuration | ${allTasks.map((t) => `${t} items %`).join(' | ')} | answer loss | agree % | ppl | prefill × | decode × | FLOPs skipped % | KV KiB | skipped (offline) |`,
+    `|---|${allTasks.map(() => '---:|').join('')}---:|---:|---:|---:|---:|---:|---:|---|`,
   );
-  push(`|---|${TASKS.map(() => '---:|').join('')}---:|---:|---:|---:|---:|---:|---:|---|`);
-  for (const [name, rs] of groups) {
-    const cells = TASKS.map((t) => withInterval(rs.map((r) => taskOf(r, t).items)));
-    const agree = rs.map(meanAgreement);
+  for (const c of configs) {
+    if (c.startsWith('speculative')) continue;
+    const s = summary(c);
     push(
-      `| ${name} | ${cells.join(' | ')} | ${withInterval(rs.map(meanItems))} | ${withInterval(rs.map(meanAnswerLoss), nats)} | ${withInterval(agree)} | ${withInterval(
-        rs.map((r) => r.perplexity),
-        (x) => x.toFixed(2),
-      )} | ` +
-        `${withInterval(
-          rs.map((r) => ratio(r, (x) => x.ttftMs, true)),
-          (x) => x.toFixed(3),
-        )} | ${withInterval(
-          rs.map((r) => ratio(r, (x) => x.decodeTokensPerSecond)),
-          (x) => x.toFixed(3),
-        )} | ` +
-        `${withInterval(rs.map((r) => r.flopShareSkipped))} | ${rs[0].skipped} |`,
+      `| ${c} | ${allTasks.map((task) => shown(meanOf(c, itemsOf, taskFilter(task)))).join(' | ')} | ${shown(meanOf(c, answerLossOf), f3)} | ${shown(meanOf(c, agreementOf))} | ${shown(ppl(c), (x) => x.toFixed(2))} | ${shown(
+        ratioTo(c, (r) => r.ttftMs, true),
+        f3,
+      )} | ${shown(
+        ratioTo(c, (r) => r.decodeMs, true),
+        f3,
+      )} | ${shown(meanOf(c, (r) => r.flopShareSkipped * 100))} | ${(Math.max(...s.map((x) => x.kvBytes)) / 1024).toFixed(0)} | ${s[0]?.skipped ?? '—'} |`,
     );
   }
   push('');
@@ -271,19 +327,13 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const svgName = `${basename(path).replace(/\.md$/, '')}-quality-speed.svg`;
-  // accuracy when the dense model solves the tasks; otherwise accuracy is flat at its floor and
-  // the answer loss is the quality axis that separates the methods
-  const byLoss = atFloor && Number.isFinite(interval(dense.map(meanAnswerLoss)).mean);
-  const qualityOf = byLoss ? meanAnswerLoss : (r: ConfigResult) => meanItems(r) * 100;
-  const series: Series[] = [{ name: 'dense', points: [[1, interval(dense.map(qualityOf)).mean]], markers: true }];
-  for (const m of methods) {
+  const series: Series[] = [{ name: 'dense', points: [[0, meanOf('dense', answerLossOf).mean]], markers: true }];
+  for (const m of e2eMethods) {
     const points = alphas
       .map((alpha) => {
-        const rs = groups.get(`${m} α=${alpha}`) ?? [];
-        return [interval(rs.map((r) => ratio(r, (x) => x.ttftMs, true))).mean, interval(rs.map(qualityOf)).mean] as [
-          number,
-          number,
-        ];
+        const c = configName(m as 'static', 'e2e', alpha);
+        const saved = meanInterval(seeds.map((s) => computeSaved(rows, s, c, 'time'))).mean;
+        return [saved * 100, meanOf(c, answerLossOf).mean] as [number, number];
       })
       .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     series.push({ name: m, points, markers: true });
@@ -291,16 +341,16 @@ export function writeAdaSkipReport(path: string, input: AdaSkipReportInput): voi
   writeAtomic(
     join(dir, svgName),
     lineChart(
-      'Quality vs prefill speed-up (each point one α; mean over seeds)',
-      'prefill speed-up vs dense (×)',
-      byLoss ? 'mean answer loss (nats/token, lower is better)' : 'mean task items correct (%)',
+      'Answer loss vs generation time saved (e2e; each point one α)',
+      'generation time saved vs dense (%)',
+      'mean answer loss (nats/token, lower is better)',
       series,
     ),
   );
   push('## Quality against speed', '', `![quality vs speed](${svgName})`, '');
 
   // --- speed benches
-  push('## Speed at 512 / 2048 / 8192 tokens (random weights, same run)', '');
+  push('## Speed at longer contexts (random weights, same run)', '');
   push(
     'Dense and every method take turns within each repeat; medians. Random weights say nothing about quality; the skip sets come from a calibration on random tokens.',
     '',

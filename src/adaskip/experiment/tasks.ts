@@ -8,7 +8,15 @@ import { Rng } from '../../util/rng.ts';
 import { LmlabError } from '../../util/errors.ts';
 
 export const TASKS = ['passkey', 'multikey', 'recall', 'vartrack', 'copy', 'tagged'] as const;
-export type TaskName = (typeof TASKS)[number];
+/**
+ * Evaluation-only tasks whose answers are long (the evaluation generates at least 64 tokens for
+ * them), in the training tasks' own formats: copy a marked passage of 40 words, list 24 tagged
+ * values in order, recall the values of all 12 keys. Long enough that AdaSkip's online rule,
+ * which acts after 20 decode steps, changes the decoding of most of the answer.
+ */
+export const LONG_TASKS = ['copy-long', 'tagged-long', 'recall-all'] as const;
+export const ALL_TASKS = [...TASKS, ...LONG_TASKS] as const;
+export type TaskName = (typeof ALL_TASKS)[number];
 
 export interface TaskInstance {
   task: TaskName;
@@ -27,8 +35,8 @@ export interface TaskScore {
 }
 
 export function parseTask(name: string): TaskName {
-  if (!(TASKS as readonly string[]).includes(name))
-    throw new LmlabError(`unknown task "${name}" (one of ${TASKS.join(', ')})`);
+  if (!(ALL_TASKS as readonly string[]).includes(name))
+    throw new LmlabError(`unknown task "${name}" (one of ${ALL_TASKS.join(', ')})`);
   return name as TaskName;
 }
 
@@ -148,7 +156,7 @@ function weave(rng: Rng, paragraphs: string[], needles: string[]): string {
 
 /** One instance of `task` with about `chars` characters of haystack. */
 export function makeTask(task: TaskName, seed: number, chars: number, haystack: Haystack): TaskInstance {
-  const rng = new Rng(seed * 7919 + TASKS.indexOf(task) + 1);
+  const rng = new Rng(seed * 7919 + ALL_TASKS.indexOf(task) + 1);
   const hay = haystack.take(rng, chars);
   switch (task) {
     case 'passkey': {
@@ -216,6 +224,46 @@ export function makeTask(task: TaskName, seed: number, chars: number, haystack: 
         items: span.split(' '),
       };
     }
+    case 'copy-long': {
+      const span = Array.from({ length: 40 }, () => WORDS[rng.int(WORDS.length)]).join(' ');
+      const text = weave(rng, hay, [`<copy>${span}</copy>`]);
+      return {
+        task,
+        prompt: `${text}\n\nCopy the marked span. The marked span is:`,
+        answer: ` ${span}.`,
+        items: span.split(' '),
+      };
+    }
+    case 'tagged-long': {
+      const values = Array.from({ length: 24 }, () => code(rng, 3));
+      const text = weave(
+        rng,
+        hay,
+        values.map((v) => `[tag ${v}]`),
+      );
+      return {
+        task,
+        prompt: `${text}\n\nList every tagged value in order. The tagged values are:`,
+        answer: ` ${values.join(' ')}.`,
+        items: values,
+      };
+    }
+    case 'recall-all': {
+      const keys = distinct(rng, WORDS, 12);
+      const values = keys.map(() => digits(rng, 3));
+      const text = weave(
+        rng,
+        hay,
+        keys.map((k, i) => `Remember: ${k} = ${values[i]}.`),
+      );
+      const items = keys.map((k, i) => `${k} = ${values[i]}`);
+      return {
+        task,
+        prompt: `${text}\n\nRecall the values of ${keys.join(', ')}. Answer:`,
+        answer: ` ${items.join('; ')}.`,
+        items,
+      };
+    }
     case 'tagged': {
       const values = Array.from({ length: 8 }, () => code(rng, 3));
       const text = weave(
@@ -268,7 +316,7 @@ export function scoreTask(instance: TaskInstance, output: string): TaskScore {
   const exact = output.startsWith(instance.answer) || output.trimEnd() === instance.answer.trimEnd();
   // The answer's own separators split the output the same way; an item counts when it sits
   // at its index, so a right value in the wrong order is not a hit.
-  const separator = instance.task === 'recall' ? /;\s*/ : /\s+/;
+  const separator = instance.task === 'recall' || instance.task === 'recall-all' ? /;\s*/ : /\s+/;
   const body = output.trim().replace(/\.$|\.\s.*$/s, '');
   const parts = instance.items.length === 1 ? [body.split(/[\s.]/)[0] ?? ''] : body.split(separator);
   let hits = 0;
