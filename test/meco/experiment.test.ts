@@ -19,7 +19,7 @@ import {
 } from '../../src/meco/experiment/plan.ts';
 import { parameterCount } from '../../src/model/config.ts';
 import { flopsPerToken } from '../../src/model/flops.ts';
-import { matchingBudget } from '../../src/meco/experiment/report.ts';
+import { matchingBudget } from '../../src/meco/experiment/stats.ts';
 
 test('smoke experiment: runs every arm, writes a labelled smoke report, resumes by skipping finished runs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-exp-'));
