@@ -210,7 +210,11 @@ export async function runChecks(o: CheckInput): Promise<CheckResult[]> {
     withLog++;
     const ends = stageEnds(config);
     const firstOf = (stage: number) => log.find((m) => m.stage === stage)?.step;
-    const switchRight = config.stages.length === 1 || firstOf(1) === ends[0] + 1;
+    // each later stage's first logged step is the step after the previous stage's end (none
+    // when that end is the last step: a 3-step run has no cooldown step at 90%)
+    const switchRight = ends
+      .slice(0, -1)
+      .every((end, i) => firstOf(i + 1) === (end < config.steps ? end + 1 : undefined));
     if (switchRight) switchOk++;
     const w = warmupSteps(config);
     for (const m of log) {

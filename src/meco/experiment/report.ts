@@ -90,6 +90,7 @@ const mark = (v: Verdict) => (v === 'holds' ? 'holds' : v === 'does not hold' ? 
 
 /** A Δ to the baseline with the side of zero its interval lies on. */
 function delta(i: MeanInterval): string {
+  if (i.n === 0) return 'n/a';
   const side = signOf(i);
   return `${interval(i)} ${side === 'below' ? 'lower' : side === 'above' ? 'higher' : 'inconclusive'}`;
 }
@@ -353,8 +354,9 @@ export function writeReport(path: string, input: ReportInput): void {
       ? `${bi.point.bound === 'exact' ? '' : bi.point.bound === 'above' ? '≥ ' : '≤ '}${saving(bi.point.budget)} [${saving(bi.low)}, ${saving(bi.high)}]`
       : 'n/a';
     const side = signOf({ low: bi.low - 1, high: bi.high - 1 });
-    const verdict =
-      side === 'above'
+    const verdict = !Number.isFinite(bi.point.budget)
+      ? 'n/a'
+      : side === 'above'
         ? 'saves data (B* > T)'
         : side === 'below'
           ? '**needs more data** (B* < T)'
@@ -364,11 +366,15 @@ export function writeReport(path: string, input: ReportInput): void {
     );
   }
   push('');
-  if (!smoke && bis.length) {
-    const sides = bis.map((bi) => signOf({ low: bi.low - 1, high: bi.high - 1 }));
+  if (!smoke && bis.some((bi) => Number.isFinite(bi.point.budget))) {
+    const measured = METRICS.map(([, l], i) => [l, bis[i]] as const).filter(([, bi]) =>
+      Number.isFinite(bi.point.budget),
+    );
+    const sides = measured.map(([, bi]) => signOf({ low: bi.low - 1, high: bi.high - 1 }));
     const named = (side: string) =>
-      METRICS.filter((_, i) => sides[i] === side)
-        .map(([, l]) => l)
+      measured
+        .filter((_, i) => sides[i] === side)
+        .map(([l]) => l)
         .join(', ');
     if (sides.every((x) => x === 'below'))
       push(
