@@ -240,9 +240,10 @@ export async function runChecks(o: CheckInput): Promise<CheckResult[]> {
   const sameDocs = o.results.filter((r) => r.none.map((d) => `${d.source}:${d.losses.length}`).join('|') === reference);
   out.push({
     name: 'pairing',
-    what: 'same-seed baselines at every budget start from the same weights and the same first batch (equal first-step loss); every run is scored on the same evaluation documents',
+    what: 'same-seed baselines at every budget start from the same weights and the same first batch (equal first-step loss, to 1e-6); every run is scored on the same evaluation documents',
     figure: `first-step loss spread within a seed ${spread.toExponential(1)} over ${bySeed.size} seed(s); ${sameDocs.length}/${o.results.length} runs scored the same ${o.results[0]?.none.length ?? 0} documents`,
-    pass: bySeed.size > 0 && spread === 0 && sameDocs.length === o.results.length,
+    // exact with this engine; 1e-6 leaves room for a GPU trainer's reduction order (--engine torch)
+    pass: bySeed.size > 0 && spread <= 1e-6 && sameDocs.length === o.results.length,
   });
 
   // splits disjoint
@@ -277,7 +278,7 @@ export async function runChecks(o: CheckInput): Promise<CheckResult[]> {
   }
   out.push({
     name: 'no document read twice',
-    what: "every run's data loaders replayed for its steps, per stage: documents read against the documents the stage's dataset holds",
+    what: "every run's data loaders replayed for its steps, per stage: documents read against the documents the stage's dataset holds (the stages read disjoint splits, see the check above)",
     figure: `${runsOk}/${runs.length} runs read each document at most once; the most read is ${most.run} (${most.stage}): ${most.read} of ${most.held} documents`,
     pass: runsOk === runs.length,
   });
