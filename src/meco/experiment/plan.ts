@@ -38,6 +38,10 @@ export interface ScalePlan {
   generation: { sources: number; samples: number; tokens: number };
   /** wall-clock budget for all training, seconds (full only) */
   timeBudget?: number;
+  /** checkpoint and held-out-loss intervals in steps (default: a fifth and a tenth of the run;
+   * 0 = final checkpoint only) */
+  checkpointEvery?: number;
+  evalEvery?: number;
 }
 
 function llama(
@@ -82,6 +86,9 @@ export function basePlan(scale: Scale): ScalePlan {
         maxEvalDocs: 0,
         kShot: 1,
         generation: { sources: 2, samples: 1, tokens: 8 },
+        // a checkpoint every step would cost more than the training itself
+        checkpointEvery: 0,
+        evalEvery: 3,
       };
     case 'small':
       return {
@@ -266,6 +273,8 @@ export function runConfig(plan: ScalePlan, spec: RunSpec, dataRoot: string, toke
     seed: spec.seed,
     lr: plan.lr,
     tokenizer: tokenizerPath,
+    checkpointEvery: plan.checkpointEvery,
+    evalEvery: plan.evalEvery,
   });
 }
 
