@@ -136,8 +136,12 @@ export function writeReport(path: string, input: ReportInput): void {
       '',
     );
   push('Produced by:', '', '```', command, '```', '');
+  const tree = (p: Provenance) =>
+    `commit \`${p.commit}\`${p.dirty === null ? '' : p.dirty ? ', with uncommitted changes in the tree' : ', clean tree'}`;
+  const started = saved.startedFrom;
+  const resumedElsewhere = started && (started.commit !== provenance.commit || started.dirty !== provenance.dirty);
   push(
-    `Code: commit \`${provenance.commit}\`${provenance.dirty === null ? '' : provenance.dirty ? ', with uncommitted changes in the tree' : ', clean tree'}. Seeds and every data order are fixed, so rerunning the command in an empty work directory reproduces the tables (only the timings in the setup list differ). Started ${saved.startedAt}.`,
+    `Code: ${tree(provenance)}${resumedElsewhere ? ` (the experiment was started from ${tree(started)} and resumed on this one)` : ''}. Seeds and every data order are fixed, so rerunning the command in an empty work directory reproduces the tables (only the timings in the setup list differ). Started ${saved.startedAt}.`,
     '',
   );
   push('## Setup', '');

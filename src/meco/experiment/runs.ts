@@ -309,6 +309,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       tokensPerSecond,
       expectedSeconds,
       startedAt: new Date().toISOString(),
+      startedFrom,
       ...(plan.steps < uncapped ? { stepsBeforeCap: uncapped } : {}),
     };
     writeAtomic(planPath, JSON.stringify(saved, null, 1));
