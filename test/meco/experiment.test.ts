@@ -21,9 +21,9 @@ import {
 import { stageReads, stepsWithoutRepeat } from '../../src/meco/experiment/checks.ts';
 import { parameterCount } from '../../src/model/config.ts';
 import { flopsPerToken } from '../../src/model/flops.ts';
-import { matchingBudget, seedInterval } from '../../src/meco/experiment/stats.ts';
-import { interval } from '../../src/meco/experiment/report.ts';
-import { macroLoss } from '../../src/meco/experiment/evaluate.ts';
+import { budgetInterval, matchingBudget, seedInterval } from '../../src/meco/experiment/stats.ts';
+import { interval, writeReport } from '../../src/meco/experiment/report.ts';
+import { macroLoss, summarize } from '../../src/meco/experiment/evaluate.ts';
 
 test('smoke experiment: runs every arm, writes a labelled smoke report, resumes by skipping finished runs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-exp-'));
@@ -69,7 +69,7 @@ test('smoke experiment: runs every arm, writes a labelled smoke report, resumes 
     // the B* row of each metric: point, bootstrap interval, saving, verdict
     assert.match(
       rowOf('| all positions |'),
-      /\| (≤ |≥ )?[\d.]+T \| \[(≤ |≥ )?[\d.]+T, (≤ |≥ )?[\d.]+T\] \| .*% \[.*%, .*%\] \| (saves data|\*\*needs more data\*\*|inconclusive)/,
+      /\| (≤ |≥ )?[\d.]+T \| \[(≤ |≥ )?[\d.]+T, (≤ |≥ )?[\d.]+T\] \| .*% \[.*%, .*%\] \| (saves data|\*\*negative saving\*\*|inconclusive)/,
     );
     // the verdicts of the four checks are computed: recompute check 2's first part from the results
     const allOf = (name: string) =>
@@ -102,6 +102,47 @@ test('smoke experiment: runs every arm, writes a labelled smoke report, resumes 
     for (const svg of ['meco-train-loss.svg', 'meco-eval-loss.svg', 'meco-budgets.svg']) {
       assert.match(readFileSync(join(root, 'docs', svg), 'utf8'), /^<svg [^>]*>[\s\S]*<polyline/);
     }
+    // rendered as a real (non-smoke) scale, the Result paragraph follows the B* intervals
+    const manifest = JSON.parse(readFileSync(join(root, 'work', 'corpus', 'corpus.json'), 'utf8'));
+    const asSmall = join(root, 'docs', 'as-small.md');
+    writeReport(asSmall, {
+      command: 'x',
+      saved: { ...first.saved, plan: { ...first.saved.plan, scale: 'small' } },
+      manifest,
+      results: first.results,
+      workDir: join(root, 'work'),
+      checks: [],
+      provenance: { commit: 'abc', dirty: false },
+    });
+    const small = readFileSync(asSmall, 'utf8');
+    // the runs were started from this checkout, the report written "on" commit abc: both named
+    assert.match(
+      small,
+      /^Code: commit `abc`, clean tree \(the experiment was started from commit `[^`]+`.* and resumed on this one\)\./m,
+    );
+    const lossBy = (name: string, pick: (r: (typeof first.results)[number]) => number) =>
+      new Map(
+        first.results
+          .filter((r) => r.spec.name.startsWith(`${name}-s`))
+          .map((r) => [r.spec.seed, pick(r)] as [number, number]),
+      );
+    const sides = [
+      (r: (typeof first.results)[number]) => summarize(r.none).all,
+      (r: (typeof first.results)[number]) => summarize(r.kshot).all,
+    ].map((pick) => {
+      const bi = budgetInterval(
+        new Map([0.5, 1, 2].map((b) => [b, lossBy(`baseline-${b}T`, pick)])),
+        lossBy('meco', pick),
+      );
+      return bi.high < 1 ? 'below' : bi.low > 1 ? 'above' : 'inconclusive';
+    });
+    const expected = sides.every((x) => x === 'below')
+      ? /\*\*Result: no data saving at this scale\.\*\*/
+      : sides.every((x) => x === 'above')
+        ? /\*\*Result: MeCo saves data\.\*\*/
+        : /\*\*Result: (inconclusive|mixed) at 3 seeds\.\*\*/;
+    assert.match(small, expected);
+    assert.match(small, /0 of 0 pass\./);
     // T is lowered until the largest budget reads no document twice: at the cap every seed's
     // 2T baseline fits its datasets, one step more and some seed's does not
     const dataRoot = join(root, 'work', 'data');

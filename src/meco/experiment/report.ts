@@ -363,7 +363,7 @@ export function writeReport(path: string, input: ReportInput): void {
       : side === 'above'
         ? 'saves data (B* > T)'
         : side === 'below'
-          ? '**needs more data** (B* < T)'
+          ? '**negative saving** (B* < T)'
           : 'inconclusive (interval includes T)';
     push(
       `| ${label} | ${fmt(target)} | ${curve.map(([b, l]) => `${b}T: ${fmt(l)}`).join(', ')} | ${budgetText(bi.point.budget, bi.point.bound)} | ${budgetIntervalText(bi, budgetValues)} | ${savingText} | ${verdict} |`,
@@ -382,11 +382,11 @@ export function writeReport(path: string, input: ReportInput): void {
         .join(', ');
     if (sides.every((x) => x === 'below'))
       push(
-        `**Result: no data saving at this scale.** On every metric the bootstrap interval of B* lies below T: MeCo at T is matched by a baseline trained on less data, so 1 − T/B* is negative. This is a negative result and is reported as such. The paper's own gains shrink with model size (+0.2 points at 600M parameters, +1.0 at 1.6B); this model has ${parameterCount(plan.model).toLocaleString('en-US')} parameters.`,
+        `**Result: no data saving at this scale.** On every metric measured the bootstrap interval of B* lies below T: MeCo at T is matched by a baseline trained on less data, so 1 − T/B* is negative. This is a negative result and is reported as such. The paper's own gains shrink with model size (+0.2 points at 600M parameters, +1.0 at 1.6B); this model has ${parameterCount(plan.model).toLocaleString('en-US')} parameters.`,
         '',
       );
     else if (sides.every((x) => x === 'above'))
-      push('**Result: MeCo saves data.** On every metric the bootstrap interval of B* lies above T.', '');
+      push('**Result: MeCo saves data.** On every metric measured the bootstrap interval of B* lies above T.', '');
     else
       push(
         `**Result: ${sides.some((x) => x === 'inconclusive') ? 'inconclusive' : 'mixed'} at ${seeds.length} seeds.** B* below T on: ${named('below') || 'none'}; above T on: ${named('above') || 'none'}; interval includes T on: ${named('inconclusive') || 'none'}.`,
