@@ -319,7 +319,7 @@ export function registerMecoCommands(program: Command): void {
     .description('run the small-scale reproduction of the MeCo paper (resumable) and write the report')
     .option(
       '--scale <s>',
-      'smoke (seconds), small, or full (sized from measured throughput to finish within two hours)',
+      'smoke (seconds), small, standard (the committed report: fixed size, 3 seeds, about 40 minutes on 2 cores), or full (sized from measured throughput to finish within two hours)',
       'smoke',
     )
     .option(

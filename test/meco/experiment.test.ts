@@ -14,12 +14,16 @@ import {
   chooseFullModel,
   fullCandidates,
   planRuns,
+  runConfig,
   stepsForBudget,
   totalStepMultiple,
 } from '../../src/meco/experiment/plan.ts';
+import { stageReads, stepsWithoutRepeat } from '../../src/meco/experiment/checks.ts';
 import { parameterCount } from '../../src/model/config.ts';
 import { flopsPerToken } from '../../src/model/flops.ts';
-import { matchingBudget } from '../../src/meco/experiment/report.ts';
+import { budgetInterval, matchingBudget, seedInterval } from '../../src/meco/experiment/stats.ts';
+import { interval, writeReport } from '../../src/meco/experiment/report.ts';
+import { macroLoss, summarize } from '../../src/meco/experiment/evaluate.ts';
 
 test('smoke experiment: runs every arm, writes a labelled smoke report, resumes by skipping finished runs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lmlab-meco-exp-'));
@@ -49,9 +53,111 @@ test('smoke experiment: runs every arm, writes a labelled smoke report, resumes 
     assert.match(text, /lmlab meco experiment --scale smoke/);
     for (const n of ['| 1 |', '| 2 |', '| 3 |', '| 4 |']) assert.ok(text.includes(n), `check row ${n}`);
     assert.match(text, /Data-saving estimate 1 − T\/B\*/);
+    // seed-level statistics: 3 seeds per arm, intervals over seeds, B* with a bootstrap interval
+    assert.deepEqual(basePlan('smoke').seeds, [1, 2, 3]);
+    for (const kind of ['baseline-1T', 'meco', 'no-cooldown', 'constant', 'shuffled', 'hashed'])
+      assert.equal(first.results.filter((r) => r.spec.name.startsWith(`${kind}-s`)).length, 3, kind);
+    assert.match(text, /\*\*Method\.\*\* .*Student's t over those 3 per-seed differences \(df = 2\)/);
+    assert.match(text, /over all 27 ordered resamples of the 3 seeds/);
+    const rowOf = (start: string) => text.split('\n').find((l) => l.startsWith(start)) ?? '';
+    // every Δ of the MeCo row is an interval over 3 seeds with a computed side of zero (positions
+    // ≥ 64 do not exist in 64-token smoke rows)
+    assert.equal(
+      rowOf('| meco |').match(/\[[+-][\d.]+, [+-][\d.]+\] \(3 seeds\) (lower|higher|inconclusive)/g)?.length,
+      2,
+    );
+    // the B* row of each metric: point, bootstrap interval, saving, verdict
+    assert.match(
+      rowOf('| all positions |'),
+      /\| (≤ |≥ )?[\d.]+T \| \[(≤ |≥ )?[\d.]+T, (≤ |≥ )?[\d.]+T\] \| .*% \[.*%, .*%\] \| (saves data|\*\*negative saving\*\*|inconclusive)/,
+    );
+    // the verdicts of the four checks are computed: recompute check 2's first part from the results
+    const allOf = (name: string) =>
+      new Map(
+        first.results
+          .filter((r) => r.spec.name.startsWith(`${name}-s`))
+          .map((r) => [r.spec.seed, macroLoss(r.none).mean] as [number, number]),
+      );
+    const nc = seedInterval(allOf('no-cooldown'), allOf('baseline-1T'));
+    assert.ok(rowOf('| 2 |').includes(`no-cooldown − baseline ${interval(nc)}`), rowOf('| 2 |'));
+    for (const n of ['| 1 |', '| 2 |', '| 3 |', '| 4 |'])
+      assert.match(rowOf(n), /\| (holds|\*\*does not hold\*\*|inconclusive) \|$/, n);
+    // provenance and the computed "ruling out bugs" table
+    assert.match(text, /Code: commit `([0-9a-f]{40}|unknown[^`]*)`/);
+    const bugs = text.slice(text.indexOf('## Ruling out bugs'));
+    assert.match(bugs, /(\d+) of \1 pass\./, bugs);
+    for (const name of [
+      'domain rule',
+      'document layout and loss mask',
+      'packing',
+      'stage switch and learning rate',
+      'pairing',
+      'splits disjoint',
+      'no document read twice',
+    ])
+      assert.match(bugs, new RegExp(`\\| ${name} \\| .* \\| pass \\|`), name);
+    assert.match(bugs, /\| no document read twice \| .* \| 24\/24 runs read each document at most once;/);
+    assert.match(bugs, /\| stage switch and learning rate \| .* switch at the planned step in 24\/24 runs/);
+    assert.match(text, /No reuse within a run: 24\/24 runs read each document at most once/);
     for (const svg of ['meco-train-loss.svg', 'meco-eval-loss.svg', 'meco-budgets.svg']) {
       assert.match(readFileSync(join(root, 'docs', svg), 'utf8'), /^<svg [^>]*>[\s\S]*<polyline/);
     }
+    // rendered as a real (non-smoke) scale, the Result paragraph follows the B* intervals
+    const manifest = JSON.parse(readFileSync(join(root, 'work', 'corpus', 'corpus.json'), 'utf8'));
+    const asSmall = join(root, 'docs', 'as-small.md');
+    writeReport(asSmall, {
+      command: 'x',
+      saved: { ...first.saved, plan: { ...first.saved.plan, scale: 'small' } },
+      manifest,
+      results: first.results,
+      workDir: join(root, 'work'),
+      checks: [],
+      provenance: { commit: 'abc', dirty: false },
+    });
+    const small = readFileSync(asSmall, 'utf8');
+    // the runs were started from this checkout, the report written "on" commit abc: both named
+    assert.match(
+      small,
+      /^Code: commit `abc`, clean tree \(the experiment was started from commit `[^`]+`.* and resumed on this one\)\./m,
+    );
+    const lossBy = (name: string, pick: (r: (typeof first.results)[number]) => number) =>
+      new Map(
+        first.results
+          .filter((r) => r.spec.name.startsWith(`${name}-s`))
+          .map((r) => [r.spec.seed, pick(r)] as [number, number]),
+      );
+    const sides = [
+      (r: (typeof first.results)[number]) => summarize(r.none).all,
+      (r: (typeof first.results)[number]) => summarize(r.kshot).all,
+    ].map((pick) => {
+      const bi = budgetInterval(
+        new Map([0.5, 1, 2].map((b) => [b, lossBy(`baseline-${b}T`, pick)])),
+        lossBy('meco', pick),
+      );
+      return bi.high < 1 ? 'below' : bi.low > 1 ? 'above' : 'inconclusive';
+    });
+    const expected = sides.every((x) => x === 'below')
+      ? /\*\*Result: no data saving at this scale\.\*\*/
+      : sides.every((x) => x === 'above')
+        ? /\*\*Result: MeCo saves data\.\*\*/
+        : /\*\*Result: (inconclusive|mixed) at 3 seeds\.\*\*/;
+    assert.match(small, expected);
+    assert.match(small, /0 of 0 pass\./);
+    // T is lowered until the largest budget reads no document twice: at the cap every seed's
+    // 2T baseline fits its datasets, one step more and some seed's does not
+    const dataRoot = join(root, 'work', 'data');
+    const long = { ...basePlan('smoke'), steps: 400 };
+    const cap = stepsWithoutRepeat(long, dataRoot);
+    assert.ok(cap > 2 && cap < 400, `cap ${cap}`);
+    const fitsAt = (steps: number) =>
+      planRuns({ ...long, steps })
+        .filter((r) => r.kind === 'baseline' && r.budget === 2)
+        .map((r) => stageReads(runConfig({ ...long, steps }, r, dataRoot)).every((x) => x.read <= x.held));
+    assert.deepEqual(fitsAt(cap), [true, true, true]);
+    assert.ok(fitsAt(cap + 1).includes(false));
+    const reads = stageReads(runConfig(long, planRuns(long)[0], dataRoot));
+    assert.equal(reads.length, 2);
+    assert.ok(reads[0].read > reads[0].held, 'the uncapped plan would repeat training documents');
     // conditional inference from the command line on the MeCo checkpoint
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'lmlab.js');
     const model = join(root, 'work', 'runs', 'meco-s1', 'checkpoints', 'step-000006');
@@ -124,6 +230,15 @@ test('smoke experiment: runs every arm, writes a labelled smoke report, resumes 
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('standard scale: 3 seeds per arm, training sized to about 22 minutes at 28k tokens/s', () => {
+  const plan = basePlan('standard');
+  assert.deepEqual(plan.seeds, [1, 2, 3]);
+  assert.equal(planRuns(plan).length, 30);
+  const minutes = (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / 28_000 / 60;
+  assert.ok(minutes > 15 && minutes < 25, `${minutes} min`);
+  assert.ok(plan.steps * plan.rows * plan.seqLen >= MIN_TOKENS_PER_PARAMETER * parameterCount(plan.model));
 });
 
 test('full-scale sizing follows the measured throughput; B* interpolation', () => {

@@ -26,4 +26,14 @@ export interface SavedPlan {
   tokensPerSecond: number | null;
   expectedSeconds: number | null;
   startedAt: string;
+  /** T before it was lowered so that no run reads a document twice (absent when not lowered) */
+  stepsBeforeCap?: number;
+  /** the code the experiment was started from (a resumed one may finish on another commit) */
+  startedFrom?: Provenance;
+}
+
+/** The code the report was produced from: `git rev-parse HEAD` and whether the tree had changes. */
+export interface Provenance {
+  commit: string;
+  dirty: boolean | null;
 }

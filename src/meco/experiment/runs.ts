@@ -7,6 +7,7 @@
 //   7. the report (report.ts). Everything lives under the work directory; the plan is saved
 //   there so a resumed experiment keeps its T.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ChunkCounter, trainBpe, loadTokenizer, saveTokenizer, type Tokenizer } from '../../tokenizer/index.ts';
 import { readDocuments } from '../../data/documents.ts';
@@ -25,6 +26,7 @@ import { buildCorpus, type CorpusManifest } from './corpus.ts';
 import { stdlibDocuments } from './sources.ts';
 import { prepareDatasets } from './prepare.ts';
 import { datasetDir, mecoTrainConfig } from '../schedule.ts';
+import { runChecks, stepsWithoutRepeat } from './checks.ts';
 import { type EvalDocument, DocumentScorer, loadEvalDocuments } from './evaluate.ts';
 import { UnigramSourceClassifier } from './imitation.ts';
 import { extractDomain, metadataTemplate } from '../domain.ts';
@@ -34,11 +36,12 @@ import {
   basePlan,
   chooseFullModel,
   planRuns,
+  runConfig,
   stepsForBudget,
   totalStepMultiple,
 } from './plan.ts';
 import { writeReport } from './report.ts';
-import type { RunResult, SavedPlan } from './results.ts';
+import type { Provenance, RunResult, SavedPlan } from './results.ts';
 import { LmlabError } from '../../util/errors.ts';
 import { writeAtomic } from '../../util/atomic.ts';
 
@@ -57,6 +60,24 @@ export interface ExperimentOptions {
   engine?: 'lmlab' | 'torch';
   /** torch engine: processes (GPUs) per run */
   torchProcesses?: number;
+  /** the commit and tree state to name in the report (default: asked of git) */
+  provenance?: Provenance;
+}
+
+/** The commit of the code this process runs from and whether its tree has uncommitted changes. */
+export function provenance(): Provenance {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: 'pipe' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: 'unknown (not a git checkout)', dirty: null };
+  }
 }
 
 interface TrainedRun {
@@ -215,6 +236,7 @@ async function imitationCheck(
 
 export async function runExperiment(o: ExperimentOptions): Promise<{ results: RunResult[]; saved: SavedPlan }> {
   const say = o.say ?? (() => {});
+  const startedFrom = o.provenance ?? provenance();
   const engine = o.engine ?? 'lmlab';
   if (engine === 'torch') {
     const p = requireTorchPython();
@@ -274,6 +296,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
         say(`measured ${tokensPerSecond.toFixed(0)} tokens/s on the chosen model → T = ${plan.steps} steps`);
       }
     }
+    const uncapped = plan.steps;
+    plan.steps = stepsWithoutRepeat(plan, dataRoot);
+    if (plan.steps < uncapped)
+      say(`T lowered from ${uncapped} to ${plan.steps} steps so that no run reads a training document twice`);
     const expectedSeconds = tokensPerSecond
       ? (totalStepMultiple(plan) * plan.steps * plan.rows * plan.seqLen) / tokensPerSecond
       : null;
@@ -283,6 +309,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       tokensPerSecond,
       expectedSeconds,
       startedAt: new Date().toISOString(),
+      startedFrom,
+      ...(plan.steps < uncapped ? { stepsBeforeCap: uncapped } : {}),
     };
     writeAtomic(planPath, JSON.stringify(saved, null, 1));
   }
@@ -328,18 +356,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
       say(`run ${i + 1}/${runs.length} ${spec.name}: done earlier, skipped`);
       continue;
     }
-    const config = mecoTrainConfig({
-      model: plan.model,
-      dataRoot,
-      variant: spec.variant,
-      fraction: spec.fraction,
-      steps: spec.steps,
-      rows: plan.rows,
-      seqLen: plan.seqLen,
-      seed: spec.seed,
-      lr: plan.lr,
-      tokenizer: tokenizerPath,
-    });
+    const config = runConfig(plan, spec, dataRoot, tokenizerPath);
     say(
       `run ${i + 1}/${runs.length} ${spec.name}: ${spec.steps} steps, stages ${config.stages.map((s) => `${s.name} until ${s.until ?? 1}`).join(' → ')}`,
     );
@@ -392,7 +409,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<{ results: Ru
     writeAtomic(resultPath, JSON.stringify(result));
     results.push(result);
   }
-  writeReport(o.reportPath, { command: o.command, saved, manifest, results, workDir: o.workDir });
+  say('running the checks of "Ruling out bugs" on this experiment\'s data');
+  const checks = await runChecks({ plan, workDir: o.workDir, corpusDir, dataRoot, tokenizer, results });
+  writeReport(o.reportPath, {
+    command: o.command,
+    saved,
+    manifest,
+    results,
+    workDir: o.workDir,
+    checks,
+    provenance: startedFrom,
+  });
   say(`report written to ${o.reportPath}`);
   return { results, saved };
 }
