@@ -187,7 +187,8 @@ async function benchModel(
     throw new Error(`${m.name}: context ${maxCtx} exceeds the model's maximum of ${m.model.config.maxSeqLen}`);
   }
   let peer: LlamaCppPeer | null = null;
-  if (o.peer && peerInstalled()) peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism(), undefined, o.kv);
+  if (o.peer && peerInstalled())
+    peer = await LlamaCppPeer.start(m.gguf, maxCtx + 8, availableParallelism(), undefined, o.kv);
   const session = new InferenceSession(m.model, { chunk: 512, kvCache: o.kv });
   const rows: Row[] = [];
   try {
@@ -266,7 +267,11 @@ async function rssProbe(ctx: number, gguf: string, kv: KvCachePrecision): Promis
   );
 }
 
-function measureRss(ctx: number, gguf: string, kv: KvCachePrecision): { ms: number; maxRssBytes: number; weights: number; kv: number } {
+function measureRss(
+  ctx: number,
+  gguf: string,
+  kv: KvCachePrecision,
+): { ms: number; maxRssBytes: number; weights: number; kv: number } {
   const self = fileURLToPath(import.meta.url);
   const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-probe', String(ctx), gguf, kv], {
     encoding: 'utf8',
@@ -279,7 +284,8 @@ function measureRss(ctx: number, gguf: string, kv: KvCachePrecision): { ms: numb
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--rss-probe') return rssProbe(Number(process.argv[3]), process.argv[4], parseKvCache(process.argv[5] ?? 'f32'));
+  if (process.argv[2] === '--rss-probe')
+    return rssProbe(Number(process.argv[3]), process.argv[4], parseKvCache(process.argv[5] ?? 'f32'));
   const o = parseArgs(process.argv.slice(2));
   const say = (s: string): void => {
     if (!o.json) console.log(s);
