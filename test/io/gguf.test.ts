@@ -144,7 +144,7 @@ test('quantized tensors of types without a decoder are listed but refused on rea
     assert.equal(file.info('q').byteLength, 84);
     assert.throws(
       () => file.read('q'),
-      /quant\.gguf: tensor q has ggml type 10; only F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K can be read/,
+      /quant\.gguf: tensor q has ggml type 10; only F32, F16, BF16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K and Q6_K can be read/,
     );
   } finally {
     file.close();
