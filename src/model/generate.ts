@@ -54,6 +54,13 @@ export interface GenerateResult {
   decodeTokensPerSecond: number;
 }
 
+/** The index of the first largest value. */
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
 /** Picks the next token from logits; `seen` counts token occurrences for the penalty. */
 export class Sampler {
   private readonly rng: Rng;
@@ -73,49 +80,15 @@ export class Sampler {
   }
 
   sample(logits: Float32Array, seen: Uint32Array | null): number {
-    const o = this.options;
-    const v = logits.length;
-    const x = this.scaled;
-    x.set(logits);
-    if (o.repetitionPenalty !== 1 && seen) {
-      for (let i = 0; i < v; i++)
-        if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
-    }
-    if (o.temperature === 0) {
-      let best = 0;
-      for (let i = 1; i < v; i++) if (x[i] > x[best]) best = i;
-      return best;
-    }
-    // candidates sorted by logit (descending), truncated by top-k
-    const order = this.order;
-    for (let i = 0; i < v; i++) order[i] = i;
-    order.sort((a, b) => x[b] - x[a]);
-    let n = o.topK > 0 ? Math.min(o.topK, v) : v;
-    const max = x[order[0]];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const p = Math.exp((x[order[i]] - max) / o.temperature);
-      this.probs[i] = p;
-      total += p;
-    }
-    if (o.topP < 1) {
-      let cumulative = 0;
-      for (let i = 0; i < n; i++) {
-        cumulative += this.probs[i] / total;
-        if (cumulative >= o.topP) {
-          n = i + 1;
-          break;
-        }
-      }
-      total = 0;
-      for (let i = 0; i < n; i++) total += this.probs[i];
-    }
+    const x = this.penalised(logits, seen);
+    if (this.options.temperature === 0) return argmax(x);
+    const { n, total } = this.candidates(x);
     let r = this.rng.next() * total;
     for (let i = 0; i < n; i++) {
       r -= this.probs[i];
-      if (r <= 0) return order[i];
+      if (r <= 0) return this.order[i];
     }
-    return order[n - 1];
+    return this.order[n - 1];
   }
 
   /**
@@ -124,21 +97,35 @@ export class Sampler {
    * Speculative decoding's acceptance rule needs it for the draft and the target alike.
    */
   distribution(logits: Float32Array, seen: Uint32Array | null, out: Float64Array): void {
+    const x = this.penalised(logits, seen);
+    out.fill(0);
+    if (this.options.temperature === 0) {
+      out[argmax(x)] = 1;
+      return;
+    }
+    const { n, total } = this.candidates(x);
+    for (let i = 0; i < n; i++) out[this.order[i]] = this.probs[i] / total;
+  }
+
+  /** The logits with the repetition penalty applied to every token seen so far (in `scaled`). */
+  private penalised(logits: Float32Array, seen: Uint32Array | null): Float32Array {
     const o = this.options;
-    const v = logits.length;
     const x = this.scaled;
     x.set(logits);
     if (o.repetitionPenalty !== 1 && seen) {
-      for (let i = 0; i < v; i++)
+      for (let i = 0; i < x.length; i++)
         if (seen[i] > 0) x[i] = x[i] > 0 ? x[i] / o.repetitionPenalty : x[i] * o.repetitionPenalty;
     }
-    out.fill(0);
-    if (o.temperature === 0) {
-      let best = 0;
-      for (let i = 1; i < v; i++) if (x[i] > x[best]) best = i;
-      out[best] = 1;
-      return;
-    }
+    return x;
+  }
+
+  /**
+   * Candidates sorted by logit (descending) into `order`, truncated by top-k and then top-p,
+   * with their unnormalised weights exp((x − max)/T) in `probs`; returns the count and the sum.
+   */
+  private candidates(x: Float32Array): { n: number; total: number } {
+    const o = this.options;
+    const v = x.length;
     const order = this.order;
     for (let i = 0; i < v; i++) order[i] = i;
     order.sort((a, b) => x[b] - x[a]);
@@ -162,7 +149,7 @@ export class Sampler {
       total = 0;
       for (let i = 0; i < n; i++) total += this.probs[i];
     }
-    for (let i = 0; i < n; i++) out[order[i]] = this.probs[i] / total;
+    return { n, total };
   }
 
   /** A uniform number in [0, 1) from this sampler's seeded generator. */
