@@ -1,12 +1,13 @@
-// `lmlab weights …`: inspect safetensors/GGUF files, convert LLaMA checkpoints between the
-// Hugging Face layout and GGUF, and quantize to GGUF. Argument checking and printing only; the
-// work is in io/convert.ts and io/quantize.ts.
+// `lmlab weights …`: inspect safetensors/GGUF files, convert checkpoints between the Hugging Face
+// layout and GGUF, and quantize to GGUF. Argument checking and printing only; the work is in
+// io/convert.ts, model/gguf-export.ts and io/quantize.ts.
 import type { Command } from 'commander';
 import { LmlabError } from './errors.ts';
-import { describeWeightsFile, ggufToHf, hfToGguf } from '../io/convert.ts';
+import { describeWeightsFile, ggufToHf } from '../io/convert.ts';
 import type { FloatDtype } from '../io/tensors.ts';
 import { quantizeModel } from '../io/quantize.ts';
 import { parsePreset, QUANT_PRESETS } from '../io/quantize-plan.ts';
+import { hfFolderToGguf } from '../model/gguf-export.ts';
 import { ProgressLine } from './progress.ts';
 
 export function registerWeightsCommands(program: Command): void {
@@ -30,7 +31,9 @@ export function registerWeightsCommands(program: Command): void {
 
   weights
     .command('to-gguf')
-    .description('convert a Hugging Face LLaMA folder (config.json, safetensors, tokenizer.json) to GGUF for llama.cpp')
+    .description(
+      'convert a Hugging Face folder (Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3; config.json, safetensors, tokenizer.json) to GGUF for llama.cpp',
+    )
     .argument('<hf-dir>', 'folder with config.json, model.safetensors[.index.json] and tokenizer.json')
     .argument('<out>', 'GGUF file to write')
     .option('--f16', 'store matrices as F16 (norms stay F32)')
@@ -38,7 +41,7 @@ export function registerWeightsCommands(program: Command): void {
     .option('--name <name>', 'general.name to record')
     .action((dir: string, out: string, opts: { f16?: boolean; pre?: string; name?: string }) => {
       console.log(
-        hfToGguf(dir, out, {
+        hfFolderToGguf(dir, out, {
           fileType: opts.f16 ? 'F16' : 'F32',
           ...(opts.pre ? { pre: opts.pre } : {}),
           ...(opts.name ? { name: opts.name } : {}),

@@ -9,7 +9,8 @@
 // norm convention, RoPE order or window changes the tokens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GgufTokenizerData } from '../../src/io/gguf-vocab.ts';
 import { GgufFile } from '../../src/io/gguf.ts';
@@ -233,6 +234,61 @@ test('GGUF export names llama.cpp architectures and tensors per family', async (
     } finally {
       file.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lmlab weights to-gguf converts a Qwen2 folder: qwen2 architecture, special tokens, same logits', async () => {
+  const c = CASES.find((k) => k.family === 'qwen2')!;
+  const { dir } = writeCheckpoint(c.family, c.s, c.cfg, 7);
+  try {
+    const v = vocabulary(VOCAB);
+    const json = {
+      version: '1.0',
+      added_tokens: [
+        { id: VOCAB - 2, content: '<s>', special: true },
+        { id: VOCAB - 1, content: '</s>', special: true },
+      ],
+      normalizer: null,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      post_processor: null,
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: {
+        type: 'BPE',
+        dropout: null,
+        unk_token: null,
+        byte_fallback: false,
+        vocab: Object.fromEntries(v.tokens.map((t, i) => [t, i])),
+        merges: v.merges,
+      },
+    };
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+    const cfg = { ...c.cfg, bos_token_id: VOCAB - 2, eos_token_id: VOCAB - 1 };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    const path = join(dir, 'out.gguf');
+    const r = spawnSync(process.execPath, ['bin/lmlab.js', 'weights', 'to-gguf', dir, path, '--f16'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /out\.gguf: qwen2 \(qwen2\), 2 layers, dim 64, vocab 320, F16/);
+    const file = GgufFile.open(path);
+    try {
+      assert.equal(file.metadata.get('general.architecture')?.value, 'qwen2');
+      assert.equal(file.metadata.get('tokenizer.ggml.bos_token_id')?.value, VOCAB - 2);
+      assert.equal(file.metadata.get('tokenizer.ggml.eos_token_id')?.value, VOCAB - 1);
+      assert.equal(file.has('blk.0.attn_q.bias'), true);
+      assert.equal(file.info('blk.0.attn_q.weight').typeName, 'F16');
+    } finally {
+      file.close();
+    }
+    const prompt = Int32Array.from([5, 77, 200, 31, 9]);
+    const a = new InferenceSession(loadHfWeights(dir).model, { chunk: 64 }).prefill(prompt).data;
+    const b = new InferenceSession((await loadModelDir(path)).model, { chunk: 64 }).prefill(prompt).data;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    assert.ok(worst < 0.05, `largest logit difference after F16 storage ${worst}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
