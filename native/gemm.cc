@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common.h"
+#include "gemm.h"
 #include "gemm_kernels.h"
 #include "gemm_pack.h"
 #include "pool.h"
@@ -74,6 +75,10 @@ struct Product {
   float beta;
   float* c;
   int64_t ldc;
+  // Set for gemm_xbt_packed: B (trans_b) comes from this packer instead of b.
+  PackB pack_b = nullptr;
+  const void* pack_ctx = nullptr;
+  int64_t k_align = 8;
 };
 
 inline int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
@@ -98,7 +103,7 @@ bool gemm_block(const Product& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   float* packed_a = packed_a_buffer.get(static_cast<size_t>(kKC * kMC));
   if (!packed_a || !packed_b) return false;
   alignas(64) float edge[kMR * kNR];
-  const int64_t kc_block = even_block(g.k, kKC, 8);
+  const int64_t kc_block = even_block(g.k, kKC, g.k_align);
   const int64_t mc_block = even_block(m1 - m0, kMC, kMR);
   for (int64_t jc = n0; jc < n1; jc += kNC) {
     const int64_t nc = std::min(kNC, n1 - jc);
@@ -107,7 +112,12 @@ bool gemm_block(const Product& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
       const int64_t kc = std::min(kc_block, g.k - pc);
       // Later k blocks add onto the partial sums already in C.
       const float beta = pc == 0 ? g.beta : 1.0f;
-      if (g.trans_b) {
+      if (g.pack_b) {
+        for (int64_t s = 0; s < strips; s++) {
+          const int64_t j = jc + s * kNR;
+          g.pack_b(g.pack_ctx, j, pc, kc, std::min<int64_t>(kNR, n1 - j), kNR, packed_b + s * kc * kNR);
+        }
+      } else if (g.trans_b) {
         for (int64_t s = 0; s < strips; s++) {
           const int64_t j = jc + s * kNR;
           gemm_detail::pack_cols(g.b + j * g.ldb + pc, g.ldb, kc, std::min<int64_t>(kNR, n1 - j), kNR,
@@ -180,19 +190,20 @@ bool gemm_product(const Product& g, int threads) {
     return true;
   }
   // x·Wᵀ (decode): the row of A is the vector, B's rows are the weight rows.
-  if (g.m == 1 && g.trans_b && g.trans_a && g.lda == 1) {
+  const bool stored_b = g.pack_b == nullptr;
+  if (stored_b && g.m == 1 && g.trans_b && g.trans_a && g.lda == 1) {
     gemv_product(g.n, g.k, g.b, g.ldb, g.a, g.alpha, g.beta, g.c, 1, threads);
     return true;
   }
   // A few rows times Wᵀ: one GEMV per row beats packing all of W for so little arithmetic.
-  if (g.m <= kGemvMaxRows && g.trans_b && !g.trans_a) {
+  if (stored_b && g.m <= kGemvMaxRows && g.trans_b && !g.trans_a) {
     for (int64_t i = 0; i < g.m; i++) {
       gemv_product(g.n, g.k, g.b, g.ldb, g.a + i * g.lda, g.alpha, g.beta, g.c + i * g.ldc, 1, threads);
     }
     return true;
   }
   // A·x with x a column: A's rows are the weight rows, C is written down a column.
-  if (g.n == 1 && !g.trans_a && (g.trans_b || g.ldb == 1)) {
+  if (stored_b && g.n == 1 && !g.trans_a && (g.trans_b || g.ldb == 1)) {
     gemv_product(g.m, g.k, g.a, g.lda, g.b, g.alpha, g.beta, g.c, g.ldc, threads);
     return true;
   }
@@ -216,6 +227,19 @@ bool gemm_product(const Product& g, int threads) {
   });
   return ok.load();
 }
+
+}  // namespace
+
+bool gemm_xbt_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, PackB pack, const void* ctx,
+                     int64_t k_align, float beta, float* c, int64_t ldc, int threads) {
+  Product g{false, true, m, n, k, 1.0f, a, lda, nullptr, 0, beta, c, ldc};
+  g.pack_b = pack;
+  g.pack_ctx = ctx;
+  g.k_align = k_align;
+  return gemm_product(g, threads);
+}
+
+namespace {
 
 bool valid_dims(Args& args, std::initializer_list<std::pair<int64_t, const char*>> dims) {
   for (auto& [value, name] : dims) {

@@ -12,8 +12,13 @@
 // sums; Q8_0's signed weights go through the sign trick (|w| × sign(w)·q).
 // Paths: "vnni" (256-bit VPDPBUSD, AVX512-VNNI+VL or AVX-VNNI), "avx2" and "portable"; the best the
 // build supports is used, and quantIsa(name) forces a lower one (tests run every path).
-// GEMV splits W's rows across the pool; GEMM tiles 4 weight rows × 4 activation rows so that
-// each decoded weight sub-block serves four rows of x. Scratch (the quantized activations) is
+// GEMV splits W's rows across the pool; GEMM with fewer than kFloatGemmMinRows rows of x (a
+// speculative verification, a short prompt) tiles 4 weight rows × 4 activation rows so that
+// each decoded weight sub-block serves four rows of x. From kFloatGemmMinRows rows on (prefill
+// chunks) the integer dot products would cost more than the weights' memory traffic, so the
+// weights are dequantized panel by panel straight into the float32 GEMM's packed layout
+// (gemm.h) and multiplied with unquantized activations: each panel is decoded once per product
+// and then serves every row, and the result is the float32 product of the dequantized weights. Scratch (the quantized activations) is
 // per calling thread and grows once; nothing is allocated per call.
 // Not here: encoders (TypeScript writes quantized files), training (quantized weights are
 // inference-only), F32 products (gemm.cc).
@@ -23,6 +28,7 @@
 #include <string>
 
 #include "common.h"
+#include "gemm.h"
 #include "pool.h"
 #include "quant_blocks.h"
 
@@ -442,6 +448,33 @@ void gemm_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
   }
 }
 
+// From this many rows of x on, quantGemm runs on the float32 GEMM over dequantized weights (the
+// kernel contract, src/engine/kernels.ts, names the same threshold).
+constexpr int64_t kFloatGemmMinRows = 16;
+
+struct DequantSource {
+  int type;
+  const uint8_t* w;
+  int64_t row_bytes;
+};
+
+// PackB for gemm_xbt_packed: weight rows [row0, row0+valid), values [k0, k0+kc), dequantized
+// (ggml's float32 steps, as quantDequantRows) into dst[p·width + w].
+void dequant_pack(const void* ctx, int64_t row0, int64_t k0, int64_t kc, int64_t valid, int width, float* dst) {
+  const DequantSource& src = *static_cast<const DequantSource*>(ctx);
+  Sub s;
+  for (int64_t w = 0; w < valid; w++) {
+    const uint8_t* row = src.w + (row0 + w) * src.row_bytes;
+    for (int64_t j = k0 / 32; j < (k0 + kc) / 32; j++) {
+      decode_sub(src.type, row, j, s);
+      float* d = dst + (j * 32 - k0) * width + w;
+      for (int i = 0; i < 32; i++) d[i * width] = (i < 16 ? s.s_lo : s.s_hi) * static_cast<float>(s.w[i]) - s.min;
+    }
+  }
+  for (int64_t p = 0; p < kc; p++)
+    for (int64_t w = valid; w < width; w++) dst[p * width + w] = 0.0f;
+}
+
 bool check_type(Args& args, int64_t type, int64_t cols) {
   if (!supported(static_cast<int>(type))) {
     args.fail("ggml type " + std::to_string(type) + " is not supported (Q4_0 2, Q8_0 8, Q4_K 12, Q6_K 14)");
@@ -522,6 +555,14 @@ Napi::Value QuantGemm(const Napi::CallbackInfo& info) {
   if (cols == 0) {
     for (int64_t i = 0; i < m; i++)
       for (int64_t r = 0; r < rows; r++) y[i * ldy + r] = b == 0.0f ? 0.0f : b * y[i * ldy + r];
+    return info.Env().Undefined();
+  }
+  if (m >= kFloatGemmMinRows) {
+    const DequantSource src{t, w, rb};
+    if (!gemm_xbt_packed(m, rows, cols, x, ldx, dequant_pack, &src, 32, b, y, ldy, pool_threads())) {
+      args.fail("could not allocate the packing buffers");
+      return args.fail_value();
+    }
     return info.Env().Undefined();
   }
   const Isa isa = active_isa;

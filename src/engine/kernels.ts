@@ -53,6 +53,9 @@ export interface AttentionShape {
   scale: number;
 }
 
+/** Rows of x from which quantGemm is the float32 product of the dequantized weights. */
+export const QUANT_GEMM_FLOAT_ROWS = 16;
+
 export interface Kernels {
   readonly name: 'native' | 'reference';
 
@@ -83,7 +86,12 @@ export interface Kernels {
     beta: number,
     y: Float32Array,
   ): void;
-  /** y[m, ldy≥rows] = beta·y + x[m, ldx≥cols] · Wᵀ (prefill). */
+  /**
+   * y[m, ldy≥rows] = beta·y + x[m, ldx≥cols] · Wᵀ (prefill). With fewer than
+   * QUANT_GEMM_FLOAT_ROWS rows each row is the product above; from that many rows on, W is
+   * dequantized (quantDequantRows' values) and multiplied in float32 with x as it is, like
+   * gemm (prefill chunks are compute-bound, and the float GEMM is the faster of the two there).
+   */
   quantGemm(
     type: number,
     m: number,

@@ -2,8 +2,9 @@
 // TypeScript reference, on every SIMD path the build has (forced through quantIsa): GEMV and
 // GEMM on odd row counts, several block counts, accumulation, a product large enough to be
 // split across the pool's threads; row dequantization against the file decoder bit for bit;
-// and the products against float32 products of the dequantized matrix (the activations' 8-bit
-// quantization is the only difference, so they agree to a fraction of a percent).
+// and the products against float32 products of the dequantized matrix (below 16 rows the
+// activations' 8-bit quantization is the only difference, so they agree to a fraction of a
+// percent; from 16 rows on, prefill's float path, they are the same product).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
@@ -97,6 +98,10 @@ for (const [name, type, per] of TYPES) {
       [7, 9, 2 * per],
       [9, 70, per],
       [4, 8, per],
+      // from QUANT_GEMM_FLOAT_ROWS rows on: the float32 GEMM over dequantized panels (edge strips,
+      // several k blocks, threads)
+      [16, 37, 2 * per],
+      [41, 70, 5 * per],
     ]) {
       const w = randomBlocks(rng, type, rows, cols);
       const ldx = cols + 5;
@@ -209,4 +214,50 @@ test('QuantMatrix checks its bytes and stacks rows of one type', () => {
     () => native.quantGemv(8, 2, 32, new Uint8Array(34), new Float32Array(32), 0, new Float32Array(2)),
     /elements/,
   );
+});
+
+test('from 16 rows on, quantGemm is the float32 product of the dequantized weights (prefill)', () => {
+  const rng = new Rng(12);
+  const rows = 300;
+  const cols = 2048;
+  for (const [name, type] of [
+    ['Q8_0', QUANT_TYPES.Q8_0],
+    ['Q4_0', QUANT_TYPES.Q4_0],
+    ['Q4_K', QUANT_TYPES.Q4_K],
+    ['Q6_K', QUANT_TYPES.Q6_K],
+  ] as const) {
+    const bytes = randomBlocks(rng, type, rows, cols);
+    const deq = new Float32Array(rows * cols);
+    dequantize(type, bytes, deq);
+    for (const m of [15, 16, 64]) {
+      const x = randn(rng, m * cols);
+      const exact = new Float32Array(m * rows);
+      native.gemm({
+        transA: false,
+        transB: true,
+        m,
+        n: rows,
+        k: cols,
+        alpha: 1,
+        a: x,
+        lda: cols,
+        b: deq,
+        ldb: cols,
+        beta: 0,
+        c: exact,
+        ldc: rows,
+      });
+      const got = new Float32Array(m * rows);
+      native.quantGemm(type, m, rows, cols, bytes, x, cols, 0, got, rows);
+      let err = 0;
+      let norm = 0;
+      for (let i = 0; i < got.length; i++) {
+        err += (got[i] - exact[i]) ** 2;
+        norm += exact[i] ** 2;
+      }
+      const rel = Math.sqrt(err / norm);
+      if (m < 16) assert.ok(rel > 1e-4, `${name} m ${m}: integer path, activations quantized (${rel})`);
+      else assert.ok(rel < 1e-6, `${name} m ${m}: relative difference ${rel} from the float32 GEMM`);
+    }
+  }
 });
