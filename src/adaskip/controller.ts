@@ -69,6 +69,12 @@ export interface AdaSkipStats {
   onlineAdded: number[];
   /** decode steps done when they were added (they are skipped from the next step on); null if none */
   onlineAddedAfterStep: number | null;
+  /**
+   * When the online window closed in the current request: τ and the FFN still running whose mean
+   * decode similarity came closest to it (how near the rule came to acting); null before that,
+   * or when the method has no online rule
+   */
+  onlineWindow: OnlineWindow | null;
   prefill: PhaseAccount;
   decode: PhaseAccount;
   /** share of all forward FLOPs (sublayers + head) not computed */
@@ -76,6 +82,12 @@ export interface AdaSkipStats {
   /** KV bytes never written because the attention was skipped */
   kvBytesSaved: number;
   noCacheLayers: number[];
+}
+
+export interface OnlineWindow {
+  tau: number;
+  closestLayer: number;
+  closestSimilarity: number;
 }
 
 const NOT_SKIPPED = Number.NaN;
@@ -111,6 +123,7 @@ export class AdaSkipController {
   private decodeStep = 0;
   private onlineTau: number;
   private onlineAdded: number[] = [];
+  private onlineWindow: OnlineWindow | null = null;
   private kvBytesSaved = 0;
   private readonly accounts = { prefill: newAccount(), decode: newAccount() };
 
@@ -178,6 +191,7 @@ export class AdaSkipController {
     this.onlineSim.fill(0);
     this.onlineRatio.fill(0);
     this.onlineAdded = [];
+    this.onlineWindow = null;
     this.onlineTau = this.compat ? 1.0 : this.set.tau;
   }
 
@@ -201,6 +215,8 @@ export class AdaSkipController {
     for (let l = 0; l < this.config.layers; l++) {
       if (this.decodeFfn[l] === this.decodeFfn[l]) continue;
       const similarity = this.onlineSim[l] / this.onlineSteps;
+      if (this.onlineWindow === null || similarity > this.onlineWindow.closestSimilarity)
+        this.onlineWindow = { tau: this.onlineTau, closestLayer: l, closestSimilarity: similarity };
       if (similarity >= this.onlineTau) {
         this.decodeFfn[l] = this.onlineRatio[l] / this.onlineSteps;
         this.onlineAdded.push(l);
@@ -235,6 +251,7 @@ export class AdaSkipController {
       tau: this.set.tau,
       onlineAdded: [...this.onlineAdded],
       onlineAddedAfterStep: this.onlineAdded.length > 0 ? this.onlineSteps : null,
+      onlineWindow: this.onlineWindow ? { ...this.onlineWindow } : null,
       prefill: { ...p },
       decode: { ...d },
       flopShareSkipped: flops > 0 ? (p.flopsSkipped + d.flopsSkipped) / flops : 0,

@@ -83,6 +83,17 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
   for (const r of quality.prompts.filter((x) => x.long)) assert.ok(r.tokens.length >= 64, `${r.config} ${r.task}`);
   for (const r of quality.prompts)
     if (r.online) assert.ok(r.method === 'adaskip' && r.mode !== 'prefill' && r.online.afterStep === 20);
+  // every long AdaSkip answer with the rule on records how near it came to acting (τ vs the
+  // closest running FFN), and whether it acted agrees with that record
+  for (const r of quality.prompts.filter(
+    (x) => x.long && x.method === 'adaskip' && x.mode !== 'prefill' && x.alpha > 0,
+  )) {
+    const w = r.onlineWindow;
+    assert.ok(w && Number.isFinite(w.tau) && Number.isFinite(w.closestSimilarity), `${r.config} ${r.task}`);
+    assert.equal(r.online !== null, w.closestSimilarity >= w.tau, `${r.config} ${r.task}`);
+  }
+  for (const r of quality.prompts.filter((x) => x.method !== 'adaskip' || x.mode === 'prefill'))
+    assert.equal(r.onlineWindow, null, r.config);
   const skipping = rows('adaskip e2e α=0.34');
   assert.ok(
     skipping.every((r) => r.flopShareSkipped > 0.1),
@@ -113,8 +124,15 @@ test('recipe → evaluation → report at toy size', { timeout: 120_000 }, async
   ])
     assert.ok(text.includes(section), section);
   assert.match(text, /Output identical to dense greedy decoding on 18 of 18 prompt × α runs/);
-  assert.match(text, /\| decode \| 0\.34 \| long \| \d+\/3 \|/);
+  assert.match(
+    text,
+    /\| decode \| 0\.34 \| long \| \d+\/3 \| -?\d\.\d{4} \| -?\d\.\d{4} \/ -?\d\.\d{4} \(ffn \d+, \d+\/3\) \|/,
+  );
   assert.match(text, /\| 0\.34 \| random \| [\d.]+ \/ [\d.]+ \| [-+]?\d+\.\d{3} ± \d+\.\d{3} \| /);
+  assert.match(
+    text,
+    /Speed, over all tasks with its 95% interval over seeds: [^\n]*α = 0\.34: \d+\.\d{3}×, no interval \(one seed\) \(the draft alone decodes at \d+\.\d{3}× dense\)/,
+  );
   assert.doesNotMatch(text, /NaN|undefined/);
   assert.ok(existsSync(join(root, 'report', 'adaskip-quality-speed.svg')));
 

@@ -57,6 +57,11 @@ test('online rule: after 20 decode steps, FFNs with decode similarity ≥ τ are
   const expectedAdded = Array.from(measured.sim.keys()).filter((l) => measured.sim[l] >= tau);
   assert.equal(expectedAdded.length, 2);
   assert.deepEqual(stats.onlineAdded, expectedAdded);
+  // the window record names τ and the running FFN of highest decode similarity
+  const best = Array.from(measured.sim.keys()).reduce((a, b) => (measured.sim[b] > measured.sim[a] ? b : a));
+  assert.equal(stats.onlineWindow?.tau, tau);
+  assert.equal(stats.onlineWindow?.closestLayer, best);
+  assert.ok(Math.abs(stats.onlineWindow!.closestSimilarity - measured.sim[best]) < 1e-5);
   for (let l = 0; l < config.layers; l++)
     assert.ok(Math.abs(controller.onlineSimilarity(l) - measured.sim[l]) < 1e-5, `ffn ${l}`);
   // the first 20 decode steps equal the offline set alone, bit for bit
@@ -86,11 +91,13 @@ test('the online rule restarts with each request and is off in mode prefill and 
   session.reset();
   const again = forcedRun(session, prompt, forced.subarray(0, 10));
   assert.deepEqual(controller.stats().onlineAdded, []);
+  assert.equal(controller.stats().onlineWindow, null, 'the 20-step window has not closed yet');
   again.forEach((logits, i) => assert.deepEqual(logits, measured.logits[i], `second request step ${i}`));
   for (const options of [{ mode: 'prefill' as const }, { mode: 'e2e' as const, method: 'static' as const }]) {
     const c = createAdaSkipHooks(model, profile, { ...options, n: 1 });
     forcedRun(c.newSession(model, 16), prompt, forced);
     assert.deepEqual(c.stats().onlineAdded, [], JSON.stringify(options));
+    assert.equal(c.stats().onlineWindow, null, JSON.stringify(options));
   }
 });
 

@@ -166,14 +166,44 @@ export interface OnlineSummary {
   /** FFN layer → prompts in which it was added */
   layers: Map<number, number>;
   afterSteps: Set<number>;
+  /** prompts whose 20-step window closed, with τ and the closest running FFN's decode similarity */
+  windows: number;
+  tau: number;
+  /** median and highest over prompts of the closest running FFN's decode similarity */
+  closestMedian: number;
+  closestMax: number;
+  /** the FFN most often closest to τ, and in how many prompts */
+  closestLayer: number | null;
+  closestLayerPrompts: number;
 }
 
 /** What AdaSkip's online rule did in one configuration, against static at the same mode and α. */
 export function onlineSummary(rows: PromptResult[], adaskip: string, statik: string, filter: Filter): OnlineSummary {
   const A = rowsOf(rows, adaskip, filter);
   const S = rowsOf(rows, statik, filter);
-  const out: OnlineSummary = { prompts: A.size, acted: 0, differs: 0, layers: new Map(), afterSteps: new Set() };
+  const out: OnlineSummary = {
+    prompts: A.size,
+    acted: 0,
+    differs: 0,
+    layers: new Map(),
+    afterSteps: new Set(),
+    windows: 0,
+    tau: Number.NaN,
+    closestMedian: Number.NaN,
+    closestMax: Number.NaN,
+    closestLayer: null,
+    closestLayerPrompts: 0,
+  };
+  const closest: number[] = [];
+  const closestCount = new Map<number, number>();
   for (const [k, r] of A) {
+    const w = r.onlineWindow ?? null; // absent in results written before it was recorded
+    if (w) {
+      out.windows++;
+      out.tau = w.tau; // one offline set per configuration, so one τ
+      closest.push(w.closestSimilarity);
+      closestCount.set(w.closestLayer, (closestCount.get(w.closestLayer) ?? 0) + 1);
+    }
     if (r.online) {
       out.acted++;
       out.afterSteps.add(r.online.afterStep);
@@ -181,6 +211,17 @@ export function onlineSummary(rows: PromptResult[], adaskip: string, statik: str
     }
     const s = S.get(k);
     if (s && (s.tokens.length !== r.tokens.length || s.tokens.some((t, i) => t !== r.tokens[i]))) out.differs++;
+  }
+  if (closest.length > 0) {
+    closest.sort((a, b) => a - b);
+    const mid = closest.length >> 1;
+    out.closestMedian = closest.length % 2 ? closest[mid] : (closest[mid - 1] + closest[mid]) / 2;
+    out.closestMax = closest[closest.length - 1];
+    for (const [l, n] of closestCount)
+      if (n > out.closestLayerPrompts || (n === out.closestLayerPrompts && l < (out.closestLayer ?? Infinity))) {
+        out.closestLayer = l;
+        out.closestLayerPrompts = n;
+      }
   }
   return out;
 }

@@ -22,7 +22,7 @@ import { greedy } from '../../model/generate.ts';
 import { generateSpeculative } from '../../model/speculative.ts';
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { calibrate } from '../calibrate.ts';
-import { type AdaSkipController, createAdaSkipHooks } from '../controller.ts';
+import { type AdaSkipController, createAdaSkipHooks, type OnlineWindow } from '../controller.ts';
 import { measureSublayerTimes, timeShare } from '../cost.ts';
 import { selectSkipSet, type SkipMethod, type SkipMode } from '../plan.ts';
 import type { AdaSkipProfile } from '../profile.ts';
@@ -91,6 +91,8 @@ export interface PromptResult {
   flopShareSkipped: number;
   /** AdaSkip's online rule in this answer: FFN layers added, after how many decode steps */
   online: { layers: number[]; afterStep: number } | null;
+  /** AdaSkip in decode/e2e: τ and the running FFN closest to it when the 20-step window closed */
+  onlineWindow: OnlineWindow | null;
   speculative: SpeculativeOutcome | null;
 }
 
@@ -374,6 +376,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
             a: Answer;
             flops: { flops: number; skipped: number };
             online: PromptResult['online'];
+            onlineWindow: OnlineWindow | null;
           }> = [];
           // the order rotates from prompt to prompt, so no configuration always runs first
           for (let j = 0; j < runs.length; j++) {
@@ -391,6 +394,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
               a,
               flops: { flops: after.flops - before.flops, skipped: after.skipped - before.skipped },
               online,
+              onlineWindow: st?.onlineWindow ?? null,
             });
           }
           return out;
@@ -399,7 +403,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
         wait,
       );
       const denseTokens = answers.find((x) => x.run.method === 'dense')!.a.tokens;
-      for (const { run, a, flops, online } of answers) {
+      for (const { run, a, flops, online, onlineWindow } of answers) {
         kvBytes.set(run.config, Math.max(kvBytes.get(run.config) ?? 0, run.session.kvBytesUsed()));
         const score = scoreTask(p.instance, answerText(tokenizer, a.tokens));
         prompts.push({
@@ -418,6 +422,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
           decodeMs: a.decodeMs,
           flopShareSkipped: flops.flops > 0 ? flops.skipped / flops.flops : 0,
           online,
+          onlineWindow,
           speculative: null,
         });
       }
@@ -450,6 +455,7 @@ export function evaluateQuality(o: QualityOptions): QualityReport {
           decodeMs: decoded > 0 ? (decoded / r.decodeTokensPerSecond) * 1000 : 0,
           flopShareSkipped: Number.NaN,
           online: null,
+          onlineWindow: null,
           speculative: {
             identical,
             drafted: r.speculative.drafted,
