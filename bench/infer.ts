@@ -31,6 +31,7 @@ import { readBandwidth } from './llama-cpp/bandwidth.ts';
 import { BENCH_QUANTS, BENCH_SHAPES, benchGguf, type BenchQuant, type BenchShape } from './llama-cpp/bench-gguf.ts';
 import { type BenchModel, exportTrained, promptTokens } from './llama-cpp/models.ts';
 import { LlamaCppPeer, PEER_SETUP_HINT, peerInstalled } from './llama-cpp/peer-client.ts';
+import { median } from '../src/util/statistics.ts';
 
 interface Options {
   json: boolean;
@@ -92,11 +93,6 @@ function parseArgs(argv: string[]): Options {
   if (o.model === '') throw new Error('--model needs a directory');
   return o;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function argmax(x: Float32Array): number {
   let best = 0;

@@ -19,6 +19,7 @@ import type { GemmArgs } from '../src/engine/kernels.ts';
 import { loadAddon, nativeInfo } from '../src/engine/native.ts';
 import { Rng } from '../src/util/rng.ts';
 import { findPython, peerEnv } from './peers/find-python.ts';
+import { median } from '../src/util/statistics.ts';
 
 type Layout = 'nn' | 'nt' | 'tn';
 interface GemmCase {
@@ -57,11 +58,6 @@ function note(line: string): void {
 }
 function emit(record: Record<string, unknown>): void {
   if (json) console.log(JSON.stringify(record));
-}
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 function random(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);

@@ -14,6 +14,7 @@ import { QUANT_TYPES, QuantMatrix } from '../src/engine/quant.ts';
 import { loadAddon, nativeInfo } from '../src/engine/native.ts';
 import { QUANT_LAYOUT } from '../src/io/ggml-quants.ts';
 import { Rng } from '../src/util/rng.ts';
+import { median } from '../src/util/statistics.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -35,11 +36,6 @@ const SHAPES: Array<[number, number]> = [
 ];
 const LAYER_VALUES = SHAPES.reduce((n, [r, c]) => n + r * c, 0);
 const MODEL_VALUES = LAYERS * LAYER_VALUES + VOCAB * DIM;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 function randomBlocks(rng: Rng, type: number, values: number): Uint8Array {
   const [bytes, per] = QUANT_LAYOUT[type];

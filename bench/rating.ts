@@ -15,6 +15,7 @@ import { codeforcesUpdate, type RatedField } from '../src/codeelo/rating/codefor
 import { codeforcesUpdatePlain } from '../src/codeelo/rating/codeforces-plain.ts';
 import { ContestRater } from '../src/codeelo/rating/contest-rating.ts';
 import type { ContestPack } from '../src/codeelo/rating/pack.ts';
+import { median } from '../src/util/statistics.ts';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -38,11 +39,6 @@ function syntheticField(n: number, seed: number): RatedField {
   }
   rows.sort((a, b) => b[0] - a[0]);
   return { points: rows.map((r) => r[0]), penalty: rows.map(() => 0), ratings: rows.map((r) => r[1]) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function time<T>(run: () => T): { ms: number; result: T } {

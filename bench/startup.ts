@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { median } from '../src/util/statistics.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = process.argv.indexOf('--runs');
@@ -39,11 +40,6 @@ for (let i = 0; i < runs; i++) {
     times.get(v.name)!.push(seconds);
   }
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 console.log(`start-up, ${runs} runs each (median, min–max seconds):`);
 for (const v of variants) {
   const xs = times.get(v.name)!;

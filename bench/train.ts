@@ -12,6 +12,7 @@ import { flopsPerToken } from '../src/model/flops.ts';
 import { LlamaModel, TrainingWorkspace, type TrainingBatch } from '../src/model/llama.ts';
 import { AdamW, paperAdamW } from '../src/train/optimizer.ts';
 import { findPython, peerEnv } from './peers/find-python.ts';
+import { median } from '../src/util/statistics.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -72,9 +73,8 @@ function ours(): { tokensPerSecond: number; secondsPerStep: number } {
     opt.update(grads, 1e-4);
     if (s >= warmup) times.push((performance.now() - t0) / 1000);
   }
-  times.sort((x, y) => x - y);
-  const median = times[Math.floor(times.length / 2)];
-  return { tokensPerSecond: n / median, secondsPerStep: median };
+  const mid = median(times);
+  return { tokensPerSecond: n / mid, secondsPerStep: mid };
 }
 
 function torchPeer(): { tokensPerSecond: number; python: string; version: string } | { error: string } {

@@ -13,6 +13,7 @@ import type { LlamaModel, SublayerKind } from '../model/llama.ts';
 import { LmlabError } from '../util/errors.ts';
 import { emptySet, type SkipSet } from './plan.ts';
 import type { AdaSkipProfile } from './profile.ts';
+import { median } from '../util/statistics.ts';
 
 export interface SublayerTimes {
   /** milliseconds per layer, for one prefill of `contextLength` tokens or one decode step at it */
@@ -33,12 +34,6 @@ export interface TimingOptions {
   seed?: number;
   /** milliseconds clock (tests inject one) */
   clock?: () => number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

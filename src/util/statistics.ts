@@ -1,6 +1,15 @@
 // Means with 95% Student-t intervals, for the papers' reports: over seeds (AdaSkip) or over
-// paired documents (MeCo). A sample of one has no spread, so its interval is NaN (unknown), never
-// zero width. Not here: bootstrap intervals (CodeElo's rating code resamples contests itself).
+// paired documents (MeCo); and the median the benchmarks report. A sample of one has no spread, so
+// its interval is NaN (unknown), never zero width. Not here: bootstrap intervals (CodeElo's rating
+// code resamples contests itself).
+
+/** The median of xs (the mean of the middle two for an even count); NaN for an empty list. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
 
 export interface MeanInterval {
   mean: number;

@@ -2,7 +2,7 @@
 // single value, paired differences skipping incomplete pairs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { meanInterval, pairedInterval, tQuantile975 } from '../../src/util/statistics.ts';
+import { meanInterval, median, pairedInterval, tQuantile975 } from '../../src/util/statistics.ts';
 
 test('97.5% quantiles of Student t match the printed tables', () => {
   const table: Array<[number, number]> = [
@@ -42,4 +42,12 @@ test('paired differences skip pairs with a missing side', () => {
   assert.equal(p.n, 2);
   assert.equal(p.mean, 2.5);
   assert.ok(Math.abs(p.half - (12.7062 * Math.SQRT1_2) / Math.SQRT2) < 1e-3, String(p.half));
+});
+
+test('median: middle value, mean of the middle two, NaN when empty, input left unsorted', () => {
+  const xs = [5, 1, 3];
+  assert.equal(median(xs), 3);
+  assert.deepEqual(xs, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
 });

@@ -22,6 +22,7 @@ import { measureSublayerTimes, timeShare } from '../cost.ts';
 import { selectSkipSet, type SkipMethod } from '../plan.ts';
 import { profileFromStatistics, type AdaSkipProfile } from '../profile.ts';
 import { SublayerStatsCollector } from '../stats.ts';
+import { median } from '../../util/statistics.ts';
 
 const SHAPE_KEYS: Record<string, keyof LlamaConfig> = {
   dim: 'dim',
@@ -207,12 +208,6 @@ function calibrateTimed(
       tokens,
     },
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The benchmark, holding the timing lock (util/bench-lock.ts) so no other measurement overlaps it. */

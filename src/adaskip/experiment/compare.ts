@@ -6,7 +6,7 @@
 // a 95% Student-t interval and a verdict that calls an interval containing 0 a tie. Also the
 // online rule's own effect (adaskip − static, same mode and α) and what it added.
 // Deliberately not here: formatting (report.ts), running anything.
-import { type MeanInterval, meanInterval } from '../../util/statistics.ts';
+import { type MeanInterval, meanInterval, median } from '../../util/statistics.ts';
 import type { PromptResult } from './quality.ts';
 
 export type Metric = (r: PromptResult) => number;
@@ -213,10 +213,8 @@ export function onlineSummary(rows: PromptResult[], adaskip: string, statik: str
     if (s && (s.tokens.length !== r.tokens.length || s.tokens.some((t, i) => t !== r.tokens[i]))) out.differs++;
   }
   if (closest.length > 0) {
-    closest.sort((a, b) => a - b);
-    const mid = closest.length >> 1;
-    out.closestMedian = closest.length % 2 ? closest[mid] : (closest[mid - 1] + closest[mid]) / 2;
-    out.closestMax = closest[closest.length - 1];
+    out.closestMedian = median(closest);
+    out.closestMax = Math.max(...closest);
     for (const [l, n] of closestCount)
       if (n > out.closestLayerPrompts || (n === out.closestLayerPrompts && l < (out.closestLayer ?? Infinity))) {
         out.closestLayer = l;
