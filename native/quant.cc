@@ -12,14 +12,16 @@
 // sums; Q8_0's signed weights go through the sign trick (|w| × sign(w)·q).
 // Paths: "vnni" (256-bit VPDPBUSD, AVX512-VNNI+VL or AVX-VNNI), "avx2" and "portable"; the best the
 // build supports is used, and quantIsa(name) forces a lower one (tests run every path).
-// GEMV splits W's rows across the pool; GEMM with fewer than kFloatGemmMinRows rows of x (a
-// speculative verification, a short prompt) tiles 4 weight rows × 4 activation rows so that
-// each decoded weight sub-block serves four rows of x. From kFloatGemmMinRows rows on (prefill
-// chunks) the integer dot products would cost more than the weights' memory traffic, so the
-// weights are dequantized panel by panel straight into the float32 GEMM's packed layout
-// (gemm.h) and multiplied with unquantized activations: each panel is decoded once per product
-// and then serves every row, and the result is the float32 product of the dequantized weights. Scratch (the quantized activations) is
-// per calling thread and grows once; nothing is allocated per call.
+// GEMV splits W's rows across the pool. GEMM from 8 rows of x on VNNI builds runs the packed-panel
+// product of quant_gemm.cc (the same integer sums, 8 weight rows per instruction; below 8 rows
+// its per-call packing of the weights costs more than it saves). Otherwise (fewer rows, no VNNI),
+// GEMM with fewer than kFloatGemmMinRows rows of x (a speculative verification, a short prompt)
+// tiles 4 weight rows × 4 activation rows so that each decoded weight sub-block serves four rows
+// of x; from kFloatGemmMinRows rows on (prefill chunks) the weights are dequantized panel by panel
+// straight into the float32 GEMM's packed layout (gemm.h) and multiplied with unquantized
+// activations, which the kernel contract allows there (src/engine/kernels.ts): the AVX2 integer
+// tile would cost more than the float product. Scratch (the quantized activations) is per calling
+// thread and grows once; nothing is allocated per call.
 // Not here: encoders (TypeScript writes quantized files), training (quantized weights are
 // inference-only), F32 products (gemm.cc).
 #include <algorithm>
@@ -31,6 +33,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "quant_blocks.h"
+#include "quant_gemm.h"
 
 #if defined(__AVX2__)
 #pragma GCC diagnostic push
@@ -448,9 +451,12 @@ void gemm_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
   }
 }
 
-// From this many rows of x on, quantGemm runs on the float32 GEMM over dequantized weights (the
+// From this many rows of x on, builds without VNNI run quantGemm on the float32 GEMM over
+// dequantized weights (the
 // kernel contract, src/engine/kernels.ts, names the same threshold).
 constexpr int64_t kFloatGemmMinRows = 16;
+// From this many rows of x on, VNNI builds run quant_gemm.cc's packed-panel product.
+constexpr int64_t kVnniGemmMinRows = 8;  // measured: below it the 4×4 integer tile is faster
 
 struct DequantSource {
   int type;
@@ -555,6 +561,21 @@ Napi::Value QuantGemm(const Napi::CallbackInfo& info) {
   if (cols == 0) {
     for (int64_t i = 0; i < m; i++)
       for (int64_t r = 0; r < rows; r++) y[i * ldy + r] = b == 0.0f ? 0.0f : b * y[i * ldy + r];
+    return info.Env().Undefined();
+  }
+  if (active_isa == kVnni && m >= kVnniGemmMinRows && quant_gemm_vnni_built()) {
+    Acts a;
+    if (!quantize_acts(kVnni, m, cols, x, ldx, a)) {
+      args.fail("could not allocate the activation buffer");
+      return args.fail_value();
+    }
+    // VPDPBUSD takes x's codes unsigned: u = q + 128 (quant_gemm.cc takes the offset back out)
+    uint8_t* u = reinterpret_cast<uint8_t*>(a.q);
+    for (int64_t i = 0; i < m * cols; i++) u[i] ^= 0x80;
+    if (!quant_gemm_vnni(t, m, rows, cols, w, rb, u, a.d, a.sums, b, y, ldy)) {
+      args.fail("could not allocate the weight panels");
+      return args.fail_value();
+    }
     return info.Env().Undefined();
   }
   if (m >= kFloatGemmMinRows) {

@@ -53,7 +53,11 @@ export interface AttentionShape {
   scale: number;
 }
 
-/** Rows of x from which quantGemm is the float32 product of the dequantized weights. */
+/**
+ * Rows of x from which quantGemm may, on an implementation without 8-bit dot-product
+ * instructions (native's avx2 and portable paths), be the float32 product of the dequantized
+ * weights instead of the quantized product (see quantGemm).
+ */
 export const QUANT_GEMM_FLOAT_ROWS = 16;
 
 export interface Kernels {
@@ -87,10 +91,11 @@ export interface Kernels {
     y: Float32Array,
   ): void;
   /**
-   * y[m, ldy≥rows] = beta·y + x[m, ldx≥cols] · Wᵀ (prefill). With fewer than
-   * QUANT_GEMM_FLOAT_ROWS rows each row is the product above; from that many rows on, W is
-   * dequantized (quantDequantRows' values) and multiplied in float32 with x as it is, like
-   * gemm (prefill chunks are compute-bound, and the float GEMM is the faster of the two there).
+   * y[m, ldy≥rows] = beta·y + x[m, ldx≥cols] · Wᵀ (prefill): each row of y is the quantized
+   * product above, as quantGemv would give it (the reference, and native with VNNI, whose
+   * 8-bit dot products make the integer product the fastest). An implementation without them
+   * may, from QUANT_GEMM_FLOAT_ROWS rows on, multiply the dequantized weights (quantDequantRows'
+   * values) in float32 with x as it is, like gemm, where that is faster (native avx2/portable).
    */
   quantGemm(
     type: number,

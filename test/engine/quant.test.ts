@@ -2,15 +2,16 @@
 // TypeScript reference, on every SIMD path the build has (forced through quantIsa): GEMV and
 // GEMM on odd row counts, several block counts, accumulation, a product large enough to be
 // split across the pool's threads; row dequantization against the file decoder bit for bit;
-// and the products against float32 products of the dequantized matrix (below 16 rows the
-// activations' 8-bit quantization is the only difference, so they agree to a fraction of a
-// percent; from 16 rows on, prefill's float path, they are the same product).
+// and the products against float32 products of the dequantized matrix (the activations' 8-bit
+// quantization is the only difference, so they agree to a fraction of a percent; from 16 rows on,
+// the paths without VNNI take prefill's float path and give that product itself).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
 import { dequantize, quantizeQ4_K, quantizeQ8_0 } from '../../src/io/ggml-quants.ts';
 import { loadAddon } from '../../src/engine/native.ts';
 import { QuantMatrix, QUANT_TYPES } from '../../src/engine/quant.ts';
+import { QUANT_GEMM_FLOAT_ROWS } from '../../src/engine/kernels.ts';
 import { assertClose, native, randn, reference } from './helpers.ts';
 
 const addon = loadAddon();
@@ -48,6 +49,31 @@ function randomBlocks(rng: Rng, type: number, rows: number, cols: number): Uint8
     } else putHalf(out, at + 208, scale());
   }
   return out;
+}
+
+/** beta·y + x·Wᵀ over the dequantized weights, in double (the float path's product). */
+function floatProduct(
+  type: number,
+  m: number,
+  rows: number,
+  cols: number,
+  w: Uint8Array,
+  x: Float32Array,
+  ldx: number,
+  beta: number,
+  y0: Float32Array,
+  ldy: number,
+): Float32Array {
+  const wf = new Float32Array(rows * cols);
+  dequantize(type, w, wf);
+  const y = Float32Array.from(y0);
+  for (let i = 0; i < m; i++)
+    for (let r = 0; r < rows; r++) {
+      let v = 0;
+      for (let k = 0; k < cols; k++) v += x[i * ldx + k] * wf[r * cols + k];
+      y[i * ldy + r] = beta === 0 ? v : v + beta * y[i * ldy + r];
+    }
+  return y;
 }
 
 function runIsa<T>(isa: string, fn: () => T): T {
@@ -98,8 +124,8 @@ for (const [name, type, per] of TYPES) {
       [7, 9, 2 * per],
       [9, 70, per],
       [4, 8, per],
-      // from QUANT_GEMM_FLOAT_ROWS rows on: the float32 GEMM over dequantized panels (edge strips,
-      // several k blocks, threads)
+      // from QUANT_GEMM_FLOAT_ROWS rows on: VNNI's packed panels (edge panels, partial register
+      // tiles, threads); the other paths' float32 GEMM over dequantized panels
       [16, 37, 2 * per],
       [41, 70, 5 * per],
     ]) {
@@ -111,9 +137,20 @@ for (const [name, type, per] of TYPES) {
       for (const beta of [0, 1]) {
         const want = Float32Array.from(y0);
         reference.quantGemm(type, m, rows, cols, w, x, ldx, beta, want, ldy);
+        const wantFloat = floatProduct(type, m, rows, cols, w, x, ldx, beta, y0, ldy);
         for (const isa of PATHS) {
           const got = Float32Array.from(y0);
           runIsa(isa, () => native.quantGemm(type, m, rows, cols, w, x, ldx, beta, got, ldy));
+          if (m >= QUANT_GEMM_FLOAT_ROWS && isa !== 'vnni') {
+            assertClose(
+              got,
+              wantFloat,
+              `${name} float gemm ${m}x${rows}x${cols} beta ${beta} ${isa}`,
+              1e-5,
+              tolerance(wantFloat),
+            );
+            continue;
+          }
           assertClose(got, want, `${name} gemm ${m}x${rows}x${cols} beta ${beta} ${isa}`, 1e-5, tolerance(want));
         }
       }
@@ -216,7 +253,7 @@ test('QuantMatrix checks its bytes and stacks rows of one type', () => {
   );
 });
 
-test('from 16 rows on, quantGemm is the float32 product of the dequantized weights (prefill)', () => {
+test('prefill from 16 rows on: VNNI gives every row its GEMV, the other paths the float32 product of the dequantized weights', () => {
   const rng = new Rng(12);
   const rows = 300;
   const cols = 2048;
@@ -247,17 +284,35 @@ test('from 16 rows on, quantGemm is the float32 product of the dequantized weigh
         c: exact,
         ldc: rows,
       });
-      const got = new Float32Array(m * rows);
-      native.quantGemm(type, m, rows, cols, bytes, x, cols, 0, got, rows);
-      let err = 0;
-      let norm = 0;
-      for (let i = 0; i < got.length; i++) {
-        err += (got[i] - exact[i]) ** 2;
-        norm += exact[i] ** 2;
+      for (const isa of PATHS) {
+        const got = new Float32Array(m * rows);
+        runIsa(isa, () => native.quantGemm(type, m, rows, cols, bytes, x, cols, 0, got, rows));
+        let err = 0;
+        let norm = 0;
+        for (let i = 0; i < got.length; i++) {
+          err += (got[i] - exact[i]) ** 2;
+          norm += exact[i] ** 2;
+        }
+        const rel = Math.sqrt(err / norm);
+        if (m >= 16 && isa !== 'vnni') {
+          assert.ok(rel < 1e-6, `${name} m ${m} ${isa}: relative difference ${rel} from the float32 GEMM`);
+          continue;
+        }
+        // the quantized product: off the float product by the activations' rounding only, and
+        // row by row what GEMV gives
+        assert.ok(rel > 1e-4 && rel < 0.02, `${name} m ${m} ${isa}: integer path, activations quantized (${rel})`);
+        for (const i of [0, m - 1]) {
+          const one = new Float32Array(rows);
+          runIsa(isa, () => native.quantGemv(type, rows, cols, bytes, x.subarray(i * cols, (i + 1) * cols), 0, one));
+          assertClose(
+            got.subarray(i * rows, (i + 1) * rows),
+            one,
+            `${name} m ${m} ${isa} row ${i}`,
+            1e-5,
+            tolerance(one),
+          );
+        }
       }
-      const rel = Math.sqrt(err / norm);
-      if (m < 16) assert.ok(rel > 1e-4, `${name} m ${m}: integer path, activations quantized (${rel})`);
-      else assert.ok(rel < 1e-6, `${name} m ${m}: relative difference ${rel} from the float32 GEMM`);
     }
   }
 });

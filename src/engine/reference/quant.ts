@@ -1,10 +1,10 @@
 // Reference products with block-quantized weights: a direct transcription of the contract in
 // kernels.ts — quantize the row of x to 8-bit blocks of 32, decode each weight sub-block to its
-// integers and scales, sum exactly in integers per half block and in double across blocks; from
-// QUANT_GEMM_FLOAT_ROWS rows on, the product of the dequantized weights with x, in double.
-// Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
+// integers and scales, sum exactly in integers per half block and in double across blocks, for
+// every row of x (the quantized product; the float path that native builds without VNNI may take
+// for prefill is not the reference's). Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
 import { dequantize, QUANT_LAYOUT } from '../../io/ggml-quants.ts';
-import { type Kernels, QUANT_GEMM_FLOAT_ROWS } from '../kernels.ts';
+import type { Kernels } from '../kernels.ts';
 
 const fr = Math.fround;
 
@@ -137,19 +137,6 @@ export const quantReference: Pick<Kernels, 'quantGemv' | 'quantGemm' | 'quantDeq
   },
   quantGemm(type, m, rows, cols, w, x, ldx, beta, y, ldy) {
     const rb = rowBytes(type, cols);
-    if (m >= QUANT_GEMM_FLOAT_ROWS) {
-      const wf = new Float32Array(rows * cols);
-      dequantize(type, w.subarray(0, rows * rb), wf);
-      for (let i = 0; i < m; i++) {
-        for (let r = 0; r < rows; r++) {
-          let v = 0;
-          for (let k = 0; k < cols; k++) v += x[i * ldx + k] * wf[r * cols + k];
-          const at = i * ldy + r;
-          y[at] = beta === 0 ? v : v + beta * y[at];
-        }
-      }
-      return;
-    }
     const sub = newSub();
     for (let i = 0; i < m; i++) {
       const a = quantizeActivations(x, i * ldx, cols);
