@@ -452,8 +452,7 @@ void gemm_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
 }
 
 // From this many rows of x on, builds without VNNI run quantGemm on the float32 GEMM over
-// dequantized weights (the
-// kernel contract, src/engine/kernels.ts, names the same threshold).
+// dequantized weights (the kernel contract, src/engine/kernels.ts, names the same threshold).
 constexpr int64_t kFloatGemmMinRows = 16;
 // From this many rows of x on, VNNI builds run quant_gemm.cc's packed-panel product.
 constexpr int64_t kVnniGemmMinRows = 8;  // measured: below it the 4×4 integer tile is faster
