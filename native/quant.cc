@@ -352,6 +352,58 @@ float dot_q4_0_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const f
   return hsum8(_mm256_add_ps(acc0, acc1));
 }
 
+// u·s summed in groups of 4 bytes into acc (u ≤ 15 here, so AVX2's 16-bit pair sums cannot
+// saturate).
+template <Isa I>
+inline __m256i dot_us_acc(__m256i acc, __m256i u, __m256i s) {
+#if defined(LMLAB_QUANT_VNNI)
+  if constexpr (I == kVnni) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_dpbusd_avx_epi32(acc, u, s);
+#endif
+  }
+#endif
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+}
+
+inline __m256i broadcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// Decode over Q4_0x8 (quant_blocks.h): y[8g..8g+7] for runs g in [g0, g1). One 32-byte chunk
+// holds 4 codes of each of 8 rows, low nibbles for values 4c..4c+3 and high for 16+4c..; against
+// x's 4 codes broadcast, one VPDPBUSD adds them to 8 rows' lanes at once. The code offset starts
+// the accumulator (−8·Σq of x's block, neg8), and the 8 rows' scales are one f16 load.
+template <Isa I>
+void gemv_x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Acts& a, const int32_t* neg8,
+             float beta, float* y) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  for (int64_t g = g0; g < g1; g++) {
+    const uint8_t* run = w + g * blocks * 144;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < blocks; j++) {
+      const uint8_t* b = run + j * 144;
+      const int8_t* q = a.q + j * 32;
+      __m256i p0 = _mm256_set1_epi32(neg8[j]), p1 = _mm256_setzero_si256();
+      for (int c = 0; c < 4; c++) {
+        const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+        p0 = dot_us_acc<I>(p0, _mm256_and_si256(raw, low4), broadcast4(q + 4 * c));
+        p1 = dot_us_acc<I>(p1, _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), broadcast4(q + 16 + 4 * c));
+      }
+      const __m256 sc = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))),
+                                      _mm256_set1_ps(a.d[j]));
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(p0, p1)), sc, acc);
+    }
+    float* out = y + 8 * g;
+    if (beta == 0.0f) _mm256_storeu_ps(out, acc);
+    else _mm256_storeu_ps(out, _mm256_fmadd_ps(_mm256_loadu_ps(out), _mm256_set1_ps(beta), acc));
+  }
+}
+
 // 4 weight rows × 4 activation rows: out[r][i] = dot(W row r, x row i).
 template <int T, Isa I>
 void tile_simd(const uint8_t* const* rows, const Acts& a, const int64_t* xr, float out[4][4]) {
@@ -409,6 +461,28 @@ DotFn dot_fn(int type, Isa isa) {
 // y[r] = beta·y[r] + W[r]·x for r in [0, rows) given x's quantized row (acts row 0).
 void gemv_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int64_t row_bytes, const Acts& a,
                const int32_t* neg8, float beta, float* y) {
+  if (type == kQ4_0x8) {  // r0 and r1 on runs of 8
+#if defined(__AVX2__) && defined(__FMA__)
+    if (isa != kPortable) {
+#if defined(LMLAB_QUANT_VNNI)
+      if (isa == kVnni) return gemv_x8<kVnni>(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+#endif
+      return gemv_x8<kAvx2>(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+    }
+#endif
+    Sub s;
+    for (int64_t r = r0; r < r1; r++) {
+      float v = 0.0f;
+      for (int64_t j = 0; j < a.blocks; j++) {
+        decode_sub_at(type, w, row_bytes, r, j, s);
+        int32_t p = 0;
+        for (int i = 0; i < 32; i++) p += s.w[i] * a.q[j * 32 + i];
+        v += a.d[j] * s.s_lo * static_cast<float>(p);
+      }
+      y[r] = beta == 0.0f ? v : v + beta * y[r];
+    }
+    return;
+  }
 #if defined(__AVX2__) && defined(__FMA__)
   if (type == kQ4_0 && isa != kPortable) {
 #if defined(LMLAB_QUANT_VNNI)
@@ -514,9 +588,8 @@ void dequant_pack(const void* ctx, int64_t row0, int64_t k0, int64_t kc, int64_t
   const DequantSource& src = *static_cast<const DequantSource*>(ctx);
   Sub s;
   for (int64_t w = 0; w < valid; w++) {
-    const uint8_t* row = src.w + (row0 + w) * src.row_bytes;
     for (int64_t j = k0 / 32; j < (k0 + kc) / 32; j++) {
-      decode_sub(src.type, row, j, s);
+      decode_sub_at(src.type, src.w, src.row_bytes, row0 + w, j, s);
       float* d = dst + (j * 32 - k0) * width + w;
       for (int i = 0; i < 32; i++) d[i * width] = (i < 16 ? s.s_lo : s.s_hi) * static_cast<float>(s.w[i]) - s.min;
     }
@@ -527,12 +600,20 @@ void dequant_pack(const void* ctx, int64_t row0, int64_t k0, int64_t kc, int64_t
 
 bool check_type(Args& args, int64_t type, int64_t cols) {
   if (!supported(static_cast<int>(type))) {
-    args.fail("ggml type " + std::to_string(type) + " is not supported (Q4_0 2, Q8_0 8, Q4_K 12, Q6_K 14)");
+    args.fail("ggml type " + std::to_string(type) + " is not supported (Q4_0 2, Q8_0 8, Q4_K 12, Q6_K 14, Q4_0x8 4098)");
     return false;
   }
   const int per = block_values(static_cast<int>(type));
   if (cols % per != 0) {
     args.fail("rows of " + std::to_string(cols) + " values are not whole blocks of " + std::to_string(per));
+    return false;
+  }
+  return true;
+}
+
+bool check_rows(Args& args, int type, int64_t rows) {
+  if (type == kQ4_0x8 && rows % 8 != 0) {
+    args.fail("Q4_0x8 holds rows in runs of 8, not " + std::to_string(rows));
     return false;
   }
   return true;
@@ -546,6 +627,28 @@ const uint8_t* weight_bytes(Args& args, size_t i, int64_t needed) {
   return args.u8_or_null(i, needed, "w");
 }
 
+// y[rows] = beta·y + W·x; false if the activation buffer could not be allocated.
+bool gemv(int t, Isa isa, int64_t rows, int64_t cols, const uint8_t* w, int64_t rb, const float* x, float b,
+          float* y) {
+  Acts a;
+  if (!quantize_acts(isa, 1, cols, x, cols, a)) return false;
+  // Q4_0's code offset per activation block (dot_q4_0_gemv, gemv_x8)
+  thread_local std::vector<int32_t> neg8;
+  if (t == kQ4_0 || t == kQ4_0x8) {
+    neg8.resize(static_cast<size_t>(a.blocks));
+    for (int64_t j = 0; j < a.blocks; j++) neg8[j] = -8 * (a.sums[2 * j] + a.sums[2 * j + 1]);
+  }
+  const int32_t* n8 = neg8.data();
+  if (t == kQ4_0x8 && rows * rb >= kParallelMinBytes && pool_threads() > 1) {
+    parallel_for(rows / 8, 2, [&](int64_t g0, int64_t g1) { gemv_rows(t, isa, 8 * g0, 8 * g1, w, rb, a, n8, b, y); });
+  } else if (rows * rb >= kParallelMinBytes && pool_threads() > 1) {
+    parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { gemv_rows(t, isa, r0, r1, w, rb, a, n8, b, y); });
+  } else {
+    gemv_rows(t, isa, 0, rows, w, rb, a, n8, b, y);
+  }
+  return true;
+}
+
 // quantGemv(type, rows, cols, w, x, beta, y)
 Napi::Value QuantGemv(const Napi::CallbackInfo& info) {
   Args args(info, "quantGemv");
@@ -553,7 +656,8 @@ Napi::Value QuantGemv(const Napi::CallbackInfo& info) {
   const int64_t rows = args.integer(1, "rows");
   const int64_t cols = args.integer(2, "cols");
   const double beta = args.number(5, "beta");
-  if (args.failed() || !check_type(args, type, cols)) return args.fail_value();
+  if (args.failed() || !check_type(args, type, cols) || !check_rows(args, static_cast<int>(type), rows))
+    return args.fail_value();
   const int t = static_cast<int>(type);
   const int64_t rb = row_bytes(t, cols);
   const uint8_t* w = weight_bytes(args, 3, rows * rb);
@@ -565,24 +669,9 @@ Napi::Value QuantGemv(const Napi::CallbackInfo& info) {
     for (int64_t r = 0; r < rows; r++) y[r] = beta == 0.0 ? 0.0f : static_cast<float>(beta) * y[r];
     return info.Env().Undefined();
   }
-  const Isa isa = active_isa;
-  Acts a;
-  if (!quantize_acts(isa, 1, cols, x, cols, a)) {
+  if (!gemv(t, active_isa, rows, cols, w, rb, x, static_cast<float>(beta), y)) {
     args.fail("could not allocate the activation buffer");
     return args.fail_value();
-  }
-  const float b = static_cast<float>(beta);
-  // Q4_0's code offset per activation block (dot_q4_0_gemv)
-  thread_local std::vector<int32_t> neg8;
-  if (t == kQ4_0) {
-    neg8.resize(static_cast<size_t>(a.blocks));
-    for (int64_t j = 0; j < a.blocks; j++) neg8[j] = -8 * (a.sums[2 * j] + a.sums[2 * j + 1]);
-  }
-  const int32_t* n8 = neg8.data();
-  if (rows * rb >= kParallelMinBytes && pool_threads() > 1) {
-    parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { gemv_rows(t, isa, r0, r1, w, rb, a, n8, b, y); });
-  } else {
-    gemv_rows(t, isa, 0, rows, w, rb, a, n8, b, y);
   }
   return info.Env().Undefined();
 }
@@ -597,7 +686,8 @@ Napi::Value QuantGemm(const Napi::CallbackInfo& info) {
   const int64_t ldx = args.integer(6, "ldx");
   const double beta = args.number(7, "beta");
   const int64_t ldy = args.integer(9, "ldy");
-  if (args.failed() || !check_type(args, type, cols)) return args.fail_value();
+  if (args.failed() || !check_type(args, type, cols) || !check_rows(args, static_cast<int>(type), rows))
+    return args.fail_value();
   if (ldx < cols) args.fail("ldx " + std::to_string(ldx) + " is smaller than cols " + std::to_string(cols));
   else if (ldy < rows) args.fail("ldy " + std::to_string(ldy) + " is smaller than rows " + std::to_string(rows));
   if (args.failed()) return args.fail_value();
@@ -626,6 +716,16 @@ Napi::Value QuantGemm(const Napi::CallbackInfo& info) {
     if (!quant_gemm_vnni(t, m, rows, cols, w, rb, u, a.d, a.sums, b, y, ldy)) {
       args.fail("could not allocate the weight panels");
       return args.fail_value();
+    }
+    return info.Env().Undefined();
+  }
+  if (t == kQ4_0x8 && m < kFloatGemmMinRows) {
+    // a few rows (a speculative verification, a short prompt): one x8 GEMV per row of x
+    for (int64_t i = 0; i < m; i++) {
+      if (!gemv(t, active_isa, rows, cols, w, rb, x + i * ldx, b, y + i * ldy)) {
+        args.fail("could not allocate the activation buffer");
+        return args.fail_value();
+      }
     }
     return info.Env().Undefined();
   }
@@ -664,15 +764,15 @@ Napi::Value QuantDequantRows(const Napi::CallbackInfo& info) {
   if (args.failed() || !check_type(args, type, cols)) return args.fail_value();
   const int t = static_cast<int>(type);
   const int64_t rb = row_bytes(t, cols);
-  const uint8_t* w = weight_bytes(args, 2, (first + count) * rb);
+  const int64_t end = t == kQ4_0x8 ? (first + count + 7) / 8 * 8 : first + count;  // whole runs of 8
+  const uint8_t* w = weight_bytes(args, 2, end * rb);
   float* out = args.f32(5, count * cols, "out");
   if (args.failed()) return args.fail_value();
   Sub s;
   for (int64_t r = 0; r < count; r++) {
-    const uint8_t* row = w + (first + r) * rb;
     float* o = out + r * cols;
     for (int64_t j = 0; j < cols / 32; j++) {
-      decode_sub(t, row, j, s);
+      decode_sub_at(t, w, rb, first + r, j, s);
       // float32 steps as ggml's dequantization: (s·w) − min
       for (int i = 0; i < 32; i++) o[j * 32 + i] = (i < 16 ? s.s_lo : s.s_hi) * static_cast<float>(s.w[i]) - s.min;
     }

@@ -44,6 +44,8 @@ export function createNativeKernels(): Kernels {
   const a = loadAddon();
   return {
     name: 'native',
+    // the SIMD paths run 8 interleaved rows per instruction; the portable one only reads it
+    prefersQ4_0x8: (a.quantIsa as () => { best: string })().best !== 'portable',
     gemm: (g: GemmArgs) =>
       void a.gemm(
         g.transA,

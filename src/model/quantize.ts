@@ -31,8 +31,10 @@ export function dequantizeParams(params: ParameterSet): ParameterSet {
   const out = new ParameterSet(params.config, undefined, params.arch);
   for (const spec of params.specs) {
     const m = params.matrix(spec.name);
-    if (m instanceof QuantMatrix) dequantize(m.type, m.data, out.get(spec.name).data);
-    else out.get(spec.name).data.set(m.data);
+    if (m instanceof QuantMatrix) {
+      const file = m.fileLayout(); // Q4_0x8 back to Q4_0 rows
+      dequantize(file.type, file.data, out.get(spec.name).data);
+    } else out.get(spec.name).data.set(m.data);
   }
   return out;
 }

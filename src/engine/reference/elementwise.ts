@@ -11,6 +11,7 @@ import { ropeReference } from './rope.ts';
 type ElementwiseKernels = Omit<
   Kernels,
   | 'name'
+  | 'prefersQ4_0x8'
   | 'gemm'
   | 'gemv'
   | 'attentionForward'

@@ -2,8 +2,9 @@
 // kernels.ts — quantize the row of x to 8-bit blocks of 32, decode each weight sub-block to its
 // integers and scales, sum exactly in integers per half block and in double across blocks, for
 // every row of x (the quantized product; the float path that native builds without VNNI may take
-// for prefill is not the reference's). Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
+// for prefill is not the reference's). Q4_0x8 is turned back into Q4_0 rows first. Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
 import { dequantize, QUANT_LAYOUT } from '../../io/ggml-quants.ts';
+import { deinterleaveQ4_0, QUANT_TYPES } from '../quant.ts';
 import type { Kernels } from '../kernels.ts';
 
 const fr = Math.fround;
@@ -125,8 +126,25 @@ function newSub(): Sub {
   return { w: new Int32Array(32), sLo: 0, sHi: 0, min: 0 };
 }
 
+/** Rows [first, first + count) of W in the file's row layout: Q4_0x8 runs turned back into Q4_0. */
+function rowLayout(
+  type: number,
+  cols: number,
+  w: Uint8Array,
+  first: number,
+  count: number,
+): [number, Uint8Array, number] {
+  if (type !== QUANT_TYPES.Q4_0x8) return [type, w, first];
+  const rb = rowBytes(QUANT_TYPES.Q4_0, cols);
+  const g0 = Math.floor(first / 8);
+  const g1 = Math.ceil((first + count) / 8);
+  const rows = deinterleaveQ4_0(w.subarray(g0 * 8 * rb, g1 * 8 * rb), (g1 - g0) * 8, cols);
+  return [QUANT_TYPES.Q4_0, rows, first - g0 * 8];
+}
+
 export const quantReference: Pick<Kernels, 'quantGemv' | 'quantGemm' | 'quantDequantRows'> = {
-  quantGemv(type, rows, cols, w, x, beta, y) {
+  quantGemv(type0, rows, cols, w0, x, beta, y) {
+    const [type, w] = rowLayout(type0, cols, w0, 0, rows);
     const a = quantizeActivations(x, 0, cols);
     const rb = rowBytes(type, cols);
     const sub = newSub();
@@ -135,7 +153,8 @@ export const quantReference: Pick<Kernels, 'quantGemv' | 'quantGemm' | 'quantDeq
       y[r] = beta === 0 ? v : v + beta * y[r];
     }
   },
-  quantGemm(type, m, rows, cols, w, x, ldx, beta, y, ldy) {
+  quantGemm(type0, m, rows, cols, w0, x, ldx, beta, y, ldy) {
+    const [type, w] = rowLayout(type0, cols, w0, 0, rows);
     const rb = rowBytes(type, cols);
     const sub = newSub();
     for (let i = 0; i < m; i++) {
@@ -147,7 +166,8 @@ export const quantReference: Pick<Kernels, 'quantGemv' | 'quantGemm' | 'quantDeq
       }
     }
   },
-  quantDequantRows(type, cols, w, first, count, out) {
+  quantDequantRows(type0, cols, w0, first0, count, out) {
+    const [type, w, first] = rowLayout(type0, cols, w0, first0, count);
     const rb = rowBytes(type, cols);
     dequantize(type, w.subarray(first * rb, (first + count) * rb), out.subarray(0, count * cols));
   },
