@@ -352,6 +352,48 @@ float dot_q4_0_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const f
   return hsum8(_mm256_add_ps(acc0, acc1));
 }
 
+// Decode's Q6_K dot product (the output matrix of a Q4_K_M or Q4_0 file), a 256-value block at a
+// time: the 8 sub-blocks' integer sums stay in registers until a horizontal-add tree turns them
+// into one register per 4 sub-blocks of 8 half-block sums (values 0..15 and 16..31 each); the
+// code offset comes out there as 32·Σq of x's half blocks, and the 16 int8 scales, x's block
+// scales and d are applied to 8 half blocks in one step. No scalar float work per sub-block.
+template <Isa I>
+float dot_q6_k_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const float* d, const int32_t* sums) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f), high2 = _mm256_set1_epi8(0x30);
+  const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);  // [lo of 4 sub-blocks | hi of 4]
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t jb = 0; jb < blocks / 8; jb++) {
+    const uint8_t* b = row + jb * 210;
+    const int64_t j0 = jb * 8;
+    const __m256 dw = _mm256_set1_ps(f16(b + 208));
+    for (int half = 0; half < 2; half++) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + half * 64));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + half * 64 + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 128 + half * 32));
+      const __m256i u0 = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), high2));
+      const __m256i u1 = _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), high2));
+      const __m256i u2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, high2));
+      const __m256i u3 =
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), high2));
+      const int64_t j = j0 + 4 * half;
+      const int8_t* a = q + j * 32;
+      const __m256i p0 = dot_us<I>(u0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)));
+      const __m256i p1 = dot_us<I>(u1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 32)));
+      const __m256i p2 = dot_us<I>(u2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 64)));
+      const __m256i p3 = dot_us<I>(u3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 96)));
+      // [lo sums of sub-blocks j..j+3 | hi sums of j..j+3]
+      __m256i p = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+      const __m256i s = _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + 2 * j)), order);
+      p = _mm256_sub_epi32(p, _mm256_slli_epi32(s, 5));
+      const __m128i sc8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 192 + 8 * half));
+      const __m256 sc = _mm256_cvtepi32_ps(_mm256_permutevar8x32_epi32(_mm256_cvtepi8_epi32(sc8), order));
+      const __m256 da = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(d + j));
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(_mm256_mul_ps(sc, da), dw), acc);
+    }
+  }
+  return hsum8(acc);
+}
+
 // u·s summed in groups of 4 bytes into acc (u ≤ 15 here, so AVX2's 16-bit pair sums cannot
 // saturate).
 template <Isa I>
@@ -484,6 +526,18 @@ void gemv_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
     return;
   }
 #if defined(__AVX2__) && defined(__FMA__)
+  if (type == kQ6_K && isa != kPortable) {
+#if defined(LMLAB_QUANT_VNNI)
+    const DotFn q6 = isa == kVnni ? dot_q6_k_gemv<kVnni> : dot_q6_k_gemv<kAvx2>;
+#else
+    const DotFn q6 = dot_q6_k_gemv<kAvx2>;
+#endif
+    for (int64_t r = r0; r < r1; r++) {
+      const float v = q6(w + r * row_bytes, a.blocks, a.q, a.d, a.sums);
+      y[r] = beta == 0.0f ? v : v + beta * y[r];
+    }
+    return;
+  }
   if (type == kQ4_0 && isa != kPortable) {
 #if defined(LMLAB_QUANT_VNNI)
     const DotFn q4 = isa == kVnni ? dot_q4_0_gemv<kVnni> : dot_q4_0_gemv<kAvx2>;
