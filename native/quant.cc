@@ -394,6 +394,49 @@ float dot_q6_k_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const f
   return hsum8(acc);
 }
 
+// Decode's Q4_K dot product, a 256-value block at a time like dot_q6_k_gemv: the 8 sub-blocks'
+// integer sums become one register through a horizontal-add tree, and the 6-bit scales and
+// minima (unpacked once per block), d, dmin and x's block scales and sums are applied to all 8
+// sub-blocks in two vector steps.
+template <Isa I>
+float dot_q4_k_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const float* d, const int32_t* sums) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t jb = 0; jb < blocks / 8; jb++) {
+    const uint8_t* b = row + jb * 144;
+    const int64_t j0 = jb * 8;
+    const int8_t* a = q + j0 * 32;
+    __m256i p[8];
+    for (int k = 0; k < 4; k++) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * k));
+      p[2 * k] = dot_us<I>(_mm256_and_si256(raw, low4), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 64 * k)));
+      p[2 * k + 1] = dot_us<I>(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low4),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 64 * k + 32)));
+    }
+    const __m256i t03 = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+    const __m256i t47 = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7]));
+    // Σ w·q of sub-blocks 0..7 (their halves added)
+    const __m256i pw = _mm256_add_epi32(_mm256_permute2x128_si256(t03, t47, 0x20), _mm256_permute2x128_si256(t03, t47, 0x31));
+    // Σ q of x's sub-blocks 0..7
+    const __m256i s01 = _mm256_hadd_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + 2 * j0)),
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + 2 * j0 + 8)));
+    const __m256i sx = _mm256_permute4x64_epi64(s01, 0xd8);
+    // the 8 six-bit scales and minima, as scale_min_k4 reads them, four bytes at a time
+    uint32_t u[3];
+    std::memcpy(u, b + 4, 12);
+    const uint32_t sc_hi = (u[2] & 0x0f0f0f0fu) | ((u[0] >> 2) & 0x30303030u);
+    const uint32_t mn_hi = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 2) & 0x30303030u);
+    const __m128i sc8 = _mm_cvtsi64_si128(static_cast<int64_t>((uint64_t(sc_hi) << 32) | (u[0] & 0x3f3f3f3fu)));
+    const __m128i mn8 = _mm_cvtsi64_si128(static_cast<int64_t>((uint64_t(mn_hi) << 32) | (u[1] & 0x3f3f3f3fu)));
+    const __m256 da = _mm256_loadu_ps(d + j0);
+    const __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(sc8)), _mm256_mul_ps(da, _mm256_set1_ps(f16(b))));
+    const __m256 m = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(mn8)), _mm256_mul_ps(da, _mm256_set1_ps(f16(b + 2))));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pw), s, acc);
+    acc = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(sx), m, acc);
+  }
+  return hsum8(acc);
+}
+
 // u·s summed in groups of 4 bytes into acc (u ≤ 15 here, so AVX2's 16-bit pair sums cannot
 // saturate).
 template <Isa I>
@@ -526,11 +569,12 @@ void gemv_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
     return;
   }
 #if defined(__AVX2__) && defined(__FMA__)
-  if (type == kQ6_K && isa != kPortable) {
+  if ((type == kQ6_K || type == kQ4_K) && isa != kPortable) {
 #if defined(LMLAB_QUANT_VNNI)
-    const DotFn q6 = isa == kVnni ? dot_q6_k_gemv<kVnni> : dot_q6_k_gemv<kAvx2>;
+    const DotFn q6 = type == kQ6_K ? (isa == kVnni ? dot_q6_k_gemv<kVnni> : dot_q6_k_gemv<kAvx2>)
+                                   : (isa == kVnni ? dot_q4_k_gemv<kVnni> : dot_q4_k_gemv<kAvx2>);
 #else
-    const DotFn q6 = dot_q6_k_gemv<kAvx2>;
+    const DotFn q6 = type == kQ6_K ? dot_q6_k_gemv<kAvx2> : dot_q4_k_gemv<kAvx2>;
 #endif
     for (int64_t r = r0; r < r1; r++) {
       const float v = q6(w + r * row_bytes, a.blocks, a.q, a.d, a.sums);
