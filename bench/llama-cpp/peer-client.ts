@@ -29,6 +29,11 @@ export class LlamaCppPeer {
   /** threads llama.cpp reports using */
   threads = 0;
 
+  /** the peer process's id (to read its CPU time while the other engine is timed) */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     this.replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
