@@ -15,9 +15,9 @@
 //
 // --kv sets the KV cache precision of both engines (f32 by default; f16 is llama.cpp's default).
 //
-// Ours and llama.cpp alternate run by run (which one goes first alternates too) and each figure
-// is the median over repetitions: the machine is shared and load moves during a run. Both sides
-// use every core. It prints figures and ratios; it does not judge pass or fail.
+// Each side first runs one short untimed warm-up. Ours and llama.cpp alternate run by run (which
+// one goes first alternates too) and each figure is the median over repetitions: the machine is
+// shared and load moves during a run. Both sides use every core. It prints figures and ratios; it does not judge pass or fail.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -236,6 +236,11 @@ async function benchModel(
   const session = new InferenceSession(m.model, { chunk: 512, kvCache: o.kv });
   const rows: Row[] = [];
   try {
+    // one untimed short run per side first: code paths, scratch buffers and caches warm up for
+    // both, so the first timed repetition is not a cold start on either side
+    const warm = promptTokens(32, m.model.config.vocabSize, 1);
+    runOurs(session, warm, 4);
+    if (peer) await runPeer(peer, warm, 4);
     for (const ctx of o.contexts) {
       const prompt = promptTokens(ctx, m.model.config.vocabSize, ctx);
       const ours: Run[] = [];

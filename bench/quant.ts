@@ -5,8 +5,8 @@
 // F32 GEMV on the same shapes for comparison. Prefill: GEMM throughput (GFLOPS, 2·m·n·k) at
 // m = 512 rows, quantized against the F32 packed GEMM (a lower bound on the time of any
 // dequantize-to-F32 scheme, which runs that GEMM and dequantizes on top).
-//   --json  --rounds N (default 5)  --types q8_0,q4_0,q4_0x8,q4_k,q6_k (q4_0x8: the interleaved
-//   layout a model holds Q4_0 in for decode)
+//   --json  --rounds N (default 5)  --types q8_0,q8_0x8,q4_0,q4_0x8,q4_k,q6_k (q4_0x8, q8_0x8:
+//   the interleaved layouts a model holds Q4_0 and Q8_0 in)
 // Medians over rounds; run it alone (other processes eat the bandwidth it measures).
 import { availableParallelism } from 'node:os';
 import { readBandwidth } from './llama-cpp/bandwidth.ts';
@@ -21,7 +21,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const value = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const rounds = Math.max(1, Number(value('--rounds') ?? 5));
-const typeNames = (value('--types') ?? 'q8_0,q4_0,q4_0x8,q4_k,q6_k')
+const typeNames = (value('--types') ?? 'q8_0,q8_0x8,q4_0,q4_0x8,q4_k,q6_k')
   .split(',')
   .map((t) => t.toUpperCase().replace('X8', 'x8'));
 
@@ -105,21 +105,23 @@ function decodeRow(name: string, matrices: Array<{ rows: number; cols: number; b
     );
 }
 
+function randomMatrix(type: number, rows: number, cols: number): QuantMatrix {
+  const file = FILE_TYPE.get(type) ?? type;
+  const q = new QuantMatrix(file, rows, cols, randomBlocks(rng, file, rows * cols));
+  return file === type ? q : q.interleaved();
+}
+const FILE_TYPE = new Map<number, number>([
+  [QUANT_TYPES.Q4_0x8, QUANT_TYPES.Q4_0],
+  [QUANT_TYPES.Q8_0x8, QUANT_TYPES.Q8_0],
+]);
+
 for (const name of typeNames) {
   const type = QUANT_TYPES[name as keyof typeof QUANT_TYPES];
   if (type === undefined) throw new Error(`unknown type ${name}`);
   const matrices = Array.from({ length: COPIES }, () =>
     SHAPES.map(([rows, cols]) => {
-      // Q4_0x8: Q4_0 blocks interleaved as a model holds them for decode
-      const q =
-        type === QUANT_TYPES.Q4_0x8
-          ? new QuantMatrix(
-              QUANT_TYPES.Q4_0,
-              rows,
-              cols,
-              randomBlocks(rng, QUANT_TYPES.Q4_0, rows * cols),
-            ).interleaved()
-          : new QuantMatrix(type, rows, cols, randomBlocks(rng, type, rows * cols));
+      // Q4_0x8, Q8_0x8: file blocks interleaved as a model holds them for decode
+      const q = randomMatrix(type, rows, cols);
       return { rows, cols, bytes: q.byteLength, run: () => k.quantGemv(type, rows, cols, q.data, x, 0, y) };
     }),
   ).flat();
@@ -153,10 +155,7 @@ function prefillRow(name: string, run: () => void) {
 }
 for (const name of typeNames) {
   const type = QUANT_TYPES[name as keyof typeof QUANT_TYPES];
-  const w =
-    type === QUANT_TYPES.Q4_0x8
-      ? new QuantMatrix(QUANT_TYPES.Q4_0, FFN, DIM, randomBlocks(rng, QUANT_TYPES.Q4_0, FFN * DIM)).interleaved().data
-      : randomBlocks(rng, type, FFN * DIM);
+  const w = randomMatrix(type, FFN, DIM).data;
   prefillRow(name, () => k.quantGemm(type, M, FFN, DIM, w, xs, DIM, 0, ys, FFN));
 }
 {

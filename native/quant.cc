@@ -12,7 +12,8 @@
 // sums; Q8_0's signed weights go through the sign trick (|w| × sign(w)·q).
 // Paths: "vnni" (256-bit VPDPBUSD, AVX512-VNNI+VL or AVX-VNNI), "avx2" and "portable"; the best the
 // build supports is used, and quantIsa(name) forces a lower one (tests run every path).
-// GEMV splits W's rows across the pool. GEMM from 8 rows of x on VNNI builds runs the packed-panel
+// Q4_0x8 and Q8_0x8 (quant_blocks.h) hold 8 rows interleaved, so decode runs 8 rows per
+// instruction with no horizontal sums (gemv_x8, gemv_q8x8). GEMV splits W's rows across the pool. GEMM from 8 rows of x on VNNI builds runs the packed-panel
 // product of quant_gemm.cc (the same integer sums, 8 weight rows per instruction; below 8 rows
 // its per-call packing of the weights costs more than it saves). Otherwise (fewer rows, no VNNI),
 // GEMM with fewer than kFloatGemmMinRows rows of x (a speculative verification, a short prompt)
@@ -437,8 +438,8 @@ float dot_q4_k_gemv(const uint8_t* row, int64_t blocks, const int8_t* q, const f
   return hsum8(acc);
 }
 
-// u·s summed in groups of 4 bytes into acc (u ≤ 15 here, so AVX2's 16-bit pair sums cannot
-// saturate).
+// u·s summed in groups of 4 bytes into acc (AVX2's 16-bit pair sums must not saturate: u ≤ 15,
+// or |w| against sign(w)·q).
 template <Isa I>
 inline __m256i dot_us_acc(__m256i acc, __m256i u, __m256i s) {
 #if defined(LMLAB_QUANT_VNNI)
@@ -478,6 +479,48 @@ void gemv_x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Act
         const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
         p0 = dot_us_acc<I>(p0, _mm256_and_si256(raw, low4), broadcast4(q + 4 * c));
         p1 = dot_us_acc<I>(p1, _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), broadcast4(q + 16 + 4 * c));
+      }
+      const __m256 sc = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))),
+                                      _mm256_set1_ps(a.d[j]));
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(p0, p1)), sc, acc);
+    }
+    float* out = y + 8 * g;
+    if (beta == 0.0f) _mm256_storeu_ps(out, acc);
+    else _mm256_storeu_ps(out, _mm256_fmadd_ps(_mm256_loadu_ps(out), _mm256_set1_ps(beta), acc));
+  }
+}
+
+// Decode over Q8_0x8 (quant_blocks.h), as gemv_x8 with 8 chunks of signed codes per block. VNNI
+// takes the codes unsigned, w + 128 (one XOR per chunk), against x's signed codes, the
+// accumulator starting at −128·Σq of x's block (neg128); AVX2 uses the sign trick per chunk
+// (|w| × sign(w)·q: its 16-bit pair sums stay within 2·128·127).
+template <Isa I>
+void gemv_q8x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Acts& a, const int32_t* neg128,
+               float beta, float* y) {
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t g = g0; g < g1; g++) {
+    const uint8_t* run = w + g * blocks * 272;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < blocks; j++) {
+      const uint8_t* b = run + j * 272;
+      const int8_t* q = a.q + j * 32;
+      __m256i p0, p1 = _mm256_setzero_si256();
+      if constexpr (I == kVnni) {
+        p0 = _mm256_set1_epi32(neg128[j]);
+        for (int c = 0; c < 8; c += 2) {
+          const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+          const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 48 + 32 * c));
+          p0 = dot_us_acc<I>(p0, _mm256_xor_si256(r0, flip), broadcast4(q + 4 * c));
+          p1 = dot_us_acc<I>(p1, _mm256_xor_si256(r1, flip), broadcast4(q + 4 * c + 4));
+        }
+      } else {
+        p0 = _mm256_setzero_si256();
+        for (int c = 0; c < 8; c += 2) {
+          const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+          const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 48 + 32 * c));
+          p0 = dot_us_acc<I>(p0, _mm256_sign_epi8(r0, r0), _mm256_sign_epi8(broadcast4(q + 4 * c), r0));
+          p1 = dot_us_acc<I>(p1, _mm256_sign_epi8(r1, r1), _mm256_sign_epi8(broadcast4(q + 4 * c + 4), r1));
+        }
       }
       const __m256 sc = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))),
                                       _mm256_set1_ps(a.d[j]));
@@ -543,16 +586,18 @@ DotFn dot_fn(int type, Isa isa) {
 
 // ---- the products ---------------------------------------------------------------------------
 
-// y[r] = beta·y[r] + W[r]·x for r in [0, rows) given x's quantized row (acts row 0).
+// y[r] = beta·y[r] + W[r]·x for r in [0, rows) given x's quantized row (acts row 0); neg8 holds
+// the code offset per block of x that Q4_0, Q4_0x8 (−8·Σq) and Q8_0x8 (−128·Σq) start from.
 void gemv_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int64_t row_bytes, const Acts& a,
                const int32_t* neg8, float beta, float* y) {
-  if (type == kQ4_0x8) {  // r0 and r1 on runs of 8
+  if (interleaved(type)) {  // r0 and r1 on runs of 8
 #if defined(__AVX2__) && defined(__FMA__)
     if (isa != kPortable) {
+      const bool q8 = type == kQ8_0x8;
 #if defined(LMLAB_QUANT_VNNI)
-      if (isa == kVnni) return gemv_x8<kVnni>(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+      if (isa == kVnni) return (q8 ? gemv_q8x8<kVnni> : gemv_x8<kVnni>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
 #endif
-      return gemv_x8<kAvx2>(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+      return (q8 ? gemv_q8x8<kAvx2> : gemv_x8<kAvx2>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
     }
 #endif
     Sub s;
@@ -698,7 +743,8 @@ void dequant_pack(const void* ctx, int64_t row0, int64_t k0, int64_t kc, int64_t
 
 bool check_type(Args& args, int64_t type, int64_t cols) {
   if (!supported(static_cast<int>(type))) {
-    args.fail("ggml type " + std::to_string(type) + " is not supported (Q4_0 2, Q8_0 8, Q4_K 12, Q6_K 14, Q4_0x8 4098)");
+    args.fail("ggml type " + std::to_string(type) +
+              " is not supported (Q4_0 2, Q8_0 8, Q4_K 12, Q6_K 14, Q4_0x8 4098, Q8_0x8 4104)");
     return false;
   }
   const int per = block_values(static_cast<int>(type));
@@ -710,8 +756,9 @@ bool check_type(Args& args, int64_t type, int64_t cols) {
 }
 
 bool check_rows(Args& args, int type, int64_t rows) {
-  if (type == kQ4_0x8 && rows % 8 != 0) {
-    args.fail("Q4_0x8 holds rows in runs of 8, not " + std::to_string(rows));
+  if (interleaved(type) && rows % 8 != 0) {
+    args.fail(std::string(type == kQ4_0x8 ? "Q4_0x8" : "Q8_0x8") + " holds rows in runs of 8, not " +
+              std::to_string(rows));
     return false;
   }
   return true;
@@ -730,14 +777,15 @@ bool gemv(int t, Isa isa, int64_t rows, int64_t cols, const uint8_t* w, int64_t 
           float* y) {
   Acts a;
   if (!quantize_acts(isa, 1, cols, x, cols, a)) return false;
-  // Q4_0's code offset per activation block (dot_q4_0_gemv, gemv_x8)
+  // the code offset per activation block (dot_q4_0_gemv, gemv_x8: Q4_0's 8; gemv_q8x8: VNNI's 128)
   thread_local std::vector<int32_t> neg8;
-  if (t == kQ4_0 || t == kQ4_0x8) {
+  const int32_t offset = t == kQ4_0 || t == kQ4_0x8 ? 8 : t == kQ8_0x8 ? 128 : 0;
+  if (offset != 0) {
     neg8.resize(static_cast<size_t>(a.blocks));
-    for (int64_t j = 0; j < a.blocks; j++) neg8[j] = -8 * (a.sums[2 * j] + a.sums[2 * j + 1]);
+    for (int64_t j = 0; j < a.blocks; j++) neg8[j] = -offset * (a.sums[2 * j] + a.sums[2 * j + 1]);
   }
   const int32_t* n8 = neg8.data();
-  if (t == kQ4_0x8 && rows * rb >= kParallelMinBytes && pool_threads() > 1) {
+  if (interleaved(t) && rows * rb >= kParallelMinBytes && pool_threads() > 1) {
     parallel_for(rows / 8, 2, [&](int64_t g0, int64_t g1) { gemv_rows(t, isa, 8 * g0, 8 * g1, w, rb, a, n8, b, y); });
   } else if (rows * rb >= kParallelMinBytes && pool_threads() > 1) {
     parallel_for(rows, 16, [&](int64_t r0, int64_t r1) { gemv_rows(t, isa, r0, r1, w, rb, a, n8, b, y); });
@@ -817,7 +865,7 @@ Napi::Value QuantGemm(const Napi::CallbackInfo& info) {
     }
     return info.Env().Undefined();
   }
-  if (t == kQ4_0x8 && m < kFloatGemmMinRows) {
+  if (interleaved(t) && m < kFloatGemmMinRows) {
     // a few rows (a speculative verification, a short prompt): one x8 GEMV per row of x
     for (int64_t i = 0; i < m; i++) {
       if (!gemv(t, active_isa, rows, cols, w, rb, x + i * ldx, b, y + i * ldy)) {
@@ -862,7 +910,7 @@ Napi::Value QuantDequantRows(const Napi::CallbackInfo& info) {
   if (args.failed() || !check_type(args, type, cols)) return args.fail_value();
   const int t = static_cast<int>(type);
   const int64_t rb = row_bytes(t, cols);
-  const int64_t end = t == kQ4_0x8 ? (first + count + 7) / 8 * 8 : first + count;  // whole runs of 8
+  const int64_t end = interleaved(t) ? (first + count + 7) / 8 * 8 : first + count;  // whole runs of 8
   const uint8_t* w = weight_bytes(args, 2, end * rb);
   float* out = args.f32(5, count * cols, "out");
   if (args.failed()) return args.fail_value();

@@ -10,9 +10,10 @@
 //                                                             w = q,      s = d·sc, min = dmin·m
 //   Q6_K  210 bytes / 256: ql[128], qh[64], int8 scales[16] (one per 16 values), f16 d
 //                                                             w = q − 32, s = d·scale
-//   Q4_0x8  lmlab's in-memory Q4_0 for decode (src/engine/quant.ts): per run of 8 rows and per
-//         block, the 8 rows' f16 d, then 4 chunks of 32 bytes, chunk c holding nibble bytes
-//         4c..4c+3 of rows 0..7 in turn                       w = q − 8,  s = d
+//   Q4_0x8  lmlab's in-memory Q4_0 (src/engine/quant.ts): per run of 8 rows and per block, the
+//         8 rows' f16 d, then 4 chunks of 32 bytes, chunk c holding nibble bytes 4c..4c+3 of
+//         rows 0..7 in turn                                   w = q − 8,  s = d
+//   Q8_0x8  lmlab's in-memory Q8_0, the same with 8 chunks of codes   w = q,  s = d
 // The file layouts are ggml's (ggml-common.h); src/io/ggml-quants.ts decodes the same bytes in
 // TypeScript. Not here: the dot products (quant.cc) and encoders (the TypeScript side writes
 // quantized files).
@@ -32,16 +33,19 @@ constexpr int kQ8_0 = 8;
 constexpr int kQ4_K = 12;
 constexpr int kQ6_K = 14;
 constexpr int kQ4_0x8 = 0x1002;  // not a ggml id: lmlab's interleaved Q4_0
+constexpr int kQ8_0x8 = 0x1008;  // not a ggml id: lmlab's interleaved Q8_0
 
 inline bool supported(int type) {
-  return type == kQ4_0 || type == kQ8_0 || type == kQ4_K || type == kQ6_K || type == kQ4_0x8;
+  return type == kQ4_0 || type == kQ8_0 || type == kQ4_K || type == kQ6_K || type == kQ4_0x8 || type == kQ8_0x8;
 }
+inline bool interleaved(int type) { return type == kQ4_0x8 || type == kQ8_0x8; }
 inline int block_values(int type) { return type == kQ4_K || type == kQ6_K ? 256 : 32; }
 inline int block_bytes(int type) {
   switch (type) {
     case kQ4_0: return 18;
     case kQ4_0x8: return 18;  // per row and block, as Q4_0
     case kQ8_0: return 34;
+    case kQ8_0x8: return 34;  // per row and block, as Q8_0
     case kQ4_K: return 144;
     case kQ6_K: return 210;
     default: return 0;
@@ -139,11 +143,16 @@ inline void decode_sub(int type, const uint8_t* row, int64_t j, Sub& out) {
   }
 }
 
-// Sub-block j of lane `lane` (0..7) of a Q4_0x8 run of 8 rows starting at `group`.
-inline void decode_sub_x8(const uint8_t* group, int lane, int64_t j, Sub& out) {
-  const uint8_t* b = group + j * 144;
+// Sub-block j of lane `lane` (0..7) of a Q4_0x8 or Q8_0x8 run of 8 rows starting at `group`.
+inline void decode_sub_x8(int type, const uint8_t* group, int lane, int64_t j, Sub& out) {
+  const uint8_t* b = group + j * 8 * block_bytes(type);
   out.s_lo = out.s_hi = f16(b + 2 * lane);
   out.min = 0.0f;
+  if (type == kQ8_0x8) {
+    for (int c = 0; c < 8; c++)
+      for (int k = 0; k < 4; k++) out.w[4 * c + k] = static_cast<int8_t>(b[16 + 32 * c + 4 * lane + k]);
+    return;
+  }
   for (int c = 0; c < 4; c++)
     for (int k = 0; k < 4; k++) {
       const uint8_t byte = b[16 + 32 * c + 4 * lane + k];
@@ -154,7 +163,7 @@ inline void decode_sub_x8(const uint8_t* group, int lane, int64_t j, Sub& out) {
 
 // Sub-block j of row r of a matrix of `row_bytes` per row, whatever the layout.
 inline void decode_sub_at(int type, const uint8_t* w, int64_t row_bytes, int64_t r, int64_t j, Sub& out) {
-  if (type == kQ4_0x8) decode_sub_x8(w + (r >> 3) * 8 * row_bytes, static_cast<int>(r & 7), j, out);
+  if (interleaved(type)) decode_sub_x8(type, w + (r >> 3) * 8 * row_bytes, static_cast<int>(r & 7), j, out);
   else decode_sub(type, w + r * row_bytes, j, out);
 }
 

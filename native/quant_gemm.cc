@@ -181,6 +181,33 @@ void pack_panel_x8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t vali
   }
 }
 
+// Q8_0x8's chunks are already the panel's signed codes: 8 plain copies per run of 8 rows and
+// block, and each row's Σw from its bytes offset to unsigned (w + 128) and summed in 32 bits.
+void pack_panel_q8x8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t valid, int64_t blocks,
+                     PanelBlock* p) {
+  if (valid < kPanelRows)
+    for (int64_t j = 0; j < blocks; j++) std::memset(&p[j], 0, sizeof(PanelBlock));
+  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  for (int64_t h = 0; h < valid / 8; h++) {
+    const uint8_t* run = w + (r0 / 8 + h) * 8 * row_bytes;
+    for (int64_t j = 0; j < blocks; j++) {
+      const uint8_t* b = run + j * 272;
+      PanelBlock& pb = p[j];
+      __m256i sum = _mm256_setzero_si256();  // per row: Σ (w + 128)
+      for (int c = 0; c < 8; c++) {
+        const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pb.codes + (c * kPanelRows + h * 8) * 4), raw);
+        const __m256i u = _mm256_xor_si256(raw, flip);
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(u, ones8), ones16));
+      }
+      const __m256i sw = _mm256_sub_epi32(sum, _mm256_set1_epi32(128 * 32));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(pb.init[0] + h * 8), _mm256_mullo_epi32(sw, _mm256_set1_epi32(-128)));
+      _mm256_storeu_ps(pb.scale[0] + h * 8, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))));
+    }
+  }
+}
+
 inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s) {
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
   return _mm256_dpbusd_epi32(acc, u, s);
@@ -259,6 +286,7 @@ TileFn tile_for(int mr) {
 TileFn tile_fn(int type, int mr) {
   switch (type) {
     case kQ4_0x8:
+    case kQ8_0x8:
     case kQ8_0: return tile_for<kQ8_0>(mr);
     case kQ4_0: return tile_for<kQ4_0>(mr);
     case kQ4_K: return tile_for<kQ4_K>(mr);
@@ -271,6 +299,7 @@ using PackFn = void (*)(const uint8_t*, int64_t, int64_t, int64_t, int64_t, Pane
 PackFn pack_fn(int type) {
   switch (type) {
     case kQ4_0x8: return pack_panel_x8;
+    case kQ8_0x8: return pack_panel_q8x8;
     case kQ8_0: return pack_panel<kQ8_0>;
     case kQ4_0: return pack_panel<kQ4_0>;
     case kQ4_K: return pack_panel<kQ4_K>;

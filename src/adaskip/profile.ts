@@ -44,12 +44,13 @@ export function fingerprintModel(model: LlamaModel): ModelFingerprint {
   const sample = new Float32Array(Math.ceil(flat.length / stride));
   for (let i = 0, j = 0; i < flat.length; i += stride, j++) sample[j] = flat[i];
   hash.update(new Uint8Array(sample.buffer));
-  // a quantized model's matrices live outside `flat`: sample their blocks too
+  // a quantized model's matrices live outside `flat`: sample their blocks too, in the file's
+  // layout (a matrix held interleaved on one machine and as rows on another is the same model)
   for (const [name, q] of model.params.quantizedMatrices()) {
-    const bytes = q.data;
-    const step = Math.max(1, Math.floor(bytes.length / 4096));
-    const picked = new Uint8Array(Math.ceil(bytes.length / step));
-    for (let i = 0, j = 0; i < bytes.length; i += step, j++) picked[j] = bytes[i];
+    const length = q.data.length;
+    const step = Math.max(1, Math.floor(length / 4096));
+    const picked = new Uint8Array(Math.ceil(length / step));
+    for (let i = 0, j = 0; i < length; i += step, j++) picked[j] = q.fileByte(i);
     hash.update(name);
     hash.update(picked);
   }

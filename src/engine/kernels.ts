@@ -63,10 +63,11 @@ export const QUANT_GEMM_FLOAT_ROWS = 16;
 export interface Kernels {
   readonly name: 'native' | 'reference';
   /**
-   * Whether Q4_0 matrices run faster in the Q4_0x8 layout (src/engine/quant.ts) on this
-   * implementation, so that a model converts them once at load; every implementation runs both.
+   * Whether Q4_0 and Q8_0 matrices run faster in the interleaved layouts Q4_0x8 and Q8_0x8
+   * (src/engine/quant.ts) on this implementation, so that a model converts them once at load;
+   * every implementation runs all of them.
    */
-  readonly prefersQ4_0x8: boolean;
+  readonly prefersInterleaved: boolean;
 
   // ---- matrix products -------------------------------------------------------------------
   /** General strided, optionally batched matrix product (see GemmArgs). */

@@ -45,7 +45,7 @@ export function createNativeKernels(): Kernels {
   return {
     name: 'native',
     // the SIMD paths run 8 interleaved rows per instruction; the portable one only reads it
-    prefersQ4_0x8: (a.quantIsa as () => { best: string })().best !== 'portable',
+    prefersInterleaved: (a.quantIsa as () => { best: string })().best !== 'portable',
     gemm: (g: GemmArgs) =>
       void a.gemm(
         g.transA,

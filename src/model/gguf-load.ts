@@ -11,8 +11,9 @@
 //
 // Matrices stored as Q8_0, Q4_0, Q4_K or Q6_K stay in their blocks (QuantMatrix, run by the
 // quantized kernels), so a quantized model takes about its file's size in memory; other block
-// types (Q5_K, ...) are dequantized to float32. Such a model is for inference only. Q4_0 matrices
-// other than the embedding table are held as Q4_0x8 where the kernels prefer it (same bytes).
+// types (Q5_K, ...) are dequantized to float32. Such a model is for inference only. Q4_0 and Q8_0
+// matrices other than the embedding table are held as Q4_0x8 and Q8_0x8 where the kernels prefer
+// it (same bytes).
 import { LmlabError } from '../util/errors.ts';
 import { GgufFile, type GgufValue } from '../io/gguf.ts';
 import { fromInterleavedRope } from '../io/rope-permute.ts';
@@ -215,9 +216,9 @@ export function loadGguf(path: string, options: { requireTokenizer?: boolean } =
           );
         }
         const m = new QuantMatrix(info.ggmlType, spec.shape[0], spec.shape[1], raw);
-        // a Q4_0 matrix the model only multiplies by goes to Q4_0x8 where the kernels run that
-        // faster (src/engine/quant.ts); the embedding table keeps its rows for lookups
-        const x8 = name !== 'model.embed_tokens.weight' && kernels().prefersQ4_0x8;
+        // a Q4_0 or Q8_0 matrix the model only multiplies by goes to Q4_0x8 or Q8_0x8 where the
+        // kernels run that faster (src/engine/quant.ts); the embedding table keeps its rows for lookups
+        const x8 = name !== 'model.embed_tokens.weight' && kernels().prefersInterleaved;
         quantized.set(name, x8 ? m.interleaved() : m);
         continue;
       }

@@ -32,7 +32,7 @@ export function dequantizeParams(params: ParameterSet): ParameterSet {
   for (const spec of params.specs) {
     const m = params.matrix(spec.name);
     if (m instanceof QuantMatrix) {
-      const file = m.fileLayout(); // Q4_0x8 back to Q4_0 rows
+      const file = m.fileLayout(); // interleaved runs back to rows
       dequantize(file.type, file.data, out.get(spec.name).data);
     } else out.get(spec.name).data.set(m.data);
   }

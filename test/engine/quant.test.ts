@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
 import { dequantize, quantizeQ4_K, quantizeQ8_0 } from '../../src/io/ggml-quants.ts';
 import { loadAddon } from '../../src/engine/native.ts';
-import { deinterleaveQ4_0, interleaveQ4_0, QuantMatrix, QUANT_TYPES } from '../../src/engine/quant.ts';
+import {
+  deinterleaveQ4_0,
+  deinterleaveQ8_0,
+  interleaveQ4_0,
+  interleaveQ8_0,
+  QuantMatrix,
+  QUANT_TYPES,
+  quantTypeName,
+} from '../../src/engine/quant.ts';
 import { QUANT_GEMM_FLOAT_ROWS } from '../../src/engine/kernels.ts';
 import { assertClose, native, randn, reference } from './helpers.ts';
 
@@ -317,66 +325,71 @@ test('prefill from 16 rows on: VNNI gives every row its GEMV, the other paths th
   }
 });
 
-test('Q4_0x8: interleaving round-trips, and every kernel and path gives what Q4_0 rows give', () => {
-  const rng = new Rng(77);
-  const Q4 = QUANT_TYPES.Q4_0;
-  const X8 = QUANT_TYPES.Q4_0x8;
-  for (const [rows, cols] of [
-    [8, 32],
-    [24, 96],
-    [136, 2048],
-  ]) {
-    const q4 = randomBlocks(rng, Q4, rows, cols);
-    const x8 = interleaveQ4_0(q4, rows, cols);
-    assert.notDeepEqual(x8, q4);
-    assert.deepEqual(deinterleaveQ4_0(x8, rows, cols), q4);
-    const m8 = new QuantMatrix(Q4, rows, cols, q4).interleaved();
-    assert.equal(m8.type, X8);
-    assert.deepEqual(m8.fileLayout().data, q4);
-    // rows as the file decoder reads them, from the middle of a run
-    const first = Math.min(5, rows - 3);
-    const want = new Float32Array(3 * cols);
-    native.quantDequantRows(Q4, cols, q4, first, 3, want);
-    for (const k of [native, reference]) {
-      const got = new Float32Array(3 * cols);
-      k.quantDequantRows(X8, cols, x8, first, 3, got);
-      assert.deepEqual(got, want);
-    }
-    const x = randn(rng, 17 * cols);
-    const y0 = randn(rng, 17 * rows);
-    for (const beta of [0, 1]) {
-      const want1 = Float32Array.from(y0.subarray(0, rows));
-      reference.quantGemv(Q4, rows, cols, q4, x, beta, want1);
-      const ref1 = Float32Array.from(y0.subarray(0, rows));
-      reference.quantGemv(X8, rows, cols, x8, x, beta, ref1);
-      assert.deepEqual(ref1, want1);
-      for (const m of [1, 3, 8, 17]) {
-        const want = Float32Array.from(y0.subarray(0, m * rows));
-        reference.quantGemm(Q4, m, rows, cols, q4, x, cols, beta, want, rows);
-        const wantFloat = floatProduct(Q4, m, rows, cols, q4, x, cols, beta, y0.subarray(0, m * rows), rows);
-        for (const isa of PATHS) {
-          const got = Float32Array.from(y0.subarray(0, m * rows));
-          runIsa(isa, () =>
-            m === 1
-              ? native.quantGemv(X8, rows, cols, x8, x, beta, got)
-              : native.quantGemm(X8, m, rows, cols, x8, x, cols, beta, got, rows),
-          );
-          const float = m >= QUANT_GEMM_FLOAT_ROWS && isa !== 'vnni';
-          assertClose(
-            got,
-            float ? wantFloat : want,
-            `x8 ${m}x${rows}x${cols} beta ${beta} ${isa}`,
-            1e-5,
-            tolerance(want),
-          );
+for (const [Q4, X8, interleave, deinterleave, bytes] of [
+  [QUANT_TYPES.Q4_0, QUANT_TYPES.Q4_0x8, interleaveQ4_0, deinterleaveQ4_0, 18],
+  [QUANT_TYPES.Q8_0, QUANT_TYPES.Q8_0x8, interleaveQ8_0, deinterleaveQ8_0, 34],
+] as const) {
+  test(`${quantTypeName(X8)}: interleaving round-trips, and every kernel and path gives what ${quantTypeName(Q4)} rows give`, () => {
+    const rng = new Rng(77);
+    for (const [rows, cols] of [
+      [8, 32],
+      [24, 96],
+      [136, 2048],
+    ]) {
+      const q4 = randomBlocks(rng, Q4, rows, cols);
+      const x8 = interleave(q4, rows, cols);
+      assert.notDeepEqual(x8, q4);
+      assert.deepEqual(deinterleave(x8, rows, cols), q4);
+      const m8 = new QuantMatrix(Q4, rows, cols, q4).interleaved();
+      assert.equal(m8.type, X8);
+      assert.deepEqual(m8.fileLayout().data, q4);
+      for (const at of [0, 1, 2, 5, bytes - 1, bytes + 3, q4.length - 1, Math.floor(q4.length / 3)])
+        assert.equal(m8.fileByte(at), q4[at], `file byte ${at}`);
+      // rows as the file decoder reads them, from the middle of a run
+      const first = Math.min(5, rows - 3);
+      const want = new Float32Array(3 * cols);
+      native.quantDequantRows(Q4, cols, q4, first, 3, want);
+      for (const k of [native, reference]) {
+        const got = new Float32Array(3 * cols);
+        k.quantDequantRows(X8, cols, x8, first, 3, got);
+        assert.deepEqual(got, want);
+      }
+      const x = randn(rng, 17 * cols);
+      const y0 = randn(rng, 17 * rows);
+      for (const beta of [0, 1]) {
+        const want1 = Float32Array.from(y0.subarray(0, rows));
+        reference.quantGemv(Q4, rows, cols, q4, x, beta, want1);
+        const ref1 = Float32Array.from(y0.subarray(0, rows));
+        reference.quantGemv(X8, rows, cols, x8, x, beta, ref1);
+        assert.deepEqual(ref1, want1);
+        for (const m of [1, 3, 8, 17]) {
+          const want = Float32Array.from(y0.subarray(0, m * rows));
+          reference.quantGemm(Q4, m, rows, cols, q4, x, cols, beta, want, rows);
+          const wantFloat = floatProduct(Q4, m, rows, cols, q4, x, cols, beta, y0.subarray(0, m * rows), rows);
+          for (const isa of PATHS) {
+            const got = Float32Array.from(y0.subarray(0, m * rows));
+            runIsa(isa, () =>
+              m === 1
+                ? native.quantGemv(X8, rows, cols, x8, x, beta, got)
+                : native.quantGemm(X8, m, rows, cols, x8, x, cols, beta, got, rows),
+            );
+            const float = m >= QUANT_GEMM_FLOAT_ROWS && isa !== 'vnni';
+            assertClose(
+              got,
+              float ? wantFloat : want,
+              `x8 ${m}x${rows}x${cols} beta ${beta} ${isa}`,
+              1e-5,
+              tolerance(want),
+            );
+          }
         }
       }
     }
-  }
-  assert.throws(() => new QuantMatrix(X8, 4, 32, new Uint8Array(4 * 18)), /runs of 8/);
-  assert.throws(
-    () => native.quantGemv(X8, 4, 32, new Uint8Array(4 * 18), new Float32Array(32), 0, new Float32Array(4)),
-    /runs of 8/,
-  );
-  assert.throws(() => new QuantMatrix(X8, 16, 32, new Uint8Array(16 * 18)).rowRange(4, 16), /runs of 8/);
-});
+    assert.throws(() => new QuantMatrix(X8, 4, 32, new Uint8Array(4 * bytes)), /runs of 8/);
+    assert.throws(
+      () => native.quantGemv(X8, 4, 32, new Uint8Array(4 * bytes), new Float32Array(32), 0, new Float32Array(4)),
+      /runs of 8/,
+    );
+    assert.throws(() => new QuantMatrix(X8, 16, 32, new Uint8Array(16 * bytes)).rowRange(4, 16), /runs of 8/);
+  });
+}

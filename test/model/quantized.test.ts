@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { exportLlamaGguf, type GgufTokenizerData } from '../../src/io/gguf-llama.ts';
 import { quantizeQ8_0 } from '../../src/io/ggml-quants.ts';
 import { QUANT_TYPES, QuantMatrix } from '../../src/engine/quant.ts';
+import { kernels } from '../../src/engine/backend.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { LmlabError } from '../../src/util/errors.ts';
 import { parseLlamaConfig } from '../../src/model/config.ts';
@@ -89,7 +90,9 @@ for (const fileType of ['Q8_0', 'Q4_K'] as const) {
       const p = model.params;
       assert.ok(p.quantized);
       const q = model.weights.layers[0].q;
-      assert.ok(q instanceof QuantMatrix && q.type === QUANT_TYPES[fileType]);
+      // Q8_0 matrices are held interleaved (Q8_0x8) where the kernels prefer it
+      const x8 = fileType === 'Q8_0' && kernels().prefersInterleaved && q.rows % 8 === 0;
+      assert.ok(q instanceof QuantMatrix && q.type === (x8 ? QUANT_TYPES.Q8_0x8 : QUANT_TYPES[fileType]));
       assert.ok(model.weights.layers[0].qkv instanceof QuantMatrix, 'q/k/v of one type are fused');
       assert.ok(model.weights.embed instanceof QuantMatrix);
       const held = p.weightBytes();

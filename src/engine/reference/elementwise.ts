@@ -11,7 +11,7 @@ import { ropeReference } from './rope.ts';
 type ElementwiseKernels = Omit<
   Kernels,
   | 'name'
-  | 'prefersQ4_0x8'
+  | 'prefersInterleaved'
   | 'gemm'
   | 'gemv'
   | 'attentionForward'

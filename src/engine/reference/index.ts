@@ -11,7 +11,7 @@ import { halfReference } from './half.ts';
 export function createReferenceKernels(): Kernels {
   return {
     name: 'reference',
-    prefersQ4_0x8: false,
+    prefersInterleaved: false,
     ...gemmReference,
     ...elementwiseReference,
     ...attentionReference,

@@ -2,9 +2,9 @@
 // kernels.ts — quantize the row of x to 8-bit blocks of 32, decode each weight sub-block to its
 // integers and scales, sum exactly in integers per half block and in double across blocks, for
 // every row of x (the quantized product; the float path that native builds without VNNI may take
-// for prefill is not the reference's). Q4_0x8 is turned back into Q4_0 rows first. Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
+// for prefill is not the reference's). Interleaved matrices (Q4_0x8, Q8_0x8) are turned back into rows first. Dequantization reuses the file-format decoder (src/io/ggml-quants.ts). No speed intended.
 import { dequantize, QUANT_LAYOUT } from '../../io/ggml-quants.ts';
-import { deinterleaveQ4_0, QUANT_TYPES } from '../quant.ts';
+import { isInterleaved, quantLayout, toFileLayout } from '../quant.ts';
 import type { Kernels } from '../kernels.ts';
 
 const fr = Math.fround;
@@ -126,7 +126,7 @@ function newSub(): Sub {
   return { w: new Int32Array(32), sLo: 0, sHi: 0, min: 0 };
 }
 
-/** Rows [first, first + count) of W in the file's row layout: Q4_0x8 runs turned back into Q4_0. */
+/** Rows [first, first + count) of W in the file's row layout: interleaved runs turned back into rows. */
 function rowLayout(
   type: number,
   cols: number,
@@ -134,12 +134,13 @@ function rowLayout(
   first: number,
   count: number,
 ): [number, Uint8Array, number] {
-  if (type !== QUANT_TYPES.Q4_0x8) return [type, w, first];
-  const rb = rowBytes(QUANT_TYPES.Q4_0, cols);
+  if (!isInterleaved(type)) return [type, w, first];
+  const [bytes, per] = quantLayout(type);
+  const rb = (cols / per) * bytes;
   const g0 = Math.floor(first / 8);
   const g1 = Math.ceil((first + count) / 8);
-  const rows = deinterleaveQ4_0(w.subarray(g0 * 8 * rb, g1 * 8 * rb), (g1 - g0) * 8, cols);
-  return [QUANT_TYPES.Q4_0, rows, first - g0 * 8];
+  const [file, rows] = toFileLayout(type, w.subarray(g0 * 8 * rb, g1 * 8 * rb), (g1 - g0) * 8, cols);
+  return [file, rows, first - g0 * 8];
 }
 
 export const quantReference: Pick<Kernels, 'quantGemv' | 'quantGemm' | 'quantDequantRows'> = {
