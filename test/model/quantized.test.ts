@@ -90,9 +90,10 @@ for (const fileType of ['Q8_0', 'Q4_K'] as const) {
       const p = model.params;
       assert.ok(p.quantized);
       const q = model.weights.layers[0].q;
+      assert.ok(q instanceof QuantMatrix);
       // Q8_0 matrices are held interleaved (Q8_0x8) where the kernels prefer it
       const x8 = fileType === 'Q8_0' && kernels().prefersInterleaved && q.rows % 8 === 0;
-      assert.ok(q instanceof QuantMatrix && q.type === (x8 ? QUANT_TYPES.Q8_0x8 : QUANT_TYPES[fileType]));
+      assert.equal(q.type, x8 ? QUANT_TYPES.Q8_0x8 : QUANT_TYPES[fileType]);
       assert.ok(model.weights.layers[0].qkv instanceof QuantMatrix, 'q/k/v of one type are fused');
       assert.ok(model.weights.embed instanceof QuantMatrix);
       const held = p.weightBytes();
