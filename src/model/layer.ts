@@ -66,14 +66,17 @@ export class ModelWeights {
     const opt = (l: number, suffix: string) => (p.has(`model.layers.${l}.${suffix}`) ? p.layer(l, suffix) : null);
     for (let l = 0; l < config.layers; l++) {
       const name = (s: string) => `model.layers.${l}.${s}`;
+      // stacked first: quantized parts are then views of the stacked copy (ParameterSet.stackedMatrix)
+      const qkv = p.stackedMatrix(['q_proj', 'k_proj', 'v_proj'].map((m) => name(`self_attn.${m}.weight`)));
+      const gateUp = p.stackedMatrix(['gate_proj', 'up_proj'].map((m) => name(`mlp.${m}.weight`)));
       this.layers.push({
         inputNorm: p.layer(l, 'input_layernorm.weight'),
         q: p.matrix(name('self_attn.q_proj.weight')),
         k: p.matrix(name('self_attn.k_proj.weight')),
         v: p.matrix(name('self_attn.v_proj.weight')),
         o: p.matrix(name('self_attn.o_proj.weight')),
-        qkv: p.stackedMatrix(['q_proj', 'k_proj', 'v_proj'].map((m) => name(`self_attn.${m}.weight`))),
-        gateUp: p.stackedMatrix(['gate_proj', 'up_proj'].map((m) => name(`mlp.${m}.weight`))),
+        qkv,
+        gateUp,
         qBias: opt(l, 'self_attn.q_proj.bias'),
         kBias: opt(l, 'self_attn.k_proj.bias'),
         vBias: opt(l, 'self_attn.v_proj.bias'),

@@ -179,14 +179,23 @@ export class ParameterSet {
 
   /**
    * The matrices as one stacked matrix for the fused decode GEMV: a view for float32 weights, a
-   * copy made once for quantized ones of one type; null when they cannot be stacked (quantized
-   * in different types, or mixed).
+   * copy made once for quantized ones of one type, after which the parts are views of that copy
+   * (so their bytes are held once: fetch the parts after stacking); null when they cannot be
+   * stacked (quantized in different types, or mixed).
    */
   stackedMatrix(names: string[]): Matrix | null {
     const quant = names.map((n) => this.quant.get(n));
     if (quant.every((q) => q === undefined)) return this.stacked(names);
     if (quant.some((q) => q === undefined)) return null;
-    return QuantMatrix.stack(quant as QuantMatrix[]);
+    const stacked = QuantMatrix.stack(quant as QuantMatrix[]);
+    if (!stacked) return null;
+    let row = 0;
+    for (const [i, name] of names.entries()) {
+      const rows = quant[i]!.rows;
+      this.quant.set(name, stacked.rowRange(row, row + rows));
+      row += rows;
+    }
+    return stacked;
   }
 
   /** A zero-filled set with the same layout (gradients, optimiser moments). */

@@ -94,7 +94,11 @@ for (const fileType of ['Q8_0', 'Q4_K'] as const) {
       // Q8_0 matrices are held interleaved (Q8_0x8) where the kernels prefer it
       const x8 = fileType === 'Q8_0' && kernels().prefersInterleaved && q.rows % 8 === 0;
       assert.equal(q.type, x8 ? QUANT_TYPES.Q8_0x8 : QUANT_TYPES[fileType]);
-      assert.ok(model.weights.layers[0].qkv instanceof QuantMatrix, 'q/k/v of one type are fused');
+      const { qkv, gateUp, gate } = model.weights.layers[0];
+      assert.ok(qkv instanceof QuantMatrix && gateUp instanceof QuantMatrix, 'q/k/v and gate/up of one type are fused');
+      // the parts are views of the fused copies: the weights are held once
+      assert.equal(q.data.buffer, qkv.data.buffer);
+      assert.ok(gate instanceof QuantMatrix && gate.data.buffer === gateUp.data.buffer);
       assert.ok(model.weights.embed instanceof QuantMatrix);
       const held = p.weightBytes();
       assert.ok(held <= fileBytes && held > 0.9 * fileBytes, `weights ${held} bytes, file ${fileBytes}`);
