@@ -152,3 +152,23 @@ test('layers on the general attention path (sliding window) keep an F32 cache', 
   f32.prefill(ids);
   assert.deepEqual(session.logits.data, f32.logits.data);
 });
+
+test('a chunked prefill makes room for the whole prompt once, not once per chunk', () => {
+  for (const kvCache of ['f32', 'f16'] as const) {
+    const session = new InferenceSession(model, { chunk: 64, kvCache });
+    const cache = session.caches[0]!;
+    const storage = (): Float32Array | Uint16Array => cache.k?.data ?? cache.kHalf!;
+    const seen = new Set<unknown>();
+    session.hooks = { observe: () => void seen.add(storage()) };
+    session.prefill(tokens(500));
+    // one storage array through all 8 chunks (500 rows: two 256-row blocks)
+    assert.equal(cache.capacity, 512);
+    assert.equal(seen.size, 1, kvCache);
+    assert.ok(seen.has(storage()));
+    // decode grows by whole blocks from there and keeps the rows
+    const before = Float32Array.from(storage().subarray(0, 500 * cache.width));
+    for (let i = 0; i < 100; i++) session.decode(i % config.vocabSize);
+    assert.equal(cache.capacity, 768);
+    assert.deepEqual(Float32Array.from(storage().subarray(0, 500 * cache.width)), before);
+  }
+});
