@@ -507,12 +507,16 @@ void gemv_q8x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const A
       __m256i p0, p1 = _mm256_setzero_si256();
       if constexpr (I == kVnni) {
         p0 = _mm256_set1_epi32(neg128[j]);
-        for (int c = 0; c < 8; c += 2) {
-          const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
-          const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 48 + 32 * c));
-          p0 = dot_us_acc<I>(p0, _mm256_xor_si256(r0, flip), broadcast4(q + 4 * c));
-          p1 = dot_us_acc<I>(p1, _mm256_xor_si256(r1, flip), broadcast4(q + 4 * c + 4));
+        __m256i p2 = _mm256_setzero_si256(), p3 = _mm256_setzero_si256();
+        for (int c = 0; c < 8; c += 4) {
+          const __m256i* r = reinterpret_cast<const __m256i*>(b + 16 + 32 * c);
+          p0 = dot_us_acc<I>(p0, _mm256_xor_si256(_mm256_loadu_si256(r), flip), broadcast4(q + 4 * c));
+          p1 = dot_us_acc<I>(p1, _mm256_xor_si256(_mm256_loadu_si256(r + 1), flip), broadcast4(q + 4 * c + 4));
+          p2 = dot_us_acc<I>(p2, _mm256_xor_si256(_mm256_loadu_si256(r + 2), flip), broadcast4(q + 4 * c + 8));
+          p3 = dot_us_acc<I>(p3, _mm256_xor_si256(_mm256_loadu_si256(r + 3), flip), broadcast4(q + 4 * c + 12));
         }
+        p0 = _mm256_add_epi32(p0, p2);
+        p1 = _mm256_add_epi32(p1, p3);
       } else {
         p0 = _mm256_setzero_si256();
         for (int c = 0; c < 8; c += 2) {
