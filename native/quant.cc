@@ -13,7 +13,7 @@
 // Paths: "vnni" (256-bit VPDPBUSD, AVX512-VNNI+VL or AVX-VNNI), "avx2" and "portable"; the best the
 // build supports is used, and quantIsa(name) forces a lower one (tests run every path).
 // Q4_0x8 and Q8_0x8 (quant_blocks.h) hold 8 rows interleaved, so decode runs 8 rows per
-// instruction with no horizontal sums (gemv_x8, gemv_q8x8). GEMV splits W's rows across the pool. GEMM from 8 rows of x on VNNI builds runs the packed-panel
+// instruction with no horizontal sums (gemv_x8). GEMV splits W's rows across the pool. GEMM from 8 rows of x on VNNI builds runs the packed-panel
 // product of quant_gemm.cc (the same integer sums, 8 weight rows per instruction; below 8 rows
 // its per-call packing of the weights costs more than it saves). Otherwise (fewer rows, no VNNI),
 // GEMM with fewer than kFloatGemmMinRows rows of x (a speculative verification, a short prompt)
@@ -460,75 +460,58 @@ inline __m256i broadcast4(const int8_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// Decode over Q4_0x8 (quant_blocks.h): y[8g..8g+7] for runs g in [g0, g1). One 32-byte chunk
-// holds 4 codes of each of 8 rows, low nibbles for values 4c..4c+3 and high for 16+4c..; against
-// x's 4 codes broadcast, one VPDPBUSD adds them to 8 rows' lanes at once. The code offset starts
-// the accumulator (−8·Σq of x's block, neg8), and the 8 rows' scales are one f16 load.
-template <Isa I>
-void gemv_x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Acts& a, const int32_t* neg8,
-             float beta, float* y) {
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  for (int64_t g = g0; g < g1; g++) {
-    const uint8_t* run = w + g * blocks * 144;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t j = 0; j < blocks; j++) {
-      const uint8_t* b = run + j * 144;
-      const int8_t* q = a.q + j * 32;
-      __m256i p0 = _mm256_set1_epi32(neg8[j]), p1 = _mm256_setzero_si256();
-      for (int c = 0; c < 4; c++) {
-        const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
-        p0 = dot_us_acc<I>(p0, _mm256_and_si256(raw, low4), broadcast4(q + 4 * c));
-        p1 = dot_us_acc<I>(p1, _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), broadcast4(q + 16 + 4 * c));
-      }
-      const __m256 sc = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))),
-                                      _mm256_set1_ps(a.d[j]));
-      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(p0, p1)), sc, acc);
+// Decode over the interleaved layouts (quant_blocks.h): y[8g..8g+7] for runs g in [g0, g1). A
+// 32-byte chunk holds 4 codes of each of 8 rows; against x's 4 codes broadcast, one VPDPBUSD
+// adds them to 8 rows' lanes at once, so a block's 8 row sums need no horizontal adds, and the 8
+// rows' scales are one f16 load. x8_block_sum gives a block's integer sums, code offset included.
+//   Q4_0x8: 4 chunks of nibble pairs; the offset starts the accumulator (−8·Σq of x's block).
+//   Q8_0x8: 8 chunks of signed codes. VNNI takes them unsigned, w + 128 (one XOR per chunk),
+//   starting from −128·Σq; AVX2 uses the sign trick (|w| × sign(w)·q: its 16-bit pair sums stay
+//   within 2·128·127). Four accumulator chains: two left VPDPBUSD latency-bound.
+template <int T, Isa I>
+inline __m256i x8_block_sum(const uint8_t* b, const int8_t* q, int32_t offset) {
+  if constexpr (T == kQ4_0x8) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i p0 = _mm256_set1_epi32(offset), p1 = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+      p0 = dot_us_acc<I>(p0, _mm256_and_si256(raw, low4), broadcast4(q + 4 * c));
+      p1 = dot_us_acc<I>(p1, _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4), broadcast4(q + 16 + 4 * c));
     }
-    float* out = y + 8 * g;
-    if (beta == 0.0f) _mm256_storeu_ps(out, acc);
-    else _mm256_storeu_ps(out, _mm256_fmadd_ps(_mm256_loadu_ps(out), _mm256_set1_ps(beta), acc));
+    return _mm256_add_epi32(p0, p1);
+  } else if constexpr (I == kVnni) {
+    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+    __m256i p[4] = {_mm256_set1_epi32(offset), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int c = 0; c < 8; c++) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+      p[c & 3] = dot_us_acc<I>(p[c & 3], _mm256_xor_si256(raw, flip), broadcast4(q + 4 * c));
+    }
+    return _mm256_add_epi32(_mm256_add_epi32(p[0], p[1]), _mm256_add_epi32(p[2], p[3]));
+  } else {
+    __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256();
+    for (int c = 0; c < 8; c += 2) {
+      const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
+      const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 48 + 32 * c));
+      p0 = dot_us_acc<I>(p0, _mm256_sign_epi8(r0, r0), _mm256_sign_epi8(broadcast4(q + 4 * c), r0));
+      p1 = dot_us_acc<I>(p1, _mm256_sign_epi8(r1, r1), _mm256_sign_epi8(broadcast4(q + 4 * c + 4), r1));
+    }
+    return _mm256_add_epi32(p0, p1);
   }
 }
 
-// Decode over Q8_0x8 (quant_blocks.h), as gemv_x8 with 8 chunks of signed codes per block. VNNI
-// takes the codes unsigned, w + 128 (one XOR per chunk), against x's signed codes, the
-// accumulator starting at −128·Σq of x's block (neg128); AVX2 uses the sign trick per chunk
-// (|w| × sign(w)·q: its 16-bit pair sums stay within 2·128·127).
-template <Isa I>
-void gemv_q8x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Acts& a, const int32_t* neg128,
-               float beta, float* y) {
-  const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+template <int T, Isa I>
+void gemv_x8(const uint8_t* w, int64_t blocks, int64_t g0, int64_t g1, const Acts& a, const int32_t* offsets,
+             float beta, float* y) {
+  constexpr int64_t run_block = 8 * (T == kQ8_0x8 ? 34 : 18);  // bytes of one block of 8 rows
   for (int64_t g = g0; g < g1; g++) {
-    const uint8_t* run = w + g * blocks * 272;
+    const uint8_t* run = w + g * blocks * run_block;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t j = 0; j < blocks; j++) {
-      const uint8_t* b = run + j * 272;
-      const int8_t* q = a.q + j * 32;
-      __m256i p0, p1 = _mm256_setzero_si256();
-      if constexpr (I == kVnni) {
-        p0 = _mm256_set1_epi32(neg128[j]);
-        __m256i p2 = _mm256_setzero_si256(), p3 = _mm256_setzero_si256();
-        for (int c = 0; c < 8; c += 4) {
-          const __m256i* r = reinterpret_cast<const __m256i*>(b + 16 + 32 * c);
-          p0 = dot_us_acc<I>(p0, _mm256_xor_si256(_mm256_loadu_si256(r), flip), broadcast4(q + 4 * c));
-          p1 = dot_us_acc<I>(p1, _mm256_xor_si256(_mm256_loadu_si256(r + 1), flip), broadcast4(q + 4 * c + 4));
-          p2 = dot_us_acc<I>(p2, _mm256_xor_si256(_mm256_loadu_si256(r + 2), flip), broadcast4(q + 4 * c + 8));
-          p3 = dot_us_acc<I>(p3, _mm256_xor_si256(_mm256_loadu_si256(r + 3), flip), broadcast4(q + 4 * c + 12));
-        }
-        p0 = _mm256_add_epi32(p0, p2);
-        p1 = _mm256_add_epi32(p1, p3);
-      } else {
-        p0 = _mm256_setzero_si256();
-        for (int c = 0; c < 8; c += 2) {
-          const __m256i r0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16 + 32 * c));
-          const __m256i r1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 48 + 32 * c));
-          p0 = dot_us_acc<I>(p0, _mm256_sign_epi8(r0, r0), _mm256_sign_epi8(broadcast4(q + 4 * c), r0));
-          p1 = dot_us_acc<I>(p1, _mm256_sign_epi8(r1, r1), _mm256_sign_epi8(broadcast4(q + 4 * c + 4), r1));
-        }
-      }
+      const uint8_t* b = run + j * run_block;
+      const __m256i p = x8_block_sum<T, I>(b, a.q + j * 32, offsets[j]);
       const __m256 sc = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))),
                                       _mm256_set1_ps(a.d[j]));
-      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(p0, p1)), sc, acc);
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), sc, acc);
     }
     float* out = y + 8 * g;
     if (beta == 0.0f) _mm256_storeu_ps(out, acc);
@@ -599,9 +582,10 @@ void gemv_rows(int type, Isa isa, int64_t r0, int64_t r1, const uint8_t* w, int6
     if (isa != kPortable) {
       const bool q8 = type == kQ8_0x8;
 #if defined(LMLAB_QUANT_VNNI)
-      if (isa == kVnni) return (q8 ? gemv_q8x8<kVnni> : gemv_x8<kVnni>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+      if (isa == kVnni)
+        return (q8 ? gemv_x8<kQ8_0x8, kVnni> : gemv_x8<kQ4_0x8, kVnni>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
 #endif
-      return (q8 ? gemv_q8x8<kAvx2> : gemv_x8<kAvx2>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
+      return (q8 ? gemv_x8<kQ8_0x8, kAvx2> : gemv_x8<kQ4_0x8, kAvx2>)(w, a.blocks, r0 / 8, r1 / 8, a, neg8, beta, y);
     }
 #endif
     Sub s;
@@ -781,7 +765,7 @@ bool gemv(int t, Isa isa, int64_t rows, int64_t cols, const uint8_t* w, int64_t 
           float* y) {
   Acts a;
   if (!quantize_acts(isa, 1, cols, x, cols, a)) return false;
-  // the code offset per activation block (dot_q4_0_gemv, gemv_x8: Q4_0's 8; gemv_q8x8: VNNI's 128)
+  // the code offset per activation block (dot_q4_0_gemv and gemv_x8: Q4_0 8, Q8_0x8 on VNNI 128)
   thread_local std::vector<int32_t> neg8;
   const int32_t offset = t == kQ4_0 || t == kQ4_0x8 ? 8 : t == kQ8_0x8 ? 128 : 0;
   if (offset != 0) {
